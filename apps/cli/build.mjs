@@ -1,0 +1,12 @@
+// Bundles the CLI and the engine (wasm bytes included) into one file: dist/aksnet.mjs.
+import { build } from "esbuild";
+await build({
+  entryPoints: ["src/main.ts"],
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  outfile: "dist/aksnet.mjs",
+  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  logLevel: "warning",
+});

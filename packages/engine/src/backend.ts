@@ -1,0 +1,48 @@
+// The verbs of the core. Two implementations: the WebAssembly core (backend-wasm.ts, the one the
+// engine uses) and a slow, readable TypeScript reference (backend-ref.ts). Every test suite runs
+// against both; a failure in only one of them points straight at the ABI or the core.
+import type { PrefixBatch, RangeBatch } from "./records.ts";
+
+export interface LpmHandle {
+  readonly backend: string;
+}
+
+export interface Backend {
+  readonly name: "wasm" | "reference";
+  /** One record per line of UTF-8 text (a final newline adds no line). */
+  parse(text: Uint8Array | string, mode: number, firstLine?: number): PrefixBatch;
+  masked(b: PrefixBatch): PrefixBatch;
+  /** First or last address of each prefix, as full-length records. */
+  bound(b: PrefixBatch, which: "first" | "last"): PrefixBatch;
+  /** out[i] = a[i] (or a[0] when a has one record) contains b[i]. */
+  contains(a: PrefixBatch, b: PrefixBatch): Uint8Array;
+  /** out[i] = a[i] (or a[0]) and b[i] share an address. */
+  overlaps(a: PrefixBatch, b: PrefixBatch): Uint8Array;
+  /** Sorted, non-overlapping, non-adjacent ranges covering the prefixes (IPv4 first). */
+  ranges(b: PrefixBatch): RangeBatch;
+  /** The minimal prefix list covering each range, in order. */
+  rangesToPrefixes(r: RangeBatch): PrefixBatch;
+  exclude(a: RangeBatch, b: RangeBatch): RangeBatch;
+  intersect(a: RangeBatch, b: RangeBatch): RangeBatch;
+  /** Index pairs (i, j), i < j, of overlapping records, flattened and sorted by (i, j). */
+  overlappingPairs(b: PrefixBatch): Uint32Array;
+  /** Longest-prefix-match table; each record's value is its payload, a later duplicate wins. */
+  lpmBuild(b: PrefixBatch): LpmHandle;
+  /** Payload of the longest match per address, 0xffffffff when none. */
+  lpmLookup(t: LpmHandle, addrs: PrefixBatch): Uint32Array;
+  /** Best-fit allocation of up to count prefixes of length bits inside space, avoiding used. */
+  allocate(space: PrefixBatch, used: PrefixBatch, family: 4 | 6, bits: number, count: number): PrefixBatch;
+}
+
+/** Sorts flattened (i, j) pairs in place by i then j. */
+export function sortPairs(pairs: Uint32Array): Uint32Array {
+  const n = pairs.length / 2;
+  const keys = new Float64Array(n);
+  for (let k = 0; k < n; k++) keys[k] = pairs[2 * k] * 4294967296 + pairs[2 * k + 1];
+  keys.sort();
+  for (let k = 0; k < n; k++) {
+    pairs[2 * k] = Math.floor(keys[k] / 4294967296);
+    pairs[2 * k + 1] = keys[k] % 4294967296;
+  }
+  return pairs;
+}

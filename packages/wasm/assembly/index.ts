@@ -1,0 +1,27 @@
+// The aksnet WebAssembly core: numbers and records only. JS owns the layout of linear memory
+// above heapBase(); every verb works on whole batches (one call per batch, never per element).
+export * from "./abi";
+export { countLines, parseLines } from "./parse";
+export { scratchBytes, setRanges, rangesToPrefixes, excludeRanges, intersectRanges, overlappingPairs, allocate } from "./set";
+export { maskedBatch, boundBatch, containsBatch, overlapsBatch } from "./prefix";
+export { lpmTableBytes, lpmScratchBytes, lpmBuild, lpmLookup } from "./lpm";
+import { extra } from "./set";
+
+/** First byte JS may use. */
+export function heapBase(): usize {
+  return (__heap_base + 15) & ~15;
+}
+
+/** Grows memory so that [heapBase(), heapBase() + bytes) exists. Returns false when it cannot. */
+export function ensure(bytes: usize): bool {
+  const need = heapBase() + bytes;
+  const have = <usize>memory.size() << 16;
+  if (need <= have) return true;
+  const pages = <i32>((need - have + 0xffff) >>> 16);
+  return memory.grow(pages) >= 0;
+}
+
+/** Second result of the last verb that returned RET_OVERFLOW. */
+export function lastExtra(): i32 {
+  return extra;
+}
