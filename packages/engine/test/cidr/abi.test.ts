@@ -1,0 +1,22 @@
+import { describe, it, expect } from "vitest";
+import { ABI, STATUS_TEXT, WasmBackend } from "../../src/index.ts";
+
+describe("ABI mirror", () => {
+  const ex = new WasmBackend().exports;
+  it("every TypeScript constant equals the global the .wasm exports", () => {
+    for (const [name, value] of Object.entries(ABI)) {
+      const g = ex[name] as WebAssembly.Global | undefined;
+      expect(g, `wasm exports ${name}`).toBeInstanceOf(WebAssembly.Global);
+      expect(g!.value, name).toBe(value);
+    }
+  });
+  it("every ABI global the .wasm exports is mirrored", () => {
+    const globals = Object.entries(ex).filter(([, v]) => v instanceof WebAssembly.Global).map(([k]) => k);
+    const mirrored = new Set(Object.keys(ABI));
+    expect(globals.filter((g) => !mirrored.has(g) && !g.startsWith("NF_"))).toEqual([]);
+  });
+  it("has a reason for every status code", () => {
+    expect(STATUS_TEXT.length).toBe(ABI.ST_COUNT);
+    expect(new Set(STATUS_TEXT.map((s) => s.code)).size).toBe(ABI.ST_COUNT);
+  });
+});
