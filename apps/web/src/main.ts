@@ -1,4 +1,23 @@
-// Placeholder until the web app is built out: shows that the engine loads in the browser.
-import { cidr } from "@aksnet/engine";
-const merged = cidr().merge(["10.0.0.0/24", "10.0.1.0/24"]).toStrings().join(", ");
-document.getElementById("status")!.textContent = `Engine ready: merge(10.0.0.0/24, 10.0.1.0/24) = ${merged}`;
+// Entry point: start the engine worker, then build the tabs. Adding a tool means adding a Tab here.
+import { about } from "./about.ts";
+import { cidrWorkbench } from "./cidr/workbench.ts";
+import { startEngineWorker } from "./engine-client.ts";
+import { mountTabs, type Tab } from "./tabs.ts";
+
+const TABS: Tab[] = [cidrWorkbench, about];
+
+const engine = startEngineWorker();
+const status = document.getElementById("engine-status")!;
+// The first call loads the WebAssembly core in the worker; its outcome is the engine's status.
+engine.parseList("").then(
+  () => {
+    status.textContent = "Engine ready · WebAssembly in a Web Worker";
+    status.dataset.state = "ready";
+  },
+  (e: Error) => {
+    status.textContent = `Engine failed to start: ${e.message}`;
+    status.dataset.state = "failed";
+  },
+);
+
+mountTabs(document.getElementById("tabs")!, document.getElementById("app")!, TABS, { engine });

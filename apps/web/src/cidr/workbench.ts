@@ -1,0 +1,270 @@
+// The CIDR workbench tab: a prefix list to merge, check for overlaps or describe, and a best-fit
+// allocator for free prefixes. Every computation is an engine call in the worker; this file only
+// parses the form, shows the engine's errors as it reported them, and renders tables.
+import { h, table } from "../dom.ts";
+import type { EngineWorker } from "../engine-client.ts";
+import type { WireParsedList } from "../protocol.ts";
+import type { Tab } from "../tabs.ts";
+import { EXAMPLE_BITS, EXAMPLE_COUNT, EXAMPLE_PREFIXES, EXAMPLE_SPACE, EXAMPLE_USED } from "./example.ts";
+import { describeError, errorList, formatSize, hostBits, prefixLength } from "./render.ts";
+
+type ListAction = "merge" | "overlaps" | "info";
+
+const ACTION_LABEL: Record<ListAction, string> = { merge: "Merge", overlaps: "Find overlaps", info: "Info" };
+const ACTION_HINT: Record<ListAction, string> = {
+  merge: "the minimal prefix list covering the same addresses",
+  overlaps: "every pair of lines that share addresses",
+  info: "network, first and last address, size and host bits of each line",
+};
+
+export const cidrWorkbench: Tab = {
+  id: "cidr",
+  title: "CIDR workbench",
+  mount(panel, { engine }) {
+    panel.append(prefixListCard(engine), freeCard(engine));
+  },
+};
+
+/** Runs one async job at a time per output area; a newer run hides an older one's late answer. */
+function runner(output: HTMLElement) {
+  let seq = 0;
+  return async (job: (isCurrent: () => boolean) => Promise<Node[]>) => {
+    const mine = ++seq;
+    output.setAttribute("aria-busy", "true");
+    try {
+      const nodes = await job(() => mine === seq);
+      if (mine === seq) output.replaceChildren(...nodes);
+    } catch (e) {
+      if (mine === seq) output.replaceChildren(describeError(e));
+    } finally {
+      if (mine === seq) output.removeAttribute("aria-busy");
+    }
+  };
+}
+
+function prefixListCard(engine: EngineWorker): HTMLElement {
+  const input = h("textarea", { id: "cidr-input", rows: 16, spellcheck: "false", autocomplete: "off", autocapitalize: "off", "aria-describedby": "cidr-input-hint" });
+  input.value = EXAMPLE_PREFIXES;
+  const errors = h("div", { id: "cidr-errors" });
+  const output = h("div", { id: "cidr-result", class: "result", "aria-live": "polite" });
+  const run = runner(output);
+  let current: ListAction = "merge";
+
+  const buttons = (Object.keys(ACTION_LABEL) as ListAction[]).map((a) =>
+    h("button", { type: "button", id: `cidr-${a}`, title: ACTION_HINT[a], onclick: () => act(a) }, ACTION_LABEL[a]),
+  );
+
+  const act = (action: ListAction) => {
+    current = action;
+    buttons.forEach((b) => b.classList.toggle("current", b.id === `cidr-${action}`));
+    return run(async (isCurrent) => {
+      const parsed = await engine.parseList(input.value, { source: "prefixes" });
+      if (!isCurrent()) return [];
+      errors.replaceChildren(...errorList(parsed, input));
+      if (parsed.errorCount) return [h("p", { class: "notice" }, `Fix the ${plural(parsed.errorCount, "line")} above to see the ${ACTION_LABEL[action].toLowerCase()} result.`)];
+      if (!parsed.values.length) return [h("p", { class: "notice" }, "Enter at least one prefix or address.")];
+      return action === "merge" ? mergeView(engine, parsed) : action === "overlaps" ? overlapsView(engine, parsed) : infoView(engine, parsed);
+    });
+  };
+
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      void act(current);
+    }
+  });
+
+  void act("merge");
+  return h(
+    "article",
+    { class: "card", "aria-labelledby": "cidr-list-title" },
+    h("h2", { id: "cidr-list-title" }, "Prefix list"),
+    h(
+      "div",
+      { class: "split" },
+      h(
+        "div",
+        { class: "inputs" },
+        h("label", { for: "cidr-input" }, "Prefixes and addresses"),
+        h("p", { id: "cidr-input-hint", class: "hint" }, "One per line, IPv4 or IPv6. Text after # is a comment. Ctrl+Enter repeats the last action."),
+        input,
+        h("div", { class: "actions", role: "group", "aria-label": "Prefix list actions" }, ...buttons,
+          h("button", { type: "button", class: "quiet", onclick: () => { input.value = EXAMPLE_PREFIXES; void act(current); } }, "Reset example")),
+        errors,
+      ),
+      output,
+    ),
+  );
+}
+
+async function mergeView(engine: EngineWorker, parsed: WireParsedList): Promise<Node[]> {
+  const merged = await engine.merge(parsed.values);
+  // Merged prefixes are masked, so the prefix shows the first address; the last one completes the range.
+  const last = await engine.lastAddresses(merged);
+  const copy = h("button", { type: "button", class: "quiet small", onclick: () => copyText(copy, merged.join("\n")) }, "Copy list");
+  return [
+    h("div", { class: "result-head" }, h("h3", {}, "Merged"), copy),
+    table(
+      `${plural(parsed.values.length, "line")} in, ${plural(merged.length, "prefix", "prefixes")} out`,
+      [
+        { title: "Prefix", kind: "addr", cell: (p) => p },
+        { title: "Last address", kind: "addr", cell: (_, i) => last[i] },
+        { title: "Addresses", kind: "number", cell: (p) => formatSize(hostBits(p)) },
+      ],
+      merged,
+      { "data-result": "merge" },
+    ),
+  ];
+}
+
+async function overlapsView(engine: EngineWorker, parsed: WireParsedList): Promise<Node[]> {
+  const pairs = await engine.overlappingPairs(parsed.values);
+  const head = h("div", { class: "result-head" }, h("h3", {}, "Overlaps"));
+  if (!pairs.length) return [head, h("p", { class: "ok", "data-result": "overlaps" }, `No overlaps among ${plural(parsed.values.length, "prefix", "prefixes")}.`)];
+  const { values, lines } = parsed;
+  // Two prefixes that share an address always nest, so the lengths say which holds which.
+  const relation = (i: number, j: number) => {
+    const a = prefixLength(values[i]), b = prefixLength(values[j]);
+    return a === b ? "same range as" : a < b ? "contains" : "is inside";
+  };
+  return [
+    head,
+    table(
+      `${plural(pairs.length, "overlapping pair")} among ${plural(values.length, "prefix", "prefixes")}`,
+      [
+        { title: "Line", kind: "number", cell: ([i]) => lines[i] },
+        { title: "Prefix", kind: "addr", cell: ([i]) => values[i] },
+        { title: "", cell: ([i, j]) => h("span", { class: "relation" }, relation(i, j)) },
+        { title: "Line", kind: "number", cell: ([, j]) => lines[j] },
+        { title: "Prefix", kind: "addr", cell: ([, j]) => values[j] },
+      ],
+      pairs,
+      { "data-result": "overlaps" },
+    ),
+  ];
+}
+
+async function infoView(engine: EngineWorker, parsed: WireParsedList): Promise<Node[]> {
+  const { values, lines } = parsed;
+  const [network, first, last] = await Promise.all([engine.masked(values), engine.firstAddresses(values), engine.lastAddresses(values)]);
+  const addrOf = (s: string) => s.split("/")[0];
+  return [
+    h("div", { class: "result-head" }, h("h3", {}, "Info")),
+    table(
+      plural(values.length, "value"),
+      [
+        { title: "Line", kind: "number", cell: (_, i) => lines[i] },
+        { title: "As written", kind: "addr", cell: (v) => v },
+        { title: "Network", kind: "addr", cell: (_, i) => network[i] },
+        { title: "First", kind: "addr", cell: (_, i) => first[i] },
+        { title: "Last", kind: "addr", cell: (_, i) => last[i] },
+        { title: "Addresses", kind: "number", cell: (v) => formatSize(hostBits(v)) },
+        {
+          title: "Host bits",
+          kind: "number",
+          cell: (v, i) => addrOf(v) === addrOf(network[i])
+            ? String(hostBits(v))
+            : h("span", { class: "warn", title: `written ${v}: bits below /${prefixLength(v)} are set; the network is ${network[i]}` }, `${hostBits(v)}, set`),
+        },
+      ],
+      values,
+      { "data-result": "info" },
+    ),
+  ];
+}
+
+function freeCard(engine: EngineWorker): HTMLElement {
+  const space = h("textarea", { id: "free-space", rows: 3, spellcheck: "false", autocomplete: "off" });
+  const used = h("textarea", { id: "free-used", rows: 6, spellcheck: "false", autocomplete: "off" });
+  const bits = h("input", { id: "free-bits", type: "number", min: 0, max: 128, step: 1, required: true, inputmode: "numeric" });
+  const count = h("input", { id: "free-count", type: "number", min: 1, max: 4096, step: 1, required: true, inputmode: "numeric" });
+  const errors = h("div", { id: "free-errors" });
+  const output = h("div", { id: "free-result", class: "result", "aria-live": "polite" });
+  const run = runner(output);
+  const reset = () => {
+    space.value = EXAMPLE_SPACE;
+    used.value = EXAMPLE_USED;
+    bits.value = String(EXAMPLE_BITS);
+    count.value = String(EXAMPLE_COUNT);
+  };
+  reset();
+
+  const allocate = () =>
+    run(async (isCurrent) => {
+      const [s, u] = await Promise.all([
+        engine.parseList(space.value, { source: "space" }),
+        engine.parseList(used.value, { source: "used" }),
+      ]);
+      if (!isCurrent()) return [];
+      errors.replaceChildren(...errorList(s, space), ...errorList(u, used));
+      if (s.errorCount || u.errorCount) return [h("p", { class: "notice" }, "Fix the lines above to allocate.")];
+      if (!s.values.length) return [h("p", { class: "notice" }, "Enter the address space to allocate from, e.g. the VNet's prefixes.")];
+      const want = { bits: Number(bits.value), count: Number(count.value) };
+      if (!bits.checkValidity() || bits.value === "") return [h("p", { class: "notice" }, "The prefix length must be a whole number from 0 to 128.")];
+      if (!count.checkValidity() || count.value === "") return [h("p", { class: "notice" }, "How many must be a whole number from 1 to 4096.")];
+      const got = await engine.allocate(s.values, u.values, want.bits, want.count);
+      const [last, freeBefore] = await Promise.all([engine.lastAddresses(got), engine.exclude(s.values, u.values)]);
+      const nodes: Node[] = [h("div", { class: "result-head" }, h("h3", {}, "Allocated"))];
+      if (got.length < want.count) {
+        nodes.push(h("p", { class: "warn-box", role: "status" }, `Only ${got.length} of ${want.count} free /${want.bits} prefixes fit.`));
+      }
+      if (got.length) {
+        nodes.push(table(
+          `${plural(got.length, `free /${want.bits} prefix`, `free /${want.bits} prefixes`)}, best fit (smallest free block first)`,
+          [
+            { title: "Prefix", kind: "addr", cell: (p) => p },
+            { title: "Last address", kind: "addr", cell: (_, i) => last[i] },
+            { title: "Addresses", kind: "number", cell: (p) => formatSize(hostBits(p)) },
+          ],
+          got,
+          { "data-result": "free" },
+        ));
+      }
+      nodes.push(h("p", { class: "hint" }, "Free before allocating: ", freeBefore.length ? h("code", {}, freeBefore.join(", ")) : "none"));
+      return nodes;
+    });
+
+  const form = h(
+    "form",
+    { class: "inputs", "aria-labelledby": "free-title", onsubmit: (e: Event) => { e.preventDefault(); void allocate(); } },
+    h("label", { for: "free-space" }, "Address space"),
+    h("p", { class: "hint" }, "Where to allocate from, e.g. the VNet's address prefixes."),
+    space,
+    h("label", { for: "free-used" }, "Already used"),
+    h("p", { class: "hint" }, "Subnets and ranges that are taken."),
+    used,
+    h(
+      "div",
+      { class: "row" },
+      h("div", {}, h("label", { for: "free-bits" }, "Prefix length"), h("div", { class: "with-prefix" }, h("span", { "aria-hidden": "true" }, "/"), bits)),
+      h("div", {}, h("label", { for: "free-count" }, "How many"), count),
+    ),
+    h("div", { class: "actions" },
+      h("button", { type: "submit", id: "free-allocate" }, "Allocate"),
+      h("button", { type: "button", class: "quiet", onclick: () => { reset(); void allocate(); } }, "Reset example")),
+    errors,
+  );
+
+  void allocate();
+  return h(
+    "article",
+    { class: "card", "aria-labelledby": "free-title" },
+    h("h2", { id: "free-title" }, "Free prefix allocation"),
+    h("div", { class: "split" }, form, output),
+  );
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+}
+
+async function copyText(button: HTMLButtonElement, text: string) {
+  const label = button.textContent;
+  try {
+    await navigator.clipboard.writeText(text);
+    button.textContent = "Copied";
+  } catch {
+    button.textContent = "Copy failed";
+  }
+  setTimeout(() => (button.textContent = label), 1500);
+}

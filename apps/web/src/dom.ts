@@ -1,0 +1,40 @@
+// Tiny DOM helpers: elements are built with textContent only, so user input is never parsed as HTML.
+type Child = Node | string | number | null | undefined | false;
+type Attrs = Record<string, string | number | boolean | undefined | ((e: Event) => void)>;
+
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === false) continue;
+    if (typeof v === "function") el.addEventListener(k.replace(/^on/, ""), v);
+    else if (v === true) el.setAttribute(k, "");
+    else el.setAttribute(k, String(v));
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(el: Element, children: Child[]): void {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(typeof c === "number" ? String(c) : c);
+  }
+}
+
+export interface Column<Row> {
+  title: string;
+  cell(row: Row, index: number): Child;
+  /** Right-aligned numbers, monospace addresses. */
+  kind?: "number" | "addr";
+}
+
+/** A table with a caption, header cells with scope, one row per item; scrolls sideways when narrow. */
+export function table<Row>(caption: string, columns: Column<Row>[], rows: readonly Row[], attrs: Attrs = {}): HTMLElement {
+  return h("div", { class: "table-scroll" }, h(
+    "table",
+    attrs,
+    h("caption", {}, caption),
+    h("thead", {}, h("tr", {}, ...columns.map((c) => h("th", { scope: "col", class: c.kind }, c.title)))),
+    h("tbody", {}, ...rows.map((r, i) => h("tr", {}, ...columns.map((c) => h("td", { class: c.kind }, c.cell(r, i)))))),
+  ));
+}
