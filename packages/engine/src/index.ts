@@ -8,3 +8,4 @@ export type { Backend, LpmHandle } from "./backend.ts";
 export { WasmBackend, coreModule } from "./backend-wasm.ts";
 export { ReferenceBackend } from "./backend-ref.ts";
 export { CidrEngine, IPSet, IPSetBuilder, LpmTable, cidr, concatBatches, type ParsedList, type PrefixInput } from "./cidr.ts";
+export * from "./netfilter/index.ts";

@@ -1,0 +1,55 @@
+// Addresses and prefixes as the netfilter code matches them: IPv4 as unsigned 32-bit numbers (the
+// hot path, and what the wasm tables hold), IPv6 as bigints. Text goes through the engine's strict
+// Prefix/Addr parsers once, so every address error has the same reason text as elsewhere.
+import { Addr } from "../addr.ts";
+import { Prefix } from "../prefix.ts";
+import type { NetPrefix } from "./model.ts";
+
+export interface NetAddr {
+  family: 4 | 6;
+  v4: number;
+  v6: bigint;
+}
+
+const cache = new Map<string, NetPrefix>();
+
+/** "10.0.0.0/8", "10.0.0.1" (as /32) or an IPv6 form; throws ParseError from Prefix.parse. */
+export function parseNetPrefix(text: string): NetPrefix {
+  const hit = cache.get(text);
+  if (hit) return hit;
+  const p = Prefix.parse(text, { allowBare: true });
+  const bits = p.bits;
+  let np: NetPrefix;
+  if (p.family === 4) {
+    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+    np = { family: 4, text, bits, v4net: (Number(p.addr.value) & mask) >>> 0, v4mask: mask, v6net: 0n, v6mask: 0n };
+  } else {
+    const mask = bits === 0 ? 0n : ((1n << 128n) - 1n) ^ ((1n << BigInt(128 - bits)) - 1n);
+    np = { family: 6, text, bits, v4net: 0, v4mask: 0, v6net: p.addr.value & mask, v6mask: mask };
+  }
+  if (cache.size > 100_000) cache.clear();
+  cache.set(text, np);
+  return np;
+}
+
+export function parseNetAddr(text: string): NetAddr {
+  const a = Addr.parse(text);
+  return a.family === 4 ? { family: 4, v4: Number(a.value), v6: 0n } : { family: 6, v4: 0, v6: a.value };
+}
+
+export function netAddrFromAddr(a: Addr): NetAddr {
+  return a.family === 4 ? { family: 4, v4: Number(a.value), v6: 0n } : { family: 6, v4: 0, v6: a.value };
+}
+
+export function formatNetAddr(a: NetAddr): string {
+  return a.family === 4 ? Addr.v4(a.v4).toString() : Addr.fromBigInt(6, a.v6).toString();
+}
+
+export function inPrefix(a: NetAddr, p: NetPrefix): boolean {
+  if (a.family !== p.family) return false;
+  return a.family === 4 ? ((a.v4 & p.v4mask) >>> 0) === p.v4net : (a.v6 & p.v6mask) === p.v6net;
+}
+
+export function sameAddr(a: NetAddr, b: NetAddr): boolean {
+  return a.family === b.family && (a.family === 4 ? a.v4 === b.v4 : a.v6 === b.v6);
+}
