@@ -1,0 +1,223 @@
+// The built web app in headless Chromium, used as a person would: the answers on the page must be
+// the ones the engine gives in Node for the same input, computed in the worker, not on the page.
+// The tests share one page and run in order (load, merge, overlaps, info, errors, free, worker...).
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { Prefix, cidr } from "@aksnet/engine";
+import { DIST, assertBuilt, launchChromium, serveStatic, type Browser, type StaticServer } from "./harness.ts";
+
+let server: StaticServer | undefined;
+let browser: Browser | undefined;
+let page: Page;
+const consoleErrors: string[] = [];
+
+/** Counts WebAssembly compilations on the page's main thread (workers have their own globals). */
+function countMainThreadWasm() {
+  const g = globalThis as unknown as { __mainThreadWasm: number; WebAssembly: Record<string, unknown> };
+  g.__mainThreadWasm = 0;
+  for (const name of ["Module", "Instance", "compile", "instantiate", "compileStreaming", "instantiateStreaming"]) {
+    const original = g.WebAssembly[name];
+    if (typeof original !== "function") continue;
+    g.WebAssembly[name] = new Proxy(original, {
+      construct(target, args, newTarget) {
+        g.__mainThreadWasm++;
+        return Reflect.construct(target, args, newTarget);
+      },
+      apply(target, self, args) {
+        g.__mainThreadWasm++;
+        return Reflect.apply(target, self, args);
+      },
+    });
+  }
+}
+
+const rowsOf = (selector: string) =>
+  page.locator(`${selector} tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")));
+
+/** Clicks a button and waits until the output area it fills is no longer busy. */
+async function clickAndWait(button: string, output: string) {
+  await page.click(button);
+  await page.waitForSelector(`${output}:not([aria-busy])`);
+}
+
+/** Prefix text as the engine prints it, whether the page left an address bare or not. */
+const canonical = (s: string) => Prefix.parse(s, { allowBare: true }).toString();
+
+beforeAll(async () => {
+  assertBuilt();
+  server = await serveStatic(DIST);
+  browser = await launchChromium();
+  page = await browser.context.newPage();
+  page.on("console", (m) => {
+    if (m.type() === "error") consoleErrors.push(`${m.worker() ? "worker" : "page"}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => consoleErrors.push(`uncaught: ${e.message}`));
+  await page.addInitScript(countMainThreadWasm);
+  await page.goto(server.url);
+}, 120_000);
+
+afterAll(async () => {
+  try {
+    await browser?.close();
+  } finally {
+    await server?.close();
+  }
+}, 60_000);
+
+describe("web app in Chromium", () => {
+  it("loads, starts the engine and shows the example merged", async () => {
+    await page.waitForSelector("#engine-status[data-state=ready]");
+    await page.waitForSelector("[data-result=merge]");
+    expect(await page.title()).toContain("aksnet");
+    expect(await page.getAttribute("#tab-cidr", "aria-selected")).toBe("true");
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it("merges the example to the prefixes the engine computes in Node", async () => {
+    const text = await page.inputValue("#cidr-input");
+    const values = cidr().parseList(text).values;
+    const expected = cidr().merge(values).toStrings();
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(values.length); // the example really merges something
+    const rows = await rowsOf("[data-result=merge]");
+    expect(rows.map((r) => r[0])).toEqual(expected);
+    expect(rows.map((r) => r[1])).toEqual(cidr().lastAddresses(cidr().merge(values)).toStrings(true));
+  });
+
+  it("lists overlapping pairs with their line numbers", async () => {
+    await clickAndWait("#cidr-overlaps", "#cidr-result");
+    const parsed = cidr().parseList(await page.inputValue("#cidr-input"));
+    const lineOf: number[] = [];
+    for (let i = 0; i < parsed.records.length; i++) if (parsed.records.family(i)) lineOf.push(parsed.records.line(i));
+    const expected = cidr().overlappingPairs(parsed.values).map(([i, j]) => [
+      String(lineOf[i]), parsed.values.get(i)!.toString(), String(lineOf[j]), parsed.values.get(j)!.toString(),
+    ]);
+    expect(expected.length).toBeGreaterThan(0);
+    const rows = await rowsOf("[data-result=overlaps]");
+    expect(rows.map((r) => [r[0], canonical(r[1]), r[3], canonical(r[4])])).toEqual(expected);
+  });
+
+  it("shows network, last address and host bits per line", async () => {
+    await page.fill("#cidr-input", "10.1.2.3/16\n\n# a comment line\n2001:db8::1/64  # host bits too\n192.168.0.0/24");
+    await clickAndWait("#cidr-info", "#cidr-result");
+    const rows = await rowsOf("[data-result=info]");
+    const values = cidr().parseList("10.1.2.3/16\n\n\n2001:db8::1/64\n192.168.0.0/24").values;
+    expect(rows.map((r) => r[0])).toEqual(["1", "4", "5"]);
+    expect(rows.map((r) => r[2])).toEqual(cidr().masked(values).toStrings());
+    expect(rows.map((r) => r[4])).toEqual(cidr().lastAddresses(values).toStrings(true));
+    expect(rows.map((r) => r[6])).toEqual(["16, set", "64, set", "8"]);
+  });
+
+  it("shows a malformed line's error with the engine's line and column", async () => {
+    const text = "10.0.0.0/8\n# fine so far\n10.0.0.256/8\n2001:db8:::1/64\n172.16.0.0/33\n";
+    await page.fill("#cidr-input", text);
+    await clickAndWait("#cidr-merge", "#cidr-result");
+    const expected = cidr().parseList(text, { source: "prefixes" }).errors;
+    expect(expected.map((e) => e.line)).toEqual([3, 4, 5]);
+    const shown = await page.locator("#cidr-errors li").evaluateAll((lis) =>
+      lis.map((li) => ({
+        line: Number(li.getAttribute("data-line")),
+        column: Number(li.getAttribute("data-column")),
+        label: li.querySelector("button")?.textContent,
+        message: li.querySelector(".message")?.textContent,
+      })),
+    );
+    expect(shown).toEqual(expected.map((e) => ({ line: e.line, column: e.column, label: `Line ${e.line}, column ${e.column}`, message: e.message })));
+    expect(await page.textContent("#cidr-result")).toContain("Fix the 3 lines");
+    expect(await page.locator("[data-result=merge]").count()).toBe(0);
+
+    // The error's link selects the bad text from the reported column on.
+    await page.locator("#cidr-errors li button").first().click();
+    const selectionStart = await page.$eval("#cidr-input", (el) => (el as HTMLTextAreaElement).selectionStart);
+    expect(selectionStart).toBe("10.0.0.0/8\n# fine so far\n".length + expected[0].column - 1);
+  });
+
+  it("allocates the free prefixes the engine allocates in Node", async () => {
+    const read = async () => ({
+      space: cidr().parseList(await page.inputValue("#free-space")).values,
+      used: cidr().parseList(await page.inputValue("#free-used")).values,
+      bits: Number(await page.inputValue("#free-bits")),
+      count: Number(await page.inputValue("#free-count")),
+    });
+    await clickAndWait("#free-allocate", "#free-result");
+    const ex = await read();
+    const expected = cidr().allocate(ex.space, ex.used, ex.bits, ex.count).map(String);
+    expect(expected).toHaveLength(ex.count);
+    expect((await rowsOf("[data-result=free]")).map((r) => r[0])).toEqual(expected);
+
+    // Asking for more than fits: the page allocates what the engine does and says it is short.
+    await page.fill("#free-bits", "14");
+    await page.fill("#free-count", "9");
+    await clickAndWait("#free-allocate", "#free-result");
+    const short = await read();
+    const some = cidr().allocate(short.space, short.used, 14, 9).map(String);
+    expect(some.length).toBeGreaterThan(0);
+    expect(some.length).toBeLessThan(9);
+    expect((await rowsOf("[data-result=free]")).map((r) => r[0])).toEqual(some);
+    expect(await page.textContent("#free-result")).toContain(`Only ${some.length} of 9 free /14 prefixes fit`);
+  });
+
+  it("reports an impossible prefix length from the engine instead of failing silently", async () => {
+    await page.fill("#free-bits", "40");
+    await page.fill("#free-count", "1");
+    await clickAndWait("#free-allocate", "#free-result");
+    expect(await page.textContent("#free-result [role=alert]")).toMatch(/prefix length 40 out of range for IPv4/);
+  });
+
+  it("did the work in the worker, not on the page's main thread", async () => {
+    const workers = page.workers();
+    expect(workers).toHaveLength(1);
+    expect(workers[0].url()).toMatch(/\/assets\/worker-[^/]*\.js$/);
+    const inWorker = await workers[0].evaluate(() => performance.getEntriesByType("measure").map((m) => m.name));
+    for (const verb of ["parseList", "merge", "overlappingPairs", "masked", "allocate", "exclude"]) expect(inWorker).toContain(`aksnet:${verb}`);
+    const onPage = await page.evaluate(() => performance.getEntriesByType("measure").map((m) => m.name));
+    expect(onPage.filter((n) => n.startsWith("aksnet:"))).toEqual([]);
+    expect(await page.evaluate(() => (globalThis as unknown as { __mainThreadWasm: number }).__mainThreadWasm)).toBe(0);
+
+    // The counter does see a compilation on the main thread (so the zero above means something).
+    const after = await page.evaluate(() => {
+      new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+      return (globalThis as unknown as { __mainThreadWasm: number }).__mainThreadWasm;
+    });
+    expect(after).toBe(1);
+
+    // And the page's own bundle does not even contain the core ("AGFzbQ" is base64 of "\0asm").
+    const assets = join(DIST, "assets");
+    const pageScripts = readdirSync(assets).filter((f) => f.endsWith(".js") && !f.startsWith("worker"));
+    expect(pageScripts.length).toBeGreaterThan(0);
+    for (const f of pageScripts) expect(readFileSync(join(assets, f), "utf8")).not.toContain("AGFzbQ");
+  });
+
+  it("fits a narrow phone-sized screen without sideways scrolling", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.click("#cidr-merge");
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow).toBe(0);
+      expect(await page.isVisible("#cidr-input")).toBe(true);
+      const box = await page.locator("#cidr-input").boundingBox();
+      expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
+  it("switches tabs by click and by keyboard, keeping the tab in the URL", async () => {
+    await page.click("#tab-about");
+    expect(await page.isVisible("#panel-about")).toBe(true);
+    expect(await page.isHidden("#panel-cidr")).toBe(true);
+    expect(new URL(page.url()).hash).toBe("#about");
+    await page.keyboard.press("ArrowLeft");
+    expect(await page.getAttribute("#tab-cidr", "aria-selected")).toBe("true");
+    expect(await page.isVisible("#panel-cidr")).toBe(true);
+    expect(new URL(page.url()).hash).toBe("#cidr");
+  });
+
+  it("logged no console errors and requested nothing missing during the session", async () => {
+    expect(consoleErrors).toEqual([]);
+    expect(server!.requests.map((r) => r.path)).toContain("/");
+    expect(server!.requests.filter((r) => r.status !== 200)).toEqual([]);
+  });
+});
