@@ -9,3 +9,4 @@ export { WasmBackend, coreModule } from "./backend-wasm.ts";
 export { ReferenceBackend } from "./backend-ref.ts";
 export { CidrEngine, IPSet, IPSetBuilder, LpmTable, cidr, concatBatches, type ParsedList, type PrefixInput } from "./cidr.ts";
 export * from "./netfilter/index.ts";
+export * from "./aks/index.ts";

@@ -1,0 +1,7 @@
+// The AKS planner: load a cluster, plan it, check it, compare models, fit, diff.
+export * from "./constants.ts";
+export * from "./capacity.ts";
+export type * from "./model.ts";
+export { loadCluster, detectKind, type InputText, type LoadOptions, type DocKind } from "./load.ts";
+export { plan, capacityModel, plannedNodes, type Plan, type SubnetPlan, type PodRangePlan, type PoolPlan, type SnatPlan, type Limit } from "./plan.ts";
+export { checkCluster, type Finding, type Severity } from "./findings.ts";
