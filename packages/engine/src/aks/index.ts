@@ -4,4 +4,4 @@ export * from "./capacity.ts";
 export type * from "./model.ts";
 export { loadCluster, detectKind, type InputText, type LoadOptions, type DocKind } from "./load.ts";
 export { plan, capacityModel, plannedNodes, type Plan, type SubnetPlan, type PodRangePlan, type PoolPlan, type SnatPlan, type Limit } from "./plan.ts";
-export { checkCluster, type Finding, type Severity } from "./findings.ts";
+export { checkCluster, type Finding as AksFinding, type Severity as AksSeverity } from "./findings.ts";
