@@ -1,5 +1,5 @@
 // Tiny DOM helpers: elements are built with textContent only, so user input is never parsed as HTML.
-type Child = Node | string | number | null | undefined | false;
+type Child = Node | string | number | null | undefined | false | Child[];
 type Attrs = Record<string, string | number | boolean | undefined | ((e: Event) => void)>;
 
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
@@ -17,7 +17,8 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
 export function append(el: Element, children: Child[]): void {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;
-    el.append(typeof c === "number" ? String(c) : c);
+    if (Array.isArray(c)) append(el, c);
+    else el.append(typeof c === "number" ? String(c) : c);
   }
 }
 

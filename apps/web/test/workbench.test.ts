@@ -12,6 +12,7 @@ let server: StaticServer | undefined;
 let browser: Browser | undefined;
 let page: Page;
 const consoleErrors: string[] = [];
+const offSite: string[] = [];
 
 /** Counts WebAssembly compilations on the page's main thread (workers have their own globals). */
 function countMainThreadWasm() {
@@ -33,8 +34,11 @@ function countMainThreadWasm() {
   }
 }
 
+/** Cell texts per row; a cell's `.value` part when it also holds notes. */
 const rowsOf = (selector: string) =>
-  page.locator(`${selector} tbody tr`).evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")));
+  page.locator(`${selector} tbody tr`).evaluateAll((trs) =>
+    trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => (td.querySelector(".value") ?? td).textContent ?? "")),
+  );
 
 /** Clicks a button and waits until the output area it fills is no longer busy. */
 async function clickAndWait(button: string, output: string) {
@@ -54,6 +58,9 @@ beforeAll(async () => {
     if (m.type() === "error") consoleErrors.push(`${m.worker() ? "worker" : "page"}: ${m.text()}`);
   });
   page.on("pageerror", (e) => consoleErrors.push(`uncaught: ${e.message}`));
+  page.on("request", (r) => {
+    if (!r.url().startsWith(server!.url)) offSite.push(r.url());
+  });
   await page.addInitScript(countMainThreadWasm);
   await page.goto(server.url);
 }, 120_000);
@@ -105,9 +112,12 @@ describe("web app in Chromium", () => {
     const rows = await rowsOf("[data-result=info]");
     const values = cidr().parseList("10.1.2.3/16\n\n\n2001:db8::1/64\n192.168.0.0/24").values;
     expect(rows.map((r) => r[0])).toEqual(["1", "4", "5"]);
-    expect(rows.map((r) => r[2])).toEqual(cidr().masked(values).toStrings());
-    expect(rows.map((r) => r[4])).toEqual(cidr().lastAddresses(values).toStrings(true));
-    expect(rows.map((r) => r[6])).toEqual(["16, set", "64, set", "8"]);
+    expect(rows.map((r) => r[1])).toEqual(cidr().masked(values).toStrings());
+    expect(rows.map((r) => r[2])).toEqual(cidr().lastAddresses(values).toStrings(true));
+    expect(rows.map((r) => r[4])).toEqual(["16", "64", "8"]);
+    // Host bits set in what was written are flagged, with the value as written.
+    const notes = await page.locator("[data-result=info] tbody tr").evaluateAll((trs) => trs.map((tr) => tr.querySelector(".note")?.textContent ?? null));
+    expect(notes).toEqual(["written 10.1.2.3/16", "written 2001:db8::1/64", null]);
   });
 
   it("shows a malformed line's error with the engine's line and column", async () => {
@@ -116,7 +126,7 @@ describe("web app in Chromium", () => {
     await clickAndWait("#cidr-merge", "#cidr-result");
     const expected = cidr().parseList(text, { source: "prefixes" }).errors;
     expect(expected.map((e) => e.line)).toEqual([3, 4, 5]);
-    const shown = await page.locator("#cidr-errors li").evaluateAll((lis) =>
+    const shown = await page.locator("#cidr-result .errors li").evaluateAll((lis) =>
       lis.map((li) => ({
         line: Number(li.getAttribute("data-line")),
         column: Number(li.getAttribute("data-column")),
@@ -125,11 +135,11 @@ describe("web app in Chromium", () => {
       })),
     );
     expect(shown).toEqual(expected.map((e) => ({ line: e.line, column: e.column, label: `Line ${e.line}, column ${e.column}`, message: e.message })));
-    expect(await page.textContent("#cidr-result")).toContain("Fix the 3 lines");
+    expect(await page.textContent("#cidr-result .errors-title")).toBe("3 lines could not be parsed");
     expect(await page.locator("[data-result=merge]").count()).toBe(0);
 
     // The error's link selects the bad text from the reported column on.
-    await page.locator("#cidr-errors li button").first().click();
+    await page.locator("#cidr-result .errors li button").first().click();
     const selectionStart = await page.$eval("#cidr-input", (el) => (el as HTMLTextAreaElement).selectionStart);
     expect(selectionStart).toBe("10.0.0.0/8\n# fine so far\n".length + expected[0].column - 1);
   });
@@ -219,5 +229,6 @@ describe("web app in Chromium", () => {
     expect(consoleErrors).toEqual([]);
     expect(server!.requests.map((r) => r.path)).toContain("/");
     expect(server!.requests.filter((r) => r.status !== 200)).toEqual([]);
+    expect(offSite).toEqual([]); // the About tab promises that nothing typed leaves the browser
   });
 });

@@ -6,7 +6,7 @@ export const EXAMPLE_PREFIXES = `# Address spaces of a hub-and-spoke estate.
 10.226.0.0/15
 10.228.0.0/14
 10.232.0.0/13
-10.224.7.0/24        # a subnet listed on its own as well
+10.224.7.0/24        # also listed on its own
 172.16.0.0/20        # hub
 172.16.16.0/20
 172.16.20.5          # a single address

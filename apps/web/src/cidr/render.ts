@@ -24,7 +24,7 @@ export function formatSize(bits: number): Node {
  * The engine's parse errors, each with its own message (source:line:column: ...) and a button that
  * selects the offending text in the textarea.
  */
-export function errorList(parsed: WireParsedList, input: HTMLTextAreaElement): Node[] {
+export function errorList(parsed: WireParsedList, input: HTMLTextAreaElement, nextStep: string): Node[] {
   if (!parsed.errorCount) return [];
   const more = parsed.errorCount - parsed.errors.length;
   return [
@@ -32,6 +32,7 @@ export function errorList(parsed: WireParsedList, input: HTMLTextAreaElement): N
       "div",
       { class: "errors", role: "alert" },
       h("p", { class: "errors-title" }, `${parsed.errorCount} ${parsed.errorCount === 1 ? "line" : "lines"} could not be parsed`),
+      h("p", { class: "hint" }, nextStep),
       h("ul", {}, ...parsed.errors.map((e) => h(
         "li",
         { "data-line": e.line, "data-column": e.column },
@@ -39,7 +40,7 @@ export function errorList(parsed: WireParsedList, input: HTMLTextAreaElement): N
         " ",
         h("code", { class: "message" }, e.message),
       ))),
-      more > 0 ? h("p", {}, `… and ${more} more`) : null,
+      more > 0 ? h("p", {}, `… and ${more.toLocaleString("en-US")} more`) : null,
     ),
   ];
 }

@@ -45,7 +45,6 @@ function runner(output: HTMLElement) {
 function prefixListCard(engine: EngineWorker): HTMLElement {
   const input = h("textarea", { id: "cidr-input", rows: 16, spellcheck: "false", autocomplete: "off", autocapitalize: "off", "aria-describedby": "cidr-input-hint" });
   input.value = EXAMPLE_PREFIXES;
-  const errors = h("div", { id: "cidr-errors" });
   const output = h("div", { id: "cidr-result", class: "result", "aria-live": "polite" });
   const run = runner(output);
   let current: ListAction = "merge";
@@ -60,8 +59,7 @@ function prefixListCard(engine: EngineWorker): HTMLElement {
     return run(async (isCurrent) => {
       const parsed = await engine.parseList(input.value, { source: "prefixes" });
       if (!isCurrent()) return [];
-      errors.replaceChildren(...errorList(parsed, input));
-      if (parsed.errorCount) return [h("p", { class: "notice" }, `Fix the ${plural(parsed.errorCount, "line")} above to see the ${ACTION_LABEL[action].toLowerCase()} result.`)];
+      if (parsed.errorCount) return errorList(parsed, input, `Fix ${parsed.errorCount === 1 ? "it" : "them"} to see the ${ACTION_LABEL[action].toLowerCase()} result.`);
       if (!parsed.values.length) return [h("p", { class: "notice" }, "Enter at least one prefix or address.")];
       return action === "merge" ? mergeView(engine, parsed) : action === "overlaps" ? overlapsView(engine, parsed) : infoView(engine, parsed);
     });
@@ -86,11 +84,10 @@ function prefixListCard(engine: EngineWorker): HTMLElement {
         "div",
         { class: "inputs" },
         h("label", { for: "cidr-input" }, "Prefixes and addresses"),
-        h("p", { id: "cidr-input-hint", class: "hint" }, "One per line, IPv4 or IPv6. Text after # is a comment. Ctrl+Enter repeats the last action."),
+        h("p", { id: "cidr-input-hint", class: "hint" }, "One per line, IPv4 or IPv6; # starts a comment. Ctrl+Enter repeats the last action."),
         input,
         h("div", { class: "actions", role: "group", "aria-label": "Prefix list actions" }, ...buttons,
           h("button", { type: "button", class: "quiet", onclick: () => { input.value = EXAMPLE_PREFIXES; void act(current); } }, "Reset example")),
-        errors,
       ),
       output,
     ),
@@ -146,25 +143,31 @@ async function overlapsView(engine: EngineWorker, parsed: WireParsedList): Promi
 
 async function infoView(engine: EngineWorker, parsed: WireParsedList): Promise<Node[]> {
   const { values, lines } = parsed;
-  const [network, first, last] = await Promise.all([engine.masked(values), engine.firstAddresses(values), engine.lastAddresses(values)]);
+  // The network's address is the first address, so one column shows both.
+  const [network, last] = await Promise.all([engine.masked(values), engine.lastAddresses(values)]);
   const addrOf = (s: string) => s.split("/")[0];
+  const hostBitsSet = (i: number) => addrOf(values[i]) !== addrOf(network[i]);
   return [
     h("div", { class: "result-head" }, h("h3", {}, "Info")),
     table(
       plural(values.length, "value"),
       [
         { title: "Line", kind: "number", cell: (_, i) => lines[i] },
-        { title: "As written", kind: "addr", cell: (v) => v },
-        { title: "Network", kind: "addr", cell: (_, i) => network[i] },
-        { title: "First", kind: "addr", cell: (_, i) => first[i] },
-        { title: "Last", kind: "addr", cell: (_, i) => last[i] },
+        {
+          title: "Network",
+          kind: "addr",
+          cell: (v, i) => hostBitsSet(i)
+            ? [h("span", { class: "value" }, network[i]), h("span", { class: "note warn" }, `written ${v}`)]
+            : h("span", { class: "value" }, network[i]),
+        },
+        { title: "Last address", kind: "addr", cell: (_, i) => last[i] },
         { title: "Addresses", kind: "number", cell: (v) => formatSize(hostBits(v)) },
         {
           title: "Host bits",
           kind: "number",
-          cell: (v, i) => addrOf(v) === addrOf(network[i])
-            ? String(hostBits(v))
-            : h("span", { class: "warn", title: `written ${v}: bits below /${prefixLength(v)} are set; the network is ${network[i]}` }, `${hostBits(v)}, set`),
+          cell: (v, i) => hostBitsSet(i)
+            ? [h("span", { class: "value" }, String(hostBits(v))), " ", h("span", { class: "badge warn", title: `bits below /${prefixLength(v)} are set in ${v}` }, "set")]
+            : h("span", { class: "value" }, String(hostBits(v))),
         },
       ],
       values,
@@ -178,7 +181,6 @@ function freeCard(engine: EngineWorker): HTMLElement {
   const used = h("textarea", { id: "free-used", rows: 6, spellcheck: "false", autocomplete: "off" });
   const bits = h("input", { id: "free-bits", type: "number", min: 0, max: 128, step: 1, required: true, inputmode: "numeric" });
   const count = h("input", { id: "free-count", type: "number", min: 1, max: 4096, step: 1, required: true, inputmode: "numeric" });
-  const errors = h("div", { id: "free-errors" });
   const output = h("div", { id: "free-result", class: "result", "aria-live": "polite" });
   const run = runner(output);
   const reset = () => {
@@ -196,8 +198,7 @@ function freeCard(engine: EngineWorker): HTMLElement {
         engine.parseList(used.value, { source: "used" }),
       ]);
       if (!isCurrent()) return [];
-      errors.replaceChildren(...errorList(s, space), ...errorList(u, used));
-      if (s.errorCount || u.errorCount) return [h("p", { class: "notice" }, "Fix the lines above to allocate.")];
+      if (s.errorCount || u.errorCount) return [...errorList(s, space, "Fix the address space to allocate."), ...errorList(u, used, "Fix the used prefixes to allocate.")];
       if (!s.values.length) return [h("p", { class: "notice" }, "Enter the address space to allocate from, e.g. the VNet's prefixes.")];
       const want = { bits: Number(bits.value), count: Number(count.value) };
       if (!bits.checkValidity() || bits.value === "") return [h("p", { class: "notice" }, "The prefix length must be a whole number from 0 to 128.")];
@@ -242,7 +243,6 @@ function freeCard(engine: EngineWorker): HTMLElement {
     h("div", { class: "actions" },
       h("button", { type: "submit", id: "free-allocate" }, "Allocate"),
       h("button", { type: "button", class: "quiet", onclick: () => { reset(); void allocate(); } }, "Reset example")),
-    errors,
   );
 
   void allocate();
