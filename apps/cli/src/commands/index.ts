@@ -6,3 +6,4 @@ import { registerCidr } from "./cidr.ts";
 export type Register = (program: Command, setExit: (code: number) => void) => void;
 
 export const commands: Register[] = [registerCidr];
+import { registerIptables } from "./iptables.ts"; commands.push(registerIptables);

@@ -8,3 +8,5 @@ export {
   tracePacket, traceKernel, traceKubeProxy, targetText, kpView, kpRule, outputAddress, KP_FILTER_CHAINS,
   type Flow, type TraceOptions, type TraceMode, type Trace, type KernelTrace, type KubeProxyTrace, type Alternative, type TraceStep, type Rewrite,
 } from "./trace.ts";
+export { parseFlows } from "./flows.ts";
+export { traceFlows, traceFlowsTs, type FlowResult, type KernelResult, type KubeProxyResult, type BulkOptions, type BulkResult } from "./bulk.ts";

@@ -480,7 +480,7 @@ function parseRuleArgs(rule: Rule, args: Tok[], sc: Scanner, issue: (i: ParseIss
           else if (o === "--seconds") recent.seconds = Number(value(t).text);
           else if (o === "--reap") { recent.reap = true; i++; }
           else if (o === "--rsource" || o === "--rdest") i++;
-          else if (o === "--mask" || o === "--hitcount" || o === "--rttl") unknownOpt(t, mod);
+          else if (o === "--mask" && (args[i + 1]?.text === "255.255.255.255" || args[i + 1]?.text === "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")) i += 2; // a no-op mask
           else unknownOpt(t, mod);
         } else if (mod === "set" && o === "--match-set") {
           const name = value(t);
