@@ -4,7 +4,7 @@
 // go through these functions, which is why their numbers agree.
 import {
   AZURE_RESERVED_IPS_PER_SUBNET, DYNAMIC_BATCH_SIZE, LB_DEFAULT_PORTS_CAP, LB_DEFAULT_PORT_TABLE,
-  LB_PORTS_PER_IP, NODE_POD_BLOCK_LEN, POOL_NODE_LIMIT, SMALLEST_SUBNET_LEN, STATIC_BLOCKS_LOST_TO_RESERVED,
+  LB_PORTS_PER_IP, NODE_POD_BLOCK_LEN, KUBENET_ROUTE_LIMIT, CLUSTER_NODE_LIMIT, VNET_PRIVATE_IP_LIMIT, POOL_NODE_LIMIT, SMALLEST_SUBNET_LEN, STATIC_BLOCKS_LOST_TO_RESERVED,
   STATIC_BLOCK_RESERVED_PER_NODE, STATIC_BLOCK_SIZE, type ModelId,
 } from "./constants.ts";
 
@@ -206,7 +206,7 @@ export interface SingleConfig {
   nodeSubnetLen: number;
   /** Pod CIDR or pod subnet prefix length; 0 = not constrained. */
   podRangeLen: number;
-  /** Cluster-wide node limit for the model (route table, per-model limit). */
+  /** Node limit of the model: MODEL_NODE_LIMIT[model] (400 routes for kubenet). */
   nodeLimit: number;
   /** Manual SNAT ports per node (0 = default allocation) and outbound IPs. */
   allocatedOutboundPorts: number;
@@ -228,17 +228,36 @@ export interface SingleResult {
   limitedBy: LimitKind;
 }
 
-/** Builds the resources of a single-pool configuration (also used by tests as the reference shape). */
-export function singleResources(c: SingleConfig): Resource[] {
+/**
+ * The resources of a configuration with one node subnet and one pod range shared by pools of
+ * given maxPods. The same resources, in the same order, as plan() builds for such a cluster.
+ */
+export function sharedResources(c: Omit<SingleConfig, "maxPods" | "nodes" | "surge">, maxPods: readonly number[]): Resource[] {
   const rs: Resource[] = [];
-  if (c.nodeSubnetLen > 0) rs.push({ kind: "nodeSubnet", ref: 0, capacity: usableIps(c.nodeSubnetLen), perNode: [nodeSubnetIpsPerNode(c.model, c.maxPods)], withSurge: true });
+  if (c.nodeSubnetLen > 0) rs.push({ kind: "nodeSubnet", ref: 0, capacity: usableIps(c.nodeSubnetLen), perNode: maxPods.map((m) => nodeSubnetIpsPerNode(c.model, m)), withSurge: true });
   if (c.podRangeLen > 0 && podRangeKind(c.model) !== "none") {
-    rs.push({ kind: "podRange", ref: 0, capacity: podRangeCapacity(c.model, c.podRangeLen), perNode: [podRangeIpsPerNode(c.model, c.maxPods)], withSurge: true });
+    rs.push({ kind: "podRange", ref: 0, capacity: podRangeCapacity(c.model, c.podRangeLen), perNode: maxPods.map((m) => podRangeIpsPerNode(c.model, m)), withSurge: true });
   }
-  if (c.model === "kubenet") rs.push({ kind: "routeTable", ref: -1, capacity: c.nodeLimit, perNode: [1], withSurge: true });
-  else rs.push({ kind: "modelNodeLimit", ref: -1, capacity: c.nodeLimit, perNode: [1], withSurge: false });
-  if (c.allocatedOutboundPorts > 0) rs.push({ kind: "snatPorts", ref: -1, capacity: LB_PORTS_PER_IP * c.outboundIps, perNode: [c.allocatedOutboundPorts], withSurge: true });
+  if (c.model === "kubenet") rs.push({ kind: "routeTable", ref: -1, capacity: Math.min(c.nodeLimit, KUBENET_ROUTE_LIMIT), perNode: maxPods.map(() => 1), withSurge: true });
+  else if (c.nodeLimit < CLUSTER_NODE_LIMIT) rs.push({ kind: "modelNodeLimit", ref: -1, capacity: c.nodeLimit, perNode: maxPods.map(() => 1), withSurge: false });
+  rs.push({ kind: "clusterNodeLimit", ref: -1, capacity: CLUSTER_NODE_LIMIT, perNode: maxPods.map(() => 1), withSurge: false });
+  if (c.allocatedOutboundPorts > 0) rs.push({ kind: "snatPorts", ref: -1, capacity: LB_PORTS_PER_IP * c.outboundIps, perNode: maxPods.map(() => c.allocatedOutboundPorts), withSurge: true });
+  if (c.model === "azure-cni" || c.model === "azure-cni-pod-subnet" || c.model === "azure-cni-static-block") {
+    rs.push({ kind: "vnetIpLimit", ref: -1, capacity: VNET_PRIVATE_IP_LIMIT, perNode: maxPods.map((m) => vnetIpsPerNode(c.model, m)), withSurge: true });
+  }
   return rs;
+}
+
+/** VNet private IPs one node takes: its own, pre-allocated pod IPs, or one per static block. */
+export function vnetIpsPerNode(model: ModelId, maxPods: number): number {
+  if (model === "azure-cni") return 1 + maxPods;
+  if (model === "azure-cni-static-block") return 1 + staticBlocksPerNode(maxPods);
+  if (model === "azure-cni-pod-subnet") return 1 + podRangeIpsPerNode(model, maxPods);
+  return 1;
+}
+
+export function singleResources(c: SingleConfig): Resource[] {
+  return sharedResources(c, [c.maxPods]);
 }
 
 export function evaluateSingle(c: SingleConfig): SingleResult {

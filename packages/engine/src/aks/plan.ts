@@ -7,7 +7,7 @@ import {
 } from "./constants.ts";
 import {
   lbDefaultPortsPerNode, lbManualMaxNodes, nodeSubnetIpsPerNode, podRangeCapacity, podRangeIpsPerNode, podRangeKind, poolMaxNodes,
-  resourceDemand, resourceRequired, staticBlocksPerNode, surgeNodes, usableIps, type LimitKind, type PoolDemand, type Resource,
+  resourceDemand, resourceRequired, surgeNodes, usableIps, vnetIpsPerNode, type LimitKind, type PoolDemand, type Resource,
 } from "./capacity.ts";
 import type { Cluster, Pool, Provenance } from "./model.ts";
 import { checkCluster, type Finding } from "./findings.ts";
@@ -179,7 +179,7 @@ export function capacityModel(c: Cluster): CapacityModel {
   }
   if (c.model === "azure-cni" || c.model === "azure-cni-pod-subnet" || c.model === "azure-cni-static-block") {
     // VNet private-IP limit: node IPs, pre-allocated pod IPs, or static blocks (a block counts once).
-    const per = c.pools.map((p) => 1 + (c.model === "azure-cni" ? p.maxPods : p.podIpAllocation === "StaticBlock" ? staticBlocksPerNode(p.maxPods) : podRangeIpsPerNode("azure-cni-pod-subnet", p.maxPods)));
+    const per = c.pools.map((p) => (c.model === "azure-cni" ? vnetIpsPerNode("azure-cni", p.maxPods) : vnetIpsPerNode(p.podIpAllocation === "StaticBlock" ? "azure-cni-static-block" : "azure-cni-pod-subnet", p.maxPods)));
     add({ kind: "vnetIpLimit", ref: -1, capacity: VNET_PRIVATE_IP_LIMIT, perNode: per, withSurge: true }, { message: `VNet private IP limit (${fmt(VNET_PRIVATE_IP_LIMIT)})` });
   }
   return { demands, resources, names };
