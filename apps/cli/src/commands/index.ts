@@ -7,3 +7,8 @@ export type Register = (program: Command, setExit: (code: number) => void) => vo
 
 export const commands: Register[] = [registerCidr];
 import { registerIptables } from "./iptables.ts"; commands.push(registerIptables);
+import { registerPlan } from "./plan.ts"; commands.push(registerPlan);
+import { registerCheck } from "./check.ts"; commands.push(registerCheck);
+import { registerCompare } from "./compare.ts"; commands.push(registerCompare);
+import { registerFit } from "./fit.ts"; commands.push(registerFit);
+import { registerDiff } from "./diff.ts"; commands.push(registerDiff);

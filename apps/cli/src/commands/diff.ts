@@ -1,0 +1,36 @@
+// aksnet diff OLD NEW: the change plan between two configurations of a cluster.
+import { diff, loadCluster } from "@aksnet/engine";
+import { parseFormat, out, json, color, readSource, UsageError } from "../io.ts";
+import { table } from "../render/aks.ts";
+import type { Register } from "./index.ts";
+
+export const registerDiff: Register = (program) => {
+  program
+    .command("diff")
+    .description("change plan between two configurations: in place, supported migration (az command), new pool or new cluster")
+    .argument("<old>", "the current configuration (spec, az aks show JSON or ARM)")
+    .argument("<new>", "the wanted configuration")
+    .option("--vnet <file>", "VNet JSON for both (when they are az aks show JSON)")
+    .option("--format <format>", "output format: text or json", "text")
+    .action((oldFile: string, newFile: string, o: { vnet?: string; format: string }) => {
+      const format = parseFormat(o.format);
+      if (oldFile === "-" && newFile === "-") throw new UsageError("stdin (-) can be read only once");
+      const vnet = o.vnet ? readSource(o.vnet) : undefined;
+      const load = (f: string) => { const s = readSource(f); return loadCluster([{ name: s.name, text: s.text }], vnet ? { vnet: { name: vnet.name, text: vnet.text } } : {}); };
+      const plan = diff(load(oldFile), load(newFile));
+      if (format === "json") return json(plan);
+      const c = color();
+      const paint = (k: string) => (k === "in-place" ? c.green(k) : k === "migration" ? c.yellow(k) : c.red(k));
+      const L: string[] = [`${c.bold(plan.cluster)}: ${plan.changes.length} change${plan.changes.length === 1 ? "" : "s"}; needs ${plan.verdict === "none" ? "nothing" : paint(plan.verdict)}`];
+      if (plan.changes.length) {
+        L.push(...table(["CHANGE", "FROM", "TO", "HOW"], plan.changes.map((x) => [x.field, x.from ?? "-", x.to ?? "-", paint(x.kind)])));
+        L.push("");
+        for (const x of plan.changes) {
+          L.push(`  ${paint(x.kind)}  ${c.bold(x.field)}  ${c.dim(x.path)}`);
+          if (x.note) L.push(`      ${x.note}`);
+          if (x.command) L.push(`      $ ${x.command}`);
+        }
+      }
+      out(L.join("\n"));
+    });
+};

@@ -1,0 +1,27 @@
+// aksnet plan [FILE...]: the full capacity report of a cluster (the built-in example with no file).
+import { plan } from "@aksnet/engine";
+import { parseFormat, out, json, EXIT_FINDINGS } from "../io.ts";
+import { loadFromArgs, renderPlan } from "../render/aks.ts";
+import type { Register } from "./index.ts";
+
+export const registerPlan: Register = (program, setExit) => {
+  program
+    .command("plan")
+    .description("capacity report: subnets, pod ranges, pools, max nodes and pods, SNAT, findings")
+    .argument("[files...]", "cluster spec (YAML/JSON), az aks show JSON (+ az network vnet show JSON) or ARM template; - for stdin; none = built-in example")
+    .option("--cluster <file>", "the cluster file (spec, az aks show JSON or ARM)")
+    .option("--vnet <file>", "the VNet file (az network vnet show JSON or ARM VNet resource)")
+    .option("--format <format>", "output format: text or json", "text")
+    .addHelpText("after", `
+Examples:
+  aksnet plan                                   # the built-in example
+  aksnet plan examples/clusters/overlay-cilium.yaml
+  aksnet plan examples/clusters/az/aks-show.json --vnet examples/clusters/az/vnet-show.json --format json`)
+    .action((files: string[], o: { cluster?: string; vnet?: string; format: string }) => {
+      const format = parseFormat(o.format);
+      const p = plan(loadFromArgs(files, o));
+      if (p.summary.errors) setExit(EXIT_FINDINGS);
+      if (format === "json") return json(p);
+      out(renderPlan(p));
+    });
+};
