@@ -5,6 +5,7 @@ export { countLines, parseLines } from "./parse";
 export { scratchBytes, setRanges, rangesToPrefixes, excludeRanges, intersectRanges, overlappingPairs, allocate } from "./set";
 export { maskedBatch, boundBatch, containsBatch, overlapsBatch } from "./prefix";
 export { lpmTableBytes, lpmScratchBytes, lpmBuild, lpmLookup } from "./lpm";
+export * from "./netfilter";
 import { extra } from "./set";
 
 /** First byte JS may use. */

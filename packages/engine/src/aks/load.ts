@@ -30,7 +30,7 @@ export function detectKind(n: Node): DocKind | undefined {
   if (!n.isObject()) return undefined;
   const type = (n.str("type") ?? "").toLowerCase();
   if (n.has("resources") && (n.has("$schema") || Array.isArray(n.child("resources")?.value))) return "arm-template";
-  if (type === "microsoft.containerservice/managedclusters") return "arm-resource";
+  if (type === "microsoft.containerservice/managedclusters" && n.has("properties")) return "arm-resource";
   if (type === "microsoft.network/virtualnetworks" || n.has("newVNet")) return "vnet";
   if (n.has("agentPoolProfiles") || n.has("networkProfile")) return "az-cluster";
   if (n.has("nodePools") || n.has("network") || /^aksnet/i.test(n.str("apiVersion") ?? "")) return "spec";

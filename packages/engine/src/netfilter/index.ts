@@ -10,3 +10,4 @@ export {
 } from "./trace.ts";
 export { parseFlows } from "./flows.ts";
 export { traceFlows, traceFlowsTs, type FlowResult, type KernelResult, type KubeProxyResult, type BulkOptions, type BulkResult } from "./bulk.ts";
+export { KpProgram, NF_ABI, INDEX_MIN_RULES, compileKubeProxy, traceFlowsWasm, nfInstance } from "./compile.ts";

@@ -1,0 +1,246 @@
+// Netfilter bulk evaluation in kube-proxy-test mode: one call traces a batch of IPv4 flows through
+// rule tables that TypeScript compiled (packages/engine/src/netfilter/compile.ts mirrors every
+// constant here; a test compares them with these exported globals). Nothing here knows about
+// strings: protocols and outputs are interned ids, chains are indices.
+//
+// Program header (NF_PROG_SIZE bytes at `prog`), u32 each:
+//   0 rules ptr   4 chains ptr   8 postings ptr   12 outputs ptr   16 local ptr   20 local count
+//   24 nat PREROUTING chain id   28..40 filter KUBE-SERVICES, KUBE-EXTERNAL-SERVICES, KUBE-NODEPORTS,
+//   KUBE-PROXY-FIREWALL chain ids   (NF_NO_CHAIN when the chain is not in the dump)
+// Rule (NF_RULE_SIZE): flags, src net, src mask, dst net, dst mask, proto id, dport (i32, -1 = a value
+//   that equals no port), src type, dst type (NF_TYPE_*), action (NF_ACT_*), arg (chain id or output id).
+// Chain (NF_CHAIN_SIZE): first rule, rule count, buckets ptr (0 = no index), bucket mask,
+//   residual postings offset, residual count. Indexed chains list, per (dst, proto, dport) key,
+//   the rules with exactly that `-d IP/32 -p proto --dport N`; every other rule is "residual";
+//   both lists ascend, and a merge of the two walks the chain in rule order.
+// Bucket (NF_BUCKET_SIZE): dst, proto id << 16 | dport, postings offset, postings count (0 = empty).
+// Output (NF_OUT_SIZE): address (u32), valid (1 when the output is "ip:port" or "ip").
+// Flow (NF_FLOW_SIZE): src, dst, proto id, dport (i32, -2 when the flow has none).
+// Result (NF_RES_SIZE): first output index in the output-id arena, output count, masq (0/1).
+
+export const NF_PROG_SIZE: i32 = 48;
+export const NF_RULE_SIZE: i32 = 48;
+export const NF_CHAIN_SIZE: i32 = 32;
+export const NF_BUCKET_SIZE: i32 = 16;
+export const NF_OUT_SIZE: i32 = 8;
+export const NF_FLOW_SIZE: i32 = 16;
+export const NF_RES_SIZE: i32 = 12;
+
+export const NF_F_SRC: i32 = 1;
+export const NF_F_SRC_NEG: i32 = 2;
+export const NF_F_DST: i32 = 4;
+export const NF_F_DST_NEG: i32 = 8;
+export const NF_F_PROTO: i32 = 16;
+export const NF_F_PROTO_NEG: i32 = 32;
+export const NF_F_DPORT: i32 = 64;
+export const NF_F_DPORT_NEG: i32 = 128;
+export const NF_F_STYPE: i32 = 256;
+export const NF_F_STYPE_NEG: i32 = 512;
+export const NF_F_DTYPE: i32 = 1024;
+export const NF_F_DTYPE_NEG: i32 = 2048;
+export const NF_F_NEVER: i32 = 4096;
+export const NF_F_PROB: i32 = 8192;
+
+export const NF_TYPE_LOCAL: i32 = 0; // "--src-type LOCAL"
+export const NF_TYPE_NOT_MATCHED: i32 = 1; // the helper's literal "not-matched"
+export const NF_TYPE_OTHER: i32 = 2; // any other value: equal to neither
+
+export const NF_ACT_SKIP: i32 = 0; // no -j: the helper skips the rule
+export const NF_ACT_MARK_MASQ: i32 = 1;
+export const NF_ACT_OUTPUT: i32 = 2; // ACCEPT, REJECT, DROP or DNAT: append output `arg`, end
+export const NF_ACT_JUMP: i32 = 3; // walk chain `arg`
+export const NF_ACT_MISSING: i32 = 4; // a jump to a chain that does not exist: continue
+
+export const NF_NO_CHAIN: u32 = 0xffffffff;
+export const NF_MAX_DEPTH: i32 = 64;
+export const NF_RET_OVERFLOW: i32 = -1;
+
+const P_RULES: i32 = 0;
+const P_CHAINS: i32 = 4;
+const P_POSTINGS: i32 = 8;
+const P_OUTPUTS: i32 = 12;
+const P_LOCAL: i32 = 16;
+const P_NLOCAL: i32 = 20;
+const P_PREROUTING: i32 = 24;
+const P_FILTER: i32 = 28;
+
+// Per-call state (globals, not allocations: the runtime is a stub).
+let gRules: usize = 0;
+let gChains: usize = 0;
+let gPostings: usize = 0;
+let gOutputs: usize = 0;
+let gLocal: usize = 0;
+let gNLocal: i32 = 0;
+let fSrc: u32 = 0;
+let fDst: u32 = 0;
+let fDstValid: bool = true;
+let fProto: u32 = 0;
+let fDport: i32 = 0;
+let fMasq: bool = false;
+let outArena: usize = 0;
+let outCap: i32 = 0;
+let outN: i32 = 0;
+let flowOut: i32 = 0;
+
+@inline function isLocal(a: u32, valid: bool): bool {
+  if (!valid) return false;
+  for (let i = 0; i < gNLocal; i++) if (load<u32>(gLocal + (<usize>i << 2)) == a) return true;
+  return false;
+}
+
+@inline function typeMatches(code: u32, local: bool): bool {
+  return local ? code == NF_TYPE_LOCAL : code == NF_TYPE_NOT_MATCHED;
+}
+
+function ruleMatches(r: usize): bool {
+  const f = load<u32>(r);
+  if (f & NF_F_NEVER) {
+    // Checked last by the helper, but nothing else has side effects, so the order does not matter.
+    return false;
+  }
+  if (f & NF_F_SRC) {
+    const hit = (fSrc & load<u32>(r, 8)) == load<u32>(r, 4);
+    if (hit == ((f & NF_F_SRC_NEG) != 0)) return false;
+  }
+  if (f & NF_F_STYPE) {
+    if (typeMatches(load<u32>(r, 28), isLocal(fSrc, true)) == ((f & NF_F_STYPE_NEG) != 0)) return false;
+  }
+  if (f & NF_F_PROTO) {
+    if ((load<u32>(r, 20) == fProto) == ((f & NF_F_PROTO_NEG) != 0)) return false;
+  }
+  if (f & NF_F_DST) {
+    const hit = fDstValid && (fDst & load<u32>(r, 16)) == load<u32>(r, 12);
+    if (hit == ((f & NF_F_DST_NEG) != 0)) return false;
+  }
+  if (f & NF_F_DTYPE) {
+    if (typeMatches(load<u32>(r, 32), isLocal(fDst, fDstValid)) == ((f & NF_F_DTYPE_NEG) != 0)) return false;
+  }
+  if (f & NF_F_DPORT) {
+    const v = load<i32>(r, 24);
+    if ((v >= 0 && v == fDport) == ((f & NF_F_DPORT_NEG) != 0)) return false;
+  }
+  return true;
+}
+
+@inline function hashKey(dst: u32, pp: u32): u32 {
+  let h = (dst * 0x9e3779b1) ^ (pp * 0x85ebca77);
+  h ^= h >>> 15;
+  h *= 0x2c1b3c6d;
+  h ^= h >>> 12;
+  return h;
+}
+
+/** Runs one rule; returns 0 = go on, 1 = this chain ended terminal. */
+function runRule(ri: u32, depth: i32): i32 {
+  const r = gRules + <usize>ri * NF_RULE_SIZE;
+  const act = load<u32>(r, 36);
+  if (act == NF_ACT_SKIP) return 0;
+  if (!ruleMatches(r)) return 0;
+  if (act == NF_ACT_MARK_MASQ) {
+    fMasq = true;
+    return 0;
+  }
+  if (act == NF_ACT_OUTPUT) {
+    if (outN < outCap) store<u32>(outArena + (<usize>outN << 2), load<u32>(r, 40));
+    outN++;
+    flowOut++;
+    return 1;
+  }
+  if (act == NF_ACT_JUMP) {
+    const terminated = runChain(load<u32>(r, 40), depth + 1);
+    if (terminated && (load<u32>(r) & NF_F_PROB) == 0) return 1;
+  }
+  return 0;
+}
+
+function runChain(id: u32, depth: i32): bool {
+  if (id == NF_NO_CHAIN || depth > NF_MAX_DEPTH) return false;
+  const c = gChains + <usize>id * NF_CHAIN_SIZE;
+  const first = load<u32>(c);
+  const count = load<u32>(c, 4);
+  const buckets = <usize>load<u32>(c, 8);
+  if (buckets == 0) {
+    for (let i: u32 = 0; i < count; i++) if (runRule(first + i, depth)) return true;
+    return false;
+  }
+  // Indexed chain: the rules keyed on this (dst, proto, dport), merged in order with the residual rules.
+  let pOff: u32 = 0;
+  let pN: u32 = 0;
+  if (fDstValid && fDport >= 0 && fProto < 0x10000) {
+    const pp = (fProto << 16) | <u32>fDport;
+    const mask = load<u32>(c, 12);
+    let h = hashKey(fDst, pp) & mask;
+    for (;;) {
+      const b = buckets + <usize>h * NF_BUCKET_SIZE;
+      const n = load<u32>(b, 12);
+      if (n == 0) break;
+      if (load<u32>(b) == fDst && load<u32>(b, 4) == pp) {
+        pOff = load<u32>(b, 8);
+        pN = n;
+        break;
+      }
+      h = (h + 1) & mask;
+    }
+  }
+  const rOff = load<u32>(c, 16);
+  const rN = load<u32>(c, 20);
+  let i: u32 = 0;
+  let j: u32 = 0;
+  while (i < pN || j < rN) {
+    const a = i < pN ? load<u32>(gPostings + (<usize>(pOff + i) << 2)) : 0xffffffff;
+    const b = j < rN ? load<u32>(gPostings + (<usize>(rOff + j) << 2)) : 0xffffffff;
+    let ri: u32;
+    if (a < b) { ri = a; i++; } else { ri = b; j++; }
+    if (runRule(ri, depth)) return true;
+  }
+  return false;
+}
+
+/**
+ * Traces n flows. Output ids go to `outIds` (capacity `cap`); returns the total written, or
+ * NF_RET_OVERFLOW when `cap` was too small (lastNfNeeded() then holds the count needed).
+ */
+export function nfKpRun(prog: usize, flows: usize, n: i32, results: usize, outIds: usize, cap: i32): i32 {
+  gRules = <usize>load<u32>(prog, P_RULES);
+  gChains = <usize>load<u32>(prog, P_CHAINS);
+  gPostings = <usize>load<u32>(prog, P_POSTINGS);
+  gOutputs = <usize>load<u32>(prog, P_OUTPUTS);
+  gLocal = <usize>load<u32>(prog, P_LOCAL);
+  gNLocal = load<i32>(prog, P_NLOCAL);
+  const pre = load<u32>(prog, P_PREROUTING);
+  outArena = outIds;
+  outCap = cap;
+  outN = 0;
+  for (let k = 0; k < n; k++) {
+    const fl = flows + <usize>k * NF_FLOW_SIZE;
+    fSrc = load<u32>(fl);
+    fDst = load<u32>(fl, 4);
+    fDstValid = true;
+    fProto = load<u32>(fl, 8);
+    fDport = load<i32>(fl, 12);
+    fMasq = false;
+    flowOut = 0;
+    const start = outN;
+    runChain(pre, 0);
+    if (flowOut > 0 && start < outCap) {
+      // The filter chains see the first output's address (the port is unchanged).
+      const o = gOutputs + <usize>load<u32>(outArena + (<usize>start << 2)) * NF_OUT_SIZE;
+      fDstValid = load<u32>(o, 4) != 0;
+      fDst = load<u32>(o);
+    }
+    for (let c = 0; c < 4; c++) runChain(load<u32>(prog + P_FILTER + (<usize>c << 2)), 0);
+    const res = results + <usize>k * NF_RES_SIZE;
+    store<u32>(res, <u32>start);
+    store<u32>(res, <u32>(outN - start), 4);
+    store<u32>(res, fMasq ? 1 : 0, 8);
+  }
+  needed = outN;
+  return outN > cap ? NF_RET_OVERFLOW : outN;
+}
+
+let needed: i32 = 0;
+
+/** Output ids the last nfKpRun needed (after NF_RET_OVERFLOW). */
+export function nfLastNeeded(): i32 {
+  return needed;
+}
