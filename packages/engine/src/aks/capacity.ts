@@ -24,11 +24,13 @@ export function usableIps(len: number): number {
   return Math.max(0, prefixSize(len) - AZURE_RESERVED_IPS_PER_SUBNET);
 }
 
-/** Extra nodes during an upgrade: a count as given, or ceil(nodes × percent / 100). */
+/**
+ * Extra nodes during an upgrade: a count as given, or ceil(nodes × percent / 100); never more than
+ * the pool has, since an upgrade only replaces existing nodes.
+ */
 export function surgeNodes(nodes: number, surge: Surge): number {
-  if (!surge.percent) return surge.value;
-  // Integer arithmetic: ceil(nodes * p / 100) without float error (p may be fractional in input, rare).
-  return Math.ceil((nodes * surge.value) / 100 - 1e-9);
+  const extra = surge.percent ? Math.ceil((nodes * surge.value) / 100 - 1e-9) : surge.value;
+  return Math.min(nodes, extra);
 }
 
 /** Node-subnet addresses one node takes: its own, plus maxPods pre-allocated in Azure CNI node subnet. */
