@@ -271,7 +271,6 @@ export function traceFlowsWasm(rs: Ruleset, flows: Flow[], opts: TraceOptions): 
   const p = compileKubeProxy(rs);
   if (typeof p === "string") return p;
   const local = [...(opts.local ?? []), ...(opts.nodeIp ? [opts.nodeIp] : [])];
-  if (local.some((a) => parseNetAddr(a).family !== 4)) return "IPv6 local addresses are traced by the TypeScript tracer";
   const words = p.encodeFlows(flows);
   if (!words) return "IPv6 flows are traced by the TypeScript tracer";
   p.setLocal(local);

@@ -251,7 +251,9 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): Ruleset {
       if (table.chains.has(name)) sc.fail("DuplicateChain", `chain ${name} declared twice in table ${table.name}`, t.line, t.col);
       const builtin = (BUILTIN_CHAINS[table.name] ?? []).includes(name);
       const policy = pol.text === "ACCEPT" || pol.text === "DROP" ? pol.text : undefined;
-      if (builtin && !policy) sc.fail("BadChainPolicy", `built-in chain ${name} needs a policy ACCEPT or DROP, not ${pol.text}`, pol.line, pol.col);
+      // A built-in chain written with "-" (iptables-restore input, kube-proxy's test dumps) keeps the
+      // kernel's default policy, ACCEPT.
+      if (builtin && !policy && pol.text !== "-") sc.fail("BadChainPolicy", `built-in chain ${name} needs a policy ACCEPT or DROP, not ${pol.text}`, pol.line, pol.col);
       if (!builtin && policy) sc.fail("BadChainPolicy", `user chain ${name} cannot have a policy (${pol.text}); iptables-save writes "-"`, pol.line, pol.col);
       table.chains.set(name, { name, builtin, policy, packets, bytes, line: t.line, rules: [] });
       continue;
@@ -443,7 +445,11 @@ function parseRuleArgs(rule: Rule, args: Tok[], sc: Scanner, issue: (i: ParseIss
           // "local addresses", so the option changes nothing it models.
           i++;
         } else if (mod === "comment" && o === "--comment") {
-          rule.matches.push({ kind: "comment", text: value(t).text, col });
+          // iptables-save quotes comments with spaces; hand-written dumps (kube-proxy's test data)
+          // do not, so the following plain words belong to the comment.
+          const words = [value(t).text];
+          while (i < args.length && !args[i].quoted && !args[i].text.startsWith("-") && args[i].text !== "!") words.push(args[i++].text);
+          rule.matches.push({ kind: "comment", text: words.join(" "), col });
         } else if (mod === "statistic" && (o === "--mode" || o === "--probability" || o === "--every" || o === "--packet")) {
           const v = value(t);
           if (!stat) {
