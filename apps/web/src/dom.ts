@@ -29,13 +29,24 @@ export interface Column<Row> {
   kind?: "number" | "addr";
 }
 
-/** A table with a caption, header cells with scope, one row per item; scrolls sideways when narrow. */
+/** Rows beyond this are counted, not drawn: a DOM table of 100,000 rows would freeze the page. */
+export const MAX_TABLE_ROWS = 1000;
+
+/**
+ * A table with a caption, header cells with scope, one row per item (the first MAX_TABLE_ROWS, then
+ * a row saying how many more); scrolls sideways when narrow.
+ */
 export function table<Row>(caption: string, columns: Column<Row>[], rows: readonly Row[], attrs: Attrs = {}): HTMLElement {
+  const shown = rows.length > MAX_TABLE_ROWS ? rows.slice(0, MAX_TABLE_ROWS) : rows;
+  const hidden = rows.length - shown.length;
   return h("div", { class: "table-scroll" }, h(
     "table",
     attrs,
     h("caption", {}, caption),
     h("thead", {}, h("tr", {}, ...columns.map((c) => h("th", { scope: "col", class: c.kind }, c.title)))),
-    h("tbody", {}, ...rows.map((r, i) => h("tr", {}, ...columns.map((c) => h("td", { class: c.kind }, c.cell(r, i)))))),
+    h("tbody", {}, ...shown.map((r, i) => h("tr", {}, ...columns.map((c) => h("td", { class: c.kind }, c.cell(r, i)))))),
+    hidden > 0
+      ? h("tfoot", {}, h("tr", {}, h("td", { colspan: columns.length, class: "more" }, `… and ${hidden.toLocaleString("en-US")} more rows not shown`)))
+      : null,
   ));
 }

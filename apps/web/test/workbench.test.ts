@@ -176,6 +176,21 @@ describe("web app in Chromium", () => {
     expect(await page.textContent("#free-result [role=alert]")).toMatch(/prefix length 40 out of range for IPv4/);
   });
 
+  it("draws the first 1,000 rows of a long result and counts the rest", async () => {
+    // 3,000 /25s that neither touch nor overlap: nothing merges.
+    const text = Array.from({ length: 3000 }, (_, k) => `10.${k >> 8}.${k & 255}.0/25`).join("\n");
+    // Opened as a file (typing or pasting 3,000 lines goes through the browser's slow editing path).
+    await page.setInputFiles("#cidr-file", { name: "many.txt", mimeType: "text/plain", buffer: Buffer.from(text) });
+    await page.waitForFunction((n) => (document.querySelector("#cidr-input") as HTMLTextAreaElement).value.split("\n").length === n, 3000);
+    await clickAndWait("#cidr-merge", "#cidr-result");
+    const expected = cidr().merge(cidr().parseList(text).values).toStrings();
+    expect(expected).toHaveLength(3000);
+    const rows = await rowsOf("[data-result=merge]");
+    expect(rows.map((r) => r[0])).toEqual(expected.slice(0, 1000));
+    expect(await page.textContent("[data-result=merge] caption")).toBe("3,000 lines in, 3,000 prefixes out");
+    expect(await page.textContent("[data-result=merge] tfoot")).toBe("… and 2,000 more rows not shown");
+  });
+
   it("did the work in the worker, not on the page's main thread", async () => {
     const workers = page.workers();
     expect(workers).toHaveLength(1);
@@ -203,7 +218,8 @@ describe("web app in Chromium", () => {
   it("fits a narrow phone-sized screen without sideways scrolling", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     try {
-      await page.click("#cidr-merge");
+      await clickAndWait("#cidr-reset", "#cidr-result");
+      await page.waitForSelector("[data-result=merge]");
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(overflow).toBe(0);
       expect(await page.isVisible("#cidr-input")).toBe(true);

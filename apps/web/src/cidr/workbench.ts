@@ -10,6 +10,9 @@ import { describeError, errorList, formatSize, hostBits, prefixLength } from "./
 
 type ListAction = "merge" | "overlaps" | "info";
 
+/** Enough to fix a paste gone wrong; the rest are counted. */
+const MAX_ERRORS_SHOWN = 50;
+
 const ACTION_LABEL: Record<ListAction, string> = { merge: "Merge", overlaps: "Find overlaps", info: "Info" };
 const ACTION_HINT: Record<ListAction, string> = {
   merge: "the minimal prefix list covering the same addresses",
@@ -57,13 +60,23 @@ function prefixListCard(engine: EngineWorker): HTMLElement {
     current = action;
     buttons.forEach((b) => b.classList.toggle("current", b.id === `cidr-${action}`));
     return run(async (isCurrent) => {
-      const parsed = await engine.parseList(input.value, { source: "prefixes" });
+      const parsed = await engine.parseList(input.value, { source: "prefixes", maxErrors: MAX_ERRORS_SHOWN });
       if (!isCurrent()) return [];
       if (parsed.errorCount) return errorList(parsed, input, `Fix ${parsed.errorCount === 1 ? "it" : "them"} to see the ${ACTION_LABEL[action].toLowerCase()} result.`);
       if (!parsed.values.length) return [h("p", { class: "notice" }, "Enter at least one prefix or address.")];
       return action === "merge" ? mergeView(engine, parsed) : action === "overlaps" ? overlapsView(engine, parsed) : infoView(engine, parsed);
     });
   };
+
+  // A file's text goes straight into the textarea: pasting thousands of lines is slow in browsers.
+  const file = h("input", { type: "file", id: "cidr-file", accept: ".txt,.csv,.list,text/plain", hidden: true, "aria-label": "Open a file of prefixes" });
+  file.addEventListener("change", async () => {
+    const chosen = file.files?.[0];
+    if (!chosen) return;
+    input.value = await chosen.text();
+    file.value = "";
+    void act(current);
+  });
 
   input.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
@@ -87,7 +100,9 @@ function prefixListCard(engine: EngineWorker): HTMLElement {
         h("p", { id: "cidr-input-hint", class: "hint" }, "One per line, IPv4 or IPv6; # starts a comment. Ctrl+Enter repeats the last action."),
         input,
         h("div", { class: "actions", role: "group", "aria-label": "Prefix list actions" }, ...buttons,
-          h("button", { type: "button", class: "quiet", onclick: () => { input.value = EXAMPLE_PREFIXES; void act(current); } }, "Reset example")),
+          h("button", { type: "button", id: "cidr-open", class: "quiet", onclick: () => file.click() }, "Open file…"),
+          h("button", { type: "button", id: "cidr-reset", class: "quiet", onclick: () => { input.value = EXAMPLE_PREFIXES; void act(current); } }, "Reset example")),
+        file,
       ),
       output,
     ),
@@ -194,8 +209,8 @@ function freeCard(engine: EngineWorker): HTMLElement {
   const allocate = () =>
     run(async (isCurrent) => {
       const [s, u] = await Promise.all([
-        engine.parseList(space.value, { source: "space" }),
-        engine.parseList(used.value, { source: "used" }),
+        engine.parseList(space.value, { source: "space", maxErrors: MAX_ERRORS_SHOWN }),
+        engine.parseList(used.value, { source: "used", maxErrors: MAX_ERRORS_SHOWN }),
       ]);
       if (!isCurrent()) return [];
       if (s.errorCount || u.errorCount) return [...errorList(s, space, "Fix the address space to allocate."), ...errorList(u, used, "Fix the used prefixes to allocate.")];
@@ -242,7 +257,7 @@ function freeCard(engine: EngineWorker): HTMLElement {
     ),
     h("div", { class: "actions" },
       h("button", { type: "submit", id: "free-allocate" }, "Allocate"),
-      h("button", { type: "button", class: "quiet", onclick: () => { reset(); void allocate(); } }, "Reset example")),
+      h("button", { type: "button", id: "free-reset", class: "quiet", onclick: () => { reset(); void allocate(); } }, "Reset example")),
   );
 
   void allocate();
