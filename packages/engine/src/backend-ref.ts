@@ -102,6 +102,12 @@ export class ReferenceBackend implements Backend {
     return new PrefixBatch(out, recs.length);
   }
 
+  parseWithValues(text: Uint8Array | string, mode: number, firstLine = 1) {
+    const records = this.parse(text, mode, firstLine);
+    const values = records.valid();
+    return { records, values, nonOk: records.length - values.length };
+  }
+
   private map(b: PrefixBatch, fn: (p: Prefix) => Prefix): PrefixBatch {
     const out = b.bytes.slice();
     for (let i = 0; i < b.length; i++) {

@@ -4,6 +4,7 @@ import { wasmBase64 } from "@aksnet/wasm";
 import { ABI } from "./abi.ts";
 import { PrefixBatch, RangeBatch } from "./records.ts";
 import { sortPairs, type Backend, type LpmHandle } from "./backend.ts";
+import { WasmHeap } from "./heap.ts";
 
 interface CoreExports {
   memory: WebAssembly.Memory;
@@ -12,6 +13,8 @@ interface CoreExports {
   lastExtra(): number;
   countLines(ptr: number, len: number): number;
   parseLines(ptr: number, len: number, out: number, cap: number, mode: number, firstLine: number): number;
+  parseNonOk(): number;
+  compactValid(inp: number, n: number, out: number): number;
   scratchBytes(n: number): number;
   setRanges(inp: number, n: number, scratch: number, out: number): number;
   rangesToPrefixes(ranges: number, m: number, out: number, cap: number): number;
@@ -40,41 +43,51 @@ function decodeBase64(b64: string): Uint8Array {
 
 let cachedModule: WebAssembly.Module | undefined;
 
-/** The compiled core (synchronous; fine in Node and in a worker, see toolchain-notes.md). */
+/**
+ * The compiled core (synchronous; fine in Node and in a worker, see toolchain-notes.md). In Node
+ * the optimising compiler is used from the first call: a one-shot CLI run would otherwise spend
+ * its big batch in V8's baseline tier (measured: 4x slower on the first 1M-line parse).
+ */
 export function coreModule(): WebAssembly.Module {
-  cachedModule ??= new WebAssembly.Module(decodeBase64(wasmBase64) as BufferSource);
+  if (!cachedModule) {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (m: string) => unknown } }).process;
+    const v8 = proc?.getBuiltinModule?.("node:v8") as { setFlagsFromString(f: string): void } | undefined;
+    v8?.setFlagsFromString("--no-liftoff");
+    cachedModule = new WebAssembly.Module(decodeBase64(wasmBase64) as BufferSource);
+  }
   return cachedModule;
 }
 
 const R = ABI.REC_SIZE;
 const RS = ABI.RANGE_SIZE;
 const encoder = new TextEncoder();
+const hasBuffer = typeof Buffer !== "undefined";
+/** wasm32 linear memory tops out at 4 GiB (65,536 pages). */
+const MAX_MEMORY = 65536 * 65536 - 65536;
 
-class Arena {
-  private top: number;
-  constructor(private readonly core: WasmBackend, base: number) {
-    this.top = base;
-  }
+/** Temporary blocks of one call, all released when the call ends. */
+class Scope {
+  private blocks: [number, number][] = [];
+  constructor(private readonly heap: WasmHeap) {}
   alloc(bytes: number): number {
-    const p = this.top;
-    this.top = (this.top + bytes + 15) & ~15;
+    const p = this.heap.alloc(bytes);
+    this.blocks.push([p, bytes]);
     return p;
   }
-  /** Makes every allocation so far exist; returns a fresh byte view of memory. */
-  commit(): Uint8Array {
-    this.core.grow(this.top);
-    return this.core.u8();
+  close(): void {
+    for (const [p, b] of this.blocks) this.heap.release(p, b);
+    this.blocks = [];
   }
 }
 
 interface WasmLpm extends LpmHandle {
-  readonly table: Uint8Array;
+  readonly ptr: number;
 }
 
 export class WasmBackend implements Backend {
   readonly name = "wasm" as const;
   readonly exports: CoreExports;
-  private readonly base: number;
+  readonly heap: WasmHeap;
 
   constructor() {
     const instance = new WebAssembly.Instance(coreModule(), {
@@ -85,73 +98,136 @@ export class WasmBackend implements Backend {
       },
     });
     this.exports = instance.exports as unknown as CoreExports;
-    this.base = this.exports.heapBase() >>> 0;
+    const base = this.exports.heapBase() >>> 0;
+    // Growing linear memory is slow here (new pages, and V8 may copy the buffer), so grow
+    // geometrically: a doubling at most every few calls, then freed blocks are reused.
+    this.heap = new WasmHeap(this.exports.memory, base, (top) => {
+      const have = this.exports.memory.buffer.byteLength;
+      if (top <= have) return;
+      const want = Math.min(Math.max(top, have * 2), MAX_MEMORY);
+      if (this.exports.ensure(want - base) || this.exports.ensure(top - base)) return;
+      throw new RangeError(`aksnet wasm core: cannot grow memory to ${top} bytes`);
+    });
   }
 
+  /** A fresh view of all of linear memory (views go stale when memory grows). */
   u8(): Uint8Array {
     return new Uint8Array(this.exports.memory.buffer);
   }
 
-  grow(top: number): void {
-    if (!this.exports.ensure(top - this.base)) throw new RangeError(`aksnet wasm core: cannot grow memory to ${top} bytes`);
+  private run<T>(fn: (scope: Scope) => T): T {
+    const scope = new Scope(this.heap);
+    try {
+      return fn(scope);
+    } finally {
+      scope.close();
+    }
   }
 
-  private arena(): Arena {
-    return new Arena(this, this.base);
-  }
-
-  private put(arena: Arena, bytes: Uint8Array): number {
-    const p = arena.alloc(bytes.length);
-    arena.commit().set(bytes, p);
+  /** Pointer to the batch's records in linear memory: in place when resident here, else a copy. */
+  private input(scope: Scope, b: PrefixBatch | RangeBatch): number {
+    if (b instanceof PrefixBatch && b.home?.memory === this.exports.memory) return b.home.ptr;
+    const bytes = b.bytes.subarray(0, b.length * (b instanceof PrefixBatch ? R : RS));
+    const p = scope.alloc(bytes.length);
+    this.u8().set(bytes, p);
     return p;
   }
 
-  parse(text: Uint8Array | string, mode: number, firstLine = 1): PrefixBatch {
-    const a = this.arena();
-    let ptr: number, len: number;
-    if (typeof text === "string") {
-      // Encode straight into linear memory: no intermediate copy.
-      ptr = a.alloc(text.length * 3);
-      const mem = a.commit();
-      len = encoder.encodeInto(text, mem.subarray(ptr, ptr + text.length * 3)).written;
-    } else {
-      ptr = this.put(a, text);
-      len = text.length;
+  /** n records at src (a temporary) become a resident batch in a block of their own. */
+  private keep(src: number, n: number): PrefixBatch {
+    const bytes = n * R;
+    const ptr = this.heap.alloc(bytes);
+    this.u8().copyWithin(ptr, src, src + bytes);
+    return this.own(ptr, n);
+  }
+
+  /** The block at ptr (allocated for exactly n records) becomes a resident batch. */
+  private own(ptr: number, n: number): PrefixBatch {
+    let released = false;
+    const home = {
+      memory: this.exports.memory,
+      ptr,
+      release: () => {
+        if (!released) { released = true; this.heap.disown(batch, ptr, n * R); }
+      },
+    };
+    const batch = PrefixBatch.resident(home, n);
+    this.heap.own(batch, ptr, n * R);
+    return batch;
+  }
+
+  private ranges_(ptr: number, m: number): RangeBatch {
+    return new RangeBatch(this.u8().slice(ptr, ptr + m * RS), m);
+  }
+
+  /** Copies text into linear memory followed by the "\n" sentinel parseLines needs; returns [ptr, len]. */
+  private putText(scope: Scope, text: Uint8Array | string): [number, number] {
+    if (typeof text !== "string") {
+      const ptr = scope.alloc(text.length + 1);
+      const mem = this.u8();
+      mem.set(text, ptr);
+      mem[ptr + text.length] = 0x0a;
+      return [ptr, text.length];
     }
-    const n = this.exports.countLines(ptr, len);
-    const out = a.alloc(n * R);
-    a.commit();
-    const got = this.exports.parseLines(ptr, len, out, n, mode, firstLine);
-    return new PrefixBatch(this.u8().slice(out, out + got * R), got);
+    // ASCII text (the common case) is copied as Latin-1 by Node's Buffer, much faster than
+    // TextEncoder; anything else is encoded as UTF-8 straight into linear memory.
+    const ascii = hasBuffer && Buffer.byteLength(text, "utf8") === text.length;
+    const cap = ascii ? text.length : text.length * 3;
+    const ptr = scope.alloc(cap + 1);
+    const mem = this.u8();
+    const len = ascii
+      ? Buffer.from(mem.buffer, ptr, cap).write(text, 0, cap, "latin1")
+      : encoder.encodeInto(text, mem.subarray(ptr, ptr + cap)).written;
+    mem[ptr + len] = 0x0a;
+    return [ptr, len];
+  }
+
+  parse(text: Uint8Array | string, mode: number, firstLine = 1): PrefixBatch {
+    return this.parseWithValues(text, mode, firstLine).records;
+  }
+
+  parseWithValues(text: Uint8Array | string, mode: number, firstLine = 1): { records: PrefixBatch; values: PrefixBatch; nonOk: number } {
+    return this.run((scope) => {
+      const [ptr, len] = this.putText(scope, text);
+      const n = this.exports.countLines(ptr, len);
+      const out = this.heap.alloc(n * R);
+      const got = this.exports.parseLines(ptr, len, out, n, mode, firstLine);
+      const records = this.own(out, got);
+      const nonOk = this.exports.parseNonOk();
+      if (nonOk === 0) return { records, values: records, nonOk };
+      const vals = this.heap.alloc((got - nonOk) * R);
+      const m = this.exports.compactValid(out, got, vals);
+      return { records, values: this.own(vals, m), nonOk };
+    });
   }
 
   masked(b: PrefixBatch): PrefixBatch {
-    const a = this.arena();
-    const inp = this.put(a, b.bytes);
-    const out = a.alloc(b.length * R);
-    a.commit();
-    this.exports.maskedBatch(inp, b.length, out);
-    return new PrefixBatch(this.u8().slice(out, out + b.length * R), b.length);
+    return this.run((scope) => {
+      const inp = this.input(scope, b);
+      const out = this.heap.alloc(b.length * R);
+      this.exports.maskedBatch(inp, b.length, out);
+      return this.own(out, b.length);
+    });
   }
 
   bound(b: PrefixBatch, which: "first" | "last"): PrefixBatch {
-    const a = this.arena();
-    const inp = this.put(a, b.bytes);
-    const out = a.alloc(b.length * R);
-    a.commit();
-    this.exports.boundBatch(inp, b.length, out, which === "last" ? 1 : 0);
-    return new PrefixBatch(this.u8().slice(out, out + b.length * R), b.length);
+    return this.run((scope) => {
+      const inp = this.input(scope, b);
+      const out = this.heap.alloc(b.length * R);
+      this.exports.boundBatch(inp, b.length, out, which === "last" ? 1 : 0);
+      return this.own(out, b.length);
+    });
   }
 
   private pairwise(fn: "containsBatch" | "overlapsBatch", x: PrefixBatch, y: PrefixBatch): Uint8Array {
     if (x.length !== 1 && x.length !== y.length) throw new RangeError(`batch lengths differ: ${x.length} vs ${y.length}`);
-    const a = this.arena();
-    const pa = this.put(a, x.bytes);
-    const pb = this.put(a, y.bytes);
-    const out = a.alloc(y.length);
-    a.commit();
-    this.exports[fn](pa, x.length === 1 ? 0 : R, pb, y.length, out);
-    return this.u8().slice(out, out + y.length);
+    return this.run((scope) => {
+      const pa = this.input(scope, x);
+      const pb = this.input(scope, y);
+      const out = scope.alloc(y.length);
+      this.exports[fn](pa, x.length === 1 ? 0 : R, pb, y.length, out);
+      return this.u8().slice(out, out + y.length);
+    });
   }
 
   contains(x: PrefixBatch, y: PrefixBatch): Uint8Array {
@@ -163,36 +239,37 @@ export class WasmBackend implements Backend {
   }
 
   ranges(b: PrefixBatch): RangeBatch {
-    const a = this.arena();
-    const inp = this.put(a, b.bytes);
-    const scratch = a.alloc(this.exports.scratchBytes(b.length));
-    const out = a.alloc(b.length * RS);
-    a.commit();
-    const m = this.exports.setRanges(inp, b.length, scratch, out);
-    return new RangeBatch(this.u8().slice(out, out + m * RS), m);
+    return this.run((scope) => {
+      const inp = this.input(scope, b);
+      const scratch = scope.alloc(this.exports.scratchBytes(b.length));
+      const out = scope.alloc(b.length * RS);
+      const m = this.exports.setRanges(inp, b.length, scratch, out);
+      return this.ranges_(out, m);
+    });
   }
 
   rangesToPrefixes(r: RangeBatch): PrefixBatch {
     let cap = r.length * 4 + 64;
     for (;;) {
-      const a = this.arena();
-      const inp = this.put(a, r.bytes);
-      const out = a.alloc(cap * R);
-      a.commit();
-      const k = this.exports.rangesToPrefixes(inp, r.length, out, cap);
-      if (k !== ABI.RET_OVERFLOW) return new PrefixBatch(this.u8().slice(out, out + k * R), k);
+      const result = this.run((scope) => {
+        const inp = this.input(scope, r);
+        const out = scope.alloc(cap * R);
+        const k = this.exports.rangesToPrefixes(inp, r.length, out, cap);
+        return k === ABI.RET_OVERFLOW ? undefined : this.keep(out, k);
+      });
+      if (result) return result;
       cap = this.exports.lastExtra();
     }
   }
 
   private rangeOp(fn: "excludeRanges" | "intersectRanges", x: RangeBatch, y: RangeBatch): RangeBatch {
-    const a = this.arena();
-    const pa = this.put(a, x.bytes);
-    const pb = this.put(a, y.bytes);
-    const out = a.alloc((x.length + y.length + 1) * RS);
-    a.commit();
-    const m = this.exports[fn](pa, x.length, pb, y.length, out);
-    return new RangeBatch(this.u8().slice(out, out + m * RS), m);
+    return this.run((scope) => {
+      const pa = this.input(scope, x);
+      const pb = this.input(scope, y);
+      const out = scope.alloc((x.length + y.length + 1) * RS);
+      const m = this.exports[fn](pa, x.length, pb, y.length, out);
+      return this.ranges_(out, m);
+    });
   }
 
   exclude(x: RangeBatch, y: RangeBatch): RangeBatch {
@@ -206,52 +283,51 @@ export class WasmBackend implements Backend {
   overlappingPairs(b: PrefixBatch): Uint32Array {
     let cap = b.length + 16;
     for (;;) {
-      const a = this.arena();
-      const inp = this.put(a, b.bytes);
-      const scratch = a.alloc(this.exports.scratchBytes(b.length));
-      const out = a.alloc(cap * 8);
-      a.commit();
-      const k = this.exports.overlappingPairs(inp, b.length, scratch, out, cap);
-      if (k !== ABI.RET_OVERFLOW) {
-        return sortPairs(new Uint32Array(this.u8().slice(out, out + k * 8).buffer));
-      }
+      const result = this.run((scope) => {
+        const inp = this.input(scope, b);
+        const scratch = scope.alloc(this.exports.scratchBytes(b.length));
+        const out = scope.alloc(cap * 8);
+        const k = this.exports.overlappingPairs(inp, b.length, scratch, out, cap);
+        return k === ABI.RET_OVERFLOW ? undefined : sortPairs(new Uint32Array(this.u8().slice(out, out + k * 8).buffer));
+      });
+      if (result) return result;
       cap = this.exports.lastExtra();
     }
   }
 
   lpmBuild(b: PrefixBatch): LpmHandle {
-    const a = this.arena();
-    const inp = this.put(a, b.bytes);
-    const scratch = a.alloc(this.exports.lpmScratchBytes(b.length));
-    const tableBytes = this.exports.lpmTableBytes(b.length);
-    const table = a.alloc(tableBytes);
-    a.commit();
-    this.exports.lpmBuild(inp, b.length, scratch, table);
-    const handle: WasmLpm = { backend: "wasm", table: this.u8().slice(table, table + tableBytes) };
-    return handle;
+    return this.run((scope) => {
+      const inp = this.input(scope, b);
+      const scratch = scope.alloc(this.exports.lpmScratchBytes(b.length));
+      const tableBytes = this.exports.lpmTableBytes(b.length);
+      const ptr = this.heap.alloc(tableBytes);
+      this.exports.lpmBuild(inp, b.length, scratch, ptr);
+      // The table stays in linear memory until the handle is garbage-collected.
+      const handle: WasmLpm = { backend: "wasm", ptr };
+      this.heap.own(handle, ptr, tableBytes);
+      return handle;
+    });
   }
 
   lpmLookup(t: LpmHandle, addrs: PrefixBatch): Uint32Array {
-    const table = (t as WasmLpm).table;
-    if (t.backend !== "wasm" || !table) throw new TypeError("LPM table was built by another backend");
-    const a = this.arena();
-    const pt = this.put(a, table);
-    const pa = this.put(a, addrs.bytes);
-    const out = a.alloc(addrs.length * 4);
-    a.commit();
-    this.exports.lpmLookup(pt, pa, addrs.length, out);
-    return new Uint32Array(this.u8().slice(out, out + addrs.length * 4).buffer);
+    if (t.backend !== "wasm") throw new TypeError("LPM table was built by another backend");
+    return this.run((scope) => {
+      const pa = this.input(scope, addrs);
+      const out = scope.alloc(addrs.length * 4);
+      this.exports.lpmLookup((t as WasmLpm).ptr, pa, addrs.length, out);
+      return new Uint32Array(this.u8().slice(out, out + addrs.length * 4).buffer);
+    });
   }
 
   allocate(space: PrefixBatch, used: PrefixBatch, family: 4 | 6, bits: number, count: number): PrefixBatch {
-    const a = this.arena();
-    const ps = this.put(a, space.bytes);
-    const pu = this.put(a, used.bytes);
-    const n = space.length + used.length + count + 2;
-    const scratch = a.alloc(this.exports.scratchBytes(n) + n * RS * 3);
-    const out = a.alloc(Math.max(count, 1) * R);
-    a.commit();
-    const got = this.exports.allocate(ps, space.length, pu, used.length, family, bits, count, scratch, out);
-    return new PrefixBatch(this.u8().slice(out, out + got * R), got);
+    return this.run((scope) => {
+      const ps = this.input(scope, space);
+      const pu = this.input(scope, used);
+      const n = space.length + used.length + count + 2;
+      const scratch = scope.alloc(this.exports.scratchBytes(n) + n * RS * 3);
+      const out = scope.alloc(Math.max(count, 1) * R);
+      const got = this.exports.allocate(ps, space.length, pu, used.length, family, bits, count, scratch, out);
+      return this.keep(out, got);
+    });
   }
 }

@@ -11,6 +11,8 @@ export interface Backend {
   readonly name: "wasm" | "reference";
   /** One record per line of UTF-8 text (a final newline adds no line). */
   parse(text: Uint8Array | string, mode: number, firstLine?: number): PrefixBatch;
+  /** parse, plus the records that hold a value and the count of blank, comment or failed lines. */
+  parseWithValues(text: Uint8Array | string, mode: number, firstLine?: number): { records: PrefixBatch; values: PrefixBatch; nonOk: number };
   masked(b: PrefixBatch): PrefixBatch;
   /** First or last address of each prefix, as full-length records. */
   bound(b: PrefixBatch, which: "first" | "last"): PrefixBatch;

@@ -18,6 +18,8 @@ export interface ParsedList {
   /** Errors in line order, at most `maxErrors` of them; errorCount counts them all. */
   errors: ParseError[];
   errorCount: number;
+  /** Returns the records' memory to the core now (optional: garbage collection does it too). */
+  dispose(): void;
 }
 
 const MAX_ERRORS = 1000;
@@ -28,11 +30,11 @@ export class CidrEngine {
   /** Parses newline-separated values; bad lines become located errors, never an exception. */
   parseList(text: string | Uint8Array, opts: { mode?: ParseMode; source?: string; maxErrors?: number } = {}): ParsedList {
     const mode = opts.mode ?? "either";
-    const records = this.backend.parse(text, PARSE_MODE[mode]);
+    const { records, values, nonOk } = this.backend.parseWithValues(text, PARSE_MODE[mode]);
     const errors: ParseError[] = [];
     let errorCount = 0;
     let lines: string[] | undefined;
-    for (let i = 0; i < records.length; i++) {
+    for (let i = 0; nonOk > 0 && i < records.length; i++) {
       const st = records.status(i);
       if (st === ABI.ST_OK || st === ABI.ST_EMPTY) continue;
       errorCount++;
@@ -51,7 +53,13 @@ export class CidrEngine {
         }),
       );
     }
-    return { records, values: errorCount || records.length ? records.valid() : records, errors, errorCount };
+    return {
+      records, values, errors, errorCount,
+      dispose: () => {
+        records.dispose();
+        if (values !== records) values.dispose();
+      },
+    };
   }
 
   /** Parses a list and throws the first error (for inputs that must be entirely valid). */

@@ -1,5 +1,5 @@
-// Columnar batches of the core's records (layouts in abi.ts), owned by JS. Bulk verbs take and
-// return these; single values are materialised only when asked for (get, toStrings).
+// Columnar batches of the core's records (layouts in abi.ts). Bulk verbs take and return these;
+// single values are materialised only when asked for (get, toStrings).
 import { ABI, STATUS_TEXT } from "./abi.ts";
 import { Addr, formatAddr, formatV4, type Family } from "./addr.ts";
 import { Prefix } from "./prefix.ts";
@@ -7,19 +7,71 @@ import { Prefix } from "./prefix.ts";
 const R = ABI.REC_SIZE;
 const V4_MAPPED_HI32 = 0x0000ffff;
 
-/** n prefix (or address) records of 32 bytes. */
-export class PrefixBatch {
-  readonly bytes: Uint8Array;
-  readonly length: number;
-  private readonly u32: Uint32Array;
-  private readonly u64: BigUint64Array;
+/** Where a resident batch lives: a block of wasm linear memory owned by a heap. */
+export interface Home {
+  memory: WebAssembly.Memory;
+  ptr: number;
+  /** Called by dispose(): returns the block to the heap. */
+  release?: () => void;
+}
 
-  constructor(bytes: Uint8Array, length: number) {
-    if (bytes.byteOffset % 8 !== 0) bytes = bytes.slice();
-    this.bytes = bytes;
+/**
+ * n prefix (or address) records of 32 bytes. A batch is either JS-owned (bytes in an ordinary
+ * ArrayBuffer) or resident in the wasm core's linear memory (made by the wasm backend), in which
+ * case verbs read it in place. `bytes` of a resident batch is a view that the next engine call
+ * may replace (memory growth detaches views): read it right away, or copy() the batch.
+ */
+export class PrefixBatch {
+  readonly length: number;
+  readonly home?: Home;
+  private _bytes: Uint8Array;
+  private _u32: Uint32Array;
+  private _u64: BigUint64Array;
+
+  constructor(bytes: Uint8Array, length: number, home?: Home) {
+    if (!home && bytes.byteOffset % 8 !== 0) bytes = bytes.slice();
     this.length = length;
-    this.u32 = new Uint32Array(bytes.buffer, bytes.byteOffset, length * (R / 4));
-    this.u64 = new BigUint64Array(bytes.buffer, bytes.byteOffset, length * (R / 8));
+    this.home = home;
+    this._bytes = bytes;
+    this._u32 = new Uint32Array(bytes.buffer, bytes.byteOffset, length * (R / 4));
+    this._u64 = new BigUint64Array(bytes.buffer, bytes.byteOffset, length * (R / 8));
+  }
+
+  /** A batch over records already in linear memory at home.ptr. */
+  static resident(home: Home, length: number): PrefixBatch {
+    return new PrefixBatch(new Uint8Array(home.memory.buffer, home.ptr, length * R), length, home);
+  }
+
+  private refresh(): void {
+    const h = this.home!;
+    this._bytes = new Uint8Array(h.memory.buffer, h.ptr, this.length * R);
+    this._u32 = new Uint32Array(h.memory.buffer, h.ptr, this.length * (R / 4));
+    this._u64 = new BigUint64Array(h.memory.buffer, h.ptr, this.length * (R / 8));
+  }
+
+  get bytes(): Uint8Array {
+    if (this.home && this._bytes.buffer !== this.home.memory.buffer) this.refresh();
+    return this._bytes;
+  }
+
+  private get u32(): Uint32Array {
+    if (this.home && this._u32.buffer !== this.home.memory.buffer) this.refresh();
+    return this._u32;
+  }
+
+  private get u64(): BigUint64Array {
+    if (this.home && this._u64.buffer !== this.home.memory.buffer) this.refresh();
+    return this._u64;
+  }
+
+  /** A JS-owned copy (safe to keep across engine calls and to send to a worker). */
+  copy(): PrefixBatch {
+    return new PrefixBatch(this.bytes.slice(0, this.length * R), this.length);
+  }
+
+  /** Returns a resident batch's memory to the core now; the batch must not be used afterwards. */
+  dispose(): void {
+    this.home?.release?.();
   }
 
   static empty(): PrefixBatch {

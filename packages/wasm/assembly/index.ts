@@ -1,7 +1,7 @@
 // The aksnet WebAssembly core: numbers and records only. JS owns the layout of linear memory
 // above heapBase(); every verb works on whole batches (one call per batch, never per element).
 export * from "./abi";
-export { countLines, parseLines } from "./parse";
+export { countLines, parseLines, parseNonOk, compactValid } from "./parse";
 export { scratchBytes, setRanges, rangesToPrefixes, excludeRanges, intersectRanges, overlappingPairs, allocate } from "./set";
 export { maskedBatch, boundBatch, containsBatch, overlapsBatch } from "./prefix";
 export { lpmTableBytes, lpmScratchBytes, lpmBuild, lpmLookup } from "./lpm";

@@ -209,25 +209,126 @@ function parseLine(s: usize, e: usize, rec: usize, mode: i32): void {
 export function countLines(ptr: usize, len: usize): i32 {
   let n = 0;
   const end = ptr + len;
-  for (let p = ptr; p < end; p++) if (load<u8>(p) == 0x0a) n++;
+  let p = ptr;
+  // 16 bytes at a time: compare with "\n", count the mask bits.
+  const nl = i8x16.splat(0x0a);
+  while (p + 16 <= end) {
+    n += popcnt<i32>(i8x16.bitmask(i8x16.eq(v128.load(p), nl)));
+    p += 16;
+  }
+  for (; p < end; p++) if (load<u8>(p) == 0x0a) n++;
   if (len > 0 && load<u8>(end - 1) != 0x0a) n++;
   return n;
 }
 
-/** Parses every line; writes one record per line at out (capacity cap records). Returns lines written. */
+let nonOk: i32 = 0;
+
+/** Lines of the last parseLines call that were blank, comments or errors. */
+export function parseNonOk(): i32 {
+  return nonOk;
+}
+
+/**
+ * Parses every line; writes one record per line at out (capacity cap records). Returns lines
+ * written. The byte at ptr + len must be readable and hold "\n" (a sentinel that ends every scan).
+ * Plain IPv4 lines ("a.b.c.d" or "a.b.c.d/n" and a newline) take a one-pass fast path; anything
+ * else (IPv6, blanks, comments, CRLF, errors) goes through the full parser.
+ */
 export function parseLines(ptr: usize, len: usize, out: usize, cap: i32, mode: i32, firstLine: i32): i32 {
   const end = ptr + len;
   let s = ptr;
   let n = 0;
+  let bad = 0;
   while (s < end && n < cap) {
+    const rec = out + <usize>n * REC_SIZE;
+    // Fast path.
+    let p = s;
+    let addr: u32 = 0;
+    let ok = true;
+    for (let field = 0; field < 4; field++) {
+      let c = <u32>load<u8>(p) - 0x30;
+      if (c >= 10) { ok = false; break; }
+      let v = c;
+      p++;
+      c = <u32>load<u8>(p) - 0x30;
+      if (c < 10) {
+        if (v == 0) { ok = false; break; }
+        v = v * 10 + c;
+        p++;
+        c = <u32>load<u8>(p) - 0x30;
+        if (c < 10) {
+          v = v * 10 + c;
+          p++;
+          if (<u32>load<u8>(p) - 0x30 < 10 || v > 255) { ok = false; break; }
+        }
+      }
+      addr = (addr << 8) | v;
+      if (field < 3) {
+        if (load<u8>(p) != 0x2e) { ok = false; break; }
+        p++;
+      }
+    }
+    if (ok) {
+      let bits: u32 = 32;
+      let flags = 0;
+      let c = <u32>load<u8>(p);
+      if (c == 0x2f) {
+        if (mode == MODE_ADDR) ok = false;
+        p++;
+        let d = <u32>load<u8>(p) - 0x30;
+        if (d >= 10) ok = false;
+        else {
+          bits = d;
+          p++;
+          d = <u32>load<u8>(p) - 0x30;
+          if (d < 10) {
+            if (bits == 0) ok = false;
+            bits = bits * 10 + d;
+            p++;
+          }
+          if (bits > 32) ok = false;
+        }
+        flags = FLAG_HAS_SLASH;
+        c = <u32>load<u8>(p);
+      } else if (mode == MODE_PREFIX) ok = false;
+      if (ok && (c == 0x0a || p >= end) && p <= end) {
+        const m: u32 = bits == 0 ? 0 : (<u32>-1) << (32 - bits);
+        if ((addr & ~m) != 0) flags |= FLAG_HOST_BITS;
+        store<u64>(rec + OFF_HI, 0);
+        store<u64>(rec + OFF_LO, V4_MAPPED | <u64>addr);
+        store<u32>(rec + OFF_VALUE, 0);
+        store<u8>(rec + OFF_BITS, <u8>bits);
+        store<u8>(rec + OFF_FAMILY, 4);
+        store<u8>(rec + OFF_FLAGS, <u8>flags);
+        store<u8>(rec + OFF_STATUS, <u8>ST_OK);
+        store<u32>(rec + OFF_COL, 0);
+        store<u32>(rec + OFF_LINE, <u32>(firstLine + n));
+        n++;
+        s = p + 1;
+        continue;
+      }
+    }
+    // Full parser for this line.
     let e = s;
     while (e < end && load<u8>(e) != 0x0a) e++;
-    const rec = out + <usize>n * REC_SIZE;
     parseLine(s, e, rec, mode);
+    if (load<u8>(rec + OFF_STATUS) != <u8>ST_OK) bad++;
     store<u32>(rec + OFF_LINE, <u32>(firstLine + n));
     n++;
     s = e + 1;
   }
+  nonOk = bad;
   return n;
 }
 
+/** Copies the records with a value (family != 0) from inp to out; returns how many. */
+export function compactValid(inp: usize, n: i32, out: usize): i32 {
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const r = inp + <usize>i * REC_SIZE;
+    if (load<u8>(r + OFF_FAMILY) == 0) continue;
+    memory.copy(out + <usize>m * REC_SIZE, r, REC_SIZE);
+    m++;
+  }
+  return m;
+}
