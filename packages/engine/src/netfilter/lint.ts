@@ -92,6 +92,8 @@ export function lintRuleset(rs: Ruleset, opts: LintOptions = {}): Finding[] {
         if (!TERMINAL(A) || unconditional(A) || A.matches.some((m) => m.kind === "statistic" || m.kind === "unknown")) continue;
         for (let b = a + 1; b < limit && budget > 0; b++, budget--) {
           const B = rules[b];
+          // A mark test only shadows while nothing in between can change the mark.
+          if (A.matches.some((m) => m.kind === "mark") && rules.slice(a + 1, b).some((x) => x.target && (x.target.kind === "mark" || x.target.kind === "jump" || x.target.kind === "unknown"))) continue;
           if (A.matches.every((m) => covers(m, B))) {
             out.push({
               code: "ShadowedRule", severity: "warning",

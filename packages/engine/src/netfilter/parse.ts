@@ -320,7 +320,7 @@ function rawLength(line: string, col: number): number {
     const c = line[i];
     if (c === "\\" && inQ) { i += 2; continue; }
     if (c === '"') inQ = !inQ;
-    else if (!inQ && (c === " " || c === "\t")) break;
+    else if (!inQ && (c === " " || c === "\t" || c === "\r")) break;
     i++;
   }
   return i - (col - 1);
@@ -642,24 +642,21 @@ function resolveTable(table: Table, rs: Ruleset): void {
 function findLoops(rs: Ruleset): void {
   for (const table of rs.tables.values()) {
     const state = new Map<string, 1 | 2>();
-    const stack: { chain: Chain; rule?: Rule }[] = [];
+    const path: string[] = [];
     const visit = (c: Chain): void => {
       state.set(c.name, 1);
+      path.push(c.name);
       for (const r of c.rules) {
         if (r.target?.kind !== "jump") continue;
         const to = table.chains.get(r.target.chain);
         if (!to || to.builtin) continue;
         const s = state.get(to.name);
         if (s === 1) {
-          const k = stack.findIndex((x) => x.chain.name === to.name);
-          const path = [...stack.slice(k + 1).map((x) => x.chain.name), c.name, to.name];
-          rs.issues.push({ code: "JumpLoop", severity: "error", message: `jump loop: ${to.name} -> ${path.slice(path.indexOf(to.name) + 1).join(" -> ")} (the kernel would refuse this table)`, line: r.line, col: r.target.col, table: table.name, chain: c.name, rule: r.num });
-        } else if (s === undefined) {
-          stack.push({ chain: c, rule: r });
-          visit(to);
-          stack.pop();
-        }
+          const loop = [...path.slice(path.indexOf(to.name)), to.name].join(" -> ");
+          rs.issues.push({ code: "JumpLoop", severity: "error", message: `jump loop: ${loop} (the kernel would refuse this table)`, line: r.line, col: r.target.col, table: table.name, chain: c.name, rule: r.num });
+        } else if (s === undefined) visit(to);
       }
+      path.pop();
       state.set(c.name, 2);
     };
     for (const c of table.chains.values()) if (!state.has(c.name)) visit(c);
