@@ -91,6 +91,8 @@ describe("web app in Chromium", () => {
     const rows = await rowsOf("[data-result=merge]");
     expect(rows.map((r) => r[0])).toEqual(expected);
     expect(rows.map((r) => r[1])).toEqual(cidr().lastAddresses(cidr().merge(values)).toStrings(true));
+    // Screen readers get the one-line summary, not the table.
+    expect(await page.textContent("#cidr-live")).toBe(`${values.length} lines in, ${expected.length} prefixes out`);
   });
 
   it("lists overlapping pairs with their line numbers", async () => {
@@ -167,6 +169,7 @@ describe("web app in Chromium", () => {
     expect(some.length).toBeLessThan(9);
     expect((await rowsOf("[data-result=free]")).map((r) => r[0])).toEqual(some);
     expect(await page.textContent("#free-result")).toContain(`Only ${some.length} of 9 free /14 prefixes fit`);
+    expect(await page.textContent("#free-live")).toBe(`Only ${some.length} of 9 free /14 prefixes fit.`);
   });
 
   it("reports an impossible prefix length from the engine instead of failing silently", async () => {

@@ -28,8 +28,12 @@ export const cidrWorkbench: Tab = {
   },
 };
 
-/** Runs one async job at a time per output area; a newer run hides an older one's late answer. */
-function runner(output: HTMLElement) {
+/**
+ * Runs one async job at a time per output area; a newer run hides an older one's late answer.
+ * Screen readers hear a one-line summary (the table caption or the error title) through the
+ * live region, not the whole table.
+ */
+function runner(output: HTMLElement, live: HTMLElement) {
   let seq = 0;
   return async (job: (isCurrent: () => boolean) => Promise<Node[]>) => {
     const mine = ++seq;
@@ -40,7 +44,11 @@ function runner(output: HTMLElement) {
     } catch (e) {
       if (mine === seq) output.replaceChildren(describeError(e));
     } finally {
-      if (mine === seq) output.removeAttribute("aria-busy");
+      if (mine === seq) {
+        output.removeAttribute("aria-busy");
+        const summary = output.querySelector("caption, .errors-title, .notice, .ok, .warn-box");
+        live.textContent = summary?.textContent ?? "";
+      }
     }
   };
 }
@@ -48,8 +56,9 @@ function runner(output: HTMLElement) {
 function prefixListCard(engine: EngineWorker): HTMLElement {
   const input = h("textarea", { id: "cidr-input", rows: 16, spellcheck: "false", autocomplete: "off", autocapitalize: "off", "aria-describedby": "cidr-input-hint" });
   input.value = EXAMPLE_PREFIXES;
-  const output = h("div", { id: "cidr-result", class: "result", "aria-live": "polite" });
-  const run = runner(output);
+  const output = h("div", { id: "cidr-result", class: "result" });
+  const live = h("p", { id: "cidr-live", class: "visually-hidden", role: "status" });
+  const run = runner(output, live);
   let current: ListAction = "merge";
 
   const buttons = (Object.keys(ACTION_LABEL) as ListAction[]).map((a) =>
@@ -96,16 +105,19 @@ function prefixListCard(engine: EngineWorker): HTMLElement {
       h(
         "div",
         { class: "inputs" },
-        h("label", { for: "cidr-input" }, "Prefixes and addresses"),
+        h("div", { class: "label-row" },
+          h("label", { for: "cidr-input" }, "Prefixes and addresses"),
+          h("span", { class: "tools" },
+            h("button", { type: "button", id: "cidr-open", class: "quiet small", onclick: () => file.click() }, "Open file…"),
+            h("button", { type: "button", id: "cidr-reset", class: "quiet small", onclick: () => { input.value = EXAMPLE_PREFIXES; void act(current); } }, "Reset example"))),
         h("p", { id: "cidr-input-hint", class: "hint" }, "One per line, IPv4 or IPv6; # starts a comment. Ctrl+Enter repeats the last action."),
         input,
-        h("div", { class: "actions", role: "group", "aria-label": "Prefix list actions" }, ...buttons,
-          h("button", { type: "button", id: "cidr-open", class: "quiet", onclick: () => file.click() }, "Open file…"),
-          h("button", { type: "button", id: "cidr-reset", class: "quiet", onclick: () => { input.value = EXAMPLE_PREFIXES; void act(current); } }, "Reset example")),
+        h("div", { class: "actions", role: "group", "aria-label": "Prefix list actions" }, ...buttons),
         file,
       ),
       output,
     ),
+    live,
   );
 }
 
@@ -196,8 +208,9 @@ function freeCard(engine: EngineWorker): HTMLElement {
   const used = h("textarea", { id: "free-used", rows: 6, spellcheck: "false", autocomplete: "off" });
   const bits = h("input", { id: "free-bits", type: "number", min: 0, max: 128, step: 1, required: true, inputmode: "numeric" });
   const count = h("input", { id: "free-count", type: "number", min: 1, max: 4096, step: 1, required: true, inputmode: "numeric" });
-  const output = h("div", { id: "free-result", class: "result", "aria-live": "polite" });
-  const run = runner(output);
+  const output = h("div", { id: "free-result", class: "result" });
+  const live = h("p", { id: "free-live", class: "visually-hidden", role: "status" });
+  const run = runner(output, live);
   const reset = () => {
     space.value = EXAMPLE_SPACE;
     used.value = EXAMPLE_USED;
@@ -222,7 +235,7 @@ function freeCard(engine: EngineWorker): HTMLElement {
       const [last, freeBefore] = await Promise.all([engine.lastAddresses(got), engine.exclude(s.values, u.values)]);
       const nodes: Node[] = [h("div", { class: "result-head" }, h("h3", {}, "Allocated"))];
       if (got.length < want.count) {
-        nodes.push(h("p", { class: "warn-box", role: "status" }, `Only ${got.length} of ${want.count} free /${want.bits} prefixes fit.`));
+        nodes.push(h("p", { class: "warn-box" }, `Only ${got.length} of ${want.count} free /${want.bits} prefixes fit.`));
       }
       if (got.length) {
         nodes.push(table(
@@ -266,6 +279,7 @@ function freeCard(engine: EngineWorker): HTMLElement {
     { class: "card", "aria-labelledby": "free-title" },
     h("h2", { id: "free-title" }, "Free prefix allocation"),
     h("div", { class: "split" }, form, output),
+    live,
   );
 }
 
