@@ -11,7 +11,7 @@ function int(name: string, v: string, min: number, max: number): number {
 
 function surge(v: string): Surge {
   const m = /^(\d+)(%?)$/.exec(v.trim());
-  if (!m || Number(m[1]) < 1) throw new UsageError(`--surge must be a positive node count or a percentage like 33%, not ${JSON.stringify(v)}`);
+  if (!m) throw new UsageError(`--surge must be a node count or a percentage like 33%, not ${JSON.stringify(v)}`);
   return { value: Number(m[1]), percent: m[2] === "%" };
 }
 

@@ -81,8 +81,8 @@ export function diff(a: Cluster, b: Cluster): ChangePlan {
   // Service CIDR and DNS service IP.
   const as = list(a.serviceCidrs), bs = list(b.serviceCidrs);
   if (as !== bs) {
-    const v = minor(b.kubernetesVersion);
-    add({ path: b.paths.serviceCidr, field: "serviceCidr", from: as, to: bs, kind: v >= 33 ? "in-place" : "new-cluster", note: v >= 33 ? "Kubernetes 1.33+ can extend the service range through the ServiceCIDR API (not through az aks)" : "the service CIDR can't change after creation (before Kubernetes 1.33)" });
+    const v = minor(a.kubernetesVersion);
+    add({ path: b.paths.serviceCidr, field: "serviceCidr", from: as, to: bs, kind: v >= 33 ? "in-place" : "new-cluster", note: v >= 33 ? "Kubernetes 1.33+ can extend the service range through the ServiceCIDR API (not through az aks)" : `the service CIDR can't change after creation before Kubernetes 1.33 (the running cluster is ${a.kubernetesVersion ?? "of unknown version"})` });
   }
   if (a.dnsServiceIp.addr.toString() !== b.dnsServiceIp.addr.toString()) {
     add({ path: b.dnsServiceIp.path, field: "dnsServiceIP", from: a.dnsServiceIp.addr.toString(), to: b.dnsServiceIp.addr.toString(), kind: "new-cluster", note: "the DNS service IP is fixed at creation" });

@@ -120,7 +120,7 @@ function fromSpec(root: Node, d: Draft): void {
     d.pluginMode = net.oneOf(["pluginMode", "networkPluginMode"], ["overlay"] as const);
     d.dataplane = net.oneOf(["dataplane", "networkDataplane"], DATAPLANES);
     d.policy = net.oneOf(["policy", "networkPolicy"], POLICIES);
-    commonNetwork(net, d);
+    commonNetwork(net, d, true);
     const out = net.obj("outbound");
     if (out) {
       d.outboundType = out.oneOf(["type"], OUTBOUND_TYPES);
@@ -134,7 +134,10 @@ function fromSpec(root: Node, d: Draft): void {
       d.idle = out.int(["idleTimeoutMinutes", "idleTimeoutInMinutes"], 0, 1000);
       d.natIps = out.int(["natGatewayIPs", "natGatewayIps"], 0, 100);
       d.paths.natGatewayIps = out.pathOf("natGatewayIPs");
-    } else d.paths.outboundType = net.pathOf("outbound") + ".type";
+    } else {
+      const o = net.pathOf("outbound");
+      Object.assign(d.paths, { outboundType: `${o}.type`, managedOutboundIps: `${o}.managedOutboundIPs`, allocatedOutboundPorts: `${o}.allocatedOutboundPorts`, natGatewayIps: `${o}.natGatewayIPs` });
+    }
   } else {
     d.paths.network = "network";
   }
@@ -161,7 +164,7 @@ function fromSpec(root: Node, d: Draft): void {
   d.pools = pools!.map((p, i) => poolFields(p, p.str("name") ?? `pool${i + 1}`, true));
 }
 
-function commonNetwork(net: Node, d: Draft): void {
+function commonNetwork(net: Node, d: Draft, spec: boolean): void {
   d.podCidrs = net.prefixes("podCidrs") ?? net.prefixes("podCidr");
   d.paths.podCidr = net.has("podCidrs") ? net.pathOf("podCidrs") : net.pathOf("podCidr");
   d.serviceCidrs = net.prefixes("serviceCidrs") ?? net.prefixes("serviceCidr");
@@ -172,9 +175,9 @@ function commonNetwork(net: Node, d: Draft): void {
   if (db) d.dockerBridge = db;
   const fam = net.list("ipFamilies");
   d.dualStack = !!fam?.some((f) => String(f.value).toLowerCase() === "ipv6") || !!d.podCidrs?.some((p) => p.prefix.family === 6);
-  d.paths.networkPlugin = net.pathOf("networkPlugin", "plugin");
-  d.paths.networkPolicy = net.pathOf("networkPolicy", "policy");
-  d.paths.networkDataplane = net.pathOf("networkDataplane", "dataplane");
+  d.paths.networkPlugin = spec ? net.pathOf("plugin", "networkPlugin", "model") : net.pathOf("networkPlugin");
+  d.paths.networkPolicy = spec ? net.pathOf("policy", "networkPolicy") : net.pathOf("networkPolicy");
+  d.paths.networkDataplane = spec ? net.pathOf("dataplane", "networkDataplane") : net.pathOf("networkDataplane");
 }
 
 // ---- az aks show / ARM resource ----------------------------------------------------------------
@@ -188,7 +191,7 @@ function fromManagedCluster(root: Node, props: Node, d: Draft): void {
     d.pluginMode = net.oneOf(["networkPluginMode"], ["overlay"] as const);
     d.dataplane = net.oneOf(["networkDataplane"], DATAPLANES);
     d.policy = net.oneOf(["networkPolicy"], POLICIES);
-    commonNetwork(net, d);
+    commonNetwork(net, d, false);
     d.outboundType = net.oneOf(["outboundType"], OUTBOUND_TYPES);
     d.paths.outboundType = net.pathOf("outboundType");
     d.lbSku = net.oneOf(["loadBalancerSku"], ["standard", "basic"] as const);

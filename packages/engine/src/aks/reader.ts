@@ -37,8 +37,10 @@ export function parseSource(name: string, text: string): SourceDoc {
     } catch (e) {
       const msg = (e as Error).message;
       const m = /position (\d+)/.exec(msg);
-      const at = m ? lineColOf(text, Number(m[1])) : lineColOf(text, text.trimEnd().length);
-      const why = m ? msg.replace(/ in JSON at position \d+.*$/, "").replace(/ at position \d+.*$/, "") : "unexpected end of input (is the JSON truncated?)";
+      const pos = m ? Number(m[1]) : text.length;
+      const atEnd = pos >= text.trimEnd().length;
+      const at = lineColOf(text, Math.min(pos, text.trimEnd().length));
+      const why = atEnd ? "unexpected end of input (is the JSON truncated?)" : msg.replace(/ in JSON at position \d+.*$/s, "").replace(/ at position \d+.*$/s, "");
       throw inputError(`${name}:${at.line}:${at.col}: invalid JSON: ${why}`, "check the file is complete JSON, e.g. the whole output of az aks show -o json");
     }
     const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
