@@ -14,6 +14,7 @@ type ListAction = "merge" | "overlaps" | "info";
 const MAX_ERRORS_SHOWN = 50;
 
 const ACTION_LABEL: Record<ListAction, string> = { merge: "Merge", overlaps: "Find overlaps", info: "Info" };
+const ACTION_RESULT: Record<ListAction, string> = { merge: "merged list", overlaps: "overlapping pairs", info: "info table" };
 const ACTION_HINT: Record<ListAction, string> = {
   merge: "the minimal prefix list covering the same addresses",
   overlaps: "every pair of lines that share addresses",
@@ -71,14 +72,14 @@ function prefixListCard(engine: EngineWorker): HTMLElement {
     return run(async (isCurrent) => {
       const parsed = await engine.parseList(input.value, { source: "prefixes", maxErrors: MAX_ERRORS_SHOWN });
       if (!isCurrent()) return [];
-      if (parsed.errorCount) return errorList(parsed, input, `Fix ${parsed.errorCount === 1 ? "it" : "them"} to see the ${ACTION_LABEL[action].toLowerCase()} result.`);
+      if (parsed.errorCount) return errorList(parsed, input, `Fix ${parsed.errorCount === 1 ? "it" : "them"} to see the ${ACTION_RESULT[action]}.`);
       if (!parsed.values.length) return [h("p", { class: "notice" }, "Enter at least one prefix or address.")];
       return action === "merge" ? mergeView(engine, parsed) : action === "overlaps" ? overlapsView(engine, parsed) : infoView(engine, parsed);
     });
   };
 
   // A file's text goes straight into the textarea: pasting thousands of lines is slow in browsers.
-  const file = h("input", { type: "file", id: "cidr-file", accept: ".txt,.csv,.list,text/plain", hidden: true, "aria-label": "Open a file of prefixes" });
+  const file = h("input", { type: "file", id: "cidr-file", accept: ".txt,.list,text/plain", hidden: true, "aria-label": "Open a file of prefixes" });
   file.addEventListener("change", async () => {
     const chosen = file.files?.[0];
     if (!chosen) return;
