@@ -274,6 +274,12 @@ class KernelWalk {
       case "physdev": return m.neg; // the packet is not bridged
       case "fragment": return m.neg; // the first packet is not a non-first fragment
       case "unknown":
+        if (m.module === "rpfilter") {
+          // Reverse-path filtering: the trace assumes the source is routed back through the
+          // interface it came in, so "-m rpfilter" matches and "-m rpfilter --invert" does not.
+          this.assumptions.push(`line ${r.line}: -m rpfilter: the reverse-path check is assumed to pass`);
+          return m.option !== "--invert";
+        }
         this.assumptions.push(`line ${r.line}: ${m.module ? `-m ${m.module} ` : ""}${m.neg ? "! " : ""}${m.option}${m.args.length ? " " + m.args.join(" ") : ""} is not modelled: assumed to match`);
         return true;
     }
