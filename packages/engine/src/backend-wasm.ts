@@ -64,6 +64,8 @@ const encoder = new TextEncoder();
 const hasBuffer = typeof Buffer !== "undefined";
 /** wasm32 linear memory tops out at 4 GiB (65,536 pages). */
 const MAX_MEMORY = 65536 * 65536 - 65536;
+/** parseLines reads up to 32 bytes past the sentinel (SIMD loads). */
+const SIMD_PAD = 32;
 
 /** Temporary blocks of one call, all released when the call ends. */
 class Scope {
@@ -160,10 +162,10 @@ export class WasmBackend implements Backend {
     return new RangeBatch(this.u8().slice(ptr, ptr + m * RS), m);
   }
 
-  /** Copies text into linear memory followed by the "\n" sentinel parseLines needs; returns [ptr, len]. */
+  /** Copies text into linear memory followed by the "\n" sentinel and the padding parseLines needs; returns [ptr, len]. */
   private putText(scope: Scope, text: Uint8Array | string): [number, number] {
     if (typeof text !== "string") {
-      const ptr = scope.alloc(text.length + 1);
+      const ptr = scope.alloc(text.length + 1 + SIMD_PAD);
       const mem = this.u8();
       mem.set(text, ptr);
       mem[ptr + text.length] = 0x0a;
@@ -173,7 +175,7 @@ export class WasmBackend implements Backend {
     // TextEncoder; anything else is encoded as UTF-8 straight into linear memory.
     const ascii = hasBuffer && Buffer.byteLength(text, "utf8") === text.length;
     const cap = ascii ? text.length : text.length * 3;
-    const ptr = scope.alloc(cap + 1);
+    const ptr = scope.alloc(cap + 1 + SIMD_PAD);
     const mem = this.u8();
     const len = ascii
       ? Buffer.from(mem.buffer, ptr, cap).write(text, 0, cap, "latin1")

@@ -154,3 +154,28 @@ describe("single values", () => {
     expect(Prefix.parse("255.255.255.255/32").last.next()).toBeUndefined();
   });
 });
+
+describe.each(backends)("IPv4 fast path edges (%s)", (_name, make) => {
+  const e = make();
+  it("agrees with the full parser on lines around the 16- and 32-byte SIMD windows", () => {
+    const lines = [
+      "1.2.3.4", "1.2.3.4/8", "10.20.30.40/16", "100.200.100.200", "100.200.100.200/", "100.200.100.200/32",
+      "255.255.255.255/32", "255.255.255.255/33", "0.0.0.0/0", "0.0.0.0/00", "1.2.3.4/032", "1.2.3.4/3a",
+      "1.2.3.4.", "1.2.3", "1.2.3.4.5/8", "1.2.3.4//8", "1.2.3.4/8/8", "01.2.3.4", "1.02.3.4", "1.2.03.4", "1.2.3.04",
+      "1.2.3.4/8\r", " 1.2.3.4/8", "1.2.3.4/8 ", "1.2.3.256", "1.2.3.4/8#c", "1.2.3.4/8 #c", "9.9.9.9" + " ".repeat(40),
+      "1.2.3.4/24", "1.2.3.0/24",
+    ];
+    const text = lines.join("\n");
+    const r = e.parseList(text);
+    const expected = lines.map((l) => {
+      try { return Prefix.parse(l, { allowBare: true }).toString(); } catch { return ""; }
+    });
+    expect(r.records.toStrings()).toEqual(expected);
+    expect(r.records.flags(lines.indexOf("1.2.3.4/24"))).toBe(3);
+    expect(r.records.flags(lines.indexOf("1.2.3.0/24"))).toBe(1);
+    // The last line may end without a newline, or with one.
+    expect(e.parseList("10.0.0.0/8").values.toStrings()).toEqual(["10.0.0.0/8"]);
+    expect(e.parseList("10.0.0.0/8\n").records.length).toBe(1);
+    expect(e.parseList("").records.length).toBe(0);
+  });
+});
