@@ -191,7 +191,7 @@ export class KpProgram {
     u32.set(postings, postOff / 4);
     this.outputs.forEach((_, i) => { u32[(outOff + i * 8) / 4] = outAddr[i]; u32[(outOff + i * 8) / 4 + 1] = outValid[i]; });
     const id = (t: string, n: string) => chainIds.get(t + "\u0000" + n) ?? A.NF_NO_CHAIN;
-    u32.set([B + rulesOff, B + chainsOff, B + postOff, B + outOff, B + localOff, 0, id("nat", "PREROUTING"), ...KP_FILTER_CHAINS.map((c) => id("filter", c)), 0, 0], 0);
+    u32.set([B + rulesOff, B + chainsOff, B + postOff, B + outOff, B + localOff, 0, id("nat", "PREROUTING"), ...KP_FILTER_CHAINS.map((c) => id("filter", c)), 0], 0);
     this.localPtr = localOff;
     void kpRule;
   }
