@@ -132,17 +132,22 @@ export class ReferenceBackend implements Backend {
     return out;
   }
 
-  contains(a: PrefixBatch, b: PrefixBatch): Uint8Array {
-    return this.pairwise(a, b, (x, y) => x.contains(y));
+  contains(a: PrefixBatch, b: PrefixBatch, out?: Uint8Array): Uint8Array {
+    return this.pairwise(a, b, (x, y) => x.contains(y), out);
   }
 
-  overlaps(a: PrefixBatch, b: PrefixBatch): Uint8Array {
-    return this.pairwise(a, b, (x, y) => x.overlaps(y));
+  overlaps(a: PrefixBatch, b: PrefixBatch, out?: Uint8Array): Uint8Array {
+    return this.pairwise(a, b, (x, y) => x.overlaps(y), out);
   }
 
-  private pairwise(a: PrefixBatch, b: PrefixBatch, fn: (x: Prefix, y: Prefix) => boolean): Uint8Array {
+  adopt(b: PrefixBatch): PrefixBatch {
+    return b;
+  }
+
+  private pairwise(a: PrefixBatch, b: PrefixBatch, fn: (x: Prefix, y: Prefix) => boolean, into?: Uint8Array): Uint8Array {
     if (a.length !== 1 && a.length !== b.length) throw new RangeError(`batch lengths differ: ${a.length} vs ${b.length}`);
-    const out = new Uint8Array(b.length);
+    if (into && into.length < b.length) throw new RangeError(`output holds ${into.length} results, ${b.length} needed`);
+    const out = into ?? new Uint8Array(b.length);
     for (let i = 0; i < b.length; i++) {
       const x = a.get(a.length === 1 ? 0 : i);
       const y = b.get(i);

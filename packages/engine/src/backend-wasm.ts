@@ -221,23 +221,34 @@ export class WasmBackend implements Backend {
     });
   }
 
-  private pairwise(fn: "containsBatch" | "overlapsBatch", x: PrefixBatch, y: PrefixBatch): Uint8Array {
+  private pairwise(fn: "containsBatch" | "overlapsBatch", x: PrefixBatch, y: PrefixBatch, into?: Uint8Array): Uint8Array {
     if (x.length !== 1 && x.length !== y.length) throw new RangeError(`batch lengths differ: ${x.length} vs ${y.length}`);
+    if (into && into.length < y.length) throw new RangeError(`output holds ${into.length} results, ${y.length} needed`);
     return this.run((scope) => {
       const pa = this.input(scope, x);
       const pb = this.input(scope, y);
       const out = scope.alloc(y.length);
       this.exports[fn](pa, x.length === 1 ? 0 : R, pb, y.length, out);
-      return this.u8().slice(out, out + y.length);
+      const result = this.u8().subarray(out, out + y.length);
+      if (!into) return result.slice();
+      into.set(result);
+      return into;
     });
   }
 
-  contains(x: PrefixBatch, y: PrefixBatch): Uint8Array {
-    return this.pairwise("containsBatch", x, y);
+  contains(x: PrefixBatch, y: PrefixBatch, out?: Uint8Array): Uint8Array {
+    return this.pairwise("containsBatch", x, y, out);
   }
 
-  overlaps(x: PrefixBatch, y: PrefixBatch): Uint8Array {
-    return this.pairwise("overlapsBatch", x, y);
+  overlaps(x: PrefixBatch, y: PrefixBatch, out?: Uint8Array): Uint8Array {
+    return this.pairwise("overlapsBatch", x, y, out);
+  }
+
+  adopt(b: PrefixBatch): PrefixBatch {
+    if (b.home?.memory === this.exports.memory) return b;
+    const ptr = this.heap.alloc(b.length * R);
+    this.u8().set(b.bytes.subarray(0, b.length * R), ptr);
+    return this.own(ptr, b.length);
   }
 
   ranges(b: PrefixBatch): RangeBatch {

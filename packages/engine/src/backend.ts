@@ -16,10 +16,12 @@ export interface Backend {
   masked(b: PrefixBatch): PrefixBatch;
   /** First or last address of each prefix, as full-length records. */
   bound(b: PrefixBatch, which: "first" | "last"): PrefixBatch;
-  /** out[i] = a[i] (or a[0] when a has one record) contains b[i]. */
-  contains(a: PrefixBatch, b: PrefixBatch): Uint8Array;
-  /** out[i] = a[i] (or a[0]) and b[i] share an address. */
-  overlaps(a: PrefixBatch, b: PrefixBatch): Uint8Array;
+  /** out[i] = a[i] (or a[0] when a has one record) contains b[i]; written to `out` when given. */
+  contains(a: PrefixBatch, b: PrefixBatch, out?: Uint8Array): Uint8Array;
+  /** out[i] = a[i] (or a[0]) and b[i] share an address; written to `out` when given. */
+  overlaps(a: PrefixBatch, b: PrefixBatch, out?: Uint8Array): Uint8Array;
+  /** The batch in the backend's own memory (wasm: copied into linear memory once; reference: itself). */
+  adopt(b: PrefixBatch): PrefixBatch;
   /** Sorted, non-overlapping, non-adjacent ranges covering the prefixes (IPv4 first). */
   ranges(b: PrefixBatch): RangeBatch;
   /** The minimal prefix list covering each range, in order. */

@@ -104,12 +104,22 @@ export class CidrEngine {
     return out;
   }
 
-  contains(a: PrefixInput, b: PrefixInput): Uint8Array {
-    return this.backend.contains(this.batch(a), this.batch(b));
+  /** out[i] = 1 when a[i] (or a[0] for a single prefix) contains b[i]; into `out` when given. */
+  contains(a: PrefixInput, b: PrefixInput, out?: Uint8Array): Uint8Array {
+    return this.backend.contains(this.batch(a), this.batch(b), out);
   }
 
-  overlaps(a: PrefixInput, b: PrefixInput): Uint8Array {
-    return this.backend.overlaps(this.batch(a), this.batch(b));
+  /** out[i] = 1 when a[i] (or a[0]) and b[i] share an address; into `out` when given. */
+  overlaps(a: PrefixInput, b: PrefixInput, out?: Uint8Array): Uint8Array {
+    return this.backend.overlaps(this.batch(a), this.batch(b), out);
+  }
+
+  /**
+   * The batch moved into the core's memory once, so repeated bulk calls read it in place instead
+   * of copying it each time (batches the core made are resident already).
+   */
+  resident(input: PrefixInput): PrefixBatch {
+    return this.backend.adopt(this.batch(input));
   }
 
   masked(input: PrefixInput): PrefixBatch {

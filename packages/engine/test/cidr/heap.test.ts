@@ -60,3 +60,20 @@ describe("resident batches", () => {
     expect(PrefixBatch.from([]).length).toBe(0);
   });
 });
+
+describe("resident() and output buffers", () => {
+  it("a JS batch moved into the core gives the same answers, read in place", () => {
+    const be = new WasmBackend();
+    const e = new CidrEngine(be);
+    const nets = PrefixBatch.fromV4Numbers([0x0a000000, 0x0a000000, 0xc0a80000], 8);
+    const addrs = PrefixBatch.fromV4Numbers([0x0a010203, 0x0b000000, 0xc0ffffff]);
+    const r = e.resident(nets);
+    expect(r.home?.memory).toBe(be.exports.memory);
+    expect(e.resident(r)).toBe(r);
+    const out = new Uint8Array(3).fill(9);
+    expect(e.contains(r, addrs, out)).toBe(out);
+    expect(Array.from(out)).toEqual([1, 0, 1]);
+    expect(Array.from(e.contains(nets, addrs))).toEqual([1, 0, 1]);
+    expect(() => e.contains(r, addrs, new Uint8Array(2))).toThrow(/output holds 2 results, 3 needed/);
+  });
+});
