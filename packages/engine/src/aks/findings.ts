@@ -52,12 +52,16 @@ export function checkCluster(c: Cluster, plan: Partial): Finding[] {
     return engine.allocate(space4, subnetPrefixes.filter((p) => p.family === 4), bits, 1, 4)[0]?.toString();
   };
   /** A free private range of length `bits` clear of the VNet, peered, on-prem, cluster and reserved ranges. */
+  // Ranges already suggested for one field are not suggested again for another.
+  const suggested: Prefix[] = [];
   const freePrivate = (bits: number, also: Prefix[] = []): string | undefined => {
     const used = [
       ...space4, ...subnetPrefixes, ...externals.map((e) => e.prefix.masked()), ...AKS_RESERVED_RANGES.map(P),
-      ...c.podCidrs.map((p) => p.prefix.masked()), ...c.serviceCidrs.map((p) => p.prefix.masked()), ...also,
+      ...c.podCidrs.map((p) => p.prefix.masked()), ...c.serviceCidrs.map((p) => p.prefix.masked()), ...also, ...suggested,
     ].filter((p) => p.family === 4);
-    return engine.allocate(PRIVATE_RANGES.map(P), used, bits, 1, 4)[0]?.toString();
+    const got = engine.allocate(PRIVATE_RANGES.map(P), used, bits, 1, 4)[0];
+    if (got) suggested.push(got);
+    return got?.toString();
   };
 
   // ---- Host bits ----
@@ -108,23 +112,23 @@ export function checkCluster(c: Cluster, plan: Partial): Finding[] {
       const p = np.prefix.masked();
       const hitSubnet = c.vnet.subnets.find((s) => s.prefixes.some((x) => x.masked().overlaps(p)));
       const hitSpace = c.vnet.addressSpace.find((x) => x.prefix.masked().overlaps(p));
-      const fix = p.family === 4 ? freePrivate(p.bits) : undefined;
+      const fix = lazy(() => (p.family === 4 ? freePrivate(p.bits) : undefined));
       if (hitSubnet) {
-        add("error", "NetworkProfileCIDROverlapVNET", np.path, `podCidr ${np.prefix} overlaps subnet ${hitSubnet.name} (${hitSubnet.prefixes.join(", ")}). Pick a pod CIDR outside the VNet's subnets.`, fix && `a free /${p.bits}: ${fix}`);
+        add("error", "NetworkProfileCIDROverlapVNET", np.path, `podCidr ${np.prefix} overlaps subnet ${hitSubnet.name} (${hitSubnet.prefixes.join(", ")}). Pick a pod CIDR outside the VNet's subnets.`, fix() && `a free /${p.bits}: ${fix()}`);
       } else if (hitSpace && !c.vnet.managed) {
         if (c.model === "azure-cni-overlay") {
-          add("warning", "PodCidrOverlapVnetSpace", np.path, `podCidr ${np.prefix} overlaps the VNet address space ${hitSpace.prefix} but no subnet. AKS accepts this since 2024-10-25 (it checks subnets only), but a subnet added there later will conflict.`, fix && `a range clear of the VNet: ${fix}`);
+          add("warning", "PodCidrOverlapVnetSpace", np.path, `podCidr ${np.prefix} overlaps the VNet address space ${hitSpace.prefix} but no subnet. AKS accepts this since 2024-10-25 (it checks subnets only), but a subnet added there later will conflict.`, fix() && `a range clear of the VNet: ${fix()}`);
         } else {
-          add("error", "NetworkProfileCIDROverlapVNET", np.path, `podCidr ${np.prefix} overlaps the VNet address space ${hitSpace.prefix}. Pick a pod CIDR outside the VNet.`, fix && `a free /${p.bits}: ${fix}`);
+          add("error", "NetworkProfileCIDROverlapVNET", np.path, `podCidr ${np.prefix} overlaps the VNet address space ${hitSpace.prefix}. Pick a pod CIDR outside the VNet.`, fix() && `a free /${p.bits}: ${fix()}`);
         }
       }
-      for (const s of c.serviceCidrs) if (s.prefix.masked().overlaps(p)) add("error", "PodCidrOverlapServiceCidr", np.path, `podCidr ${np.prefix} overlaps serviceCidr ${s.prefix}. They must be disjoint.`, fix && `a free /${p.bits}: ${fix}`);
-      for (const r of AKS_RESERVED_RANGES) if (p.overlaps(P(r))) add("error", "ReservedRangeOverlap", np.path, `podCidr ${np.prefix} overlaps ${r}, which AKS can't use for pods.`, fix && `a free /${p.bits}: ${fix}`);
+      for (const s of c.serviceCidrs) if (s.prefix.masked().overlaps(p)) add("error", "PodCidrOverlapServiceCidr", np.path, `podCidr ${np.prefix} overlaps serviceCidr ${s.prefix}. They must be disjoint.`, fix() && `a free /${p.bits}: ${fix()}`);
+      for (const r of AKS_RESERVED_RANGES) if (p.overlaps(P(r))) add("error", "ReservedRangeOverlap", np.path, `podCidr ${np.prefix} overlaps ${r}, which AKS can't use for pods.`, fix() && `a free /${p.bits}: ${fix()}`);
       for (const e of externals) {
-        if (p.overlaps(e.prefix.masked())) add("error", e.net.kind === "peered" ? "PodCidrOverlapPeeredNetwork" : "PodCidrOverlapOnPremises", np.path, `podCidr ${np.prefix} overlaps ${e.net.kind} network ${e.net.name} (${e.prefix}); replies to pods would be routed there.`, fix && `a free /${p.bits}: ${fix}`);
+        if (p.overlaps(e.prefix.masked())) add("error", e.net.kind === "peered" ? "PodCidrOverlapPeeredNetwork" : "PodCidrOverlapOnPremises", np.path, `podCidr ${np.prefix} overlaps ${e.net.kind} network ${e.net.name} (${e.prefix}); replies to pods would be routed there.`, fix() && `a free /${p.bits}: ${fix()}`);
       }
       if (c.model === "azure-cni-overlay" && p.family === 4 && !PRIVATE_RANGES.some((r) => P(r).contains(p))) {
-        add("warning", "PodCidrNotPrivate", np.path, `podCidr ${np.prefix} is not in RFC 1918 or RFC 6598 (100.64.0.0/10) space; AKS accepts it but it is outside the support scope.`, fix && `a private /${p.bits}: ${fix}`);
+        add("warning", "PodCidrNotPrivate", np.path, `podCidr ${np.prefix} is not in RFC 1918 or RFC 6598 (100.64.0.0/10) space; AKS accepts it but it is outside the support scope.`, fix() && `a private /${p.bits}: ${fix()}`);
       }
     }
   } else if (!c.provenance.some((x) => x.field === "podCidr") && c.podCidrs.length) {
@@ -134,19 +138,18 @@ export function checkCluster(c: Cluster, plan: Partial): Finding[] {
   // ---- Service CIDR and DNS service IP ----
   for (const np of c.serviceCidrs) {
     const p = np.prefix.masked();
-    const fix = p.family === 4 ? freePrivate(Math.max(p.bits, SERVICE_CIDR_MIN_LEN_V4)) : undefined;
-    const fixText = fix && `a free /${Math.max(p.bits, SERVICE_CIDR_MIN_LEN_V4)}: ${fix} (then dnsServiceIP ${tenth(fix)})`;
+    const fixText = lazy(() => { const f = p.family === 4 ? freePrivate(Math.max(p.bits, SERVICE_CIDR_MIN_LEN_V4)) : undefined; return f && `a free /${Math.max(p.bits, SERVICE_CIDR_MIN_LEN_V4)}: ${f} (then dnsServiceIP ${tenth(f)})`; });
     const subnetHits = c.vnet.subnets.filter((s) => s.prefixes.some((x) => x.masked().overlaps(p)));
     if (subnetHits.length) {
-      add("error", "ServiceCidrOverlapExistingSubnetsCidr", np.path, `The specified service CIDR ${np.prefix} is conflicted with an existing subnet CIDR ${subnetHits[0].prefixes[0]} (${subnetHits.map((s) => s.name).join(", ")}). Choose a service CIDR outside the VNet.`, fixText);
+      add("error", "ServiceCidrOverlapExistingSubnetsCidr", np.path, `The specified service CIDR ${np.prefix} is conflicted with an existing subnet CIDR ${subnetHits[0].prefixes[0]} (${subnetHits.map((s) => s.name).join(", ")}). Choose a service CIDR outside the VNet.`, fixText());
     } else if (c.vnet.addressSpace.some((x) => x.prefix.masked().overlaps(p))) {
-      add("error", "ServiceCidrOverlapVnet", np.path, `serviceCidr ${np.prefix} overlaps the VNet address space ${c.vnet.addressSpace.map((x) => x.prefix).join(", ")}; no network element on or connected to the VNet may use it.`, fixText);
+      add("error", "ServiceCidrOverlapVnet", np.path, `serviceCidr ${np.prefix} overlaps the VNet address space ${c.vnet.addressSpace.map((x) => x.prefix).join(", ")}; no network element on or connected to the VNet may use it.`, fixText());
     }
-    for (const r of AKS_RESERVED_RANGES) if (p.overlaps(P(r))) add("error", "ReservedRangeOverlap", np.path, `serviceCidr ${np.prefix} overlaps ${r}, which AKS can't use for services.`, fixText);
+    for (const r of AKS_RESERVED_RANGES) if (p.overlaps(P(r))) add("error", "ReservedRangeOverlap", np.path, `serviceCidr ${np.prefix} overlaps ${r}, which AKS can't use for services.`, fixText());
     for (const e of externals) {
-      if (p.overlaps(e.prefix.masked())) add("error", e.net.kind === "peered" ? "ServiceCidrOverlapPeeredNetwork" : "ServiceCidrOverlapOnPremises", np.path, `serviceCidr ${np.prefix} overlaps ${e.net.kind} network ${e.net.name} (${e.prefix}); pods could not reach it.`, fixText);
+      if (p.overlaps(e.prefix.masked())) add("error", e.net.kind === "peered" ? "ServiceCidrOverlapPeeredNetwork" : "ServiceCidrOverlapOnPremises", np.path, `serviceCidr ${np.prefix} overlaps ${e.net.kind} network ${e.net.name} (${e.prefix}); pods could not reach it.`, fixText());
     }
-    if (p.family === 4 && p.bits < SERVICE_CIDR_MIN_LEN_V4) add("error", "ServiceCidrTooLarge", np.path, `serviceCidr ${np.prefix} is larger than /${SERVICE_CIDR_MIN_LEN_V4}; kube-apiserver rejects it.`, fixText);
+    if (p.family === 4 && p.bits < SERVICE_CIDR_MIN_LEN_V4) add("error", "ServiceCidrTooLarge", np.path, `serviceCidr ${np.prefix} is larger than /${SERVICE_CIDR_MIN_LEN_V4}; kube-apiserver rejects it.`, fixText());
     else if (p.family === 4 && p.bits === SERVICE_CIDR_MIN_LEN_V4) add("warning", "ServiceCidrTooLarge", np.path, `serviceCidr ${np.prefix} is a /12; AKS documents "smaller than /12", so use /13 or longer to be safe.`);
     if (p.family === 6 && p.bits < SERVICE_CIDR_MIN_LEN_V6) add("error", "ServiceCidrTooLarge", np.path, `IPv6 serviceCidr ${np.prefix} is larger than /${SERVICE_CIDR_MIN_LEN_V6}, the most AKS allows.`);
   }
@@ -298,6 +301,11 @@ export function checkCluster(c: Cluster, plan: Partial): Finding[] {
 
   void surgeNodes;
   return out;
+}
+
+function lazy<T>(f: () => T): () => T {
+  let done = false, v: T;
+  return () => (done ? v! : ((done = true), (v = f())));
 }
 
 /** The .10 address of a range written as text (the DNS service IP convention). */
