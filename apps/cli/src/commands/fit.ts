@@ -4,6 +4,12 @@ import { parseFormat, out, json, color, UsageError } from "../io.ts";
 import { n, MODEL_LABEL } from "../render/aks.ts";
 import type { Register } from "./index.ts";
 
+const LIMIT_TEXT: Record<string, string> = {
+  nodeSubnet: "the node subnet", podRange: "the pod range", routeTable: "the kubenet route table (400 routes)",
+  modelNodeLimit: "the model's node limit", clusterNodeLimit: "the AKS cluster node limit (5,000)", poolNodeLimit: "the AKS per-pool node limit (1,000)",
+  snatPorts: "SNAT ports", vnetIpLimit: "the VNet private IP limit (65,536)",
+};
+
 function int(name: string, v: string, min: number, max: number): number {
   if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}, not ${JSON.stringify(v)}`);
   return Number(v);
@@ -71,7 +77,7 @@ Examples:
       const L: string[] = [`${MODEL_LABEL[model]}, maxPods ${maxPods}, surge ${o.surge}`];
       const poolText = r.pools.map((p) => `${p.name} ${n(p.nodes)} + ${p.surgeNodes} surge`).join(", ");
       if (r.maxNodes !== undefined) {
-        L.push(`  a /${r.nodeSubnet.prefix} node subnet (${n(r.nodeSubnet.usable)} usable) holds at most ${c.bold(n(r.maxNodes))} nodes${r.pools.length > 1 ? " in the sized pool" : ""} (${n(r.maxPodsTotal!)} pods), limited by ${r.limitedBy}`);
+        L.push(`  a /${r.nodeSubnet.prefix} node subnet (${n(r.nodeSubnet.usable)} usable) holds at most ${c.bold(n(r.maxNodes))} nodes${r.pools.length > 1 ? " in the sized pool" : ""} (${n(r.maxPodsTotal!)} pods), limited by ${LIMIT_TEXT[r.limitedBy!] ?? r.limitedBy}`);
         L.push(`  at that size: ${poolText}; node subnet needs ${n(r.nodeSubnet.requiredAddresses)} addresses`);
         if (r.podRange) L.push(`  pod ${r.podRange.kind === "pod-cidr" ? "CIDR" : "subnet"}: ${n(r.podRange.requiredAddresses)} addresses (${n(r.podRange.addressesPerNode)} per node) → at least a /${r.podRange.smallestPrefix}${r.podRange.prefix ? `; the /${r.podRange.prefix} given offers ${n(r.podRange.capacity!)}` : ""}`);
       } else {
