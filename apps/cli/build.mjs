@@ -10,3 +10,5 @@ await build({
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: "warning",
 });
+// npm links bin/aksnet at install time, before this file exists: make it executable here.
+await import("node:fs").then((fs) => fs.chmodSync("dist/aksnet.mjs", 0o755));
