@@ -124,3 +124,36 @@ describe("diff", () => {
     expect(diff(b, a).changes[0].kind).toBe("new-cluster");
   });
 });
+
+describe("shapes seen in real output", () => {
+  const vnetRest = JSON.stringify({ name: "vnet", type: "Microsoft.Network/virtualNetworks", properties: { addressSpace: { addressPrefixes: ["10.1.0.0/16"] }, subnets: [{ name: "nodes", properties: { addressPrefix: "10.1.0.0/22" } }, { name: "nodes-win", properties: { addressPrefix: "10.1.4.0/24" } }] } });
+  // The illustrative az skeleton of aks-facts.md §7: a Windows pool on the Cilium dataplane must be flagged.
+  it("az skeleton with a Windows pool on Cilium, VNet in REST shape", () => {
+    const aks = {
+      name: "aks-prod", kubernetesVersion: "1.33",
+      networkProfile: { networkPlugin: "azure", networkPluginMode: "overlay", networkPolicy: "cilium", networkDataplane: "cilium", podCidr: "192.168.0.0/16", podCidrs: ["192.168.0.0/16"], serviceCidr: "10.96.0.0/16", dnsServiceIp: "10.96.0.10", ipFamilies: ["IPv4"], outboundType: "loadBalancer", loadBalancerSku: "standard", loadBalancerProfile: { managedOutboundIPs: { count: 2, countIpv6: null }, outboundIPs: null, outboundIpPrefixes: null, allocatedOutboundPorts: 4000, idleTimeoutInMinutes: 30 }, natGatewayProfile: null },
+      agentPoolProfiles: [
+        { name: "system", mode: "System", osType: "Linux", count: 3, enableAutoScaling: true, minCount: 3, maxCount: 5, maxPods: 110, vnetSubnetId: "/subscriptions/x/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/nodes", podSubnetId: null, upgradeSettings: { maxSurge: "10%", maxUnavailable: "0" } },
+        { name: "win1", mode: "User", osType: "Windows", count: 4, enableAutoScaling: false, minCount: null, maxCount: null, maxPods: 110, vnetSubnetId: "/subscriptions/x/resourcegroups/net-rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/nodes-win", podSubnetId: null, upgradeSettings: { maxSurge: "33%" } },
+      ],
+    };
+    const p = plan(loadCluster([{ name: "aks.json", text: JSON.stringify(aks, null, 2) }, { name: "vnet.json", text: vnetRest }]));
+    expect(p.findings.filter((f) => f.severity === "error").map((f) => `${f.code} ${f.path}`)).toEqual(["WindowsNotSupported agentPoolProfiles[1].osType"]);
+    expect(p.pools.map((x) => [x.name, x.nodes, x.surgeNodes])).toEqual([["system", 5, 1], ["win1", 4, 2]]);
+    // (5 + 1) + (4 + 2) = 12 nodes with surge × 4,000 ports = 48,000 of 128,000 on two IPs: up to 32 nodes.
+    expect([p.snat.nodesCounted, p.snat.maxNodes, p.snat.fits]).toEqual([12, 32, true]);
+  });
+  it("az network vnet create output wraps the VNet in newVNet", () => {
+    const wrapped = JSON.stringify({ newVNet: { name: "vnet", addressSpace: { addressPrefixes: ["10.1.0.0/16"] }, subnets: [{ name: "nodes", addressPrefix: "10.1.0.0/24" }] } });
+    const c = loadCluster([{ name: "a.json", text: JSON.stringify({ name: "a", networkProfile: { networkPlugin: "kubenet" }, agentPoolProfiles: [{ name: "s", mode: "System", count: 3, vnetSubnetId: "/x/virtualNetworks/vnet/subnets/nodes" }] }) }, { name: "v.json", text: wrapped }]);
+    expect(c.vnet.subnets[0].prefixes[0].toString()).toBe("10.1.0.0/24");
+  });
+  it("a terminal-wrapped string inside JSON is reported where it breaks", () => {
+    const e = err(() => loadCluster([{ name: "wrapped.json", text: '{\n  "name": "a",\n  "id": "/subscriptions/abc\ndef"\n}' }]));
+    expect(e.message).toMatch(/^wrapped\.json:3:\d+: invalid JSON: Bad control character in string literal/);
+  });
+  it("a subnet ID in another VNet than the one given", () => {
+    const e = err(() => loadCluster([{ name: "a.json", text: JSON.stringify({ name: "a", agentPoolProfiles: [{ name: "s", vnetSubnetId: "/x/virtualNetworks/other/subnets/nodes" }] }) }, { name: "v.json", text: vnetRest }]));
+    expect(e.message).toContain('agentPoolProfiles[0].vnetSubnetId: the node subnet is in VNet "other" but the VNet given is "vnet"');
+  });
+});
