@@ -160,3 +160,17 @@ nodePools: [ { name: system, mode: System, count: ${count}, maxPods: ${maxPods},
       expect(row.nodeSubnetRequired).toBe(nodes.required);
     });
 });
+
+describe("fit --pools agrees with plan for pools sharing a subnet", () => {
+  it("a second pool in a /24 next to a 3-node system pool (Azure CNI, maxPods 30)", () => {
+    const f = fit({ model: "azure-cni", maxPods: 30, prefix: 24, surge: { value: 10, percent: true }, pools: [{ name: "system", nodes: 3, maxPods: 30, surge: { value: 10, percent: true } }] });
+    // (3+1)×31 = 124 for the system pool leaves 127: 3 more nodes + 1 surge = 124 fit, 4 + 1 = 155 don't.
+    expect([f.maxNodes, f.nodeSubnet.requiredAddresses, f.limitedBy]).toEqual([3, 248, "nodeSubnet"]);
+    const p = plan(loadCluster([{ name: "two.yaml", text: `
+network: { model: azure-cni }
+vnet: { addressSpace: [10.0.0.0/16], subnets: [ { name: s, cidr: 10.0.0.0/24 } ] }
+nodePools: [ { name: system, mode: System, count: 3, maxPods: 30, subnet: s }, { name: apps, count: 1, maxPods: 30, subnet: s } ]
+` }]));
+    expect(p.pools[1].maxNodes).toBe(f.maxNodes);
+  });
+});
