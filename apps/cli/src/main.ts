@@ -38,6 +38,13 @@ export async function main(argv: string[]): Promise<number> {
 
 const isEntry = process.argv[1] && /aksnet(\.mjs)?$|main\.ts$/.test(process.argv[1]);
 if (isEntry) {
+  // A reader that stops early (aksnet ... | head) closes the pipe: stop quietly, as Unix tools do.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   main(process.argv.slice(2)).then(
     (code) => { process.exitCode = code; },
     (e) => {

@@ -1,5 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { aksnet, golden } from "./run.ts";
+import { spawnSync } from "node:child_process";
+import { aksnet, golden, repoRoot, bundlePath } from "./run.ts";
 
 const cases: [string, string[]][] = [
   ["info", ["cidr", "info", "10.1.2.3/16", "2001:db8::/56", "192.168.1.7"]],
@@ -73,6 +74,13 @@ describe("aksnet cidr: bad input", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: <stdin>:\d+:\d+: /);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("stops quietly when the reader closes the pipe early (| head)", () => {
+    const lines = Array.from({ length: 30_000 }, (_, i) => `10.${i >> 8}.${i & 255}.0/32`).join("\n");
+    const r = spawnSync("sh", ["-c", `node "${bundlePath}" cidr merge - | head -1`], { input: lines, encoding: "utf8", cwd: repoRoot, env: { ...process.env, NO_COLOR: "1" } });
+    expect(r.stdout).toBe("10.0.0.0/32\n");
+    expect(r.stderr).not.toMatch(/EPIPE|at .*\(/);
   });
 
   it("usage errors exit 2", () => {

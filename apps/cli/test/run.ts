@@ -5,7 +5,8 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
-const bundle = fileURLToPath(new URL("../dist/aksnet.mjs", import.meta.url));
+export const bundlePath = fileURLToPath(new URL("../dist/aksnet.mjs", import.meta.url));
+const bundle = bundlePath;
 
 export interface Run {
   code: number;
