@@ -121,3 +121,16 @@ describe("broken inputs exit 2 with a located message", () => {
 });
 
 void execFileSync;
+
+describe("broken YAML is located too", () => {
+  it("tabs and an unclosed flow sequence", () => {
+    const tabs = run(["plan", "-"], "nodePools:\n\t- name: a\n");
+    expect([tabs.code, tabs.stderr.split("\n")[0]]).toEqual([2, "error: <stdin>:2:1: invalid YAML: Tabs are not allowed as indentation"]);
+    const open = run(["check", "-"], "a: [1, 2\nb: 3\n");
+    expect(open.code).toBe(2);
+    expect(open.stderr).toMatch(/^error: <stdin>:2:1: invalid YAML: /);
+  });
+  it("a bad maxSurge names its line", () => {
+    expect(run(["plan", "-"], "nodePools: [ { name: a, maxSurge: lots } ]\n").stderr).toContain("<stdin>:1:35: nodePools[0].maxSurge: maxSurge must be");
+  });
+});

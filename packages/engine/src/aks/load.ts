@@ -79,6 +79,7 @@ function poolFields(p: Node, name: string, spec: boolean): DraftPool {
   };
   const surgeNode = spec ? p : p.obj("upgradeSettings");
   const surge = surgeNode?.child("maxSurge");
+  if (surge && !/^\s*\d+(\.\d+)?\s*%?\s*$/.test(String(surge.value))) surge.fail(surge.segs, `maxSurge must be a positive integer or a percentage like "33%", not ${JSON.stringify(surge.value)}`);
   const autoscale = p.bool("enableAutoScaling");
   const d: DraftPool = {
     node: p,

@@ -46,7 +46,7 @@ export function parseSource(name: string, text: string): SourceDoc {
     const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
     return { name, value, doc: doc.errors.length ? undefined : doc, lines };
   }
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lines });
   if (doc.errors.length) {
     const e = doc.errors[0];
     const pos = e.linePos?.[0];
