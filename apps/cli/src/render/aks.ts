@@ -114,7 +114,7 @@ export function renderPlan(p: Plan): string {
       x.podSubnet ? `${x.nodeSubnet} / ${x.podSubnet}` : x.nodeSubnet, x.maxNodes < x.nodes ? c.red(n(x.maxNodes)) : n(x.maxNodes), x.limitedBy.message]),
     [4, 6, 9]));
   L.push("");
-  L.push(c.bold("Cluster"));
+  L.push(c.bold("Cluster") + c.dim("  (max: all pools scaled together, keeping their mix)"));
   L.push(`  planned ${n(cl.plannedNodes)} nodes, ${n(cl.plannedPods)} pods; at most ${c.bold(n(cl.maxNodes))} nodes, ${c.bold(n(cl.maxPods))} pods`);
   L.push(`  limited by ${cl.limitedBy.message}`);
   L.push("");

@@ -197,6 +197,42 @@ export function poolMaxNodes(resources: readonly Resource[], pools: readonly Poo
   return { maxNodes: lo, limitedBy: firstFailing(lo + 1) };
 }
 
+export interface ScaleLimit {
+  /** Nodes per pool at the largest scale that fits. */
+  nodes: number[];
+  /** Index of the resource that stops the next step, or -1 when the per-pool limit does. */
+  limitedBy: number;
+}
+
+/**
+ * How far the whole cluster scales keeping its pool mix: the largest s (the size of the biggest
+ * pool, up to `poolLimit`) for which every pool at floor(s × planned / biggest planned) nodes, plus
+ * surge, fits every resource. Monotone in every capacity, so a bigger subnet never lowers it.
+ */
+export function scaleMaxNodes(resources: readonly Resource[], pools: readonly PoolDemand[], poolLimit = POOL_NODE_LIMIT): ScaleLimit {
+  const biggest = Math.max(0, ...pools.map((p) => p.nodes));
+  const weight = pools.map((p) => (biggest === 0 ? 1 : p.nodes));
+  const top = biggest === 0 ? 1 : biggest;
+  const at = (s: number) => weight.map((w) => Math.floor((s * w) / top));
+  const firstFailing = (s: number): number => {
+    const n = at(s);
+    for (let i = 0; i < resources.length; i++) {
+      let sum = 0;
+      for (let p = 0; p < pools.length; p++) sum += resourceDemand(resources[i], p, n[p], pools[p].surge);
+      if (sum > resources[i].capacity) return i;
+    }
+    return -1;
+  };
+  if (firstFailing(poolLimit) < 0) return { nodes: at(poolLimit), limitedBy: -1 };
+  let lo = 0, hi = poolLimit; // nothing fails at 0 nodes; something fails at hi
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (firstFailing(mid) < 0) lo = mid;
+    else hi = mid;
+  }
+  return { nodes: at(lo), limitedBy: firstFailing(lo + 1) };
+}
+
 // ---- One pool, one node subnet, one pod range: the quick calculator and the sweep kernel ------
 
 export interface SingleConfig {

@@ -7,7 +7,7 @@ import {
 } from "./constants.ts";
 import {
   lbDefaultPortsPerNode, lbManualMaxNodes, nodeSubnetIpsPerNode, podRangeCapacity, podRangeIpsPerNode, podRangeKind, poolMaxNodes,
-  resourceDemand, resourceRequired, surgeNodes, usableIps, vnetIpsPerNode, type LimitKind, type PoolDemand, type Resource,
+  resourceDemand, resourceRequired, scaleMaxNodes, surgeNodes, usableIps, vnetIpsPerNode, type LimitKind, type PoolDemand, type Resource,
 } from "./capacity.ts";
 import type { Cluster, Pool, Provenance } from "./model.ts";
 import { checkCluster, type Finding } from "./findings.ts";
@@ -261,15 +261,12 @@ export function plan(c: Cluster): Plan {
     };
   });
 
-  // Cluster: grow the pool that can grow the most while the others stay at their planned size.
+  // Cluster: how far it scales keeping its pool mix (capacity.ts scaleMaxNodes).
   const planned = m.demands.reduce((s, d) => s + d.nodes, 0);
   const plannedPods = c.pools.reduce((s, p, k) => s + m.demands[k].nodes * p.maxPods, 0);
-  let best = -1, bestNodes = -1, bestPods = 0;
-  pools.forEach((pp, k) => {
-    const total = planned - m.demands[k].nodes + pp.maxNodes;
-    const pods = plannedPods - m.demands[k].nodes * c.pools[k].maxPods + pp.maxNodes * c.pools[k].maxPods;
-    if (total > bestNodes || (total === bestNodes && pods > bestPods)) { best = k; bestNodes = total; bestPods = pods; }
-  });
+  const scale = scaleMaxNodes(m.resources, m.demands);
+  const bestNodes = scale.nodes.reduce((s, x) => s + x, 0);
+  const bestPods = scale.nodes.reduce((s, x, k) => s + x * c.pools[k].maxPods, 0);
 
   const snat = snatPlan(c, m);
   const partial = { subnets, podRanges, pools, snat };
@@ -279,8 +276,8 @@ export function plan(c: Cluster): Plan {
     cluster: {
       name: c.name, model: c.model, dataplane: c.dataplane, policy: c.policy, kubernetesVersion: c.kubernetesVersion ?? null, input: c.input,
       plannedNodes: planned, plannedPods,
-      maxNodes: Math.max(0, bestNodes), maxPods: bestPods,
-      limitedBy: best >= 0 ? pools[best].limitedBy : { kind: "none", message: "no node pools" },
+      maxNodes: bestNodes, maxPods: bestPods,
+      limitedBy: c.pools.length ? limitOf(m, scale.limitedBy) : { kind: "none", message: "no node pools" },
     },
     network: {
       podCidrs: c.podCidrs.map((p) => p.prefix.toString()), serviceCidrs: c.serviceCidrs.map((p) => p.prefix.toString()),
