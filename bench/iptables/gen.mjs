@@ -230,7 +230,7 @@ add azure-npm-2222222222 10.244.2.30
 add azure-npm-2222222222 10.244.3.31
 `;
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1]?.endsWith("gen.mjs")) {
   const [what, a, b] = process.argv.slice(2);
   if (what === "showcase") process.stdout.write(showcase());
   else if (what === "ipsets") process.stdout.write(SHOWCASE_IPSETS);

@@ -7,6 +7,15 @@
 //   0 rules ptr   4 chains ptr   8 postings ptr   12 outputs ptr   16 local ptr   20 local count
 //   24 nat PREROUTING chain id   28..40 filter KUBE-SERVICES, KUBE-EXTERNAL-SERVICES, KUBE-NODEPORTS,
 //   KUBE-PROXY-FIREWALL chain ids   (NF_NO_CHAIN when the chain is not in the dump)
+//   56 cache ptr   60 cache mask   64 cache insert limit   (44..55, 68..79 reserved)
+// Result cache, per call and exact: every test a trace makes on the source (-s prefix, --src-type
+// LOCAL) is logged with its outcome; everything else it reads is (dst, proto, dport) or fixed.
+// A later flow with the same (dst, proto, dport) whose source gives the same outcome for every
+// logged test takes exactly the same path, so it reuses the result (and its slice of output ids).
+// Several entries may share a key (e.g. a source that is one of the service's endpoints).
+// Cache entry (NF_CACHE_SIZE): tag (0 empty, else tests + 1), dst, proto id, dport, first output,
+//   output count, masq, outcome bits (bit i: test i held; bit 16 + i: test i is "source is local"),
+//   then NF_CACHE_TESTS x (net, mask).
 // Rule (NF_RULE_SIZE): flags, src net, src mask, dst net, dst mask, proto id, dport (i32, -1 = a value
 //   that equals no port), src type, dst type (NF_TYPE_*), action (NF_ACT_*), arg (chain id or output id).
 // Chain (NF_CHAIN_SIZE): first rule, rule count, buckets ptr (0 = no index), bucket mask,
@@ -18,13 +27,16 @@
 // Flow (NF_FLOW_SIZE): src, dst, proto id, dport (i32, -2 when the flow has none).
 // Result (NF_RES_SIZE): first output index in the output-id arena, output count, masq (0/1).
 
-export const NF_PROG_SIZE: i32 = 48;
+export const NF_PROG_SIZE: i32 = 80;
 export const NF_RULE_SIZE: i32 = 48;
 export const NF_CHAIN_SIZE: i32 = 32;
 export const NF_BUCKET_SIZE: i32 = 16;
 export const NF_OUT_SIZE: i32 = 8;
 export const NF_FLOW_SIZE: i32 = 16;
 export const NF_RES_SIZE: i32 = 12;
+export const NF_CACHE_SIZE: i32 = 128;
+export const NF_CACHE_TESTS: i32 = 12;
+export const NF_CACHE_MIN_WORK: i32 = 8; // rules evaluated before a result is worth caching
 
 export const NF_F_SRC: i32 = 1;
 export const NF_F_SRC_NEG: i32 = 2;
@@ -63,6 +75,9 @@ const P_LOCAL: i32 = 16;
 const P_NLOCAL: i32 = 20;
 const P_PREROUTING: i32 = 24;
 const P_FILTER: i32 = 28;
+const P_CACHE: i32 = 56;
+const P_CACHE_MASK: i32 = 60;
+const P_CACHE_LIMIT: i32 = 64;
 
 // Per-call state (globals, not allocations: the runtime is a stub).
 let gRules: usize = 0;
@@ -81,6 +96,25 @@ let outArena: usize = 0;
 let outCap: i32 = 0;
 let outN: i32 = 0;
 let flowOut: i32 = 0;
+// The test log of the flow being traced (written into its cache slot; 0 = not logging).
+let gLog: usize = 0;
+let logN: i32 = 0;
+let logBits: u32 = 0;
+// Rules evaluated for the flow being traced: short traces are not worth a cache slot.
+let work: i32 = 0;
+
+@inline function logTest(net: u32, mask: u32, held: bool, local: bool): void {
+  if (gLog != 0) {
+    if (logN < NF_CACHE_TESTS) {
+      const t = gLog + 32 + (<usize>logN << 3);
+      store<u32>(t, net);
+      store<u32>(t, mask, 4);
+      if (held) logBits |= <u32>1 << logN;
+      if (local) logBits |= <u32>1 << (16 + logN);
+    }
+    logN++;
+  }
+}
 
 @inline function isLocal(a: u32, valid: bool): bool {
   if (!valid) return false;
@@ -92,18 +126,23 @@ let flowOut: i32 = 0;
   return local ? code == NF_TYPE_LOCAL : code == NF_TYPE_NOT_MATCHED;
 }
 
-function ruleMatches(r: usize): bool {
+@inline function ruleMatches(r: usize): bool {
   const f = load<u32>(r);
   if (f & NF_F_NEVER) {
     // Checked last by the helper, but nothing else has side effects, so the order does not matter.
     return false;
   }
   if (f & NF_F_SRC) {
-    const hit = (fSrc & load<u32>(r, 8)) == load<u32>(r, 4);
+    const net = load<u32>(r, 4);
+    const mask = load<u32>(r, 8);
+    const hit = (fSrc & mask) == net;
+    logTest(net, mask, hit, false);
     if (hit == ((f & NF_F_SRC_NEG) != 0)) return false;
   }
   if (f & NF_F_STYPE) {
-    if (typeMatches(load<u32>(r, 28), isLocal(fSrc, true)) == ((f & NF_F_STYPE_NEG) != 0)) return false;
+    const loc = isLocal(fSrc, true);
+    logTest(0, 0, loc, true);
+    if (typeMatches(load<u32>(r, 28), loc) == ((f & NF_F_STYPE_NEG) != 0)) return false;
   }
   if (f & NF_F_PROTO) {
     if ((load<u32>(r, 20) == fProto) == ((f & NF_F_PROTO_NEG) != 0)) return false;
@@ -131,10 +170,11 @@ function ruleMatches(r: usize): bool {
 }
 
 /** Runs one rule; returns 0 = go on, 1 = this chain ended terminal. */
-function runRule(ri: u32, depth: i32): i32 {
+@inline function runRule(ri: u32, depth: i32): i32 {
   const r = gRules + <usize>ri * NF_RULE_SIZE;
   const act = load<u32>(r, 36);
   if (act == NF_ACT_SKIP) return 0;
+  work++;
   if (!ruleMatches(r)) return 0;
   if (act == NF_ACT_MARK_MASQ) {
     fMasq = true;
@@ -208,16 +248,57 @@ export function nfKpRun(prog: usize, flows: usize, n: i32, results: usize, outId
   gLocal = <usize>load<u32>(prog, P_LOCAL);
   gNLocal = load<i32>(prog, P_NLOCAL);
   const pre = load<u32>(prog, P_PREROUTING);
+  const cache = <usize>load<u32>(prog, P_CACHE);
+  const cacheMask = load<u32>(prog, P_CACHE_MASK);
+  let cacheRoom = load<i32>(prog, P_CACHE_LIMIT);
   outArena = outIds;
   outCap = cap;
   outN = 0;
   for (let k = 0; k < n; k++) {
     const fl = flows + <usize>k * NF_FLOW_SIZE;
     fSrc = load<u32>(fl);
-    fDst = load<u32>(fl, 4);
-    fDstValid = true;
+    const dst = load<u32>(fl, 4);
+    fDst = dst;
     fProto = load<u32>(fl, 8);
     fDport = load<i32>(fl, 12);
+    const res = results + <usize>k * NF_RES_SIZE;
+    let h = hashKey(dst, (fProto << 16) ^ <u32>fDport) & cacheMask;
+    let slot: usize = 0;
+    let srcLocal: i32 = -1;
+    for (;;) {
+      const e = cache + <usize>h * NF_CACHE_SIZE;
+      const tag = load<u32>(e);
+      if (tag == 0) { slot = e; break; }
+      if (load<u32>(e, 4) == dst && load<u32>(e, 8) == fProto && load<i32>(e, 12) == fDport) {
+        const bits = load<u32>(e, 28);
+        const nt = <i32>tag - 1;
+        let same = true;
+        for (let i = 0; i < nt; i++) {
+          let held: bool;
+          if (bits & (<u32>1 << (16 + i))) {
+            if (srcLocal < 0) srcLocal = isLocal(fSrc, true) ? 1 : 0;
+            held = srcLocal == 1;
+          } else {
+            const t = e + 32 + (<usize>i << 3);
+            held = (fSrc & load<u32>(t, 4)) == load<u32>(t);
+          }
+          if (held != ((bits & (<u32>1 << i)) != 0)) { same = false; break; }
+        }
+        if (same) {
+          store<u32>(res, load<u32>(e, 16));
+          store<u32>(res, load<u32>(e, 20), 4);
+          store<u32>(res, load<u32>(e, 24), 8);
+          break;
+        }
+      }
+      h = (h + 1) & cacheMask;
+    }
+    if (slot == 0) continue;
+    gLog = cacheRoom > 0 ? slot : 0;
+    logN = 0;
+    logBits = 0;
+    work = 0;
+    fDstValid = true;
     fMasq = false;
     flowOut = 0;
     const start = outN;
@@ -229,10 +310,23 @@ export function nfKpRun(prog: usize, flows: usize, n: i32, results: usize, outId
       fDst = load<u32>(o);
     }
     for (let c = 0; c < 4; c++) runChain(load<u32>(prog + P_FILTER + (<usize>c << 2)), 0);
-    const res = results + <usize>k * NF_RES_SIZE;
+    gLog = 0;
+    const count = <u32>(outN - start);
+    const masq: u32 = fMasq ? 1 : 0;
     store<u32>(res, <u32>start);
-    store<u32>(res, <u32>(outN - start), 4);
-    store<u32>(res, fMasq ? 1 : 0, 8);
+    store<u32>(res, count, 4);
+    store<u32>(res, masq, 8);
+    if (cacheRoom > 0 && logN <= NF_CACHE_TESTS && work >= NF_CACHE_MIN_WORK) {
+      cacheRoom--;
+      store<u32>(slot, <u32>logN + 1);
+      store<u32>(slot, dst, 4);
+      store<u32>(slot, fProto, 8);
+      store<i32>(slot, fDport, 12);
+      store<u32>(slot, <u32>start, 16);
+      store<u32>(slot, count, 20);
+      store<u32>(slot, masq, 24);
+      store<u32>(slot, logBits, 28);
+    }
   }
   needed = outN;
   return outN > cap ? NF_RET_OVERFLOW : outN;

@@ -11,7 +11,7 @@ import type { Ruleset } from "./model.ts";
 
 /** TypeScript mirror of the NF_* constants in packages/wasm/assembly/netfilter.ts (a test compares them). */
 export const NF_ABI = {
-  NF_PROG_SIZE: 48, NF_RULE_SIZE: 48, NF_CHAIN_SIZE: 32, NF_BUCKET_SIZE: 16, NF_OUT_SIZE: 8, NF_FLOW_SIZE: 16, NF_RES_SIZE: 12,
+  NF_PROG_SIZE: 80, NF_RULE_SIZE: 48, NF_CHAIN_SIZE: 32, NF_BUCKET_SIZE: 16, NF_OUT_SIZE: 8, NF_FLOW_SIZE: 16, NF_RES_SIZE: 12, NF_CACHE_SIZE: 128, NF_CACHE_TESTS: 12, NF_CACHE_MIN_WORK: 8,
   NF_F_SRC: 1, NF_F_SRC_NEG: 2, NF_F_DST: 4, NF_F_DST_NEG: 8, NF_F_PROTO: 16, NF_F_PROTO_NEG: 32, NF_F_DPORT: 64, NF_F_DPORT_NEG: 128,
   NF_F_STYPE: 256, NF_F_STYPE_NEG: 512, NF_F_DTYPE: 1024, NF_F_DTYPE_NEG: 2048, NF_F_NEVER: 4096, NF_F_PROB: 8192,
   NF_TYPE_LOCAL: 0, NF_TYPE_NOT_MATCHED: 1, NF_TYPE_OTHER: 2,
@@ -112,7 +112,11 @@ export class KpProgram {
         let flags = 0;
         let srcNet = 0, srcMask = 0, dstNet = 0, dstMask = 0, proto = 0, dport = -1;
         let stype: number = A.NF_TYPE_OTHER, dtype: number = A.NF_TYPE_OTHER;
-        if (k.src) { flags |= A.NF_F_SRC | (k.src.neg ? A.NF_F_SRC_NEG : 0); srcNet = k.src.prefix.v4net; srcMask = k.src.prefix.v4mask; }
+        if (k.src) {
+          flags |= A.NF_F_SRC | (k.src.neg ? A.NF_F_SRC_NEG : 0);
+          srcNet = k.src.prefix.v4net;
+          srcMask = k.src.prefix.v4mask;
+        }
         if (k.dst) { flags |= A.NF_F_DST | (k.dst.neg ? A.NF_F_DST_NEG : 0); dstNet = k.dst.prefix.v4net; dstMask = k.dst.prefix.v4mask; }
         if (k.proto) { flags |= A.NF_F_PROTO | (k.proto.neg ? A.NF_F_PROTO_NEG : 0); proto = protoId(k.proto.value); }
         if (k.dport) { flags |= A.NF_F_DPORT | (k.dport.neg ? A.NF_F_DPORT_NEG : 0); dport = /^(0|[1-9]\d{0,4})$/.test(k.dport.value) && Number(k.dport.value) <= 65535 ? Number(k.dport.value) : -1; }
@@ -166,6 +170,7 @@ export class KpProgram {
       }
     }
     this.indexedChains = indexed;
+
     this.ruleCount = ruleIndex;
     this.core = nfInstance();
     this.base = this.core.heapBase() >>> 0;
@@ -191,7 +196,8 @@ export class KpProgram {
     u32.set(postings, postOff / 4);
     this.outputs.forEach((_, i) => { u32[(outOff + i * 8) / 4] = outAddr[i]; u32[(outOff + i * 8) / 4 + 1] = outValid[i]; });
     const id = (t: string, n: string) => chainIds.get(t + "\u0000" + n) ?? A.NF_NO_CHAIN;
-    u32.set([B + rulesOff, B + chainsOff, B + postOff, B + outOff, B + localOff, 0, id("nat", "PREROUTING"), ...KP_FILTER_CHAINS.map((c) => id("filter", c)), 0], 0);
+    u32.set([B + rulesOff, B + chainsOff, B + postOff, B + outOff, B + localOff, 0, id("nat", "PREROUTING"), ...KP_FILTER_CHAINS.map((c) => id("filter", c)),
+      0, 0, 0, 0, 0, 0], 0);
     this.localPtr = localOff;
     void kpRule;
   }
@@ -212,10 +218,10 @@ export class KpProgram {
     const w = new Uint32Array(flows.length * 4);
     for (let i = 0; i < flows.length; i++) {
       const f = flows[i];
-      const s = parseNetAddr(f.src), d = parseNetAddr(f.dst);
-      if (s.family !== 4 || d.family !== 4) return undefined;
-      w[i * 4] = s.v4;
-      w[i * 4 + 1] = d.v4;
+      const s = quickV4(f.src), d = quickV4(f.dst);
+      if (s < 0 || d < 0) return undefined;
+      w[i * 4] = s;
+      w[i * 4 + 1] = d;
       w[i * 4 + 2] = this.protoIds.get((f.proto ?? "tcp").toLowerCase()) ?? NO_PROTO;
       w[i * 4 + 3] = f.dport === undefined ? -2 >>> 0 : f.dport;
     }
@@ -226,34 +232,76 @@ export class KpProgram {
   run(flowWords: Uint32Array): { results: Uint32Array; outIds: Uint32Array } {
     const n = flowWords.length / 4;
     let cap = n * 4 + 64;
+    let slots = 1024;
+    // The result cache (see netfilter.ts): twice the flows, at most 65,536 entries (8 MB), so it
+    // stays in cache memory; flows beyond its capacity are traced in full.
+    const maxSlots = 1 << 16;
+    while (slots < 2 * n && slots < maxSlots) slots *= 2;
     for (;;) {
       const flowsOff = this.size;
       const resOff = flowsOff + flowWords.byteLength;
       const outOff = (resOff + n * A.NF_RES_SIZE + 15) & ~15;
-      const total = outOff + cap * 4;
+      const cacheOff = (outOff + cap * 4 + 15) & ~15;
+      const total = cacheOff + slots * A.NF_CACHE_SIZE;
       if (!this.core.ensure(total)) throw new RangeError(`aksnet wasm core: cannot grow memory to ${total} bytes`);
-      new Uint32Array(this.core.memory.buffer, this.base + flowsOff, flowWords.length).set(flowWords);
+      const buf = this.core.memory.buffer;
+      new Uint32Array(buf, this.base + flowsOff, flowWords.length).set(flowWords);
+      new Uint8Array(buf, this.base + cacheOff, slots * A.NF_CACHE_SIZE).fill(0);
+      const hdr = new Uint32Array(buf, this.base, A.NF_PROG_SIZE / 4);
+      hdr[14] = this.base + cacheOff;
+      hdr[15] = slots - 1;
+      hdr[16] = slots / 2;
       const got = this.core.nfKpRun(this.base, this.base + flowsOff, n, this.base + resOff, this.base + outOff, cap);
       if (got === A.NF_RET_OVERFLOW) {
         cap = this.core.nfLastNeeded() + 16;
         continue;
       }
-      const buf = this.core.memory.buffer;
-      return { results: new Uint32Array(buf, this.base + resOff, n * 3), outIds: new Uint32Array(buf, this.base + outOff, got) };
+      const after = this.core.memory.buffer;
+      return { results: new Uint32Array(after, this.base + resOff, n * 3), outIds: new Uint32Array(after, this.base + outOff, got) };
     }
   }
 
   decode(r: { results: Uint32Array; outIds: Uint32Array }): KubeProxyResult[] {
     const n = r.results.length / 3;
     const out: KubeProxyResult[] = new Array(n);
+    // Flows that hit the result cache share a slice of output ids: build each string once.
+    const strings = new Map<number, string>();
     for (let i = 0; i < n; i++) {
       const first = r.results[i * 3], count = r.results[i * 3 + 1];
       let s = "";
-      for (let k = 0; k < count; k++) s += (k ? ", " : "") + this.outputs[r.outIds[first + k]];
+      if (count) {
+        const key = first * 64 + Math.min(count, 63);
+        const hit = count < 63 ? strings.get(key) : undefined;
+        if (hit !== undefined) s = hit;
+        else {
+          for (let k = 0; k < count; k++) s += (k ? ", " : "") + this.outputs[r.outIds[first + k]];
+          if (count < 63) strings.set(key, s);
+        }
+      }
       out[i] = { output: s, masq: r.results[i * 3 + 2] === 1 };
     }
     return out;
   }
+}
+
+/** Dotted-quad IPv4 to a number, -1 for anything else (validated flows only reach here). */
+function quickV4(a: string): number {
+  let n = 0, part = 0, digits = 0, dots = 0;
+  for (let i = 0; i < a.length; i++) {
+    const c = a.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return -1;
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return -1; // leading zero
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return -1;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return n * 256 + part;
 }
 
 const programs = new WeakMap<Ruleset, KpProgram>();

@@ -130,6 +130,19 @@ describe("wasm bulk evaluation gives the TypeScript tracer's results (kube-proxy
     expect(p).toBeInstanceOf(KpProgram);
     expect(p.indexedChains).toBeGreaterThanOrEqual(1);
     sameAsTs(rs, 40);
+    // One large batch with repeats: sources that are endpoints of the service they call (hairpin,
+    // masq) next to ordinary pods and node-range sources, all sharing cache keys.
+    const svc = gen.scaleServices(2000, 3, 7) as { clusterIP: string; port: { proto: string; port: number } }[];
+    const flows: Flow[] = [];
+    for (let i = 0; i < 6000; i++) {
+      const s = svc[(i * 7919) % svc.length];
+      const ep = (s as unknown as { endpoints: { ip: string }[] }).endpoints[i % 3].ip;
+      const src = i % 4 === 0 ? ep : i % 3 ? `10.244.${(i * 13) & 255}.${i & 255}` : `10.224.0.${i & 255}`;
+      flows.push({ src, dst: s.clusterIP, proto: s.port.proto, dport: i % 5 ? s.port.port : 1 + (i % 9) });
+    }
+    flows.push(...flows.slice(0, 500));
+    const w = traceFlows(rs, flows, { mode: "kube-proxy-test", local: ["10.224.0.4"], engine: "wasm" });
+    expect(w.results).toEqual(traceFlowsTs(rs, flows, { mode: "kube-proxy-test", local: ["10.224.0.4"] }));
   });
 
   it("a jump loop ends at the helper's depth limit in both", () => {
