@@ -2,7 +2,7 @@
 // plain recomputation of the documented formulas (not against capacity.ts).
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { loadCluster, plan, type ModelId } from "../../src/index.ts";
+import { loadCluster, plan, evaluateSingle, MODEL_NODE_LIMIT, type ModelId } from "../../src/index.ts";
 
 const MODELS: ModelId[] = ["kubenet", "azure-cni", "azure-cni-pod-subnet", "azure-cni-static-block", "azure-cni-overlay"];
 
@@ -83,5 +83,41 @@ describe("plan() properties", () => {
       before.pools.forEach((p, i) => expect(after.pools[i].maxNodes).toBeGreaterThanOrEqual(p.maxNodes));
       expect(after.cluster.maxNodes).toBeGreaterThanOrEqual(before.cluster.maxNodes);
     }), { numRuns: 100 });
+  });
+});
+
+describe("plan() and the single-configuration kernel agree", () => {
+  // evaluateSingle is the reference the WebAssembly sweep kernel will be compared with; plan() of
+  // the same one-pool cluster must give the same numbers.
+  const one = fc.record({
+    model: fc.constantFrom(...MODELS),
+    maxPods: fc.integer({ min: 10, max: 250 }),
+    nodes: fc.integer({ min: 1, max: 1000 }),
+    surge: fc.oneof(fc.integer({ min: 1, max: 100 }).map((v) => ({ value: v, percent: true })), fc.integer({ min: 1, max: 10 }).map((v) => ({ value: v, percent: false }))),
+    nodeSubnetLen: fc.integer({ min: 12, max: 29 }),
+    podRangeLen: fc.integer({ min: 10, max: 28 }),
+    allocatedOutboundPorts: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 1000 }).map((x) => x * 8)),
+    outboundIps: fc.integer({ min: 1, max: 8 }),
+  });
+  it("required addresses, fits and max nodes", () => {
+    fc.assert(fc.property(one, (o) => {
+      const podSubnet = o.model === "azure-cni-pod-subnet" || o.model === "azure-cni-static-block";
+      const podLen = o.model === "kubenet" || o.model === "azure-cni-overlay" ? Math.min(o.podRangeLen, 24) : o.podRangeLen;
+      const text = `name: k
+network: { model: ${o.model}, podCidr: 100.64.0.0/${Math.max(podLen, 10)}, serviceCidr: 172.20.0.0/16, dnsServiceIP: 172.20.0.10, outbound: { type: loadBalancer, managedOutboundIPs: ${o.outboundIps}, allocatedOutboundPorts: ${o.allocatedOutboundPorts} } }
+vnet: { addressSpace: [10.0.0.0/8], subnets: [ { name: nodes, cidr: 10.0.0.0/${o.nodeSubnetLen} }, { name: pods, cidr: 10.128.0.0/${o.podRangeLen} } ] }
+nodePools: [ { name: p, mode: System, count: ${o.nodes}, maxPods: ${o.maxPods}, maxSurge: "${o.surge.value}${o.surge.percent ? "%" : ""}", subnet: nodes${podSubnet ? ", podSubnet: pods" : ""} } ]
+`;
+      const p = plan(loadCluster([{ name: "k.yaml", text }]));
+      const r = evaluateSingle({ model: o.model, maxPods: o.maxPods, nodes: o.nodes, surge: o.surge, nodeSubnetLen: o.nodeSubnetLen, podRangeLen: podSubnet ? o.podRangeLen : Math.max(podLen, 10), nodeLimit: MODEL_NODE_LIMIT[o.model], allocatedOutboundPorts: o.allocatedOutboundPorts, outboundIps: o.outboundIps });
+      const nodes = p.subnets.find((s) => s.name === "nodes")!;
+      expect(nodes.required).toBe(r.nodeSubnetRequired);
+      expect(nodes.usable).toBe(r.nodeSubnetUsable);
+      if (podSubnet) expect(p.subnets.find((s) => s.name === "pods")!.required).toBe(r.podRangeRequired);
+      else if (r.podRangePerNode) expect(p.podRanges[0].required).toBe(r.podRangeRequired);
+      expect(p.pools[0].maxNodes).toBe(r.maxNodes);
+      expect(p.cluster.maxNodes).toBe(r.maxNodes);
+      expect(p.pools[0].surgeNodes).toBe(r.surgeNodes);
+    }), { numRuns: 300 });
   });
 });
