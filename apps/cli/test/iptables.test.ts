@@ -1,0 +1,128 @@
+import { describe, it, expect } from "vitest";
+import { writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { aksnet, golden } from "./run.ts";
+
+const RULES = "examples/iptables/kube-proxy-node.rules";
+const NODE = ["--node-ip", "10.224.0.4", "--ipsets", "examples/iptables/ipsets.txt"];
+const dns = ["--src", "10.244.1.9", "--dst", "10.0.0.10", "--proto", "udp", "--dport", "53", "--sport", "40000", "--in-iface", "azv1"];
+
+const cases: [string, string[], number][] = [
+  ["trace-kernel", ["iptables", "trace", "--rules", RULES, ...dns, ...NODE], 0],
+  ["trace-kube-proxy-test", ["iptables", "trace", "--rules", RULES, ...dns, ...NODE, "--mode", "kube-proxy-test"], 0],
+  ["trace-lb-denied", ["iptables", "trace", "--rules", RULES, "--src", "192.0.2.1", "--dst", "20.50.60.70", "--dport", "443", "--in-iface", "eth0", ...NODE], 0],
+  ["lint", ["iptables", "lint", "--rules", RULES, "--ipsets", "examples/iptables/ipsets.txt"], 0],
+];
+
+describe("aksnet iptables: golden output", () => {
+  for (const [name, args, code] of cases) {
+    for (const format of ["text", "json"]) {
+      it(`${name} --format ${format}`, () => {
+        const r = aksnet([...args, "--format", format]);
+        expect(r.code, r.stderr).toBe(code);
+        const g = golden(`iptables/${name}.${format === "json" ? "json" : "txt"}`, r.stdout);
+        expect(g.actual).toBe(g.expected);
+        if (format === "json") expect(() => JSON.parse(r.stdout)).not.toThrow();
+      });
+    }
+  }
+
+  for (const mode of ["kernel", "kube-proxy-test"]) {
+    it(`flows --mode ${mode}: one JSON line per flow, in input order`, () => {
+      const r = aksnet(["iptables", "flows", "--rules", RULES, "--flows", "examples/iptables/flows.csv", "--mode", mode, ...NODE]);
+      expect(r.code, r.stderr).toBe(0);
+      const g = golden(`iptables/flows-${mode}.jsonl`, r.stdout);
+      expect(g.actual).toBe(g.expected);
+      const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+      expect(lines).toHaveLength(10);
+      expect(lines.map((l) => l.sport)).toEqual([40000, 40001, 40002, 40003, 40004, 40005, 40006, 40007, 40008, 40009]);
+      expect(r.stderr).toMatch(new RegExp(`^10 flows in [\\d.]+ ms \\([\\d,]+ flows/s, engine ${mode === "kernel" ? "ts: kernel mode" : "wasm\\)"}`));
+    });
+  }
+});
+
+describe("aksnet iptables: JSON contracts", () => {
+  it("kube-proxy-test mode: top-level output (string) and masq (boolean)", () => {
+    const r = aksnet(["iptables", "trace", "--rules", RULES, "--src", "10.224.0.77", "--dst", "10.0.12.34", "--dport", "80", "--mode", "kube-proxy-test", "--format", "json"]);
+    const j = JSON.parse(r.stdout);
+    expect(j.output).toBe("10.244.1.20:8080, 10.244.2.21:8080, 10.244.3.22:8080");
+    expect(j.masq).toBe(true);
+    expect(j.steps[0]).toMatchObject({ table: "nat", chain: "PREROUTING", rule: 1, line: expect.any(Number), text: expect.stringMatching(/^-A PREROUTING/) });
+  });
+
+  it("kernel mode: the verdict and, per alternative, final addresses and ports with the probability", () => {
+    const r = aksnet(["iptables", "trace", "--rules", RULES, ...dns, ...NODE, "--format", "json"]);
+    const j = JSON.parse(r.stdout);
+    expect(j.verdict).toBe("ACCEPT");
+    expect(j.alternatives.map((a: Record<string, unknown>) => [a.probability, a.src, a.sport, a.dst, a.dport])).toEqual([
+      [0.5, "10.244.1.9", 40000, "10.244.1.5", 53],
+      [0.5, "10.244.1.9", 40000, "10.244.2.7", 53],
+    ]);
+    expect(j.alternatives[0].rewrites).toEqual([{ field: "dstIp", from: "10.0.0.10", to: "10.244.1.5" }]);
+  });
+
+  it("flows reads JSON Lines too, and stdin", () => {
+    const jsonl = '{"src":"10.244.1.9","dst":"10.0.0.10","proto":"udp","dport":53}\n{"src":"10.244.1.9","dst":"10.0.20.5","dport":80}\n';
+    const dir = mkdtempSync(join(tmpdir(), "aksnet-"));
+    writeFileSync(join(dir, "f.jsonl"), jsonl);
+    const r = aksnet(["iptables", "flows", "--rules", RULES, "--flows", join(dir, "f.jsonl"), "--mode", "kube-proxy-test"]);
+    expect(r.stdout.trim().split("\n").map((l) => JSON.parse(l).output)).toEqual(["10.244.1.5:53, 10.244.2.7:53", "REJECT"]);
+    const s = aksnet(["iptables", "flows", "--rules", "-", "--flows", join(dir, "f.jsonl"), "--mode", "kube-proxy-test"], { stdin: "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j DNAT --to-destination 10.1.1.1:80\nCOMMIT\n" });
+    expect(s.stdout.trim().split("\n").map((l) => JSON.parse(l).output)).toEqual(["10.1.1.1:80", "10.1.1.1:80"]);
+  });
+});
+
+describe("aksnet iptables: bad input exits 2 with file, line and column", () => {
+  const dir = mkdtempSync(join(tmpdir(), "aksnet-bad-"));
+  const file = (name: string, text: string | Buffer) => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+  const bad: [string, string | Buffer, RegExp][] = [
+    ["missing-commit.rules", "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j ACCEPT\n", /missing-commit\.rules:4:1: .*COMMIT is missing/],
+    ["rule-before-chain.rules", "*filter\n:INPUT ACCEPT [0:0]\n-A KUBE-FORWARD -j ACCEPT\nCOMMIT\n", /rule-before-chain\.rules:3:4: .*not declared/],
+    ["quote.rules", '*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment "open -j ACCEPT\nCOMMIT\n', /quote\.rules:3:31: .*unterminated quoted string/],
+    ["binary.rules", Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00]), /binary\.rules:1:1: .*not an iptables-save dump/],
+  ];
+  for (const [name, text, message] of bad) {
+    it(name, () => {
+      const r = aksnet(["iptables", "lint", "--rules", file(name, text)]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toBe("");
+    });
+  }
+
+  it("100 MB of junk: exit 2 with line and column, quickly", () => {
+    const p = file("junk.rules", Buffer.alloc(100 * 1024 * 1024, "A"));
+    const t0 = Date.now();
+    const r = aksnet(["iptables", "trace", "--rules", p, "--src", "10.0.0.1", "--dst", "10.0.0.2"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/junk\.rules:1:1: parseRuleset\(.*expected "\*table"/);
+    // Not a speed assertion: a guard against a hang (the run takes well under a second here).
+    expect(Date.now() - t0).toBeLessThan(50_000);
+  });
+
+  it("lint exits 1 when the kernel would refuse the rules", () => {
+    const p = file("loop.rules", "*filter\n:INPUT ACCEPT [0:0]\n:A - [0:0]\n-A INPUT -j A\n-A A -j A\n-A A -j NOPE\nCOMMIT\n");
+    const r = aksnet(["iptables", "lint", "--rules", p]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("loop.rules:5:9: error JumpLoop filter/A#1: jump loop: A -> A");
+    expect(r.stdout).toContain("loop.rules:6:9: error JumpToMissingChain filter/A#2");
+  });
+
+  it("usage errors exit 2", () => {
+    expect(aksnet(["iptables", "trace", "--rules", RULES, "--src", "10.0.0.1", "--dst", "10.0.0.2", "--mode", "fast"]).stderr).toContain("--mode must be kernel or kube-proxy-test");
+    expect(aksnet(["iptables", "trace", "--rules", RULES, "--src", "10.0.0.1", "--dst", "10.0.0.2", "--dport", "70000"]).code).toBe(2);
+    expect(aksnet(["iptables", "trace", "--rules", RULES, "--src", "10.0.0.x", "--dst", "10.0.0.2"]).code).toBe(2);
+    expect(aksnet(["iptables", "trace", "--src", "10.0.0.1", "--dst", "10.0.0.2"]).code).toBe(2);
+    expect(aksnet(["iptables", "trace", "--rules", "no-such.rules", "--src", "10.0.0.1", "--dst", "10.0.0.2"]).stderr).toContain("cannot read no-such.rules: no such file");
+    const f = file("bad.csv", "src,dst,dport\n10.0.0.1,10.0.0.2,80\n10.0.0.1,10.0.0.300,80\n");
+    const r = aksnet(["iptables", "flows", "--rules", RULES, "--flows", f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.csv:3:10: parseFlows.*bad dst address "10\.0\.0\.300"/);
+  });
+});
