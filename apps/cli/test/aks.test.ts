@@ -41,6 +41,7 @@ const EXAMPLES = [
   { name: "spec-kubenet", args: ["examples/clusters/kubenet-legacy.yaml"], code: 1 },
   { name: "az", args: ["examples/clusters/az/aks-show.json", "--vnet", "examples/clusters/az/vnet-show.json"], code: 0 },
   { name: "arm", args: ["examples/clusters/arm/azuredeploy.json"], code: 0 },
+  { name: "spec-static-block", args: ["examples/clusters/static-block.yaml"], code: 0 },
 ];
 
 describe("golden: aksnet plan", () => {
@@ -67,6 +68,9 @@ describe("golden: aksnet plan", () => {
     const a = run(["plan", "examples/clusters/az/vnet-show.json", "examples/clusters/az/aks-show.json", "--format", "json"]);
     const b = run(["plan", "-", "--vnet", "examples/clusters/az/vnet-show.json", "--format", "json"], readFileSync(join(repo, "examples/clusters/az/aks-show.json"), "utf8"));
     expect(JSON.parse(a.stdout).subnets).toEqual(JSON.parse(b.stdout).subnets);
+    const c = run(["plan", "--cluster", "examples/clusters/az/aks-show.json", "--vnet", "examples/clusters/az/vnet-show.json", "--format", "json"]);
+    expect(JSON.parse(c.stdout).subnets).toEqual(JSON.parse(a.stdout).subnets);
+    expect(JSON.parse(a.stdout).subnets[0]).toMatchObject({ name: "snet-aks-nodes", cidr: "10.20.0.0/21", usable: 2043, required: 1023, free: 1020, fits: true });
   });
 });
 

@@ -9,7 +9,7 @@ import {
   MAX_PODS_MAX, MAX_PODS_MIN, MIN_PODS_PER_POOL, MODEL_NODE_LIMIT, NAT_MAX_IPS, PRIVATE_RANGES, RETIREMENT, SERVICE_CIDR_MIN_LEN_V4,
   SERVICE_CIDR_MIN_LEN_V6, SMALLEST_SUBNET_LEN, VNET_PRIVATE_IP_LIMIT,
 } from "./constants.ts";
-import { lbDefaultPortsPerNode, podRangeIpsPerNode, smallestPodRangeLen, smallestSubnetLen, surgeNodes } from "./capacity.ts";
+import { lbDefaultPortsPerNode, podRangeIpsPerNode, smallestPodRangeLen, smallestSubnetLen } from "./capacity.ts";
 import type { Cluster, NamedPrefix } from "./model.ts";
 import type { PodRangePlan, PoolPlan, SnatPlan, SubnetPlan } from "./plan.ts";
 
@@ -195,7 +195,7 @@ export function checkCluster(c: Cluster, plan: Partial): Finding[] {
   const planned = plan.pools.reduce((s, p) => s + p.nodes, 0);
   const withSurge = plan.pools.reduce((s, p) => s + p.nodes + p.surgeNodes, 0);
   if (!c.pools.some((p) => p.mode === "System")) add("error", "NoSystemPool", c.pools[0]?.paths.mode ?? "nodePools", "The cluster needs at least one System node pool.", `set mode: System on ${c.pools[0]?.name}`);
-  c.pools.forEach((p, k) => {
+  c.pools.forEach((p) => {
     if (p.maxPods < MAX_PODS_MIN || p.maxPods > MAX_PODS_MAX) {
       add("error", "MaxPodsOutOfRange", p.paths.maxPods, `Pool ${p.name}: maxPods ${p.maxPods} is outside ${MAX_PODS_MIN}-${MAX_PODS_MAX}.`, `set maxPods between ${MAX_PODS_MIN} and ${MAX_PODS_MAX}`);
     } else if (p.maxPods < MIN_PODS_PER_POOL && p.count * p.maxPods < MIN_PODS_PER_POOL && (p.count > 0 || p.mode === "System")) {
@@ -215,7 +215,6 @@ export function checkCluster(c: Cluster, plan: Partial): Finding[] {
       if (minor !== undefined && Number(minor) < 28) add("error", "StaticBlockNeedsKubernetes128", p.paths.podSubnet, `Pool ${p.name}: static block allocation needs Kubernetes 1.28 or later (cluster: ${c.kubernetesVersion}).`);
       if ((p.maxPods + 1) % 16 !== 0) add("info", "StaticBlockWaste", p.paths.maxPods, `Pool ${p.name}: maxPods ${p.maxPods} leaves ${podRangeIpsPerNode("azure-cni-static-block", p.maxPods) - p.maxPods - 1} addresses of its /28 blocks unused; 16·n−1 (${Math.floor((p.maxPods + 1) / 16) * 16 - 1 || 15}, ${Math.ceil((p.maxPods + 1) / 16) * 16 - 1}) fits blocks exactly.`);
     }
-    void k;
   });
   // Pools sharing a subnet with pools of another OS or several kubenet clusters: not knowable offline.
 
@@ -299,7 +298,6 @@ export function checkCluster(c: Cluster, plan: Partial): Finding[] {
   if (c.outbound.type === "managedNATGateway" && !c.vnet.managed) add("error", "OutboundTypeNotSupported", c.paths.outboundType, "managedNATGateway works only with the AKS-managed VNet; with your own VNet use userAssignedNATGateway.");
   if (c.outbound.type === "userAssignedNATGateway" && c.vnet.managed) add("error", "OutboundTypeNotSupported", c.paths.outboundType, "userAssignedNATGateway needs your own VNet with a NAT gateway on the subnet.");
 
-  void surgeNodes;
   return out;
 }
 

@@ -3,7 +3,7 @@
 // functions as plan(), with the same resources (sharedResources), so the numbers agree.
 import { MODEL_NODE_LIMIT, type ModelId } from "./constants.ts";
 import {
-  LIMIT_KINDS, nodeSubnetIpsPerNode, podRangeCapacity, podRangeIpsPerNode, podRangeKind, poolMaxNodes, sharedResources,
+  nodeSubnetIpsPerNode, podRangeCapacity, podRangeIpsPerNode, podRangeKind, poolMaxNodes, sharedResources,
   smallestPodRangeLen, smallestSubnetLen, surgeNodes, usableIps, type LimitKind, type Surge,
 } from "./capacity.ts";
 
@@ -40,6 +40,7 @@ export interface FitResult {
   maxNodes?: number;
   maxPodsTotal?: number;
   limitedBy?: LimitKind;
+  /** --nodes: within the model's node limit and some subnet is large enough; --prefix: at least one node fits. */
   fits?: boolean;
 }
 
@@ -66,7 +67,7 @@ export function fit(input: FitInput): FitResult {
     r.nodeSubnet.prefix = input.prefix;
     r.nodeSubnet.usable = usableIps(input.prefix);
     if (r.podRange && input.podPrefix) { r.podRange.prefix = input.podPrefix; r.podRange.capacity = podRangeCapacity(input.model, input.podPrefix); }
-    return { ...r, maxNodes: lim.maxNodes, maxPodsTotal: [...others, main].reduce((s, p) => s + p.nodes * p.maxPods, 0), limitedBy, fits: lim.maxNodes > 0 || others.length === 0 };
+    return { ...r, maxNodes: lim.maxNodes, maxPodsTotal: [...others, main].reduce((s, p) => s + p.nodes * p.maxPods, 0), limitedBy, fits: lim.maxNodes > 0 };
   }
   const r = summary(input, [...others, main], kind);
   const limit = MODEL_NODE_LIMIT[input.model];
@@ -87,4 +88,3 @@ function summary(input: FitInput, pools: FitPool[], kind: ReturnType<typeof podR
   };
 }
 
-export { LIMIT_KINDS };

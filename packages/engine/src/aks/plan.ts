@@ -7,7 +7,7 @@ import {
 } from "./constants.ts";
 import {
   lbDefaultPortsPerNode, lbManualMaxNodes, nodeSubnetIpsPerNode, podRangeCapacity, podRangeIpsPerNode, podRangeKind, poolMaxNodes,
-  resourceDemand, resourceRequired, scaleMaxNodes, surgeNodes, usableIps, vnetIpsPerNode, type LimitKind, type PoolDemand, type Resource,
+  resourceRequired, scaleMaxNodes, surgeNodes, usableIps, vnetIpsPerNode, type LimitKind, type PoolDemand, type Resource,
 } from "./capacity.ts";
 import type { Cluster, Pool, Provenance } from "./model.ts";
 import { checkCluster, type Finding } from "./findings.ts";
@@ -307,4 +307,3 @@ function snatPlan(c: Cluster, m: CapacityModel): SnatPlan {
   return { outboundType: c.outbound.type, allocation: "none", outboundIps: 0, totalPorts: 0, nodesCounted, portsPerNode: null, maxNodes: null, fits: true };
 }
 
-export { resourceDemand };
