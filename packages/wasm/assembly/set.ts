@@ -2,7 +2,7 @@
 // subtract, intersect, all overlapping pairs, best-fit free-prefix allocation.
 import {
   REC_SIZE, OFF_HI, OFF_LO, OFF_VALUE, OFF_BITS, OFF_FAMILY, OFF_FLAGS, OFF_STATUS, OFF_COL, OFF_LINE,
-  RANGE_SIZE, ROFF_FIRST_HI, ROFF_FIRST_LO, ROFF_LAST_HI, ROFF_LAST_LO, ROFF_FAMILY, RET_OVERFLOW,
+  RANGE_SIZE, ROFF_FIRST_HI, ROFF_FIRST_LO, ROFF_LAST_HI, ROFF_LAST_LO, ROFF_FAMILY, RET_OVERFLOW, FLAG_HAS_SLASH, ST_OK,
 } from "./abi";
 import { maskHi, maskLo, len128, ctz128, floorLog2Plus1, le128, lt128 } from "./u128";
 import { sortRecords, SORT_HIST_BYTES } from "./sort";
@@ -80,6 +80,46 @@ export function setRanges(inp: usize, n: i32, scratch: usize, out: usize): i32 {
   return m;
 }
 
+/** A computed prefix record (written with "/", no host bits, no payload). */
+@inline function writePrefix(o: usize, hi: u64, lo: u64, bits: i32, fam: i32): void {
+  store<u64>(o + OFF_HI, hi);
+  store<u64>(o + OFF_LO, lo);
+  store<u32>(o + OFF_VALUE, 0);
+  store<u8>(o + OFF_BITS, <u8>bits);
+  store<u8>(o + OFF_FAMILY, <u8>fam);
+  store<u8>(o + OFF_FLAGS, <u8>FLAG_HAS_SLASH);
+  store<u8>(o + OFF_STATUS, <u8>ST_OK);
+  store<u32>(o + OFF_COL, 0);
+  store<u32>(o + OFF_LINE, 0);
+}
+
+// Walking a range as its minimal prefix list, block by block: largestBlock gives log2 of the
+// largest aligned block at `first` that does not pass `last`; stepBlock moves first past it and
+// returns false when the range is done (or the address space wrapped).
+let stepHi: u64 = 0;
+let stepLo: u64 = 0;
+
+@inline function largestBlock(fh: u64, fl: u64, lh: u64, ll: u64, fam: i32): i32 {
+  const dl = ll - fl;
+  const dh = lh - fh - (ll < fl ? 1 : 0);
+  let size = floorLog2Plus1(dh, dl);
+  const tz = ctz128(fh, fl);
+  if (tz < size) size = tz;
+  if (fam == 4 && size > 32) size = 32;
+  return size;
+}
+
+@inline function stepBlock(fh: u64, fl: u64, lh: u64, ll: u64, size: i32): bool {
+  if (size == 128) return false;
+  let nh = fh, nl = fl;
+  if (size >= 64) nh = fh + ((<u64>1) << <u64>(size - 64));
+  else { nl = fl + ((<u64>1) << <u64>size); if (nl < fl) nh = fh + 1; }
+  if ((nh == 0 && nl == 0) || lt128(lh, ll, nh, nl)) return false;
+  stepHi = nh;
+  stepLo = nl;
+  return true;
+}
+
 /**
  * The minimal prefix list covering each range, in order. Writes at most cap records; returns the
  * count, or RET_OVERFLOW with the count needed in `extra`.
@@ -93,38 +133,13 @@ export function rangesToPrefixes(ranges: usize, m: i32, out: usize, cap: i32): i
     const fam = <i32>load<u32>(r + ROFF_FAMILY);
     const base = fam == 4 ? 96 : 0;
     while (true) {
-      // Largest aligned block at first that does not pass last.
-      const dl = ll - fl;
-      const dh = lh - fh - (ll < fl ? 1 : 0);
-      let size = floorLog2Plus1(dh, dl);
-      const tz = ctz128(fh, fl);
-      if (tz < size) size = tz;
-      if (fam == 4 && size > 32) size = 32;
+      const size = largestBlock(fh, fl, lh, ll, fam);
       if (k < cap) {
-        const o = out + <usize>k * REC_SIZE;
-        store<u64>(o + OFF_HI, fh);
-        store<u64>(o + OFF_LO, fl);
-        store<u32>(o + OFF_VALUE, 0);
-        store<u8>(o + OFF_BITS, <u8>(128 - size - base));
-        store<u8>(o + OFF_FAMILY, <u8>fam);
-        store<u8>(o + OFF_FLAGS, 1);
-        store<u8>(o + OFF_STATUS, 0);
-        store<u32>(o + OFF_COL, 0);
-        store<u32>(o + OFF_LINE, 0);
+        writePrefix(out + <usize>k * REC_SIZE, fh, fl, 128 - size - base, fam);
       }
       k++;
-      if (size == 128) break;
-      // first += 2^size; stop when that passes last (or wraps).
-      let nh = fh, nl = fl;
-      if (size >= 64) {
-        nh = fh + ((<u64>1) << <u64>(size - 64));
-      } else {
-        nl = fl + ((<u64>1) << <u64>size);
-        if (nl < fl) nh = fh + 1;
-      }
-      if (nh == 0 && nl == 0) break;
-      if (lt128(lh, ll, nh, nl)) break;
-      fh = nh; fl = nl;
+      if (!stepBlock(fh, fl, lh, ll, size)) break;
+      fh = stepHi; fl = stepLo;
     }
   }
   if (k > cap) { extra = k; return RET_OVERFLOW; }
@@ -264,20 +279,10 @@ export function allocate(space: usize, ns: i32, used: usize, nu: i32, fam: i32, 
       let fh = load<u64>(r + ROFF_FIRST_HI), fl = load<u64>(r + ROFF_FIRST_LO);
       const lh = load<u64>(r + ROFF_LAST_HI), ll = load<u64>(r + ROFF_LAST_LO);
       while (true) {
-        const dl = ll - fl;
-        const dh = lh - fh - (ll < fl ? 1 : 0);
-        let size = floorLog2Plus1(dh, dl);
-        const tz = ctz128(fh, fl);
-        if (tz < size) size = tz;
-        if (fam == 4 && size > 32) size = 32;
+        const size = largestBlock(fh, fl, lh, ll, fam);
         if (size >= need && size < bestSize) { bestSize = size; bestI = i; bh = fh; bl = fl; }
-        if (size == 128) break;
-        let nh = fh, nl = fl;
-        if (size >= 64) nh = fh + ((<u64>1) << <u64>(size - 64));
-        else { nl = fl + ((<u64>1) << <u64>size); if (nl < fl) nh = fh + 1; }
-        if (nh == 0 && nl == 0) break;
-        if (lt128(lh, ll, nh, nl)) break;
-        fh = nh; fl = nl;
+        if (!stepBlock(fh, fl, lh, ll, size)) break;
+        fh = stepHi; fl = stepLo;
       }
       if (bestSize == need) break; // cannot do better than an exact fit; keep the lowest
     }
@@ -286,16 +291,7 @@ export function allocate(space: usize, ns: i32, used: usize, nu: i32, fam: i32, 
     let eh = bh, el = bl;
     if (need >= 64) eh = bh | ~maskHi(128 - need); else el = bl | ~maskLo(128 - need);
     if (need >= 64) el = <u64>-1;
-    const o = out + <usize>got * REC_SIZE;
-    store<u64>(o + OFF_HI, bh);
-    store<u64>(o + OFF_LO, bl);
-    store<u32>(o + OFF_VALUE, 0);
-    store<u8>(o + OFF_BITS, <u8>bits);
-    store<u8>(o + OFF_FAMILY, <u8>fam);
-    store<u8>(o + OFF_FLAGS, 1);
-    store<u8>(o + OFF_STATUS, 0);
-    store<u32>(o + OFF_COL, 0);
-    store<u32>(o + OFF_LINE, 0);
+    writePrefix(out + <usize>got * REC_SIZE, bh, bl, bits, fam);
     got++;
     // Split the free range around the block.
     const r = fr + <usize>bestI * RANGE_SIZE;
