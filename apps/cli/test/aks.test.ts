@@ -2,7 +2,7 @@
 // of the CLI with NO_COLOR=1; broken inputs exit 2 with a located message and no stack trace.
 // Update the goldens with UPDATE_GOLDEN=1 (then review every changed file by eye).
 import { beforeAll, describe, expect, it } from "vitest";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -124,7 +124,6 @@ describe("broken inputs exit 2 with a located message", () => {
   });
 });
 
-void execFileSync;
 
 describe("broken YAML is located too", () => {
   it("tabs and an unclosed flow sequence", () => {

@@ -338,3 +338,4 @@ let needed: i32 = 0;
 export function nfLastNeeded(): i32 {
   return needed;
 }
+export * from "./netfilter_kernel";

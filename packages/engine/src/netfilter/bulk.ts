@@ -1,7 +1,7 @@
-// Bulk evaluation: many flows against one ruleset. kube-proxy-test mode runs on the WebAssembly
-// core over compiled tables when the ruleset is IPv4 (see compile.ts); everything else runs the
-// TypeScript tracer flow by flow. Both give the same results (a property test checks it).
-import { traceKernel, traceKubeProxy, type Flow, type TraceOptions } from "./trace.ts";
+// Bulk evaluation: many flows against one ruleset. Both modes run on the WebAssembly core over
+// compiled tables when the ruleset and flows are IPv4 (compile.ts, compile-kernel.ts); IPv6 runs
+// the TypeScript tracer flow by flow. Both give the same results (property tests check it).
+import { traceKernel, traceKubeProxy, type Flow, type TraceMode, type TraceOptions } from "./trace.ts";
 import type { Ruleset } from "./model.ts";
 
 export interface KubeProxyResult {
@@ -45,14 +45,15 @@ export function traceFlowsTs(rs: Ruleset, flows: Flow[], opts: TraceOptions): Fl
 }
 
 type WasmRunner = (rs: Ruleset, flows: Flow[], opts: TraceOptions) => FlowResult[] | string;
-let wasmRunner: WasmRunner | undefined;
-/** compile.ts registers the wasm path here (keeps this module free of the wasm import cycle). */
-export function registerWasmRunner(r: WasmRunner): void {
-  wasmRunner = r;
+const wasmRunners: Partial<Record<TraceMode, WasmRunner>> = {};
+/** compile.ts and compile-kernel.ts register the wasm paths here (no import cycle with the wasm code). */
+export function registerWasmRunner(mode: TraceMode, r: WasmRunner): void {
+  wasmRunners[mode] = r;
 }
 
 export function traceFlows(rs: Ruleset, flows: Flow[], opts: BulkOptions = {}): BulkResult {
   const engine = opts.engine ?? "auto";
+  const wasmRunner = wasmRunners[opts.mode ?? "kernel"];
   if (engine !== "ts" && wasmRunner) {
     const r = wasmRunner(rs, flows, opts);
     if (typeof r !== "string") return { results: r, engine: "wasm" };

@@ -315,7 +315,6 @@ export function compileKubeProxy(rs: Ruleset): KpProgram | string {
 }
 
 export function traceFlowsWasm(rs: Ruleset, flows: Flow[], opts: TraceOptions): KubeProxyResult[] | string {
-  if ((opts.mode ?? "kernel") !== "kube-proxy-test") return "kernel mode is traced by the TypeScript tracer (alternatives, marks, ipsets)";
   const p = compileKubeProxy(rs);
   if (typeof p === "string") return p;
   const local = [...(opts.local ?? []), ...(opts.nodeIp ? [opts.nodeIp] : [])];
@@ -325,4 +324,4 @@ export function traceFlowsWasm(rs: Ruleset, flows: Flow[], opts: TraceOptions): 
   return p.decode(p.run(words));
 }
 
-registerWasmRunner(traceFlowsWasm);
+registerWasmRunner("kube-proxy-test", traceFlowsWasm);

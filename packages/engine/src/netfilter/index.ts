@@ -11,3 +11,4 @@ export {
 export { parseFlows } from "./flows.ts";
 export { traceFlows, traceFlowsTs, type FlowResult, type KernelResult, type KubeProxyResult, type BulkOptions, type BulkResult } from "./bulk.ts";
 export { KpProgram, NF_ABI, INDEX_MIN_RULES, compileKubeProxy, traceFlowsWasm, nfInstance } from "./compile.ts";
+export { KernelProgram, NK_ABI, compileKernel, traceFlowsKernelWasm } from "./compile-kernel.ts";

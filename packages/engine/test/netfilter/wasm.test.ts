@@ -2,8 +2,8 @@ import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import {
-  parseRuleset, traceFlows, traceFlowsTs, compileKubeProxy, nfInstance, NF_ABI, KpProgram,
-  type Flow, type Ruleset,
+  parseRuleset, parseIpsets, traceFlows, traceFlowsTs, compileKubeProxy, nfInstance, NF_ABI, NK_ABI, KpProgram,
+  type Flow, type Ruleset, type IpsetDb,
 } from "../../src/netfilter/index.ts";
 
 const read = (rel: string) => readFileSync(new URL(rel, import.meta.url), "utf8");
@@ -12,12 +12,13 @@ const fixture = (f: string) => parseRuleset(read(`./fixtures/${f}`), { source: f
 describe("netfilter ABI", () => {
   it("every NF_* constant matches the global the .wasm exports", () => {
     const ex = nfInstance() as unknown as Record<string, unknown>;
-    const exported = Object.keys(ex).filter((k) => k.startsWith("NF_")).sort();
-    expect(exported).toEqual(Object.keys(NF_ABI).sort());
-    for (const [k, v] of Object.entries(NF_ABI)) {
+    const exported = Object.keys(ex).filter((k) => k.startsWith("NF_") || k.startsWith("NK_")).sort();
+    const mirror = { ...NF_ABI, ...NK_ABI } as Record<string, number>;
+    expect(exported).toEqual(Object.keys(mirror).sort());
+    for (const [k, v] of Object.entries(mirror)) {
       const g = ex[k] as WebAssembly.Global;
       const got = typeof g.value === "bigint" ? Number(g.value) : g.value;
-      expect([k, k === "NF_NO_CHAIN" ? got >>> 0 : got]).toEqual([k, v]);
+      expect([k, k === "NF_NO_CHAIN" || k === "NK_NONE" ? got >>> 0 : got]).toEqual([k, v]);
     }
   });
 });
@@ -51,6 +52,23 @@ function flowArb(rs: Ruleset) {
     dport: fc.option(fc.oneof(fc.constantFrom(...v.ports), fc.integer({ min: 0, max: 65535 })), { nil: undefined }),
   });
   return { flows: fc.array(flow, { minLength: 1, maxLength: 60 }), local: fc.subarray(v.addrs, { maxLength: 4 }) };
+}
+
+/** Kernel mode: random flows (with and without an in-interface, ports, node addresses) through both engines. */
+function kernelSameAsTs(rs: Ruleset, runs: number, ipsets?: IpsetDb) {
+  const { flows, local } = flowArb(rs);
+  const withIfaces = flows.chain((fl) =>
+    fc.tuple(fc.constant(fl), fc.array(fc.record({ inIface: fc.option(fc.constantFrom("eth0", "azv1", "cali12", "docker0"), { nil: undefined }), outIface: fc.option(fc.constantFrom("eth0", "cali9", "docker0"), { nil: undefined }), sport: fc.option(fc.integer({ min: 0, max: 65535 }), { nil: undefined }) }), { minLength: fl.length, maxLength: fl.length })),
+  ).map(([fl, extra]) => fl.map((f, i) => ({ ...f, ...Object.fromEntries(Object.entries(extra[i]).filter(([, v]) => v !== undefined)) })));
+  fc.assert(
+    fc.property(withIfaces, local, fc.option(fc.constantFrom("10.224.0.4", "192.168.0.2", "10.128.0.183"), { nil: undefined }), (fl: Flow[], loc: string[], nodeIp?: string) => {
+      const opts = { mode: "kernel" as const, local: loc, nodeIp, ipsets };
+      const w = traceFlows(rs, fl, { ...opts, engine: "wasm" });
+      expect(w.engine).toBe("wasm");
+      expect(w.results).toEqual(traceFlowsTs(rs, fl, opts));
+    }),
+    { numRuns: runs, seed: 777 },
+  );
 }
 
 function sameAsTs(rs: Ruleset, runs: number) {
@@ -113,6 +131,50 @@ function randomRuleset(seed: number): string {
   return out.join("\n") + "\n";
 }
 
+describe("wasm bulk evaluation gives the TypeScript tracer's results (kernel mode)", () => {
+  const node = read("../../../../examples/iptables/kube-proxy-node.rules");
+  it("the generated kube-proxy node, with and without its ipsets", () => {
+    const rs = parseRuleset(node);
+    kernelSameAsTs(rs, 80, parseIpsets(read("../../../../examples/iptables/ipsets.txt")));
+    kernelSameAsTs(rs, 40);
+  });
+  it("kube-proxy's TestTracePacket dump", () => kernelSameAsTs(fixture("kube-proxy-tracepacket.rules"), 80));
+  for (const f of ["B-aks-npm-v2.rules", "B-aks-npm-v1-oneline.rules", "B-aks-npm-filter-2021.rules", "B-calico-fv-kubeproxy-docker-2019.rules", "B-calico-fv-felix-only-2025.rules"]) {
+    it(`real dump ${f}`, () => kernelSameAsTs(fixture(f), 40));
+  }
+  it("random rulesets", () => {
+    for (let seed = 1; seed <= 25; seed++) kernelSameAsTs(parseRuleset(randomRuleset(seed)), 10);
+  });
+  it("ipsets: hash:net with nomatch, hash:ip,port, list:set, negated set matches", () => {
+    const rs = parseRuleset([
+      "*filter", ":INPUT ACCEPT [0:0]", ":FORWARD DROP [0:0]", ":OUTPUT ACCEPT [0:0]",
+      "-A FORWARD -m set --match-set nets src -m set ! --match-set blocked dst -j ACCEPT",
+      "-A FORWARD -p tcp -m set --match-set svc dst,dst -j ACCEPT",
+      "-A FORWARD -m set --match-set all src -j REJECT",
+      "COMMIT", "",
+    ].join("\n"));
+    const sets = parseIpsets([
+      "create nets hash:net", "add nets 10.0.0.0/8", "add nets 10.9.0.0/16 nomatch",
+      "create blocked hash:ip", "add blocked 10.0.0.2",
+      "create svc hash:ip,port", "add svc 10.0.0.3,tcp:443", "add svc 10.0.0.4,udp:53",
+      "create all list:set", "add all nets", "add all svc", "",
+    ].join("\n"));
+    kernelSameAsTs(rs, 150, sets);
+    const r = traceFlows(rs, [{ src: "10.9.1.1", dst: "10.0.0.3", dport: 443, inIface: "eth0" }, { src: "10.1.1.1", dst: "10.0.0.2", dport: 80, inIface: "eth0" }], { ipsets: sets, engine: "wasm" });
+    expect(r.results.map((x) => (x as { verdict: string }).verdict)).toEqual(["ACCEPT", "REJECT"]);
+  });
+  it("many probabilistic branches: 256 alternatives at most, the rest flagged truncated", () => {
+    const lines = ["*nat", ":PREROUTING ACCEPT [0:0]"];
+    for (let i = 0; i < 12; i++) lines.push(`-A PREROUTING -m statistic --mode random --probability 0.5 -j MARK --xor-mark 0x${(1 << i).toString(16)}`);
+    lines.push("COMMIT", "");
+    const rs = parseRuleset(lines.join("\n"));
+    const f = [{ src: "192.0.2.1", dst: "192.0.2.2", inIface: "eth0" }];
+    const w = traceFlows(rs, f, { engine: "wasm" });
+    expect((w.results[0] as { alternatives: unknown[] }).alternatives).toHaveLength(256);
+    expect(w.results).toEqual(traceFlowsTs(rs, f, {}));
+  });
+});
+
 describe("wasm bulk evaluation gives the TypeScript tracer's results (kube-proxy-test mode)", () => {
   it("kube-proxy's TestTracePacket dump", () => sameAsTs(fixture("kube-proxy-tracepacket.rules"), 200));
   it("the generated kube-proxy node", () => sameAsTs(parseRuleset(read("../../../../examples/iptables/kube-proxy-node.rules")), 200));
@@ -155,7 +217,8 @@ describe("wasm bulk evaluation gives the TypeScript tracer's results (kube-proxy
 
   it("falls back to the TypeScript tracer where wasm does not apply, and says why", () => {
     const rs = parseRuleset(read("../../../../examples/iptables/kube-proxy-node.rules"));
-    expect(traceFlows(rs, [{ src: "10.0.0.1", dst: "10.0.0.10" }], { mode: "kernel" })).toMatchObject({ engine: "ts", fallback: expect.stringMatching(/kernel mode/) });
+    expect(traceFlows(rs, [{ src: "10.0.0.1", dst: "10.0.0.10" }], { mode: "kernel" })).toMatchObject({ engine: "wasm" });
+    expect(traceFlows(rs, [{ src: "fd00::1", dst: "fd00::2" }], { mode: "kernel" })).toMatchObject({ engine: "ts", fallback: expect.stringMatching(/IPv6/) });
     const v6 = parseRuleset("*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -d fd00::1/128 -j DNAT --to-destination [fd00::2]:80\nCOMMIT\n");
     const r = traceFlows(v6, [{ src: "fd00::9", dst: "fd00::1", dport: 80 }], { mode: "kube-proxy-test" });
     expect(r).toMatchObject({ engine: "ts", results: [{ output: "[fd00::2]:80", masq: false }] });

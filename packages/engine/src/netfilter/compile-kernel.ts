@@ -1,0 +1,317 @@
+// Kernel mode on the WebAssembly core: compiles a ruleset (and the ipsets) into the tables of
+// packages/wasm/assembly/netfilter_kernel.ts and traces batches of flows. The semantics are the
+// TypeScript tracer's (trace.ts, KernelWalk) rule for rule; a property test compares them.
+import { getChain, BUILTIN_CHAINS, type Ruleset, type Match } from "./model.ts";
+import { parseNetAddr, formatNetAddr } from "./net.ts";
+import { nfInstance } from "./compile.ts";
+import { traceKernel, type Flow, type TraceOptions } from "./trace.ts";
+import { registerWasmRunner, type KernelResult } from "./bulk.ts";
+import type { IpsetDb } from "./ipset.ts";
+
+/** TypeScript mirror of the NK_* constants in packages/wasm/assembly/netfilter_kernel.ts. */
+export const NK_ABI = {
+  NK_PROG_SIZE: 128, NK_RULE_SIZE: 32, NK_CHAIN_SIZE: 16, NK_SET_SIZE: 8, NK_ENTRY_SIZE: 32, NK_FLOW_SIZE: 32, NK_RES_SIZE: 16, NK_ALT_SIZE: 32,
+  NK_NONE: 0xffffffff, NK_MAX_CHOICES: 256,
+  NK_OP_SRC: 1, NK_OP_DST: 2, NK_OP_PROTO: 3, NK_OP_IN: 4, NK_OP_OUT: 5, NK_OP_SPORT: 6, NK_OP_DPORT: 7, NK_OP_MULTI: 8, NK_OP_ADDRTYPE: 9,
+  NK_OP_MARK: 10, NK_OP_CT: 11, NK_OP_RECENT: 12, NK_OP_SET: 13, NK_OP_CONST: 14, NK_OP_STAT: 15,
+  NK_TYPE_UNICAST: 1, NK_TYPE_LOCAL: 2, NK_TYPE_BROADCAST: 4, NK_TYPE_MULTICAST: 8, NK_TYPE_UNSPEC: 16,
+  NK_CT_NEW: 1, NK_CT_DNAT: 2, NK_CT_SNAT: 4,
+  NK_T_NONE: 0, NK_T_ACCEPT: 1, NK_T_DROP: 2, NK_T_REJECT: 3, NK_T_RETURN: 4, NK_T_JUMP: 5, NK_T_CONTINUE: 6, NK_T_DNAT: 7, NK_T_SNAT: 8, NK_T_MASQ: 9, NK_T_MARK: 10,
+  NK_V_ACCEPT: 0, NK_V_DROP: 1, NK_V_REJECT: 2, NK_D_NONE: 0, NK_D_LOCAL: 1, NK_D_FORWARD: 2, NK_D_OUTPUT: 3,
+  NK_HOOK_RAW_PRE: 0, NK_HOOK_MANGLE_PRE: 1, NK_HOOK_NAT_PRE: 2, NK_HOOK_MANGLE_IN: 3, NK_HOOK_FILTER_IN: 4, NK_HOOK_SECURITY_IN: 5, NK_HOOK_NAT_IN: 6,
+  NK_HOOK_MANGLE_FWD: 7, NK_HOOK_FILTER_FWD: 8, NK_HOOK_SECURITY_FWD: 9, NK_HOOK_MANGLE_POST: 10, NK_HOOK_NAT_POST: 11,
+  NK_HOOK_RAW_OUT: 12, NK_HOOK_MANGLE_OUT: 13, NK_HOOK_NAT_OUT: 14, NK_HOOK_FILTER_OUT: 15, NK_HOOK_SECURITY_OUT: 16, NK_HOOK_COUNT: 17,
+} as const;
+const K = NK_ABI;
+
+const HOOKS: [string, string][] = [
+  ["raw", "PREROUTING"], ["mangle", "PREROUTING"], ["nat", "PREROUTING"],
+  ["mangle", "INPUT"], ["filter", "INPUT"], ["security", "INPUT"], ["nat", "INPUT"],
+  ["mangle", "FORWARD"], ["filter", "FORWARD"], ["security", "FORWARD"], ["mangle", "POSTROUTING"], ["nat", "POSTROUTING"],
+  ["raw", "OUTPUT"], ["mangle", "OUTPUT"], ["nat", "OUTPUT"], ["filter", "OUTPUT"], ["security", "OUTPUT"],
+];
+const TYPE_BIT: Record<string, number> = { UNICAST: K.NK_TYPE_UNICAST, LOCAL: K.NK_TYPE_LOCAL, BROADCAST: K.NK_TYPE_BROADCAST, MULTICAST: K.NK_TYPE_MULTICAST, UNSPEC: K.NK_TYPE_UNSPEC };
+const CT_BIT: Record<string, number> = { NEW: K.NK_CT_NEW, DNAT: K.NK_CT_DNAT, SNAT: K.NK_CT_SNAT };
+const PROTO: Record<string, number> = { tcp: 6, udp: 17, sctp: 132, icmp: 1, icmpv6: 58, "ipv6-icmp": 58, udplite: 136, all: 0 };
+const PORT_PROTOS = new Set([6, 17, 132, 136, 33]);
+const MARK_OP = { "set-xmark": 0, "set-mark": 1, "or-mark": 2, "and-mark": 3, "xor-mark": 4 } as const;
+
+interface NkExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  ensure(bytes: number): number;
+  nkRun(prog: number, flows: number, n: number, results: number, alts: number, cap: number, scratch: number): number;
+  nkLastNeeded(): number;
+}
+
+/** A ruleset compiled for kernel-mode bulk evaluation (IPv4 only), in its own wasm instance. */
+export class KernelProgram {
+  readonly core: NkExports;
+  readonly base: number;
+  private size: number;
+  private readonly words: number[];
+  private readonly patterns: string[] = [];
+  private readonly header: Uint32Array;
+
+  constructor(readonly rs: Ruleset, readonly ipsets: IpsetDb | undefined) {
+    const chainIds = new Map<string, number>();
+    const chainRecs: number[] = [];
+    const ruleWords: number[] = [];
+    const ops: number[] = [];
+    const patternIds = new Map<string, number>();
+    const pattern = (p: string) => {
+      let id = patternIds.get(p);
+      if (id === undefined) { patternIds.set(p, (id = this.patterns.length)); this.patterns.push(p); }
+      return id;
+    };
+    for (const table of rs.tables.values()) for (const name of table.chains.keys()) chainIds.set(table.name + "\u0000" + name, chainIds.size);
+    // Sets: every name a rule uses, plus the members of list:set sets.
+    const setIds = new Map<string, number>();
+    const setOrder: string[] = [];
+    const setId = (name: string): number => {
+      if (!ipsets?.has(name)) return K.NK_NONE;
+      let id = setIds.get(name);
+      if (id === undefined) { setIds.set(name, (id = setOrder.length)); setOrder.push(name); }
+      return id;
+    };
+    const f64 = new Float64Array(1);
+    const f64w = new Uint32Array(f64.buffer);
+    const encode = (m: Match) => {
+      const h = (kind: number) => kind | ((("neg" in m && m.neg) ? 1 : 0) << 8);
+      switch (m.kind) {
+        case "src": case "dst":
+          if (m.prefix.family !== 4) throw new RangeError("IPv6 rule");
+          ops.push(h(m.kind === "src" ? K.NK_OP_SRC : K.NK_OP_DST), m.prefix.v4net, m.prefix.v4mask); break;
+        case "proto": ops.push(h(K.NK_OP_PROTO), m.num); break;
+        case "inIface": ops.push(h(K.NK_OP_IN), pattern(m.name)); break;
+        case "outIface": ops.push(h(K.NK_OP_OUT), pattern(m.name)); break;
+        case "sport": case "dport": ops.push(h(m.kind === "sport" ? K.NK_OP_SPORT : K.NK_OP_DPORT), m.range[0], m.range[1]); break;
+        case "multiport":
+          ops.push(h(K.NK_OP_MULTI), m.which === "sports" ? 0 : m.which === "dports" ? 1 : 2, m.ranges.length);
+          for (const [lo, hi] of m.ranges) ops.push(lo, hi);
+          break;
+        case "addrtype": ops.push(h(K.NK_OP_ADDRTYPE), m.which === "dst" ? 1 : 0, m.types.reduce((b, t) => b | (TYPE_BIT[t] ?? 0), 0)); break;
+        case "comment": break;
+        case "statistic": {
+          f64[0] = m.mode === "random" ? m.probability : 1 / Math.max(1, m.every);
+          ops.push(K.NK_OP_STAT, f64w[0], f64w[1]);
+          break;
+        }
+        case "mark": ops.push(h(K.NK_OP_MARK), m.value, m.mask); break;
+        case "ctstate": ops.push(h(K.NK_OP_CT), m.module === "conntrack" ? 0 : 1, m.states.reduce((b, s) => b | (CT_BIT[s] ?? 0), 0)); break;
+        case "recent": ops.push(h(K.NK_OP_RECENT), m.op === "set" ? 1 : 0); break;
+        case "set": ops.push(h(K.NK_OP_SET), setId(m.name), m.dirs[0] === "dst" ? 1 : 0, m.dirs.length, m.dirs[1] === "src" ? 0 : 1); break;
+        case "physdev": case "fragment": ops.push(K.NK_OP_CONST, m.neg ? 1 : 0); break;
+        case "unknown": ops.push(K.NK_OP_CONST, m.module === "rpfilter" ? (m.option !== "--invert" ? 1 : 0) : 1); break;
+      }
+    };
+    for (const table of rs.tables.values()) {
+      for (const chain of table.chains.values()) {
+        chainRecs.push(ruleWords.length / 8, chain.rules.length, chain.policy === "DROP" ? 1 : 0, 0);
+        for (const r of chain.rules) {
+          const off = ops.length;
+          for (const m of r.matches) encode(m);
+          const t = r.target;
+          let tk: number = K.NK_T_NONE, a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+          if (t) {
+            switch (t.kind) {
+              case "verdict": tk = ({ ACCEPT: K.NK_T_ACCEPT, DROP: K.NK_T_DROP, REJECT: K.NK_T_REJECT, RETURN: K.NK_T_RETURN } as const)[t.name]; break;
+              case "jump": {
+                const to = getChain(rs, table.name, t.chain);
+                if (!to || to.builtin) tk = K.NK_T_CONTINUE;
+                else { tk = K.NK_T_JUMP; a0 = chainIds.get(table.name + "\u0000" + t.chain)!; a1 = t.goto ? 1 : 0; }
+                break;
+              }
+              case "dnat": case "snat":
+                tk = t.kind === "dnat" ? K.NK_T_DNAT : K.NK_T_SNAT;
+                if (t.to.first) {
+                  if (t.to.first.family !== 4) throw new RangeError("IPv6 NAT");
+                  a0 = 1; a1 = t.to.first.v4net;
+                }
+                if (t.to.ports) { a2 = 1; a3 = t.to.ports[0]; }
+                break;
+              case "masquerade": tk = K.NK_T_MASQ; if (t.ports) { a2 = 1; a3 = t.ports[0]; } break;
+              case "mark": tk = K.NK_T_MARK; a0 = MARK_OP[t.op]; a1 = t.value; a2 = t.mask; break;
+              default: tk = K.NK_T_CONTINUE;
+            }
+          }
+          ruleWords.push(off, ops.length - off, tk, a0, a1, a2, a3, 0);
+        }
+      }
+    }
+    // Set tables (ids were handed out while encoding; list:set members join the list as they come).
+    const setWords: number[] = [];
+    const entryWords: number[] = [];
+    for (let i = 0; i < setOrder.length; i++) {
+      const set = ipsets!.get(setOrder[i])!;
+      const first = entryWords.length / 8;
+      let count = 0;
+      for (const e of set.entries) {
+        if (e.member !== undefined) { entryWords.push(1, 0, 0, 0, 0, 0, 0, setId(e.member)); count++; continue; }
+        if (!e.prefix || e.prefix.family !== 4) continue;
+        entryWords.push(0, e.prefix.v4net, e.prefix.v4mask, e.prefix.bits, e.port ?? K.NK_NONE, e.proto === undefined ? K.NK_NONE : e.proto >>> 0, e.nomatch ? 1 : 0, 0);
+        count++;
+      }
+      setWords.push(first, count);
+    }
+    this.core = nfInstance() as unknown as NkExports;
+    this.base = this.core.heapBase() >>> 0;
+    let off = K.NK_PROG_SIZE;
+    const rulesOff = off; off += ruleWords.length * 4;
+    const chainsOff = off; off += chainRecs.length * 4;
+    const opsOff = off; off += ops.length * 4;
+    const setsOff = off; off += setWords.length * 4;
+    const entriesOff = off; off += entryWords.length * 4;
+    const localOff = off; off += 64 * 4;
+    this.size = (off + 15) & ~15;
+    if (!this.core.ensure(this.size)) throw new RangeError("aksnet wasm core: cannot grow memory for the rule tables");
+    const B = this.base;
+    const u32 = new Uint32Array(this.core.memory.buffer, B, this.size / 4);
+    u32.set(ruleWords, rulesOff / 4);
+    u32.set(chainRecs, chainsOff / 4);
+    u32.set(ops, opsOff / 4);
+    u32.set(setWords, setsOff / 4);
+    u32.set(entryWords, entriesOff / 4);
+    const hooks = HOOKS.map(([t, c]) => {
+      const ch = getChain(rs, t, c);
+      return ch && (BUILTIN_CHAINS[t] ?? []).includes(c) ? chainIds.get(t + "\u0000" + c)! : K.NK_NONE;
+    });
+    this.words = [B + rulesOff, B + chainsOff, B + opsOff, B + setsOff, B + entriesOff, B + localOff, 0, 0, 0, 0, this.patterns.length, ...hooks, 256];
+    this.header = new Uint32Array(this.words);
+  }
+
+  /** Traces flows; returns per flow the kernel result, or undefined where the TS tracer must run. */
+  run(flows: Flow[], opts: TraceOptions): (KernelResult | undefined)[] {
+    const local = (opts.local ?? []).map(parseNetAddr);
+    const nodeIp = opts.nodeIp ? parseNetAddr(opts.nodeIp) : undefined;
+    if (nodeIp) local.push(nodeIp);
+    const local4 = local.filter((a) => a.family === 4).slice(0, 64);
+    const isLocal = (a: number) => a >>> 24 === 127 || local4.some((l) => l.v4 === a);
+    // Interfaces: one row per distinct interface name in the flows ("" = none), one column per pattern.
+    const ifRows = new Map<string, number>([["", 0]]);
+    const row = (name: string | undefined) => {
+      const k = name ?? "";
+      let r = ifRows.get(k);
+      if (r === undefined) ifRows.set(k, (r = ifRows.size));
+      return r;
+    };
+    const n = flows.length;
+    const fw = new Uint32Array(n * 8);
+    const protoNums: number[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const f = flows[i];
+      const s = parseNetAddr(f.src), d = parseNetAddr(f.dst);
+      if (s.family !== 4 || d.family !== 4) throw new RangeError("IPv6 flow");
+      const p = (f.proto ?? "tcp").toLowerCase();
+      const num = PROTO[p] ?? (/^\d{1,3}$/.test(p) ? Number(p) : -1);
+      if (num < 0 || num > 255) throw new RangeError("unknown protocol");
+      protoNums[i] = num;
+      fw.set([s.v4, d.v4, num, f.sport ?? 0, f.dport ?? 0, row(f.inIface), row(f.outIface), f.inIface || !isLocal(s.v4) ? 1 : 0], i * 8);
+    }
+    const np = this.patterns.length;
+    const ifm = new Uint8Array(Math.max(1, ifRows.size * np));
+    for (const [name, r] of ifRows) {
+      this.patterns.forEach((p, c) => { ifm[r * np + c] = (p.endsWith("+") ? name.startsWith(p.slice(0, -1)) : name === p) ? 1 : 0; });
+    }
+    let cap = n * 2 + 64;
+    for (;;) {
+      const flowsOff = this.size;
+      const resOff = flowsOff + fw.byteLength;
+      const ifmOff = resOff + n * K.NK_RES_SIZE;
+      const scratchOff = (ifmOff + ifm.length + 15) & ~15;
+      const altsOff = (scratchOff + K.NK_MAX_CHOICES * 9 + 66 * 8 + 15) & ~15;
+      const total = altsOff + cap * K.NK_ALT_SIZE;
+      if (!this.core.ensure(total)) throw new RangeError(`aksnet wasm core: cannot grow memory to ${total} bytes`);
+      const buf = this.core.memory.buffer;
+      const B = this.base;
+      const hdr = new Uint32Array(buf, B, K.NK_PROG_SIZE / 4);
+      hdr.set(this.header);
+      hdr[28] = opts.maxAlternatives ?? 256;
+      hdr[6] = local4.length;
+      hdr[7] = nodeIp?.family === 4 ? nodeIp.v4 : 0;
+      hdr[8] = nodeIp?.family === 4 ? 1 : 0;
+      hdr[9] = B + ifmOff;
+      new Uint32Array(buf, hdr[5], 64).set(local4.map((a) => a.v4));
+      new Uint32Array(buf, B + flowsOff, fw.length).set(fw);
+      new Uint8Array(buf, B + ifmOff, ifm.length).set(ifm);
+      const got = this.core.nkRun(B, B + flowsOff, n, B + resOff, B + altsOff, cap, B + scratchOff);
+      if (got < 0) {
+        cap = this.core.nkLastNeeded() + 16;
+        continue;
+      }
+      const after = this.core.memory.buffer;
+      const res = new Uint32Array(after, B + resOff, n * 4);
+      const alt32 = new Uint32Array(after, B + altsOff, got * 8);
+      const altF = new Float64Array(after, B + altsOff, got * 4);
+      const VERDICT = ["ACCEPT", "DROP", "REJECT"] as const;
+      const DELIVERY = [undefined, "local", "forward", "output"] as const;
+      const out: (KernelResult | undefined)[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        if (res[i * 4 + 2] !== 0) { out[i] = undefined; continue; }
+        const f = flows[i];
+        const withPorts = PORT_PROTOS.has(protoNums[i]);
+        const alternatives: KernelResult["alternatives"] = [];
+        for (let k = 0; k < res[i * 4 + 1]; k++) {
+          const a = res[i * 4] + k;
+          const w = alt32[a * 8 + 2];
+          alternatives.push({
+            probability: altF[a * 4],
+            verdict: VERDICT[w & 0xff],
+            delivery: DELIVERY[(w >>> 8) & 0xff],
+            src: (w >>> 16) & 1 ? "(node IP)" : formatNetAddr({ family: 4, v4: alt32[a * 8 + 3], v6: 0n }),
+            sport: withPorts && f.sport !== undefined ? alt32[a * 8 + 5] : undefined,
+            dst: formatNetAddr({ family: 4, v4: alt32[a * 8 + 4], v6: 0n }),
+            dport: withPorts && f.dport !== undefined ? alt32[a * 8 + 6] : undefined,
+          });
+        }
+        const verdicts = new Set(alternatives.map((a) => a.verdict));
+        out[i] = { verdict: verdicts.size === 1 ? alternatives[0].verdict : "MIXED", alternatives };
+      }
+      return out;
+    }
+  }
+}
+
+const programs = new WeakMap<Ruleset, WeakMap<object, KernelProgram>>();
+const NO_SETS = {};
+
+/** The compiled kernel program for a ruleset and ipsets (built once), or why wasm does not apply. */
+export function compileKernel(rs: Ruleset, ipsets?: IpsetDb): KernelProgram | string {
+  if (rs.family !== 4) return "IPv6 rulesets are traced by the TypeScript tracer";
+  let byIpsets = programs.get(rs);
+  if (!byIpsets) programs.set(rs, (byIpsets = new WeakMap()));
+  let p = byIpsets.get(ipsets ?? NO_SETS);
+  if (!p) {
+    try {
+      p = new KernelProgram(rs, ipsets);
+    } catch (e) {
+      if (e instanceof RangeError) return `${e.message}s are traced by the TypeScript tracer`;
+      throw e;
+    }
+    byIpsets.set(ipsets ?? NO_SETS, p);
+  }
+  return p;
+}
+
+/** Kernel mode in bulk: wasm where it applies; single flows it cannot take go to the TS tracer. */
+export function traceFlowsKernelWasm(rs: Ruleset, flows: Flow[], opts: TraceOptions): KernelResult[] | string {
+  const p = compileKernel(rs, opts.ipsets);
+  if (typeof p === "string") return p;
+  let r: (KernelResult | undefined)[];
+  try {
+    r = p.run(flows, opts);
+  } catch (e) {
+    if (e instanceof RangeError && /IPv6|protocol/.test(e.message)) return `${e.message}: traced by the TypeScript tracer`;
+    throw e;
+  }
+  return r.map((x, i) => {
+    if (x) return x;
+    const t = traceKernel(rs, flows[i], opts);
+    return {
+      verdict: t.verdict,
+      alternatives: t.alternatives.map((a) => ({ probability: a.probability, verdict: a.verdict, delivery: a.delivery, src: a.src, sport: a.sport, dst: a.dst, dport: a.dport })),
+    };
+  });
+}
+
+registerWasmRunner("kernel", traceFlowsKernelWasm);
