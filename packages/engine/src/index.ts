@@ -10,3 +10,4 @@ export { ReferenceBackend } from "./backend-ref.ts";
 export { CidrEngine, IPSet, IPSetBuilder, LpmTable, cidr, concatBatches, type ParsedList, type PrefixInput } from "./cidr.ts";
 export * from "./netfilter/index.ts";
 export * from "./aks/index.ts";
+export * from "./sweep/index.ts";

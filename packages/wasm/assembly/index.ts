@@ -26,3 +26,4 @@ export function ensure(bytes: usize): bool {
 export function lastExtra(): i32 {
   return extra;
 }
+export * from "./sweep";

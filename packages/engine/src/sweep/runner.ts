@@ -1,0 +1,108 @@
+// Running a sweep: a ChunkEvaluator (one per worker, or one in the main thread) evaluates chunks
+// of the grid and formats rows or adds to its aggregates; chunks are cut by index so that any
+// split — workers, shards — merges back to the same bytes. Nothing here touches threads or files.
+import { gridSize, type SweepSpec } from "./spec.ts";
+import { SweepKernel } from "./kernel.ts";
+import { referenceRange } from "./reference.ts";
+import { aggregateRecords, newAggregates } from "./aggregate.ts";
+import { formatRows, type RowFormat } from "./format.ts";
+
+export type SweepBackend = "wasm" | "reference";
+
+export interface EvaluatorOptions {
+  /** Rows to format: none (aggregates only), every row, or feasible rows only. */
+  rows: "none" | "all" | "feasible";
+  format: RowFormat;
+  heatmap: boolean;
+  backend?: SweepBackend;
+}
+
+/** Rows per kernel call when rows are formatted (records are copied out in between). */
+const RECORD_BATCH = 1 << 14;
+
+export class ChunkEvaluator {
+  private kernel?: SweepKernel;
+  private agg: Float64Array;
+
+  constructor(readonly spec: SweepSpec, readonly opts: EvaluatorOptions) {
+    if ((opts.backend ?? "wasm") === "wasm") {
+      this.kernel = new SweepKernel(spec, RECORD_BATCH);
+      this.kernel.heatmap = opts.heatmap;
+    }
+    this.agg = newAggregates(spec);
+  }
+
+  /** Evaluates rows [start, start + count); returns formatted rows (empty with rows: none). */
+  run(start: number, count: number): { text: string; rows: number } {
+    const { rows, format, heatmap } = this.opts;
+    if (rows === "none" && this.kernel) {
+      this.kernel.aggregate(start, count);
+      return { text: "", rows: 0 };
+    }
+    let text = "", n = 0;
+    for (let done = 0; done < count; done += RECORD_BATCH) {
+      const c = Math.min(RECORD_BATCH, count - done);
+      let rec: Int32Array;
+      if (this.kernel) rec = this.kernel.records(start + done, c, true);
+      else {
+        rec = referenceRange(this.spec, start + done, c);
+        aggregateRecords(this.spec, start + done, c, rec, this.agg, heatmap);
+      }
+      if (rows !== "none") {
+        const f = formatRows(this.spec, start + done, c, rec, format, rows === "feasible");
+        text += f.text;
+        n += f.rows;
+      }
+    }
+    return { text, rows: n };
+  }
+
+  /** The aggregates of every chunk run so far. */
+  aggregates(): Float64Array {
+    return this.kernel ? this.kernel.aggregates() : this.agg.slice();
+  }
+
+  /** The record of one row (for frontier and summary output). */
+  record(index: number): Int32Array {
+    return this.kernel ? this.kernel.records(index, 1).slice() : referenceRange(this.spec, index, 1);
+  }
+}
+
+/** Rows [start, end) of shard i of n (0-based): the grid cut into n nearly equal index ranges. */
+export function shardRange(total: number, i: number, n: number): [number, number] {
+  return [Math.floor((total * i) / n), Math.floor((total * (i + 1)) / n)];
+}
+
+/** Chunks of [start, end), each at most `size` rows, cut at multiples of `size` from 0. */
+export function chunks(start: number, end: number, size: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let s = start; s < end; ) {
+    const e = Math.min(end, (Math.floor(s / size) + 1) * size);
+    out.push([s, e]);
+    s = e;
+  }
+  return out;
+}
+
+export interface SweepRun {
+  spec: SweepSpec;
+  total: number;
+  start: number;
+  end: number;
+  /** Rows evaluated (all of [start, end) unless cancelled). */
+  evaluated: number;
+  partial: boolean;
+  aggregates: Float64Array;
+}
+
+/** Runs [start, end) in this thread; rows text goes to `write` in index order. */
+export function runSweep(spec: SweepSpec, opts: EvaluatorOptions & { start?: number; end?: number; chunk?: number; write?: (s: string) => void }): SweepRun {
+  const total = gridSize(spec);
+  const start = opts.start ?? 0, end = opts.end ?? total;
+  const ev = new ChunkEvaluator(spec, opts);
+  for (const [s, e] of chunks(start, end, opts.chunk ?? 1 << 16)) {
+    const r = ev.run(s, e - s);
+    if (r.text) opts.write?.(r.text);
+  }
+  return { spec, total, start, end, evaluated: end - start, partial: false, aggregates: ev.aggregates() };
+}

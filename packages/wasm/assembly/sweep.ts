@@ -1,0 +1,573 @@
+// The capacity sweep kernel: evaluates a contiguous range of a parameter grid with the planner's
+// capacity rules (packages/engine/src/aks/capacity.ts: evaluateSingle, sharedResources,
+// poolMaxNodes), writing one record per row and/or aggregating in place (counts per model, the
+// cheapest-address buckets of the Pareto frontier, heatmap cells). Nothing about Azure is baked in:
+// the facts (5 reserved IPs, /24 per node, limits) arrive in the config block from constants.ts.
+//
+// Speed: the grid index is decoded once per call and then stepped like an odometer; everything
+// that does not depend on the two innermost parameters (autoscaleMax, nodeCount) is computed once
+// per run of those; the most nodes a resource allows is computed in closed form, not searched.
+// Layout constants are not exported as globals (see abi.test.ts); swLayout(i) returns them.
+
+// ---- Config block (i32 words at cfg; cfg is 8-byte aligned) --------------------------------------
+const NDIM: i32 = 12;
+const W_COUNT: i32 = 0; // 12 value counts
+const W_VALUES: i32 = 12; // 12 pointers to i32 value lists
+const W_FACTS: i32 = 24;
+// facts, relative to W_FACTS
+const F_RESERVED: i32 = 0;
+const F_SMALLEST_SUBNET_LEN: i32 = 1;
+const F_NODE_POD_BLOCK_LEN: i32 = 2;
+const F_STATIC_SIZE: i32 = 3;
+const F_STATIC_RESERVED: i32 = 4;
+const F_STATIC_LOST: i32 = 5;
+const F_STATIC_MAX_LEN: i32 = 6;
+const F_DYNAMIC_BATCH: i32 = 7;
+const F_ROUTE_LIMIT: i32 = 8;
+const F_CLUSTER_LIMIT: i32 = 9;
+const F_POOL_LIMIT: i32 = 10;
+const F_VNET_LIMIT: i32 = 11;
+const F_LB_PORTS: i32 = 12;
+const F_SERVICE_MIN_LEN: i32 = 13;
+const F_MODEL_LIMIT: i32 = 14; // 6 words
+const F_DEFAULT_MAX_PODS: i32 = 20; // 6 words
+const F_COUNT: i32 = 26;
+const W_NCONS: i32 = 50;
+const W_OBJECTIVE: i32 = 51;
+const W_CONS: i32 = 52; // 8 × [metric, op, f64 value]
+const CONS_WORDS: i32 = 4;
+const MAX_CONS: i32 = 8;
+const W_HEAT_ON: i32 = 84;
+const W_HEAT_X: i32 = 85;
+const W_HEAT_Y: i32 = 86;
+const W_HEAT_VALUE: i32 = 87;
+const W_HEAT_AGG: i32 = 88;
+const W_HEAT_OF: i32 = 89;
+const CFG_WORDS: i32 = 90;
+
+// ---- Parameter dimensions (outermost first) and metric ids ---------------------------------------
+const D_MODEL: i32 = 0;
+const D_POOLS: i32 = 1;
+const D_NODE_LEN: i32 = 2;
+const D_POD_LEN: i32 = 3;
+const D_SERVICE_LEN: i32 = 4;
+const D_MAX_PODS: i32 = 5;
+const D_OUTBOUND: i32 = 6;
+const D_IPS: i32 = 7;
+const D_PORTS: i32 = 8;
+const D_SURGE: i32 = 9;
+const D_AUTOSCALE: i32 = 10;
+const D_NODES: i32 = 11;
+const M_NODES: i32 = 12;
+const M_PODS: i32 = 13;
+const M_MAX_NODES: i32 = 14;
+const M_POD_CAPACITY: i32 = 15;
+const M_VNET: i32 = 16;
+const M_SURGE_NODES: i32 = 17;
+const M_NODE_REQ: i32 = 18;
+const M_POD_REQ: i32 = 19;
+const M_SERVICES: i32 = 20;
+const M_FITS: i32 = 21;
+const M_COUNT: i32 = 22;
+const SURGE_PERCENT: i32 = 0x40000000;
+
+// Model codes: MODEL_IDS order in constants.ts.
+const KUBENET: i32 = 0;
+const AZURE_CNI: i32 = 1;
+const POD_SUBNET: i32 = 2;
+const STATIC_BLOCK: i32 = 3;
+const OVERLAY: i32 = 4;
+const MODELS: i32 = 6;
+// Limit kinds: LIMIT_KINDS order in capacity.ts.
+const L_NODE_SUBNET: i32 = 1;
+const L_POD_RANGE: i32 = 2;
+const L_ROUTE_TABLE: i32 = 3;
+const L_MODEL_LIMIT: i32 = 4;
+const L_CLUSTER_LIMIT: i32 = 5;
+const L_POOL_LIMIT: i32 = 6;
+const L_SNAT: i32 = 7;
+const L_VNET: i32 = 8;
+
+// ---- Result record (i32 words) ---------------------------------------------------------------------
+const R_PLANNED: i32 = 0; // planned nodes of one pool
+const R_SURGE: i32 = 1; // surge nodes of one pool
+const R_NODE_PER: i32 = 2;
+const R_NODE_REQ: i32 = 3; // all pools
+const R_NODE_USABLE: i32 = 4;
+const R_NODE_SMALLEST: i32 = 5;
+const R_POD_PER: i32 = 6;
+const R_POD_REQ: i32 = 7;
+const R_POD_CAP: i32 = 8;
+const R_POD_SMALLEST: i32 = 9;
+const R_POOL_MAX: i32 = 10; // the grown pool's most nodes
+const R_MAX_NODES: i32 = 11; // the cluster's most nodes
+const R_LIMIT: i32 = 12;
+const R_FLAGS: i32 = 13; // 1 fits, 2 feasible, 4 service CIDR ok
+const R_VNET: i32 = 14; // u32
+const R_MAX_PODS: i32 = 15; // maxPods after the model default
+const REC_WORDS: i32 = 16;
+
+// ---- Aggregates (f64 at agg) -----------------------------------------------------------------------
+const A_COUNTS: i32 = 0; // per model: rows, fit, feasible
+const A_FRONT: i32 = 18; // per model × node len (33) × pod-subnet len (33): best objective, its index
+const LENS: i32 = 33;
+const A_HEAT: i32 = A_FRONT + MODELS * LENS * LENS * 2; // per model × x × y: value, rows
+const AGG_MAX: i32 = 0;
+const AGG_MIN: i32 = 1;
+const AGG_COUNT: i32 = 2;
+
+/** Layout constants, mirrored in packages/engine/src/sweep/layout.ts (a test compares them). */
+export function swLayout(i: i32): i32 {
+  switch (i) {
+    case 0: return CFG_WORDS;
+    case 1: return W_FACTS;
+    case 2: return F_COUNT;
+    case 3: return W_NCONS;
+    case 4: return W_OBJECTIVE;
+    case 5: return W_CONS;
+    case 6: return MAX_CONS;
+    case 7: return W_HEAT_ON;
+    case 8: return REC_WORDS;
+    case 9: return A_FRONT;
+    case 10: return A_HEAT;
+    case 11: return M_COUNT;
+    case 12: return SURGE_PERCENT;
+    default: return -1;
+  }
+}
+
+// ---- Outer state: one setting of every parameter but the two innermost -------------------------
+let cfgP: usize = 0;
+let oModel: i32 = 0;
+let oPools: i64 = 1;
+let oNodeLen: i32 = 0;
+let oPodLen: i32 = 0;
+let oMaxPods: i64 = 0;
+let oSurgePct: bool = false;
+let oSurgeV: i64 = 0;
+let oNodePer: i64 = 0;
+let oPodPer: i64 = 0;
+let oPodKind: i32 = 0; // 0 none, 1 pod CIDR (/24 per node), 2 dynamic pod subnet, 3 static blocks
+let oNodeUsable: i64 = 0;
+let oPodCap: i64 = 0;
+let oVnet: i64 = 0;
+let oServiceOk: bool = true;
+let oConsOk: bool = true; // constraints that depend on outer parameters only
+let nRes: i32 = 0;
+// The single-pool answer, which does not depend on the planned node count.
+let oPoolMax: i64 = 0;
+let oLimit: i32 = 0;
+let gLimit: i32 = 0;
+let gMaxNodes: i64 = 0;
+// Facts, cached per call.
+let fReserved: i64 = 5;
+let fSmallest: i32 = 29;
+let fPoolLimit: i64 = 1000;
+
+/** Resources: kind, withSurge (i32), capacity, per node (i64). */
+const RES = memory.data(8 * 24, 8);
+/** Metric values of the current row (i64 × M_COUNT). */
+const MET = memory.data(8 * 24, 8);
+/** Which metrics change with the innermost parameters (1 byte each), and the constraint split. */
+const INNER = memory.data(24);
+/** Odometer digits. */
+const DIGIT = memory.data(4 * 12, 4);
+
+@inline function fact(i: i32): i32 {
+  return load<i32>(cfgP + (<usize>(W_FACTS + i) << 2));
+}
+@inline function word(i: i32): i32 {
+  return load<i32>(cfgP + (<usize>i << 2));
+}
+@inline function valueAt(d: i32, digit: i32): i32 {
+  return load<i32>(<usize>word(W_VALUES + d) + (<usize>digit << 2));
+}
+@inline function setMet(m: i32, v: i64): void {
+  store<i64>(MET + (<usize>m << 3), v);
+}
+@inline function getMet(m: i32): i64 {
+  return load<i64>(MET + (<usize>m << 3));
+}
+
+@inline function pow2(bits: i32): i64 {
+  return (<i64>1) << <i64>bits;
+}
+@inline function usable(len: i32): i64 {
+  const u = pow2(32 - len) - fReserved;
+  return u > 0 ? u : 0;
+}
+/** ceil(log2(x)) for x >= 1. */
+@inline function clog2(x: i64): i32 {
+  return x <= 1 ? 0 : 64 - <i32>clz<i64>(x - 1);
+}
+@inline function surgeOf(n: i64): i64 {
+  const e = oSurgePct ? (n * oSurgeV + 99) / 100 : oSurgeV;
+  return e < n ? e : n;
+}
+
+/** The most nodes N with per × (N [+ surge(N)]) <= rem; -1 when rem < 0. Closed form. */
+function maxUnder(rem: i64, per: i64, withSurge: bool): i64 {
+  if (rem < 0) return -1;
+  const k = rem / per;
+  if (!withSurge) return k;
+  if (oSurgePct) {
+    const p = oSurgeV;
+    if (p >= 100) return k >> 1;
+    if (p == 0) return k;
+    // h(N) = N + ceil(N p / 100) >= N (100 + p) / 100, so N <= floor(100 k / (100 + p)); at most one too many.
+    let n = (k * 100) / (100 + p);
+    if (n + (n * p + 99) / 100 > k) n--;
+    return n;
+  }
+  const v = oSurgeV;
+  return k <= 2 * v ? k >> 1 : k - v;
+}
+
+function addRes(kind: i32, capacity: i64, per: i64, withSurge: bool): void {
+  const r = RES + (<usize>nRes << 5);
+  store<i32>(r, kind);
+  store<i32>(r + 4, withSurge ? 1 : 0);
+  store<i64>(r + 8, capacity);
+  store<i64>(r + 16, per);
+  nRes++;
+}
+
+/**
+ * The most nodes of the grown pool (the others, pools - 1 of them, at `planned`), as
+ * poolMaxNodes() does it; sets gLimit. Negative means the others alone already overflow.
+ */
+function poolMax(planned: i64): i64 {
+  const others = oPools - 1;
+  const surge = surgeOf(planned);
+  let minM: i64 = 0x7fffffffffffffff;
+  let idx = -1;
+  for (let i = 0; i < nRes; i++) {
+    const r = RES + (<usize>i << 5);
+    const ws = load<i32>(r + 4) != 0;
+    const per = load<i64>(r + 16);
+    const taken = others * per * (ws ? planned + surge : planned);
+    const m = maxUnder(load<i64>(r + 8) - taken, per, ws);
+    if (m < minM) { minM = m; idx = i; }
+  }
+  if (minM >= fPoolLimit) { gLimit = L_POOL_LIMIT; return fPoolLimit; }
+  gLimit = load<i32>(RES + (<usize>idx << 5));
+  return minM;
+}
+
+@inline function compare(v: f64, op: i32, x: f64): bool {
+  switch (op) {
+    case 0: return v >= x;
+    case 1: return v <= x;
+    case 2: return v > x;
+    case 3: return v < x;
+    case 4: return v == x;
+    default: return v != x;
+  }
+}
+
+/** Constraints over metrics of one kind (inner = 1: change with the innermost parameters). */
+function consOk(inner: i32): bool {
+  const n = word(W_NCONS);
+  for (let c = 0; c < n; c++) {
+    const base = W_CONS + c * CONS_WORDS;
+    const m = word(base);
+    if (<i32>load<u8>(INNER + m) != inner) continue;
+    const x = load<f64>(cfgP + (<usize>(base + 2) << 2));
+    if (!compare(<f64>getMet(m), word(base + 1), x)) return false;
+  }
+  return true;
+}
+
+/** Sets the outer state from parameter codes (maxPods 0 = the model's default). */
+function outer(model: i32, pools: i32, nodeLen: i32, podLen: i32, serviceLen: i32, maxPodsCode: i32, outbound: i32, ips: i32, ports: i32, surge: i32): void {
+  oModel = model;
+  oPools = pools;
+  oNodeLen = nodeLen;
+  oPodLen = podLen;
+  const mp: i64 = maxPodsCode != 0 ? maxPodsCode : fact(F_DEFAULT_MAX_PODS + model);
+  oMaxPods = mp;
+  oSurgePct = (surge & SURGE_PERCENT) != 0;
+  oSurgeV = surge & ~SURGE_PERCENT;
+  oNodePer = model == AZURE_CNI ? 1 + mp : 1;
+  oPodKind = model == KUBENET || model == OVERLAY ? 1 : model == POD_SUBNET ? 2 : model == STATIC_BLOCK ? 3 : 0;
+  const size: i64 = fact(F_STATIC_SIZE);
+  const blocks = (mp + <i64>fact(F_STATIC_RESERVED) + size - 1) / size;
+  const batch: i64 = fact(F_DYNAMIC_BATCH);
+  if (oPodKind == 1) oPodPer = pow2(32 - fact(F_NODE_POD_BLOCK_LEN));
+  else if (oPodKind == 3) oPodPer = size * blocks;
+  else if (oPodKind == 2) { const b = (mp + batch - 1) / batch; oPodPer = batch * (b > 1 ? b : 1); }
+  else oPodPer = 0;
+  oNodeUsable = nodeLen > 0 ? usable(nodeLen) : 0;
+  let cap: i64 = 0;
+  if (podLen > 0) {
+    if (oPodKind == 1) cap = podLen <= fact(F_NODE_POD_BLOCK_LEN) ? pow2(32 - podLen) : 0;
+    else if (oPodKind == 3) {
+      const b = podLen <= fact(F_STATIC_MAX_LEN) ? pow2(32 - podLen) / size - <i64>fact(F_STATIC_LOST) : 0;
+      cap = (b > 0 ? b : 0) * size;
+    } else if (oPodKind == 2) cap = usable(podLen);
+  }
+  oPodCap = cap;
+  oVnet = (nodeLen > 0 ? pow2(32 - nodeLen) : 0) + (oPodKind >= 2 && podLen > 0 ? pow2(32 - podLen) : 0);
+  oServiceOk = serviceLen == 0 || serviceLen >= fact(F_SERVICE_MIN_LEN);
+
+  // The resources of sharedResources(), in its order.
+  nRes = 0;
+  if (nodeLen > 0) addRes(L_NODE_SUBNET, oNodeUsable, oNodePer, true);
+  if (podLen > 0 && oPodKind != 0) addRes(L_POD_RANGE, cap, oPodPer, true);
+  const nodeLimit: i64 = fact(F_MODEL_LIMIT + model);
+  const cluster: i64 = fact(F_CLUSTER_LIMIT);
+  if (model == KUBENET) {
+    const routes: i64 = fact(F_ROUTE_LIMIT);
+    addRes(L_ROUTE_TABLE, nodeLimit < routes ? nodeLimit : routes, 1, true);
+  } else if (nodeLimit < cluster) addRes(L_MODEL_LIMIT, nodeLimit, 1, false);
+  addRes(L_CLUSTER_LIMIT, cluster, 1, false);
+  const snat: i64 = outbound == 0 ? ports : 0;
+  if (snat > 0) addRes(L_SNAT, <i64>fact(F_LB_PORTS) * ips, snat, true);
+  if (model == AZURE_CNI || model == POD_SUBNET || model == STATIC_BLOCK) {
+    const per: i64 = model == AZURE_CNI ? 1 + mp : model == STATIC_BLOCK ? 1 + blocks : 1 + oPodPer;
+    addRes(L_VNET, fact(F_VNET_LIMIT), per, true);
+  }
+  if (pools == 1) {
+    oPoolMax = poolMax(0);
+    oLimit = gLimit;
+  }
+
+  setMet(D_MODEL, model);
+  setMet(D_POOLS, pools);
+  setMet(D_NODE_LEN, nodeLen);
+  setMet(D_POD_LEN, podLen);
+  setMet(D_SERVICE_LEN, serviceLen);
+  setMet(D_MAX_PODS, mp);
+  setMet(D_OUTBOUND, outbound);
+  setMet(D_IPS, ips);
+  setMet(D_PORTS, ports);
+  setMet(D_SURGE, surge);
+  setMet(M_VNET, oVnet);
+  setMet(M_SERVICES, serviceLen > 0 ? pow2(32 - serviceLen) : 0);
+  if (pools == 1) {
+    setMet(M_MAX_NODES, oPoolMax < 0 ? 0 : oPoolMax);
+    setMet(M_POD_CAPACITY, (oPoolMax < 0 ? 0 : oPoolMax) * mp);
+  }
+  oConsOk = consOk(0);
+}
+
+/** Marks the metrics that change with autoscaleMax and nodeCount (all computed ones, bar a few). */
+function markInner(): void {
+  for (let m = 0; m < M_COUNT; m++) store<u8>(INNER + m, m >= M_NODES || m == D_AUTOSCALE || m == D_NODES ? 1 : 0);
+  store<u8>(INNER + M_VNET, 0);
+  store<u8>(INNER + M_SERVICES, 0);
+}
+
+function cacheFacts(cfg: usize): void {
+  cfgP = cfg;
+  fReserved = fact(F_RESERVED);
+  fSmallest = fact(F_SMALLEST_SUBNET_LEN);
+  fPoolLimit = fact(F_POOL_LIMIT);
+  markInner();
+  // With several pools the most nodes depend on the planned count: evaluate those per row.
+  store<u8>(INNER + M_MAX_NODES, 1);
+  store<u8>(INNER + M_POD_CAPACITY, 1);
+}
+
+/** Smallest node subnet (longest prefix) holding `addr` usable addresses, or -1. */
+@inline function nodeSmallest(addr: i64): i32 {
+  let len = 32 - clog2(addr + fReserved);
+  if (len > fSmallest) len = fSmallest;
+  return len < 1 ? -1 : len;
+}
+
+/** Longest pod range whose capacity holds `addr`, as smallestPodRangeLen() finds it by search. */
+function podSmallest(addr: i64): i32 {
+  if (oPodPer == 0) return 0;
+  if (addr == 0) return 32;
+  let len: i32;
+  if (oPodKind == 1) {
+    len = 32 - clog2(addr);
+    const b = fact(F_NODE_POD_BLOCK_LEN);
+    if (len > b) len = b;
+  } else if (oPodKind == 3) {
+    len = 32 - clog2(addr + <i64>fact(F_STATIC_LOST) * <i64>fact(F_STATIC_SIZE));
+    const m = fact(F_STATIC_MAX_LEN);
+    if (len > m) len = m;
+  } else {
+    len = 32 - clog2(addr + fReserved);
+  }
+  return len < 1 ? -1 : len;
+}
+
+/**
+ * One row: the outer state plus planned nodes. Writes a record at `rec` when rec != 0; returns the
+ * flags (1 fits, 2 feasible). Leaves the row's metrics in MET when `metrics` is set.
+ */
+function row(autoscale: i32, nodeCount: i32, rec: usize, metrics: bool): i32 {
+  const planned: i64 = autoscale > 0 ? (autoscale > nodeCount ? autoscale : nodeCount) : nodeCount;
+  const surge = surgeOf(planned);
+  const k = oPools;
+  const ns = k * (planned + surge);
+  const nodeReq = ns * oNodePer;
+  const podReq = ns * oPodPer;
+  let pm = oPoolMax;
+  let limit = oLimit;
+  if (k != 1) { pm = poolMax(planned); limit = gLimit; }
+  const fits = planned <= pm && oServiceOk;
+  const poolMaxN: i64 = pm < 0 ? 0 : pm;
+  const maxNodes = (k - 1) * planned + poolMaxN;
+  gMaxNodes = maxNodes;
+  let flags = fits ? 1 : 0;
+  if (metrics || word(W_NCONS) > 0) {
+    setMet(D_AUTOSCALE, autoscale);
+    setMet(D_NODES, nodeCount);
+    setMet(M_NODES, k * planned);
+    setMet(M_PODS, k * planned * oMaxPods);
+    setMet(M_MAX_NODES, maxNodes);
+    setMet(M_POD_CAPACITY, maxNodes * oMaxPods);
+    setMet(M_SURGE_NODES, k * surge);
+    setMet(M_NODE_REQ, nodeReq);
+    setMet(M_POD_REQ, podReq);
+    setMet(M_FITS, fits ? 1 : 0);
+  }
+  if (fits && oConsOk && consOk(1)) flags |= 2;
+  if (rec != 0) {
+    store<i32>(rec + (R_PLANNED << 2), <i32>planned);
+    store<i32>(rec + (R_SURGE << 2), <i32>surge);
+    store<i32>(rec + (R_NODE_PER << 2), <i32>oNodePer);
+    store<i32>(rec + (R_NODE_REQ << 2), <i32>nodeReq);
+    store<i32>(rec + (R_NODE_USABLE << 2), <i32>oNodeUsable);
+    store<i32>(rec + (R_NODE_SMALLEST << 2), nodeSmallest(nodeReq));
+    store<i32>(rec + (R_POD_PER << 2), <i32>oPodPer);
+    store<i32>(rec + (R_POD_REQ << 2), <i32>podReq);
+    store<i32>(rec + (R_POD_CAP << 2), <i32>oPodCap);
+    store<i32>(rec + (R_POD_SMALLEST << 2), podSmallest(podReq));
+    store<i32>(rec + (R_POOL_MAX << 2), <i32>poolMaxN);
+    store<i32>(rec + (R_MAX_NODES << 2), <i32>maxNodes);
+    store<i32>(rec + (R_LIMIT << 2), limit);
+    store<i32>(rec + (R_FLAGS << 2), flags | (oServiceOk ? 4 : 0));
+    store<u32>(rec + (R_VNET << 2), <u32>oVnet);
+    store<i32>(rec + (R_MAX_PODS << 2), <i32>oMaxPods);
+  }
+  return flags;
+}
+
+@inline function objective(planned: i64, maxNodes: i64, which: i32): i64 {
+  // 0 nodes, 1 pods, 2 maxNodes, 3 podCapacity (OBJECTIVES order in spec.ts)
+  switch (which) {
+    case 0: return oPools * planned;
+    case 1: return oPools * planned * oMaxPods;
+    case 2: return maxNodes;
+    default: return maxNodes * oMaxPods;
+  }
+}
+
+function outerAt(): void {
+  outer(
+    valueAt(D_MODEL, load<i32>(DIGIT)), valueAt(D_POOLS, load<i32>(DIGIT + 4)), valueAt(D_NODE_LEN, load<i32>(DIGIT + 8)),
+    valueAt(D_POD_LEN, load<i32>(DIGIT + 12)), valueAt(D_SERVICE_LEN, load<i32>(DIGIT + 16)), valueAt(D_MAX_PODS, load<i32>(DIGIT + 20)),
+    valueAt(D_OUTBOUND, load<i32>(DIGIT + 24)), valueAt(D_IPS, load<i32>(DIGIT + 28)), valueAt(D_PORTS, load<i32>(DIGIT + 32)),
+    valueAt(D_SURGE, load<i32>(DIGIT + 36)),
+  );
+}
+
+/**
+ * Evaluates rows [start, start + count) of the grid in cfg. With out != 0 writes REC_WORDS i32 per
+ * row there; with agg != 0 adds the rows to the aggregates there. Returns the rows evaluated.
+ */
+export function swRun(cfg: usize, start: f64, count: i32, out: usize, agg: usize): i32 {
+  cacheFacts(cfg);
+  // Decode the start index, innermost digit last.
+  let rest = <i64>start;
+  for (let d = NDIM - 1; d >= 0; d--) {
+    const n = <i64>word(W_COUNT + d);
+    store<i32>(DIGIT + (<usize>d << 2), <i32>(rest % n));
+    rest /= n;
+  }
+  const heatOn = agg != 0 && word(W_HEAT_ON) != 0;
+  const heatX = word(W_HEAT_X), heatY = word(W_HEAT_Y), heatValue = word(W_HEAT_VALUE), heatAgg = word(W_HEAT_AGG), heatOf = word(W_HEAT_OF);
+  const nx = word(W_COUNT + heatX), ny = word(W_COUNT + heatY);
+  const which = word(W_OBJECTIVE);
+  const nAuto = word(W_COUNT + D_AUTOSCALE), nNodes = word(W_COUNT + D_NODES);
+  const autoVals = <usize>word(W_VALUES + D_AUTOSCALE), nodeVals = <usize>word(W_VALUES + D_NODES);
+  let index = <i64>start;
+  let done = 0;
+  while (done < count) {
+    outerAt();
+    const model = oModel;
+    // Counters and the frontier bucket stay fixed within one run of the inner parameters.
+    let rows: f64 = 0, fit: f64 = 0, feasible: f64 = 0;
+    let best: i64 = -1, bestIdx: i64 = -1;
+    let dA = load<i32>(DIGIT + (<usize>D_AUTOSCALE << 2));
+    let dN = load<i32>(DIGIT + (<usize>D_NODES << 2));
+    while (done < count) {
+      const autoscale = load<i32>(autoVals + (<usize>dA << 2));
+      const nodeCount = load<i32>(nodeVals + (<usize>dN << 2));
+      const rec = out != 0 ? out + (<usize>done * <usize>(REC_WORDS << 2)) : 0;
+      const flags = row(autoscale, nodeCount, rec, heatOn);
+      if (agg != 0) {
+        rows += 1;
+        if (flags & 1) fit += 1;
+        if (flags & 2) {
+          feasible += 1;
+          const planned: i64 = autoscale > 0 ? (autoscale > nodeCount ? autoscale : nodeCount) : nodeCount;
+          const o = objective(planned, gMaxNodes, which);
+          if (o > best) { best = o; bestIdx = index; }
+        }
+        if (heatOn && (heatOf == 0 || (heatOf == 1 && (flags & 1)) || (heatOf == 2 && (flags & 2)))) {
+          store<i32>(DIGIT + (<usize>D_AUTOSCALE << 2), dA);
+          store<i32>(DIGIT + (<usize>D_NODES << 2), dN);
+          const x = load<i32>(DIGIT + (<usize>heatX << 2)), y = load<i32>(DIGIT + (<usize>heatY << 2));
+          const cell = agg + (<usize>(A_HEAT + ((model * nx + x) * ny + y) * 2) << 3);
+          const v = <f64>getMet(heatValue);
+          const cur = load<f64>(cell);
+          if (heatAgg == AGG_MAX) { if (v > cur) store<f64>(cell, v); }
+          else if (heatAgg == AGG_MIN) { if (v < cur) store<f64>(cell, v); }
+          else store<f64>(cell, cur + 1);
+          store<f64>(cell + 8, load<f64>(cell + 8) + 1);
+        }
+      }
+      done++;
+      index++;
+      // Odometer: the innermost digits first.
+      if (++dN < nNodes) continue;
+      dN = 0;
+      if (++dA < nAuto) continue;
+      dA = 0;
+      break;
+    }
+    store<i32>(DIGIT + (<usize>D_AUTOSCALE << 2), dA);
+    store<i32>(DIGIT + (<usize>D_NODES << 2), dN);
+    if (agg != 0) {
+      const c = agg + (<usize>(A_COUNTS + model * 3) << 3);
+      store<f64>(c, load<f64>(c) + rows);
+      store<f64>(c + 8, load<f64>(c + 8) + fit);
+      store<f64>(c + 16, load<f64>(c + 16) + feasible);
+      if (best >= 0) {
+        const b = agg + (<usize>(A_FRONT + ((model * LENS + oNodeLen) * LENS + (oPodKind >= 2 ? oPodLen : 0)) * 2) << 3);
+        const cur = load<f64>(b);
+        const fb = <f64>best, fi = <f64>bestIdx;
+        if (fb > cur || (fb == cur && fi < load<f64>(b + 8))) { store<f64>(b, fb); store<f64>(b + 8, fi); }
+      }
+    }
+    if (dA != 0 || dN != 0) break; // count reached inside an inner run
+    // Carry into the outer digits.
+    for (let d = D_SURGE; d >= 0; d--) {
+      const p = DIGIT + (<usize>d << 2);
+      const v = load<i32>(p) + 1;
+      if (v < word(W_COUNT + d)) { store<i32>(p, v); break; }
+      store<i32>(p, 0);
+    }
+  }
+  return done;
+}
+
+/**
+ * Evaluates n single configurations given as 12 i32 parameter codes each (PARAMS order), not a
+ * grid: the property tests use it on random configurations. Writes REC_WORDS i32 per row at out.
+ */
+export function swEvalList(cfg: usize, codes: usize, n: i32, out: usize): void {
+  cacheFacts(cfg);
+  for (let i = 0; i < n; i++) {
+    const c = codes + (<usize>i * <usize>(NDIM << 2));
+    outer(load<i32>(c), load<i32>(c + 4), load<i32>(c + 8), load<i32>(c + 12), load<i32>(c + 16), load<i32>(c + 20),
+      load<i32>(c + 24), load<i32>(c + 28), load<i32>(c + 32), load<i32>(c + 36));
+    row(load<i32>(c + 40), load<i32>(c + 44), out + (<usize>i * <usize>(REC_WORDS << 2)), true);
+  }
+}
