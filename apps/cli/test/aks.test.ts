@@ -23,7 +23,7 @@ beforeAll(async () => {
 }, 60_000);
 
 function run(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [bundle, ...args], { cwd: repo, input: input ?? "", encoding: "utf8", env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "" } });
+  const r = spawnSync(process.execPath, [bundle, ...args], { cwd: repo, input: input ?? "", encoding: "utf8", env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "", AKSNET_TODAY: "2026-11-26" } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

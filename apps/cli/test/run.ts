@@ -19,7 +19,7 @@ export function aksnet(args: string[], opts: { stdin?: string | Buffer; env?: Re
   const r = spawnSync(process.execPath, [bundle, ...args], {
     cwd: repoRoot,
     input: opts.stdin ?? "",
-    env: { ...process.env, NO_COLOR: "1", ...opts.env },
+    env: { ...process.env, NO_COLOR: "1", AKSNET_TODAY: "2026-11-26", ...opts.env },
     encoding: "utf8",
     maxBuffer: 1 << 28,
     timeout: 60_000,

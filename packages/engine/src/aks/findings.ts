@@ -38,6 +38,15 @@ interface Partial {
   snat: SnatPlan;
 }
 
+/**
+ * Today's date (YYYY-MM-DD) for retirement checks. AKSNET_TODAY pins it, so a report can be
+ * reproduced and golden tests do not change when a date passes.
+ */
+export function today(): string {
+  const pinned = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.AKSNET_TODAY;
+  return pinned && /^\d{4}-\d{2}-\d{2}$/.test(pinned) ? pinned : new Date().toISOString().slice(0, 10);
+}
+
 export function checkCluster(c: Cluster, plan: Partial): Finding[] {
   const out: Finding[] = [];
   const add = (severity: Severity, code: string, path: string, message: string, fix?: string) => out.push({ code, severity, message, path, ...(fix ? { fix } : {}) });
@@ -185,7 +194,14 @@ export function checkCluster(c: Cluster, plan: Partial): Finding[] {
   if (c.policy === "azure") {
     const planned = plan.pools.reduce((s, p) => s + p.nodes, 0);
     if (planned > AZURE_NPM_NODE_LIMIT) add("warning", "AzureNpmScaleLimit", c.paths.networkPolicy, `Azure NPM doesn't scale beyond ${AZURE_NPM_NODE_LIMIT} nodes; this cluster plans ${planned}.`, "use Cilium network policy");
-    add("warning", "RetiringOption", c.paths.networkPolicy, `Azure Network Policy Manager retires on ${RETIREMENT.azureNpmLinux} (Linux) and ${RETIREMENT.azureNpmWindows} (Windows).`, "plan a move to Cilium network policy");
+    const now = today();
+    const windowsPools = c.pools.filter((p) => p.osType === "Windows").map((p) => p.name);
+    const windowsRetired = RETIREMENT.azureNpmWindows <= now;
+    if (windowsRetired && windowsPools.length) {
+      add("error", "RetiredOption", c.paths.networkPolicy, `Azure Network Policy Manager for Windows was retired on ${RETIREMENT.azureNpmWindows}; Windows pools: ${windowsPools.join(", ")}.`, "use Calico network policy, which supports Windows nodes");
+    }
+    const windows = windowsRetired ? `for Windows it was retired on ${RETIREMENT.azureNpmWindows}` : `${RETIREMENT.azureNpmWindows} for Windows`;
+    add("warning", "RetiringOption", c.paths.networkPolicy, `Azure Network Policy Manager retires on ${RETIREMENT.azureNpmLinux} for Linux (${windows}).`, "plan a move to Cilium network policy");
   }
   if (c.model === "kubenet") add("warning", "RetiringOption", c.paths.networkPlugin, `kubenet retires on ${RETIREMENT.kubenet}.`, "migrate to Azure CNI Overlay: az aks update --network-plugin azure --network-plugin-mode overlay");
   const lb = c.outbound.loadBalancer;
