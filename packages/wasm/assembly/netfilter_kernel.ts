@@ -7,9 +7,14 @@
 //
 // Program header (NK_PROG_SIZE), u32 words: 0 rules, 1 chains, 2 ops, 3 sets, 4 set entries,
 // 5 local list, 6 local count, 7 node ip, 8 has node ip, 9 iface matrix, 10 pattern count,
-// 11..28 hook start chain ids (NK_HOOK_*), 29 max alternatives.
+// 11..27 hook start chain ids (NK_HOOK_*), 28 max alternatives, 29 postings (u32 array).
 // Rule (NK_RULE_SIZE): ops offset (words), ops length, target kind, a0, a1, a2, a3, 0.
-// Chain (NK_CHAIN_SIZE): first rule, rule count, policy (0 ACCEPT, 1 DROP), 0.
+// Chain (NK_CHAIN_SIZE): first rule, rule count, policy (0 ACCEPT, 1 DROP), 0, buckets ptr (0 = not
+//   indexed), bucket mask, residual postings offset, residual count. As in kube-proxy-test mode, an
+//   indexed chain lists per (dst, proto, dport) the rules with exactly that `-d IP/32 -p proto
+//   --dport N` (postings hold rule positions in the chain); the walk visits, in order, only those
+//   and the residual rules: the others cannot match the packet. NAT ends a hook, so the key is
+//   fixed for a whole hook walk.
 // Match op: header word kind | neg << 8, then operands (see NK_OP_*).
 // Set (NK_SET_SIZE): first entry, entry count. Entry (NK_ENTRY_SIZE): kind (0 prefix, 1 member set),
 //   net, mask, bits, port (or NK_NONE), proto, nomatch, member set id.
@@ -21,7 +26,9 @@
 
 export const NK_PROG_SIZE: i32 = 128;
 export const NK_RULE_SIZE: i32 = 32;
-export const NK_CHAIN_SIZE: i32 = 16;
+export const NK_CHAIN_SIZE: i32 = 32;
+export const NK_BUCKET_SIZE: i32 = 16;
+export const NK_MAX_JUMPS: i32 = 100000;
 export const NK_SET_SIZE: i32 = 8;
 export const NK_ENTRY_SIZE: i32 = 32;
 export const NK_FLOW_SIZE: i32 = 32;
@@ -105,6 +112,7 @@ let kEntries: usize = 0;
 let kLocal: usize = 0;
 let kNLocal: i32 = 0;
 let kIfm: usize = 0;
+let kPostings: usize = 0;
 let kNPat: i32 = 0;
 let kStack: usize = 0; // scratch: 2 words per frame
 let kChoices: usize = 0; // scratch: u8 choices, then f64 probs
@@ -255,16 +263,60 @@ function ruleMatches(r: usize): bool {
   return choose(stat);
 }
 
+@inline function hashKey(dst: u32, pp: u32): u32 {
+  let h = (dst * 0x9e3779b1) ^ (pp * 0x85ebca77);
+  h ^= h >>> 15;
+  h *= 0x2c1b3c6d;
+  h ^= h >>> 12;
+  return h;
+}
+
+/** First value >= x in postings[off, off + n), or NK_NONE. */
+function lowerBound(off: u32, n: u32, x: u32): u32 {
+  let lo: u32 = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (load<u32>(kPostings + (<usize>(off + mid) << 2)) < x) lo = mid + 1; else hi = mid;
+  }
+  return lo < n ? load<u32>(kPostings + (<usize>(off + lo) << 2)) : NK_NONE;
+}
+
+/** In an indexed chain, the next rule at or after i that can match this packet (count when none). */
+function nextCandidate(c: usize, i: u32, count: u32): u32 {
+  const buckets = <usize>load<u32>(c, 16);
+  let best = lowerBound(load<u32>(c, 24), load<u32>(c, 28), i);
+  if (portProto(pProto)) {
+    const pp = (pProto << 16) | pDport;
+    const mask = load<u32>(c, 20);
+    let h = hashKey(pDst, pp) & mask;
+    for (;;) {
+      const b = buckets + <usize>h * NK_BUCKET_SIZE;
+      const n = load<u32>(b, 12);
+      if (n == 0) break;
+      if (load<u32>(b) == pDst && load<u32>(b, 4) == pp) {
+        const k = lowerBound(load<u32>(b, 8), n, i);
+        if (k < best) best = k;
+        break;
+      }
+      h = (h + 1) & mask;
+    }
+  }
+  return best == NK_NONE ? count : best;
+}
+
 /** Walks one hook: NK_V_ACCEPT, NK_V_DROP or NK_V_REJECT. */
 function hook(start: u32): i32 {
   if (start == NK_NONE) return NK_V_ACCEPT;
   let depth: i32 = 0;
   let chain = start;
   let i: u32 = 0;
-  let guard: i32 = 0;
+  let jumps: i32 = 0;
   for (;;) {
     const c = kChains + <usize>chain * NK_CHAIN_SIZE;
-    if (i >= load<u32>(c, 4)) {
+    const count = load<u32>(c, 4);
+    if (i < count && load<u32>(c, 16) != 0) i = nextCandidate(c, i, count);
+    if (i >= count) {
       if (depth == 0) return load<u32>(c, 8) == 1 ? NK_V_DROP : NK_V_ACCEPT;
       depth--;
       chain = load<u32>(kStack + (<usize>depth << 3));
@@ -273,7 +325,6 @@ function hook(start: u32): i32 {
     }
     const r = kRules + <usize>(load<u32>(c) + i) * NK_RULE_SIZE;
     i++;
-    if (++guard > 100000) return NK_V_DROP;
     if (!ruleMatches(r)) continue;
     const t = load<u32>(r, 8);
     switch (t) {
@@ -289,6 +340,7 @@ function hook(start: u32): i32 {
         continue;
       }
       case NK_T_JUMP: {
+        if (++jumps > NK_MAX_JUMPS) return NK_V_DROP;
         if (load<u32>(r, 16) == 0) {
           store<u32>(kStack + (<usize>depth << 3), chain);
           store<u32>(kStack + (<usize>depth << 3) + 4, i);
@@ -358,6 +410,7 @@ export function nkRun(prog: usize, flows: usize, n: i32, results: usize, alts: u
   nodeIp = load<u32>(prog, 28);
   nodeIpSet = load<u32>(prog, 32) != 0;
   kIfm = <usize>load<u32>(prog, 36);
+  kPostings = <usize>load<u32>(prog, 116);
   kNPat = load<i32>(prog, 40);
   const maxAlts = load<i32>(prog, 44 + NK_HOOK_COUNT * 4);
   kChoices = scratch;

@@ -10,7 +10,7 @@ import type { IpsetDb } from "./ipset.ts";
 
 /** TypeScript mirror of the NK_* constants in packages/wasm/assembly/netfilter_kernel.ts. */
 export const NK_ABI = {
-  NK_PROG_SIZE: 128, NK_RULE_SIZE: 32, NK_CHAIN_SIZE: 16, NK_SET_SIZE: 8, NK_ENTRY_SIZE: 32, NK_FLOW_SIZE: 32, NK_RES_SIZE: 16, NK_ALT_SIZE: 32,
+  NK_PROG_SIZE: 128, NK_RULE_SIZE: 32, NK_CHAIN_SIZE: 32, NK_BUCKET_SIZE: 16, NK_MAX_JUMPS: 100000, NK_SET_SIZE: 8, NK_ENTRY_SIZE: 32, NK_FLOW_SIZE: 32, NK_RES_SIZE: 16, NK_ALT_SIZE: 32,
   NK_NONE: 0xffffffff, NK_MAX_CHOICES: 256,
   NK_OP_SRC: 1, NK_OP_DST: 2, NK_OP_PROTO: 3, NK_OP_IN: 4, NK_OP_OUT: 5, NK_OP_SPORT: 6, NK_OP_DPORT: 7, NK_OP_MULTI: 8, NK_OP_ADDRTYPE: 9,
   NK_OP_MARK: 10, NK_OP_CT: 11, NK_OP_RECENT: 12, NK_OP_SET: 13, NK_OP_CONST: 14, NK_OP_STAT: 15,
@@ -35,6 +35,30 @@ const CT_BIT: Record<string, number> = { NEW: K.NK_CT_NEW, DNAT: K.NK_CT_DNAT, S
 const PROTO: Record<string, number> = { tcp: 6, udp: 17, sctp: 132, icmp: 1, icmpv6: 58, "ipv6-icmp": 58, udplite: 136, all: 0 };
 const PORT_PROTOS = new Set([6, 17, 132, 136, 33]);
 const MARK_OP = { "set-xmark": 0, "set-mark": 1, "or-mark": 2, "and-mark": 3, "xor-mark": 4 } as const;
+/** Chains with at least this many rules, and this many keyed ones, get a (dst, proto, dport) index. */
+const INDEX_MIN_RULES = 16;
+const INDEX_MIN_KEYED = 8;
+
+const hashKey = (dst: number, pp: number): number => {
+  let h = (Math.imul(dst, 0x9e3779b1) ^ Math.imul(pp, 0x85ebca77)) >>> 0;
+  h = (h ^ (h >>> 15)) >>> 0;
+  h = Math.imul(h, 0x2c1b3c6d) >>> 0;
+  h = (h ^ (h >>> 12)) >>> 0;
+  return h;
+};
+
+/** The (dst, proto, dport) a rule can only match, when it has exactly one of each, plain. */
+function ruleKey(ms: Match[]): [number, number] | undefined {
+  let dst: number | undefined, proto: number | undefined, port: number | undefined;
+  let nd = 0, np = 0, nport = 0;
+  for (const m of ms) {
+    if (m.kind === "dst") { nd++; if (!m.neg && m.prefix.family === 4 && m.prefix.v4mask === 0xffffffff) dst = m.prefix.v4net; }
+    else if (m.kind === "proto") { np++; if (!m.neg && PORT_PROTOS.has(m.num)) proto = m.num; }
+    else if (m.kind === "dport") { nport++; if (!m.neg && m.range[0] === m.range[1]) port = m.range[0]; }
+  }
+  if (nd !== 1 || np !== 1 || nport !== 1 || dst === undefined || proto === undefined || port === undefined) return undefined;
+  return [dst, ((proto << 16) | port) >>> 0];
+}
 
 interface NkExports {
   memory: WebAssembly.Memory;
@@ -52,10 +76,14 @@ export class KernelProgram {
   private readonly words: number[];
   private readonly patterns: string[] = [];
   private readonly header: Uint32Array;
+  /** Chains that got a (dst, proto, dport) index. */
+  readonly indexedChains: number = 0;
 
   constructor(readonly rs: Ruleset, readonly ipsets: IpsetDb | undefined) {
     const chainIds = new Map<string, number>();
     const chainRecs: number[] = [];
+    const postings: number[] = [];
+    const bucketTables: { chainWord: number; words: Uint32Array }[] = [];
     const ruleWords: number[] = [];
     const ops: number[] = [];
     const patternIds = new Map<string, number>();
@@ -107,7 +135,38 @@ export class KernelProgram {
     };
     for (const table of rs.tables.values()) {
       for (const chain of table.chains.values()) {
-        chainRecs.push(ruleWords.length / 8, chain.rules.length, chain.policy === "DROP" ? 1 : 0, 0);
+        const rec = [ruleWords.length / 8, chain.rules.length, chain.policy === "DROP" ? 1 : 0, 0, 0, 0, 0, 0];
+        if (chain.rules.length >= INDEX_MIN_RULES) {
+          const keyed = new Map<string, { dst: number; pp: number; list: number[] }>();
+          const residual: number[] = [];
+          let nKeyed = 0;
+          chain.rules.forEach((r, pos) => {
+            const k = ruleKey(r.matches);
+            if (!k) return residual.push(pos);
+            nKeyed++;
+            const key = k[0] + ":" + k[1];
+            let e = keyed.get(key);
+            if (!e) keyed.set(key, (e = { dst: k[0], pp: k[1], list: [] }));
+            e.list.push(pos);
+          });
+          if (nKeyed >= INDEX_MIN_KEYED) {
+            let nb = 4;
+            while (nb < keyed.size * 2) nb *= 2;
+            const words = new Uint32Array(nb * 4);
+            for (const e of keyed.values()) {
+              let h = hashKey(e.dst, e.pp) & (nb - 1);
+              while (words[h * 4 + 3] !== 0) h = (h + 1) & (nb - 1);
+              words.set([e.dst, e.pp, postings.length, e.list.length], h * 4);
+              postings.push(...e.list);
+            }
+            rec[6] = postings.length;
+            rec[7] = residual.length;
+            postings.push(...residual);
+            rec[5] = nb - 1;
+            bucketTables.push({ chainWord: chainRecs.length + 4, words });
+          }
+        }
+        chainRecs.push(...rec);
         for (const r of chain.rules) {
           const off = ops.length;
           for (const m of r.matches) encode(m);
@@ -156,13 +215,16 @@ export class KernelProgram {
     }
     this.core = nfInstance() as unknown as NkExports;
     this.base = this.core.heapBase() >>> 0;
-    let off = K.NK_PROG_SIZE;
+    let off: number = K.NK_PROG_SIZE;
     const rulesOff = off; off += ruleWords.length * 4;
     const chainsOff = off; off += chainRecs.length * 4;
     const opsOff = off; off += ops.length * 4;
     const setsOff = off; off += setWords.length * 4;
     const entriesOff = off; off += entryWords.length * 4;
     const localOff = off; off += 64 * 4;
+    const postOff = off; off += postings.length * 4;
+    const bucketOffs: number[] = [];
+    for (const b of bucketTables) { off = (off + 15) & ~15; bucketOffs.push(off); off += b.words.byteLength; }
     this.size = (off + 15) & ~15;
     if (!this.core.ensure(this.size)) throw new RangeError("aksnet wasm core: cannot grow memory for the rule tables");
     const B = this.base;
@@ -172,11 +234,17 @@ export class KernelProgram {
     u32.set(ops, opsOff / 4);
     u32.set(setWords, setsOff / 4);
     u32.set(entryWords, entriesOff / 4);
+    u32.set(postings, postOff / 4);
+    bucketTables.forEach((b, i) => {
+      u32.set(b.words, bucketOffs[i] / 4);
+      u32[chainsOff / 4 + b.chainWord] = B + bucketOffs[i];
+    });
+    this.indexedChains = bucketTables.length;
     const hooks = HOOKS.map(([t, c]) => {
       const ch = getChain(rs, t, c);
       return ch && (BUILTIN_CHAINS[t] ?? []).includes(c) ? chainIds.get(t + "\u0000" + c)! : K.NK_NONE;
     });
-    this.words = [B + rulesOff, B + chainsOff, B + opsOff, B + setsOff, B + entriesOff, B + localOff, 0, 0, 0, 0, this.patterns.length, ...hooks, 256];
+    this.words = [B + rulesOff, B + chainsOff, B + opsOff, B + setsOff, B + entriesOff, B + localOff, 0, 0, 0, 0, this.patterns.length, ...hooks, 256, B + postOff];
     this.header = new Uint32Array(this.words);
   }
 

@@ -337,10 +337,6 @@ class KernelWalk {
         continue;
       }
       const r = chain.rules[i++];
-      if (++guard > 100_000) {
-        this.steps.push({ ...stepOf(r, "drop"), note: "stopped: the walk does not end (jump loop?)" });
-        return "DROP";
-      }
       const m = this.matches(r);
       if (!m.ok) {
         if (m.taken === false) this.steps.push({ ...stepOf(r, "continue"), probability: m.probability, branch: "not-taken" });
@@ -373,6 +369,11 @@ class KernelWalk {
             continue;
           }
           step.action = t.goto ? "goto" : "jump";
+          // Jumps are counted so that a goto loop (which never grows the stack) still ends.
+          if (++guard > 100_000) {
+            step.note = "stopped: more than 100,000 jumps (jump loop?)";
+            return "DROP";
+          }
           if (!t.goto) stack.push({ chain, i });
           if (stack.length > 64) {
             step.note = "stopped: more than 64 nested jumps (jump loop?)";

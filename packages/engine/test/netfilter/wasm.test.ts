@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import {
-  parseRuleset, parseIpsets, traceFlows, traceFlowsTs, compileKubeProxy, nfInstance, NF_ABI, NK_ABI, KpProgram,
+  parseRuleset, parseIpsets, traceFlows, traceFlowsTs, compileKubeProxy, compileKernel, nfInstance, NF_ABI, NK_ABI, KpProgram, KernelProgram,
   type Flow, type Ruleset, type IpsetDb,
 } from "../../src/netfilter/index.ts";
 
@@ -192,6 +192,9 @@ describe("wasm bulk evaluation gives the TypeScript tracer's results (kube-proxy
     expect(p).toBeInstanceOf(KpProgram);
     expect(p.indexedChains).toBeGreaterThanOrEqual(1);
     sameAsTs(rs, 40);
+    const k = compileKernel(rs) as KernelProgram;
+    expect(k.indexedChains).toBeGreaterThanOrEqual(1);
+    kernelSameAsTs(rs, 10);
     // One large batch with repeats: sources that are endpoints of the service they call (hairpin,
     // masq) next to ordinary pods and node-range sources, all sharing cache keys.
     const svc = gen.scaleServices(2000, 3, 7) as { clusterIP: string; port: { proto: string; port: number } }[];
