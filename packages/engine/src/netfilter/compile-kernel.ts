@@ -2,8 +2,9 @@
 // packages/wasm/assembly/netfilter_kernel.ts and traces batches of flows. The semantics are the
 // TypeScript tracer's (trace.ts, KernelWalk) rule for rule; a property test compares them.
 import { getChain, BUILTIN_CHAINS, type Ruleset, type Match } from "./model.ts";
-import { parseNetAddr, formatNetAddr } from "./net.ts";
-import { nfInstance } from "./compile.ts";
+import { parseNetAddr } from "./net.ts";
+import { nfInstance, quickV4 } from "./compile.ts";
+import { formatV4 } from "../addr.ts";
 import { traceKernel, type Flow, type TraceOptions } from "./trace.ts";
 import { registerWasmRunner, type KernelResult } from "./bulk.ts";
 import type { IpsetDb } from "./ipset.ts";
@@ -268,13 +269,14 @@ export class KernelProgram {
     const protoNums: number[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const f = flows[i];
-      const s = parseNetAddr(f.src), d = parseNetAddr(f.dst);
-      if (s.family !== 4 || d.family !== 4) throw new RangeError("IPv6 flow");
+      const s4 = quickV4(f.src), d4 = quickV4(f.dst);
+      if (s4 < 0 || d4 < 0) throw new RangeError("IPv6 flow");
+      const s = { v4: s4 };
       const p = (f.proto ?? "tcp").toLowerCase();
       const num = PROTO[p] ?? (/^\d{1,3}$/.test(p) ? Number(p) : -1);
       if (num < 0 || num > 255) throw new RangeError("unknown protocol");
       protoNums[i] = num;
-      fw.set([s.v4, d.v4, num, f.sport ?? 0, f.dport ?? 0, row(f.inIface), row(f.outIface), f.inIface || !isLocal(s.v4) ? 1 : 0], i * 8);
+      fw.set([s.v4, d4, num, f.sport ?? 0, f.dport ?? 0, row(f.inIface), row(f.outIface), f.inIface || !isLocal(s.v4) ? 1 : 0], i * 8);
     }
     const np = this.patterns.length;
     const ifm = new Uint8Array(Math.max(1, ifRows.size * np));
@@ -326,9 +328,9 @@ export class KernelProgram {
             probability: altF[a * 4],
             verdict: VERDICT[w & 0xff],
             delivery: DELIVERY[(w >>> 8) & 0xff],
-            src: (w >>> 16) & 1 ? "(node IP)" : formatNetAddr({ family: 4, v4: alt32[a * 8 + 3], v6: 0n }),
+            src: (w >>> 16) & 1 ? "(node IP)" : formatV4(alt32[a * 8 + 3]),
             sport: withPorts && f.sport !== undefined ? alt32[a * 8 + 5] : undefined,
-            dst: formatNetAddr({ family: 4, v4: alt32[a * 8 + 4], v6: 0n }),
+            dst: formatV4(alt32[a * 8 + 4]),
             dport: withPorts && f.dport !== undefined ? alt32[a * 8 + 6] : undefined,
           });
         }

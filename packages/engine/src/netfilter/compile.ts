@@ -285,7 +285,7 @@ export class KpProgram {
 }
 
 /** Dotted-quad IPv4 to a number, -1 for anything else (validated flows only reach here). */
-function quickV4(a: string): number {
+export function quickV4(a: string): number {
   let n = 0, part = 0, digits = 0, dots = 0;
   for (let i = 0; i < a.length; i++) {
     const c = a.charCodeAt(i);
