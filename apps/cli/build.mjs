@@ -10,5 +10,16 @@ await build({
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: "warning",
 });
+// The sweep worker: the same command module, whose top level runs a worker loop inside worker_threads.
+await build({
+  entryPoints: ["src/commands/sweep.ts"],
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  outfile: "dist/sweep-worker.mjs",
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  logLevel: "warning",
+});
 // npm links bin/aksnet at install time, before this file exists: make it executable here.
 await import("node:fs").then((fs) => fs.chmodSync("dist/aksnet.mjs", 0o755));

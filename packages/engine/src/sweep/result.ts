@@ -2,6 +2,8 @@
 // written and merged back. The same functions serve a single run and a merge, which is why their
 // outputs are byte-identical.
 import { inputError } from "../aks/reader.ts";
+import { podRangeKind } from "../aks/capacity.ts";
+import type { ModelId } from "../aks/constants.ts";
 import { PARAMS, valueLabel, specFingerprint, type SweepSpec } from "./spec.ts";
 import { countsOf, frontierOf, mergeAggregates, aggregatesToJson, aggregatesFromJson, type FrontierPoint } from "./aggregate.ts";
 import { CSV_HEADER, rowObject, rowValues, type RowFormat } from "./format.ts";
@@ -61,7 +63,7 @@ function pointRow(spec: SweepSpec, p: FrontierPoint, recordOf: (index: number) =
 
 function describe(spec: SweepSpec, r: Record<string, string | number | boolean>): string {
   const parts = [`${n(Number(r.vnetAddresses))} addresses`, `/${r.nodeSubnetPrefix} node subnet`];
-  if (Number(r.podRangePrefix) > 0) parts.push(`/${r.podRangePrefix} pod range`);
+  if (Number(r.podRangePrefix) > 0 && podRangeKind(r.model as ModelId) !== "none") parts.push(`/${r.podRangePrefix} pod range`);
   parts.push(`maxPods ${r.maxPods}`);
   for (const d of varying(spec)) {
     const p = PARAMS[d];
@@ -109,6 +111,9 @@ export function renderFrontier(run: SweepRun, format: AggregateFormat, recordOf:
 export interface PartHeader {
   aksnetSweepPart: 1;
   sweep: string;
+  /** The spec itself, so that merge needs nothing but the parts. */
+  specName: string;
+  specText: string;
   fingerprint: string;
   shard: [number, number];
   total: number;
@@ -125,8 +130,8 @@ export interface PartTrailer {
   aggregates: (number | null)[];
 }
 
-export function partHeader(spec: SweepSpec, shard: [number, number], total: number, start: number, end: number, show: string, format: RowFormat | AggregateFormat): string {
-  const h: PartHeader = { aksnetSweepPart: 1, sweep: spec.name, fingerprint: specFingerprint(spec), shard, total, start, end, show, format };
+export function partHeader(spec: SweepSpec, specName: string, specText: string, shard: [number, number], total: number, start: number, end: number, show: string, format: RowFormat | AggregateFormat): string {
+  const h: PartHeader = { aksnetSweepPart: 1, sweep: spec.name, specName, specText, fingerprint: specFingerprint(spec), shard, total, start, end, show, format };
   return JSON.stringify(h) + "\n";
 }
 

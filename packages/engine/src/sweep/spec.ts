@@ -267,7 +267,7 @@ export function valueLabel(p: ParamName, code: number): string {
 
 /** Parses `metric op value` (value an integer, or a name for model and outboundType). */
 export function parseConstraint(text: string, fail: (what: string, col: number, hint?: string) => never): Constraint {
-  const re = /\s*(?:([A-Za-z_][A-Za-z0-9_-]*)|(>=|<=|==|!=|=|>|<)|(-?\d[\d_,]*(?:\.\d+)?)|(\S))/y;
+  const re = /\s*(?:([A-Za-z_][A-Za-z0-9_-]*)|([<>=!]+)|(-?\d[\d_,]*(?:\.\d+)?)|(\S))/y;
   const toks: { kind: "name" | "op" | "num" | "bad"; text: string; col: number }[] = [];
   let m: RegExpExecArray | null;
   while (re.lastIndex < text.length && (m = re.exec(text))) {
@@ -288,6 +288,7 @@ export function parseConstraint(text: string, fail: (what: string, col: number, 
   }
   if (!op) fail(`expected an operator after ${metric}`, end, `one of ${OPS.join(" ")}`);
   if (op.kind !== "op") fail(`expected an operator (${OPS.join(" ")}), got ${JSON.stringify(op.text)}`, op.col);
+  if (!(OPS as readonly string[]).includes(op.text) && op.text !== "=") fail(`unknown operator ${JSON.stringify(op.text)}`, op.col, `one of ${OPS.join(" ")}`);
   const opText = (op.text === "=" ? "==" : op.text) as Op;
   if (!b) fail(`expected a value after ${opText}`, end);
   let value: number;
@@ -312,6 +313,7 @@ const HEAT = ["x", "y", "value", "agg", "of"] as const;
 
 /** Reads a sweep spec; any mistake is an InputError naming the file, line and field. */
 export function loadSweepSpec(name: string, text: string): SweepSpec {
+  if (text.trim() === "") throw inputError(`${name}: the sweep spec is empty`, "a sweep spec has parameters: (model, nodeSubnetPrefix, nodeCount, …); see examples/sweeps/");
   const src = parseSource(name, text);
   const loc = new Located(name, src.doc, src.lines);
   const top = asObject(loc, src.value, [], TOP, "top-level key");
@@ -344,7 +346,7 @@ export function loadSweepSpec(name: string, text: string): SweepSpec {
   }
 
   let show: Show = "summary", maximize: Objective = "maxNodes";
-  let heatmap: HeatmapSpec = { x: "nodeSubnetPrefix", y: "maxPods", value: "maxNodes", agg: "max", of: "all" };
+  let heatmap: HeatmapSpec = { x: "nodeSubnetPrefix", y: "maxPods", value: "maxNodes", agg: "max", of: "fit" };
   if (top.output !== undefined && top.output !== null) {
     if (typeof top.output === "string") show = oneOf(loc, top.output, ["output"], SHOW);
     else {

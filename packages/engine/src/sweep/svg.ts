@@ -91,7 +91,7 @@ export function heatmapSvg(h: Heatmap, title: string): string {
   }
   out.push(`<rect x="${lx}" y="${ly}" width="18" height="${lh}" fill="none" stroke="#333"/>`);
   if (!empty) {
-    for (let t = 0; t <= 4; t++) {
+    for (let t = 0; t <= (hi > lo ? 4 : 0); t++) {
       const v = hi - ((hi - lo) * t) / 4;
       const y = ly + (lh * t) / 4;
       out.push(`<line x1="${lx + 18}" y1="${y}" x2="${lx + 23}" y2="${y}" stroke="#333"/>`);
