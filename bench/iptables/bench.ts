@@ -12,7 +12,9 @@ const quick = process.argv.includes("--quick");
 const SERVICES = quick ? 1_000 : 10_000;
 const ENDPOINTS = 3;
 const FLOWS = quick ? 100_000 : 1_000_000;
-const RUNS = 7;
+const RUNS = 9;
+// V8 first runs wasm on its baseline compiler and tiers hot functions up in the background: warm up
+// long enough that the timed runs see the optimised code.
 // The TypeScript tracer walks KUBE-SERVICES rule by rule (20,000 rules here): comparing every flow
 // takes long, so by default a sample of the flows is compared; --check-all compares all of them.
 const TS_SAMPLE = process.argv.includes("--check-all") ? FLOWS : quick ? 20_000 : 20_000;
@@ -21,7 +23,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 let sink = 0;
 
-function timeRuns(fn: () => number, runs = RUNS, warmup = 2): number[] {
+function timeRuns(fn: () => number, runs = RUNS, warmup = 6): number[] {
   for (let i = 0; i < warmup; i++) sink ^= fn();
   const out: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -160,7 +162,7 @@ const out = new URL(quick ? "../results/iptables.quick.json" : "../results/iptab
 writeFileSync(out, JSON.stringify(result, null, 2) + "\n");
 
 console.log(`dump: ${fmt(SERVICES)} services x ${ENDPOINTS} endpoints, ${fmt(rs.ruleCount)} rules (${(text.length / 1e6).toFixed(1)} MB); parse ${parseMs.toFixed(0)} ms, compile ${compileMs.toFixed(0)} ms, ${prog.indexedChains} chain(s) indexed`);
-console.log(`flows: ${fmt(FLOWS)}, median of ${RUNS} runs after 2 warm-up runs`);
+console.log(`flows: ${fmt(FLOWS)}, median of ${RUNS} runs after 6 warm-up runs`);
 console.log(`  wasm bulk        ${fmt(result.wasm.flowsPerSecond).padStart(13)} flows/s  (${wasmMs.toFixed(1)} ms; encode ${encodeMs.toFixed(0)} ms, decode ${decodeMs.toFixed(0)} ms, end to end ${fmt(result.wasm.endToEndFlowsPerSecond)} flows/s)`);
 console.log(`  TS tracer        ${fmt(result.tsTracer.flowsPerSecond).padStart(13)} flows/s  (linear scan per chain, as the helper)`);
 console.log(`  plain-JS hash    ${fmt(result.plainJsHash.flowsPerSecond).padStart(13)} flows/s  (agrees with the tracer on ${fmt(jsAgree)} of ${fmt(FLOWS)})`);
