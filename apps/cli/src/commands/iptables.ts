@@ -152,7 +152,7 @@ Examples:
     }
     if (lines.length) process.stdout.write(lines.join("\n") + "\n");
     const rate = ms > 0 ? Math.round((flows.length / ms) * 1000) : 0;
-    warn(`${flows.length} flows in ${ms.toFixed(1)} ms (${rate.toLocaleString("en-US")} flows/s, engine ${r.engine}${r.fallback ? `: ${r.fallback}` : ""})`);
+    warn(`${flows.length} flow${flows.length === 1 ? "" : "s"} in ${ms.toFixed(1)} ms (${rate.toLocaleString("en-US")} flows/s, engine ${r.engine}${r.fallback ? `: ${r.fallback}` : ""})`);
   });
 
   cmd

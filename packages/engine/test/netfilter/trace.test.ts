@@ -230,3 +230,19 @@ describe("packets trace through every real dump (pinned)", () => {
     expect(host.alternatives[0].steps.some((s) => s.chain === "cali-from-wl-dispatch")).toBe(false);
   });
 });
+
+describe("IPv6 (ip6tables-save)", () => {
+  const rs = fixture("generated-ipv6-kube-proxy.rules");
+  const f: Flow = { src: "fd00:10:244:1::9", dst: "fd00:10:96::a", proto: "udp", dport: 53, inIface: "azv1" };
+  it("both modes, bracketed DNAT targets, MASQUERADE outside the pod range", () => {
+    expect(rs.family).toBe(6);
+    expect(traceKubeProxy(rs, f, {})).toMatchObject({ output: "[fd00:10:244:1::5]:53, [fd00:10:244:2::7]:53", masq: false, filterDst: "fd00:10:244:1::5" });
+    const k = traceKernel(rs, f, { nodeIp: "fd00:10:224::4" });
+    expect(k.alternatives.map((a) => `${a.probability} ${a.src} ${a.dst}:${a.dport}`)).toEqual([
+      "0.5 fd00:10:244:1::9 fd00:10:244:1::5:53",
+      "0.5 fd00:10:244:1::9 fd00:10:244:2::7:53",
+    ]);
+    const out = traceKernel(rs, { src: "fd00:10:244:1::9", dst: "2001:db8::1", dport: 443, inIface: "azv1" }, { nodeIp: "fd00:10:224::4" });
+    expect(out.alternatives[0].src).toBe("fd00:10:224::4");
+  });
+});
