@@ -4,7 +4,7 @@
 import type { Command } from "commander";
 import {
   parseRuleset, parseIpsets, parseFlows, lintRuleset, tracePacket, traceFlows,
-  type Ruleset, type TraceOptions, type TraceMode, type KernelTrace, type KubeProxyTrace, type TraceStep, type Flow,
+  type Ruleset, type TraceOptions, type TraceMode, type KernelTrace, type KubeProxyTrace, type TraceStep, type PacketFlow as Flow,
 } from "@aksnet/engine";
 import { readSource, parseFormat, out, json, warn, color, UsageError, EXIT_FINDINGS } from "../io.ts";
 import type { Register } from "./index.ts";

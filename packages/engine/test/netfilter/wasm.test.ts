@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import {
   parseRuleset, parseIpsets, traceFlows, traceFlowsTs, compileKubeProxy, compileKernel, nfInstance, NF_ABI, NK_ABI, KpProgram, KernelProgram,
-  type Flow, type Ruleset, type IpsetDb,
+  type PacketFlow as Flow, type Ruleset, type IpsetDb,
 } from "../../src/netfilter/index.ts";
 
 const read = (rel: string) => readFileSync(new URL(rel, import.meta.url), "utf8");
