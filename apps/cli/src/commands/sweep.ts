@@ -12,6 +12,7 @@ import {
   type SweepSpec, type SweepRun, type EvaluatorOptions, type Show, type ParamName,
 } from "@aksnet/engine";
 import { readSource, UsageError, InputError } from "../io.ts";
+import type { Command } from "commander";
 import type { Register } from "./index.ts";
 
 // ---- Worker side ---------------------------------------------------------------------------------
@@ -369,7 +370,9 @@ Exit codes: 0 done, 2 bad spec or flags, 130 interrupted (the output is marked p
     .argument("<parts...>", "part files written by aksnet sweep --shard i/n")
     .option("-o, --output <file>", "write to a file instead of stdout")
     .option("--heatmap <file.svg>", "also write the heatmap of the merged result (the parts must have been run with --heatmap)")
-    .action((paths: string[], o: { output?: string; heatmap?: string }) => {
+    // Flags the parent sweep command also has may land on it: read both.
+    .action((paths: string[], _o: unknown, cmd: Command) => {
+      const o = cmd.optsWithGlobals() as { output?: string; heatmap?: string };
       const parts = paths.map((p) => { const s = readSource(p); return parsePart(s.name, s.text); });
       const h = parts[0].header;
       const spec = loadSweepSpec(h.specName, h.specText);
@@ -401,7 +404,8 @@ Exit codes: 0 done, 2 bad spec or flags, 130 interrupted (the output is marked p
     .option("--claim <pvc>", "a ReadWriteMany PersistentVolumeClaim the parts are written to (default: parts go to the pod logs)")
     .option("--show <what>", "passed to every shard")
     .option("--format <format>", "passed to every shard")
-    .action((specPath: string, o: { shards: string; image: string; name: string; parallelism?: string; workersPerPod?: string; cpu: string; memory: string; claim?: string; show?: string; format?: string }) => {
+    .action((specPath: string, _o: unknown, cmd: Command) => {
+      const o = cmd.optsWithGlobals() as { shards: string; image: string; name: string; parallelism?: string; workersPerPod?: string; cpu: string; memory: string; claim?: string; show?: string; format?: string };
       const src = readSource(specPath);
       const spec = loadSweepSpec(src.name, src.text);
       const shards = positiveInt("--shards", o.shards, 100000);
