@@ -2,8 +2,8 @@
 // packages/wasm/assembly/netfilter_kernel.ts and traces batches of flows. The semantics are the
 // TypeScript tracer's (trace.ts, KernelWalk) rule for rule; a property test compares them.
 import { getChain, BUILTIN_CHAINS, type Ruleset, type Match } from "./model.ts";
-import { parseNetAddr } from "./net.ts";
-import { nfInstance, quickV4 } from "./compile.ts";
+import { parseNetAddr, quickV4 } from "./net.ts";
+import { nfInstance } from "./compile.ts";
 import { formatV4 } from "../addr.ts";
 import { traceKernel, type Flow, type TraceOptions } from "./trace.ts";
 import { registerWasmRunner, type KernelResult } from "./bulk.ts";

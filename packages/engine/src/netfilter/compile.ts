@@ -5,7 +5,7 @@
 // that key to its rules, and the wasm side merges those with the other rules in rule order.
 import { coreModule } from "../backend-wasm.ts";
 import { kpRule, kpView, outputAddress, KP_FILTER_CHAINS, type Flow, type TraceOptions } from "./trace.ts";
-import { parseNetAddr } from "./net.ts";
+import { parseNetAddr, quickV4 } from "./net.ts";
 import { registerWasmRunner, type KubeProxyResult } from "./bulk.ts";
 import type { Ruleset } from "./model.ts";
 
@@ -282,26 +282,6 @@ export class KpProgram {
     }
     return out;
   }
-}
-
-/** Dotted-quad IPv4 to a number, -1 for anything else (validated flows only reach here). */
-export function quickV4(a: string): number {
-  let n = 0, part = 0, digits = 0, dots = 0;
-  for (let i = 0; i < a.length; i++) {
-    const c = a.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || ++dots > 3) return -1;
-      n = n * 256 + part;
-      part = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && part === 0) return -1; // leading zero
-      part = part * 10 + (c - 48);
-      if (++digits > 3 || part > 255) return -1;
-    } else return -1;
-  }
-  if (dots !== 3 || digits === 0) return -1;
-  return n * 256 + part;
 }
 
 const programs = new WeakMap<Ruleset, KpProgram>();

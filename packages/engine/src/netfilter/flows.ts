@@ -2,7 +2,7 @@
 // JSON Lines ({"src":..,"dst":..,"dport":..}), and traced in bulk. Errors name the line and column.
 import { ParseError } from "../errors.ts";
 import type { Flow } from "./trace.ts";
-import { parseNetAddr } from "./net.ts";
+import { parseNetAddr, quickV4 } from "./net.ts";
 
 const FIELDS: Record<string, keyof Flow> = {
   src: "src", source: "src", dst: "dst", destination: "dst", proto: "proto", protocol: "proto",
@@ -16,6 +16,7 @@ function fail(source: string, line: number, col: number, input: string, reason: 
 
 function checkAddrs(f: Partial<Flow>, source: string, line: number, input: string): void {
   for (const k of ["src", "dst"] as const) {
+    if (quickV4(f[k]!) >= 0) continue;
     try {
       parseNetAddr(f[k]!);
     } catch (e) {

@@ -53,3 +53,23 @@ export function inPrefix(a: NetAddr, p: NetPrefix): boolean {
 export function sameAddr(a: NetAddr, b: NetAddr): boolean {
   return a.family === b.family && (a.family === 4 ? a.v4 === b.v4 : a.v6 === b.v6);
 }
+
+/** Strict dotted-quad IPv4 (no leading zeros) to a number, or -1: the fast path for flows in bulk. */
+export function quickV4(a: string): number {
+  let n = 0, part = 0, digits = 0, dots = 0;
+  for (let i = 0; i < a.length; i++) {
+    const c = a.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return -1;
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return -1; // leading zero
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return -1;
+    } else return -1;
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return n * 256 + part;
+}
