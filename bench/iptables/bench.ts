@@ -158,7 +158,7 @@ const result = {
   sink,
 };
 mkdirSync(new URL("../results/", import.meta.url), { recursive: true });
-const out = new URL(quick ? "../results/iptables.quick.json" : "../results/iptables.json", import.meta.url);
+const out = new URL(quick ? "../results/iptables.quick.tmp.json" : "../results/iptables.json", import.meta.url);
 writeFileSync(out, JSON.stringify(result, null, 2) + "\n");
 
 console.log(`dump: ${fmt(SERVICES)} services x ${ENDPOINTS} endpoints, ${fmt(rs.ruleCount)} rules (${(text.length / 1e6).toFixed(1)} MB); parse ${parseMs.toFixed(0)} ms, compile ${compileMs.toFixed(0)} ms, ${prog.indexedChains} chain(s) indexed`);
