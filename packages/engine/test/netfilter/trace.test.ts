@@ -246,3 +246,11 @@ describe("IPv6 (ip6tables-save)", () => {
     expect(out.alternatives[0].src).toBe("fd00:10:224::4");
   });
 });
+
+describe("the examples are what the generator makes", () => {
+  it("examples/iptables/kube-proxy-node.rules and ipsets.txt regenerate byte for byte", async () => {
+    const gen = await import(new URL("../../../../bench/iptables/gen.mjs", import.meta.url).href);
+    expect(gen.showcase()).toBe(read("../../../../examples/iptables/kube-proxy-node.rules"));
+    expect(gen.SHOWCASE_IPSETS).toBe(read("../../../../examples/iptables/ipsets.txt"));
+  });
+});
