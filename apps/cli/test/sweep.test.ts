@@ -122,7 +122,7 @@ describe("aksnet sweep k8s-job", () => {
     for (let i = 0; i < 5; i++) {
       const args = argv.slice(1).map((a) => a.replace("$(JOB_COMPLETION_INDEX)", String(i)).replace("/spec/", dir + "/").replace("/parts/", dir + "/k8s-"));
       ok(args);
-      parts.push(join(dir, `k8s-part-${i}.jsonl`));
+      parts.push(join(dir, `k8s-part-${i}.part`));
     }
     const local = ok(["sweep", join(dir, "small.yaml"), "--show", "feasible", "--quiet"]);
     expect(ok(["sweep", "merge", ...parts])).toBe(local);

@@ -272,7 +272,8 @@ function render(run: SweepRun, show: Show, format: OutputFormat, recordOf: (i: n
 }
 
 function writeHeatmap(path: string, run: SweepRun): void {
-  const h = heatmapOf(run.spec, run.aggregates, (p, c) => valueLabel(p as ParamName, c));
+  const prefix = new Set(["nodeSubnetPrefix", "podRangePrefix", "serviceCidrPrefix"]);
+  const h = heatmapOf(run.spec, run.aggregates, (p, c) => (prefix.has(p) && c > 0 ? `/${c}` : valueLabel(p as ParamName, c)));
   try {
     writeFileSync(path, heatmapSvg(h, `aksnet sweep ${run.spec.name}${run.partial ? " (PARTIAL)" : ""}`));
   } catch (e) {
@@ -329,7 +330,7 @@ Examples:
   aksnet sweep examples/sweeps/small.yaml --show feasible --format csv > feasible.csv
   aksnet sweep examples/sweeps/frontier.yaml --show frontier --heatmap max-nodes.svg
   aksnet sweep examples/sweeps/large-200m.yaml --workers 2          # 200M+ rows with a progress bar
-  aksnet sweep SPEC --shard 3/8 -o part-3.jsonl && aksnet sweep merge part-*.jsonl
+  aksnet sweep SPEC --shard 3/8 -o part-3.part && aksnet sweep merge part-*.part
   aksnet sweep k8s-job SPEC --shards 8 --image registry.example/aksnet:0.1 | kubectl apply -f -
 
 Exit codes: 0 done, 2 bad spec or flags, 130 interrupted (the output is marked partial).`)

@@ -26,7 +26,7 @@ export function k8sJobManifest(o: JobOptions): string {
     metadata: { name: `${o.name}-spec`, labels },
     data: { [o.specName]: o.specText },
   };
-  const out = o.claim ? `/parts/part-$(JOB_COMPLETION_INDEX).jsonl` : "-";
+  const out = o.claim ? `/parts/part-$(JOB_COMPLETION_INDEX).part` : "-";
   const shellArgs = [
     "aksnet", "sweep", `/spec/${o.specName}`, "--shard", `$(JOB_COMPLETION_INDEX)/${o.shards}`, "--quiet",
     ...(o.workersPerPod ? ["--workers", String(o.workersPerPod)] : []), ...o.args, ...(out === "-" ? [] : ["--output", out]),
@@ -62,6 +62,6 @@ export function k8sJobManifest(o: JobOptions): string {
     },
   };
   return `# aksnet sweep as a Kubernetes Indexed Job: ${o.shards} shards of ${o.specName}.\n` +
-    `# Each pod runs shard $JOB_COMPLETION_INDEX/${o.shards}; merge the parts with: aksnet sweep merge ${o.specName} part-*.jsonl\n` +
+    `# Each pod runs shard $JOB_COMPLETION_INDEX/${o.shards}; merge the parts with: aksnet sweep merge part-*.part\n` +
     "---\n" + stringify(configMap) + "---\n" + stringify(job);
 }
