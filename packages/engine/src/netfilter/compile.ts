@@ -4,7 +4,7 @@
 // many `-d IP/32 -p proto --dport N` rules (kube-proxy's KUBE-SERVICES) gets a hash table from
 // that key to its rules, and the wasm side merges those with the other rules in rule order.
 import { coreModule } from "../backend-wasm.ts";
-import { kpRule, kpView, outputAddress, KP_FILTER_CHAINS, type Flow, type TraceOptions } from "./trace.ts";
+import { kpView, outputAddress, KP_FILTER_CHAINS, type Flow, type TraceOptions } from "./trace.ts";
 import { parseNetAddr, quickV4 } from "./net.ts";
 import { registerWasmRunner, type KubeProxyResult } from "./bulk.ts";
 import type { Ruleset } from "./model.ts";
@@ -199,7 +199,6 @@ export class KpProgram {
     u32.set([B + rulesOff, B + chainsOff, B + postOff, B + outOff, B + localOff, 0, id("nat", "PREROUTING"), ...KP_FILTER_CHAINS.map((c) => id("filter", c)),
       0, 0, 0, 0, 0, 0], 0);
     this.localPtr = localOff;
-    void kpRule;
   }
 
   /** The helper's LOCAL addresses: 127.0.0.1, ::1 (never equal to an IPv4 flow) and the node's. */

@@ -38,8 +38,7 @@ class Scanner {
   private buf: Tok[] = [];
   constructor(readonly text: string, readonly source: string) {}
 
-  lineText(line: number, lineStart: number): string {
-    void line;
+  lineText(lineStart: number): string {
     let end = this.text.indexOf("\n", lineStart);
     if (end < 0) end = this.text.length;
     return this.text.slice(lineStart, end).replace(/\r$/, "");
@@ -47,7 +46,7 @@ class Scanner {
 
   fail(code: string, reason: string, line: number, col: number, lineStart?: number): never {
     const ls = lineStart ?? this.lineStartOf(line);
-    throw new ParseError({ code, what: "parseRuleset", input: this.lineText(line, ls), reason, column: col, line, source: this.source });
+    throw new ParseError({ code, what: "parseRuleset", input: this.lineText(ls), reason, column: col, line, source: this.source });
   }
 
   private lineStarts = new Map<number, number>();
@@ -78,13 +77,14 @@ class Scanner {
       if (c === 10) {
         this.line++;
         this.lineStart = i + 1;
-        this.lineStarts.set(this.line, i + 1);
         this.sawNl = true;
         i++;
       } else if (c === 32 || c === 9 || c === 13) i++;
       else break;
     }
     const startCol = i - this.lineStart + 1;
+    // Only lines that hold tokens are remembered (a file of blank lines costs nothing).
+    if (this.sawNl) this.lineStarts.set(this.line, this.lineStart);
     let text = "";
     let quoted = false;
     let segStart = i;
@@ -274,7 +274,7 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): Ruleset {
         sc.fail("RuleBeforeChain", `rule for chain ${chainTok.text}, which is not declared (no ":${chainTok.text}" line before it in table ${table.name})`, chainTok.line, chainTok.col);
       }
       const lineStart = sc.lineStartOf(start.line);
-      const lineText = sc.lineText(start.line, lineStart);
+      const lineText = sc.lineText(lineStart);
       const last: Tok = args.length ? args[args.length - 1] : chainTok;
       const endCol = last.line === start.line ? last.col + rawLength(lineText, last.col) - 1 : lineText.length;
       const rule: Rule = {
@@ -298,7 +298,7 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): Ruleset {
   }
   if (table) {
     const endLine = sc.line;
-    const lt = sc.lineText(endLine, sc.lineStart);
+    const lt = sc.lineText(sc.lineStart);
     throw new ParseError({
       code: "MissingCommit", what: "parseRuleset", input: lt,
       reason: `input ends inside table "${table.name}" (opened at line ${tableTok!.line}): COMMIT is missing`,
@@ -604,9 +604,8 @@ function parseTarget(rule: Rule, nameTok: Tok, goto: boolean, rest: Tok[], sc: S
         rule.target = { kind: "mark", op, value, mask, col };
         return;
       }
-      sc.fail("MissingValue", "MARK needs --set-xmark, --set-mark, --or-mark, --and-mark or --xor-mark", nameTok.line, nameTok.col);
+      return sc.fail("MissingValue", "MARK needs --set-xmark, --set-mark, --or-mark, --and-mark or --xor-mark", nameTok.line, nameTok.col);
     }
-    // falls through (unreachable: fail throws)
     case "LOG":
       rule.target = { kind: "log", prefix: optVal("--log-prefix")?.text ?? "", col };
       return;

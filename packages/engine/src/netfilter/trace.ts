@@ -197,6 +197,13 @@ class Chooser {
   }
 }
 
+/** The kernel's LOCAL: the node's addresses, all of 127.0.0.0/8, and ::1. */
+function isLocalAddr(a: NetAddr, local: NetAddr[]): boolean {
+  if (a.family === 4 && a.v4 >>> 24 === 127) return true;
+  if (a.family === 6 && a.v6 === 1n) return true;
+  return local.some((l) => sameAddr(l, a));
+}
+
 class KernelWalk {
   steps: TraceStep[] = [];
   rewrites: Rewrite[] = [];
@@ -211,9 +218,7 @@ class KernelWalk {
   ) {}
 
   isLocal(a: NetAddr): boolean {
-    if (a.family === 4 && a.v4 >>> 24 === 127) return true;
-    if (a.family === 6 && a.v6 === 1n) return true;
-    return this.local.some((l) => sameAddr(l, a));
+    return isLocalAddr(a, this.local);
   }
 
   addrType(a: NetAddr): string {
@@ -472,8 +477,8 @@ export function traceKernel(rs: Ruleset, flow: Flow, opts: TraceOptions = {}): K
   const ch = new Chooser();
   const alternatives: Alternative[] = [];
   let truncated = false;
-  const probeLocal = new KernelWalk(rs, {} as Packet, local, nodeIp, opts.ipsets, ch);
-  const fromNetwork = !!flow.inIface || !probeLocal.isLocal(src);
+  // Arriving on an interface, or from an address that is not the node's: from the network.
+  const fromNetwork = !!flow.inIface || !isLocalAddr(src, local);
   for (;;) {
     ch.start();
     const pkt: Packet = {

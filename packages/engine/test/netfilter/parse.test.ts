@@ -123,6 +123,8 @@ describe("bad dumps: an error with line and column", () => {
     const lines = ("hello world ".repeat(10) + "\n").repeat(1 << 20);
     expect(err(lines)).toMatchObject({ line: 1, column: 1 });
     expect(err("\u0000\u0001binary")).toMatchObject({ code: "BinaryData", line: 1, column: 1 });
+    // 100 MB of blank lines and spaces: no table, said at once, without a line table in memory.
+    expect(() => parseRuleset("\n".repeat(50 << 20) + " ".repeat(50 << 20))).toThrow(/no "\*table" found/);
   });
 
   it("an empty input is not a dump", () => {
