@@ -367,6 +367,7 @@ export function compileKernel(rs: Ruleset, ipsets?: IpsetDb): KernelProgram | st
 export function traceFlowsKernelWasm(rs: Ruleset, flows: Flow[], opts: TraceOptions): KernelResult[] | string {
   const p = compileKernel(rs, opts.ipsets);
   if (typeof p === "string") return p;
+  if (opts.nodeIp && parseNetAddr(opts.nodeIp).family !== 4) return "an IPv6 --node-ip is traced by the TypeScript tracer";
   let r: (KernelResult | undefined)[];
   try {
     r = p.run(flows, opts);

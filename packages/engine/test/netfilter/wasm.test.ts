@@ -222,6 +222,9 @@ describe("wasm bulk evaluation gives the TypeScript tracer's results (kube-proxy
     const rs = parseRuleset(read("../../../../examples/iptables/kube-proxy-node.rules"));
     expect(traceFlows(rs, [{ src: "10.0.0.1", dst: "10.0.0.10" }], { mode: "kernel" })).toMatchObject({ engine: "wasm" });
     expect(traceFlows(rs, [{ src: "fd00::1", dst: "fd00::2" }], { mode: "kernel" })).toMatchObject({ engine: "ts", fallback: expect.stringMatching(/IPv6/) });
+    const egress = [{ src: "10.244.1.9", dst: "93.184.216.34", dport: 443, inIface: "azv1" }];
+    const v6node = traceFlows(rs, egress, { mode: "kernel", nodeIp: "fd00::4" });
+    expect(v6node).toMatchObject({ engine: "ts", results: [{ alternatives: [{ src: "fd00::4" }] }] });
     const v6 = parseRuleset("*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -d fd00::1/128 -j DNAT --to-destination [fd00::2]:80\nCOMMIT\n");
     const r = traceFlows(v6, [{ src: "fd00::9", dst: "fd00::1", dport: 80 }], { mode: "kube-proxy-test" });
     expect(r).toMatchObject({ engine: "ts", results: [{ output: "[fd00::2]:80", masq: false }] });
