@@ -275,6 +275,7 @@ export class KernelProgram {
       const p = (f.proto ?? "tcp").toLowerCase();
       const num = PROTO[p] ?? (/^\d{1,3}$/.test(p) ? Number(p) : -1);
       if (num < 0 || num > 255) throw new RangeError("unknown protocol");
+      for (const port of [f.sport, f.dport]) if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new RangeError("bad port");
       protoNums[i] = num;
       fw.set([s.v4, d4, num, f.sport ?? 0, f.dport ?? 0, row(f.inIface), row(f.outIface), f.inIface || !isLocal(s.v4) ? 1 : 0], i * 8);
     }
@@ -372,7 +373,7 @@ export function traceFlowsKernelWasm(rs: Ruleset, flows: Flow[], opts: TraceOpti
   try {
     r = p.run(flows, opts);
   } catch (e) {
-    if (e instanceof RangeError && /IPv6|protocol/.test(e.message)) return `${e.message}: traced by the TypeScript tracer`;
+    if (e instanceof RangeError && /IPv6|protocol|port/.test(e.message)) return `${e.message}: traced by the TypeScript tracer`;
     throw e;
   }
   return r.map((x, i) => {

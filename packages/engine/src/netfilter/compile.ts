@@ -23,6 +23,7 @@ const A = NF_ABI;
 /** Chains with at least this many rules get a (dst, proto, dport) index. */
 export const INDEX_MIN_RULES = 8;
 const NO_PROTO = 0xfffe;
+const KNOWN_PROTOS = new Set(["tcp", "udp", "sctp", "icmp", "icmpv6", "ipv6-icmp", "udplite", "all"]);
 
 interface NfExports {
   memory: WebAssembly.Memory;
@@ -221,7 +222,12 @@ export class KpProgram {
       if (s < 0 || d < 0) return undefined;
       w[i * 4] = s;
       w[i * 4 + 1] = d;
-      w[i * 4 + 2] = this.protoIds.get((f.proto ?? "tcp").toLowerCase()) ?? NO_PROTO;
+      const proto = (f.proto ?? "tcp").toLowerCase();
+      // Anything the TypeScript tracer would refuse (an unknown protocol, a bad port) goes to it,
+      // so the caller gets the same error.
+      if (!KNOWN_PROTOS.has(proto) && !(/^\d{1,3}$/.test(proto) && Number(proto) <= 255)) return undefined;
+      for (const port of [f.sport, f.dport]) if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) return undefined;
+      w[i * 4 + 2] = this.protoIds.get(proto) ?? NO_PROTO;
       w[i * 4 + 3] = f.dport === undefined ? -2 >>> 0 : f.dport;
     }
     return w;
@@ -298,7 +304,7 @@ export function traceFlowsWasm(rs: Ruleset, flows: Flow[], opts: TraceOptions): 
   if (typeof p === "string") return p;
   const local = [...(opts.local ?? []), ...(opts.nodeIp ? [opts.nodeIp] : [])];
   const words = p.encodeFlows(flows);
-  if (!words) return "IPv6 flows are traced by the TypeScript tracer";
+  if (!words) return "IPv6 flows (or flows it would refuse) are traced by the TypeScript tracer";
   p.setLocal(local);
   return p.decode(p.run(words));
 }

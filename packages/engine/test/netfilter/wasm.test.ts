@@ -222,6 +222,10 @@ describe("wasm bulk evaluation gives the TypeScript tracer's results (kube-proxy
     const rs = parseRuleset(read("../../../../examples/iptables/kube-proxy-node.rules"));
     expect(traceFlows(rs, [{ src: "10.0.0.1", dst: "10.0.0.10" }], { mode: "kernel" })).toMatchObject({ engine: "wasm" });
     expect(traceFlows(rs, [{ src: "fd00::1", dst: "fd00::2" }], { mode: "kernel" })).toMatchObject({ engine: "ts", fallback: expect.stringMatching(/IPv6/) });
+    for (const mode of ["kernel", "kube-proxy-test"] as const) {
+      expect(() => traceFlows(rs, [{ src: "10.0.0.1", dst: "10.0.0.10", proto: "nope" }], { mode })).toThrow(/unknown protocol/);
+      expect(() => traceFlows(rs, [{ src: "10.0.0.1", dst: "10.0.0.10", dport: 70000 }], { mode })).toThrow(/--dport must be a port/);
+    }
     const egress = [{ src: "10.244.1.9", dst: "93.184.216.34", dport: 443, inIface: "azv1" }];
     const v6node = traceFlows(rs, egress, { mode: "kernel", nodeIp: "fd00::4" });
     expect(v6node).toMatchObject({ engine: "ts", results: [{ alternatives: [{ src: "fd00::4" }] }] });
