@@ -2,7 +2,7 @@
 import { LIMIT_KINDS } from "../aks/capacity.ts";
 import { MODEL_IDS } from "../aks/constants.ts";
 import { PARAMS, PARAM_INDEX, OUTBOUND_TYPES, valueLabel, type SweepSpec } from "./spec.ts";
-import { decodeIndex } from "./reference.ts";
+import { decodeDigits, decodeIndex } from "./reference.ts";
 import { FLAG_FEASIBLE, FLAG_FITS, R, SW } from "./layout.ts";
 
 export const ROW_FORMATS = ["csv", "jsonl"] as const;
@@ -34,11 +34,98 @@ export function rowValues(spec: SweepSpec, index: number, codes: readonly number
 
 const JSON_KEYS = ["index", ...PARAMS, ...RESULT_COLUMNS];
 
+interface Labels {
+  /** Per parameter, per value: the CSV cell, and the JSON `"key":value` fragment. */
+  csv: string[][];
+  json: string[][];
+}
+const labelCache = new WeakMap<SweepSpec, Labels>();
+
+function labelsOf(spec: SweepSpec): Labels {
+  let l = labelCache.get(spec);
+  if (!l) {
+    const cell = (p: (typeof PARAMS)[number], code: number) => (p === "model" ? MODEL_IDS[code] : p === "outboundType" ? OUTBOUND_TYPES[code] : valueLabel(p, code));
+    const csv = PARAMS.map((p, d) => spec.values[d].map((c) => cell(p, c)));
+    const isText = (p: string) => p === "surge" || p === "model" || p === "outboundType";
+    const json = PARAMS.map((p, d) => spec.values[d].map((c) => `${JSON.stringify(p)}:${isText(p) ? JSON.stringify(cell(p, c)) : c}`));
+    l = { csv, json };
+    labelCache.set(spec, l);
+  }
+  return l;
+}
+
+const MAX_PODS_D = PARAMS.indexOf("maxPods");
+const POOLS_D = PARAMS.indexOf("pools");
+const SERVICE_D = PARAMS.indexOf("serviceCidrPrefix");
+const LAST = PARAMS.length - 1;
+/** `"key":` prefixes of the JSON cells formatRows joins (index, the last parameter, the results). */
+const JSON_TAIL_KEYS = ["index", "", ...RESULT_COLUMNS].map((k) => (k ? `${JSON.stringify(k)}:` : ""));
+
 /**
  * Formats records of rows [start, start + count); with `feasibleOnly` the other rows are skipped.
- * Returns the text and how many rows it holds.
+ * Returns the text and how many rows it holds. The parameters are stepped like the kernel's
+ * odometer and their text is cached while only the innermost one changes (this is the hot path of
+ * row output).
  */
 export function formatRows(spec: SweepSpec, start: number, count: number, rec: Int32Array, format: RowFormat, feasibleOnly: boolean): { text: string; rows: number } {
+  const labels = labelsOf(spec);
+  const digits = decodeDigits(spec.values, start);
+  const sizes = spec.values.map((v) => v.length);
+  const csv = format === "csv";
+  let text = "";
+  let head = "", headValid = false;
+  const cells: (string | number | boolean)[] = new Array(18).fill(0);
+  const jsonCells: string[] = new Array(18).fill("");
+  let rows = 0;
+  for (let i = 0; i < count; i++) {
+    const off = i * SW.REC_WORDS;
+    const flags = rec[off + R.FLAGS];
+    if (!feasibleOnly || flags & FLAG_FEASIBLE) {
+      const mp = rec[off + R.MAX_PODS];
+      if (!headValid) {
+        // Parameters but the last; maxPods 0 (the model default) shows the value used.
+        let h = "";
+        for (let d = 0; d < LAST; d++) {
+          const code = spec.values[d][digits[d]];
+          const cell = d === MAX_PODS_D && code === 0 ? (csv ? String(mp) : `"maxPods":${mp}`) : (csv ? labels.csv : labels.json)[d][digits[d]];
+          h += cell + ",";
+        }
+        head = h;
+        headValid = true;
+      }
+      const k = spec.values[POOLS_D][digits[POOLS_D]];
+      const S = spec.values[SERVICE_D][digits[SERVICE_D]];
+      const planned = rec[off + R.PLANNED], maxN = rec[off + R.MAX_NODES];
+      const last = (csv ? labels.csv : labels.json)[LAST][digits[LAST]];
+      const limit = LIMIT_KINDS[rec[off + R.LIMIT]];
+      const fits = (flags & FLAG_FITS) !== 0, feasible = (flags & FLAG_FEASIBLE) !== 0;
+      // One flat string per row (join), not a rope of dozens of pieces: 3x faster here.
+      cells[0] = start + i; cells[1] = last; cells[2] = k * planned; cells[3] = k * planned * mp; cells[4] = k * rec[off + R.SURGE];
+      cells[5] = rec[off + R.NODE_REQ]; cells[6] = rec[off + R.NODE_USABLE]; cells[7] = rec[off + R.NODE_SMALLEST]; cells[8] = rec[off + R.POD_REQ];
+      cells[9] = rec[off + R.POD_CAP]; cells[10] = rec[off + R.POD_SMALLEST]; cells[11] = rec[off + R.VNET] >>> 0; cells[12] = S > 0 ? 2 ** (32 - S) : 0;
+      cells[13] = maxN; cells[14] = maxN * mp; cells[15] = csv ? limit : `"${limit}"`; cells[16] = fits; cells[17] = feasible;
+      if (csv) {
+        cells[1] = head + last;
+        text += cells.join(",") + "\n";
+      } else {
+        for (let c = 0; c < 18; c++) jsonCells[c] = JSON_TAIL_KEYS[c] + cells[c];
+        jsonCells[1] = head + last;
+        text += "{" + jsonCells.join(",") + "}\n";
+      }
+      rows++;
+    }
+    // Odometer: the last parameter fastest; the cached head stays valid until another one moves.
+    for (let d = LAST; d >= 0; d--) {
+      if (++digits[d] < sizes[d]) break;
+      digits[d] = 0;
+    }
+    if (digits[LAST] === 0) headValid = false;
+  }
+  return { text, rows };
+}
+
+/** The same text as formatRows, one row at a time through rowValues (the readable reference). */
+export function formatRowsSlow(spec: SweepSpec, start: number, count: number, rec: Int32Array, format: RowFormat, feasibleOnly: boolean): { text: string; rows: number } {
   const codes: number[] = new Array(PARAMS.length);
   let text = "";
   let rows = 0;

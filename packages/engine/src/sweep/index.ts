@@ -8,7 +8,7 @@ export { SW, R as SWEEP_RECORD, FLAG_FITS, FLAG_FEASIBLE, FLAG_SERVICE_OK } from
 export { decodeIndex, decodeDigits, referenceRecord, referenceRange, metricOf, kernelFacts } from "./reference.ts";
 export { SweepKernel, sweepInstance } from "./kernel.ts";
 export { newAggregates, aggregateRecords, mergeAggregates, countsOf, frontierOf, heatmapOf, aggregatesToJson, aggregatesFromJson, type FrontierPoint, type Heatmap, type HeatmapPanel, type ModelCounts } from "./aggregate.ts";
-export { formatRows, rowValues, rowObject, CSV_HEADER, RESULT_COLUMNS, ROW_FORMATS, type RowFormat } from "./format.ts";
+export { formatRows, formatRowsSlow, rowValues, rowObject, CSV_HEADER, RESULT_COLUMNS, ROW_FORMATS, type RowFormat } from "./format.ts";
 export { ChunkEvaluator, runSweep, shardRange, chunks, type SweepRun, type EvaluatorOptions, type SweepBackend } from "./runner.ts";
 export { renderSummary, renderFrontier, partHeader, partTrailer, parsePart, mergeParts, type AggregateFormat, type ParsedPart, type PartHeader, type PartTrailer } from "./result.ts";
 export { heatmapSvg } from "./svg.ts";

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
   LIMIT_KINDS, MODEL_IDS, MODEL_NODE_LIMIT, evaluateSingle, SweepKernel, SW, SWEEP_RECORD as R, FLAG_FITS, PARAMS, METRICS, OPS, OBJECTIVES, AGGS, HEAT_OF,
-  SURGE_PERCENT_FLAG, DEFAULT_MAX_PODS, referenceRange, newAggregates, aggregateRecords, gridSize, sweepInstance, type SweepSpec, type ModelId,
+  SURGE_PERCENT_FLAG, DEFAULT_MAX_PODS, formatRows, formatRowsSlow, referenceRange, newAggregates, aggregateRecords, gridSize, sweepInstance, type SweepSpec, type ModelId,
 } from "../../src/index.ts";
 import { SW_LAYOUT_ORDER } from "../../src/sweep/layout.ts";
 
@@ -137,6 +137,12 @@ describe("sweep kernel against the TypeScript reference on grids", () => {
           const o = i * SW.REC_WORDS;
           const x = Array.from(got.subarray(o, o + SW.REC_WORDS)), y = Array.from(ref.subarray(o, o + SW.REC_WORDS));
           if (x.join() !== y.join()) expect({ row: i, rec: x }).toEqual({ row: i, rec: y });
+        }
+        // The fast row formatter (odometer, cached text) writes what the readable one writes.
+        for (const format of ["csv", "jsonl"] as const) {
+          for (const feasible of [false, true]) {
+            expect(formatRows(spec, cut, n - cut, b, format, feasible)).toEqual(formatRowsSlow(spec, cut, n - cut, b, format, feasible));
+          }
         }
         const want = newAggregates(spec);
         aggregateRecords(spec, 0, n, ref, want, true);
