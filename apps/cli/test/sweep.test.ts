@@ -95,6 +95,9 @@ describe("aksnet sweep merge refuses parts that do not add up", () => {
     r = aksnet(["sweep", "merge", a, cut, c]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/truncated/);
+    r = aksnet(["sweep", "merge", a, b, c, "--heatmap", join(dir, "no.svg")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/computed without --heatmap/);
     r = aksnet(["sweep", "merge", SMALL]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/not a sweep part/);

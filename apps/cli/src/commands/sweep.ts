@@ -348,7 +348,7 @@ Exit codes: 0 done, 2 bad spec or flags, 130 interrupted (the output is marked p
       const [start, end] = shard ? shardRange(total, shard[0], shard[1]) : [0, total];
       const sink = new Sink(o.output);
       const evalOpts: EvaluatorOptions = { rows: rowsMode ? show : "none", format: format === "jsonl" ? "jsonl" : "csv", heatmap: !!o.heatmap, backend: (o.backend as "wasm" | "reference") ?? "wasm" };
-      if (shard) sink.write(partHeader(spec, src.name, src.text, shard, total, start, end, show, format));
+      if (shard) sink.write(partHeader(spec, src.name, src.text, shard, total, start, end, show, format, !!o.heatmap));
       else if (rowsMode && format === "csv") sink.write(CSV_HEADER);
       const run = await execute({ spec, specName: src.name, specText: src.text, start, end, eval: evalOpts, workers, chunk, quiet: !!o.quiet, write: (s) => sink.write(s) });
       const recordOf = recorder(spec, evalOpts);
@@ -378,6 +378,8 @@ Exit codes: 0 done, 2 bad spec or flags, 130 interrupted (the output is marked p
       const h = parts[0].header;
       const spec = loadSweepSpec(h.specName, h.specText);
       const merged = mergeParts(spec, parts);
+      const noHeat = merged.parts.find((p) => !p.header.heatmap);
+      if (o.heatmap && noHeat) throw new UsageError(`${noHeat.name} was computed without --heatmap, so it has no heatmap cells`, "run every shard with --heatmap FILE.svg (any file name), then merge with --heatmap");
       const show = h.show as Show;
       const format = h.format as OutputFormat;
       const sink = new Sink(o.output);

@@ -121,6 +121,8 @@ export interface PartHeader {
   end: number;
   show: string;
   format: string;
+  /** Whether the aggregates hold heatmap cells (the shard ran with --heatmap). */
+  heatmap: boolean;
 }
 
 export interface PartTrailer {
@@ -130,8 +132,8 @@ export interface PartTrailer {
   aggregates: (number | null)[];
 }
 
-export function partHeader(spec: SweepSpec, specName: string, specText: string, shard: [number, number], total: number, start: number, end: number, show: string, format: RowFormat | AggregateFormat): string {
-  const h: PartHeader = { aksnetSweepPart: 1, sweep: spec.name, specName, specText, fingerprint: specFingerprint(spec), shard, total, start, end, show, format };
+export function partHeader(spec: SweepSpec, specName: string, specText: string, shard: [number, number], total: number, start: number, end: number, show: string, format: RowFormat | AggregateFormat, heatmap = false): string {
+  const h: PartHeader = { aksnetSweepPart: 1, sweep: spec.name, specName, specText, fingerprint: specFingerprint(spec), shard, total, start, end, show, format, heatmap };
   return JSON.stringify(h) + "\n";
 }
 
