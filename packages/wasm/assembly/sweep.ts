@@ -200,8 +200,13 @@ const DIGIT = memory.data(4 * 12, 4);
 @inline function clog2(x: i64): i32 {
   return x <= 1 ? 0 : 64 - <i32>clz<i64>(x - 1);
 }
+/** ceil(x / 100) for x >= 0: a multiply and a shift below 2^32 (exact there), else a division. */
+@inline function ceilDiv100(x: i64): i64 {
+  const y = <u64>(x + 99);
+  return y < 0x100000000 ? <i64>((y * 1374389535) >> 37) : <i64>(y / 100);
+}
 @inline function surgeOf(n: i64): i64 {
-  const e = oSurgePct ? (n * oSurgeV + 99) / 100 : oSurgeV;
+  const e = oSurgePct ? ceilDiv100(n * oSurgeV) : oSurgeV;
   return e < n ? e : n;
 }
 
