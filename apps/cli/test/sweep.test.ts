@@ -119,6 +119,7 @@ describe("aksnet sweep k8s-job", () => {
     const argv: string[] = [...c.command, ...c.args];
     expect(argv.slice(0, 2)).toEqual(["aksnet", "sweep"]);
     expect(argv[argv.indexOf("--shard") + 1]).toBe("$(JOB_COMPLETION_INDEX)/5");
+    expect(argv[argv.indexOf("--workers") + 1]).toBe(c.resources.requests.cpu);
     // Run what each pod would run, with the index Kubernetes substitutes, the spec from the ConfigMap.
     writeFileSync(join(dir, "small.yaml"), cm.data["small.yaml"]);
     const parts: string[] = [];

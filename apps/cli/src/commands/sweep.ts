@@ -401,7 +401,7 @@ Exit codes: 0 done, 2 bad spec or flags, 130 interrupted (the output is marked p
     .option("--image <image>", "container image with aksnet on its PATH", "aksnet:latest")
     .option("--name <name>", "Job name", "aksnet-sweep")
     .option("--parallelism <n>", "pods at once (default: all shards)")
-    .option("--workers-per-pod <n>", "worker threads per pod (default: the pod's cores)")
+    .option("--workers-per-pod <n>", "worker threads per pod (default: --cpu when it is whole cores)")
     .option("--cpu <cpu>", "CPU request per pod", "2")
     .option("--memory <mem>", "memory request and limit per pod", "512Mi")
     .option("--claim <pvc>", "a ReadWriteMany PersistentVolumeClaim the parts are written to (default: parts go to the pod logs)")
@@ -420,7 +420,8 @@ Exit codes: 0 done, 2 bad spec or flags, 130 interrupted (the output is marked p
       process.stdout.write(k8sJobManifest({
         specName: base, specText: src.text, shards, image: o.image, name: o.name, args, claim: o.claim, cpu: o.cpu, memory: o.memory,
         parallelism: o.parallelism ? positiveInt("--parallelism", o.parallelism, 100000) : undefined,
-        workersPerPod: o.workersPerPod ? positiveInt("--workers-per-pod", o.workersPerPod, 256) : undefined,
+        // Node sees the node's CPUs, not the pod's share: default to the CPU request when it is whole cores.
+        workersPerPod: o.workersPerPod ? positiveInt("--workers-per-pod", o.workersPerPod, 256) : /^\d+$/.test(o.cpu) ? Number(o.cpu) : undefined,
       }));
     });
 };
