@@ -1,6 +1,6 @@
 // The capacity sweep kernel: evaluates a contiguous range of a parameter grid with the planner's
 // capacity rules (packages/engine/src/aks/capacity.ts: evaluateSingle, sharedResources,
-// poolMaxNodes), writing one record per row and/or aggregating in place (counts per model, the
+// scaleMaxNodes), writing one record per row and/or aggregating in place (counts per model, the
 // cheapest-address buckets of the Pareto frontier, heatmap cells). Nothing about Azure is baked in:
 // the facts (5 reserved IPs, /24 per node, limits) arrive in the config block from constants.ts.
 //
@@ -99,7 +99,7 @@ const R_POD_PER: i32 = 6;
 const R_POD_REQ: i32 = 7;
 const R_POD_CAP: i32 = 8;
 const R_POD_SMALLEST: i32 = 9;
-const R_POOL_MAX: i32 = 10; // the grown pool's most nodes
+const R_POOL_MAX: i32 = 10; // nodes per pool at the cluster's largest scale
 const R_MAX_NODES: i32 = 11; // the cluster's most nodes
 const R_LIMIT: i32 = 12;
 const R_FLAGS: i32 = 13; // 1 fits, 2 feasible, 4 service CIDR ok
@@ -154,7 +154,7 @@ let oVnet: i64 = 0;
 let oServiceOk: bool = true;
 let oConsOk: bool = true; // constraints that depend on outer parameters only
 let nRes: i32 = 0;
-// The single-pool answer, which does not depend on the planned node count.
+// The cluster's scale (nodes per pool) and what limits it: no planned count enters it.
 let oPoolMax: i64 = 0;
 let oLimit: i32 = 0;
 let gLimit: i32 = 0;
@@ -238,20 +238,17 @@ function addRes(kind: i32, capacity: i64, per: i64, withSurge: bool): void {
 }
 
 /**
- * The most nodes of the grown pool (the others, pools - 1 of them, at `planned`), as
- * poolMaxNodes() does it; sets gLimit. Negative means the others alone already overflow.
+ * How far the cluster scales keeping its pool mix, as scaleMaxNodes() in capacity.ts: the pools
+ * are identical, so every pool holds s nodes; s is the largest (up to the per-pool limit) with
+ * pools × per × (s [+ surge(s)]) <= capacity for every resource. Sets gLimit to the kind of the
+ * first resource that stops s + 1 (the per-pool limit when none does).
  */
-function poolMax(planned: i64): i64 {
-  const others = oPools - 1;
-  const surge = surgeOf(planned);
+function scaleMax(pools: i64): i64 {
   let minM: i64 = 0x7fffffffffffffff;
   let idx = -1;
   for (let i = 0; i < nRes; i++) {
     const r = RES + (<usize>i << 5);
-    const ws = load<i32>(r + 4) != 0;
-    const per = load<i64>(r + 16);
-    const taken = others * per * (ws ? planned + surge : planned);
-    const m = maxUnder(load<i64>(r + 8) - taken, per, ws);
+    const m = maxUnder(load<i64>(r + 8), pools * load<i64>(r + 16), load<i32>(r + 4) != 0);
     if (m < minM) { minM = m; idx = i; }
   }
   if (minM >= fPoolLimit) { gLimit = L_POOL_LIMIT; return fPoolLimit; }
@@ -332,10 +329,8 @@ function outer(model: i32, pools: i32, nodeLen: i32, podLen: i32, serviceLen: i3
     const per: i64 = model == AZURE_CNI ? 1 + mp : model == STATIC_BLOCK ? 1 + blocks : 1 + oPodPer;
     addRes(L_VNET, fact(F_VNET_LIMIT), per, true);
   }
-  if (pools == 1) {
-    oPoolMax = poolMax(0);
-    oLimit = gLimit;
-  }
+  oPoolMax = scaleMax(pools);
+  oLimit = gLimit;
 
   setMet(D_MODEL, model);
   setMet(D_POOLS, pools);
@@ -349,10 +344,8 @@ function outer(model: i32, pools: i32, nodeLen: i32, podLen: i32, serviceLen: i3
   setMet(D_SURGE, surge);
   setMet(M_VNET, oVnet);
   setMet(M_SERVICES, serviceLen > 0 ? pow2(32 - serviceLen) : 0);
-  if (pools == 1) {
-    setMet(M_MAX_NODES, oPoolMax < 0 ? 0 : oPoolMax);
-    setMet(M_POD_CAPACITY, (oPoolMax < 0 ? 0 : oPoolMax) * mp);
-  }
+  setMet(M_MAX_NODES, oPools * oPoolMax);
+  setMet(M_POD_CAPACITY, oPools * oPoolMax * mp);
   oConsOk = consOk(0);
 }
 
@@ -361,6 +354,8 @@ function markInner(): void {
   for (let m = 0; m < M_COUNT; m++) store<u8>(INNER + m, m >= M_NODES || m == D_AUTOSCALE || m == D_NODES ? 1 : 0);
   store<u8>(INNER + M_VNET, 0);
   store<u8>(INNER + M_SERVICES, 0);
+  store<u8>(INNER + M_MAX_NODES, 0);
+  store<u8>(INNER + M_POD_CAPACITY, 0);
 }
 
 function cacheFacts(cfg: usize): void {
@@ -369,9 +364,6 @@ function cacheFacts(cfg: usize): void {
   fSmallest = fact(F_SMALLEST_SUBNET_LEN);
   fPoolLimit = fact(F_POOL_LIMIT);
   markInner();
-  // With several pools the most nodes depend on the planned count: evaluate those per row.
-  store<u8>(INNER + M_MAX_NODES, 1);
-  store<u8>(INNER + M_POD_CAPACITY, 1);
 }
 
 /** Smallest node subnet (longest prefix) holding `addr` usable addresses, or -1. */
@@ -411,12 +403,11 @@ function row(autoscale: i32, nodeCount: i32, rec: usize, metrics: bool): i32 {
   const ns = k * (planned + surge);
   const nodeReq = ns * oNodePer;
   const podReq = ns * oPodPer;
-  let pm = oPoolMax;
-  let limit = oLimit;
-  if (k != 1) { pm = poolMax(planned); limit = gLimit; }
-  const fits = planned <= pm && oServiceOk;
-  const poolMaxN: i64 = pm < 0 ? 0 : pm;
-  const maxNodes = (k - 1) * planned + poolMaxN;
+  // Every pool fits at its planned size exactly when that size is within the cluster's scale.
+  const fits = planned <= oPoolMax && oServiceOk;
+  const poolMaxN = oPoolMax;
+  const limit = oLimit;
+  const maxNodes = k * poolMaxN;
   gMaxNodes = maxNodes;
   let flags = fits ? 1 : 0;
   if (metrics || word(W_NCONS) > 0) {

@@ -29,6 +29,7 @@ export const W_HEAT_X = 85, W_HEAT_Y = 86, W_HEAT_VALUE = 87, W_HEAT_AGG = 88, W
 
 /** Result record fields (i32 words). */
 export const R = {
+  /** POOL_MAX: nodes per pool at the cluster's largest scale; MAX_NODES: pools × that. */
   PLANNED: 0, SURGE: 1, NODE_PER: 2, NODE_REQ: 3, NODE_USABLE: 4, NODE_SMALLEST: 5, POD_PER: 6, POD_REQ: 7, POD_CAP: 8,
   POD_SMALLEST: 9, POOL_MAX: 10, MAX_NODES: 11, LIMIT: 12, FLAGS: 13, VNET: 14, MAX_PODS: 15,
 } as const;

@@ -1,13 +1,13 @@
 // The TypeScript reference of the sweep: one row evaluated with the planner's own functions
-// (capacity.ts: evaluateSingle for one pool; sharedResources + poolMaxNodes for several identical
-// pools, as plan() does). Slow and readable; the wasm kernel must write the same records.
+// (capacity.ts: evaluateSingle for one pool; sharedResources + scaleMaxNodes for several identical
+// pools, as plan() does for the cluster). Slow and readable; the wasm kernel must write the same records.
 import {
   DEFAULT_MAX_PODS, LB_PORTS_PER_IP, MODEL_IDS, MODEL_NODE_LIMIT, POOL_NODE_LIMIT, SERVICE_CIDR_MIN_LEN_V4, SMALLEST_SUBNET_LEN,
   AZURE_RESERVED_IPS_PER_SUBNET, NODE_POD_BLOCK_LEN, STATIC_BLOCK_SIZE, STATIC_BLOCK_RESERVED_PER_NODE, STATIC_BLOCKS_LOST_TO_RESERVED,
   DYNAMIC_BATCH_SIZE, KUBENET_ROUTE_LIMIT, CLUSTER_NODE_LIMIT, VNET_PRIVATE_IP_LIMIT, type ModelId,
 } from "../aks/constants.ts";
 import {
-  LIMIT_KINDS, evaluateSingle, nodeSubnetIpsPerNode, podRangeCapacity, podRangeIpsPerNode, podRangeKind, poolMaxNodes, resourceRequired,
+  LIMIT_KINDS, evaluateSingle, nodeSubnetIpsPerNode, podRangeCapacity, podRangeIpsPerNode, podRangeKind, scaleMaxNodes, resourceRequired,
   sharedResources, smallestPodRangeLen, smallestSubnetLen, surgeNodes, usableIps, type Surge,
 } from "../aks/capacity.ts";
 import { METRIC_INDEX, PARAMS, SURGE_PERCENT_FLAG, type Constraint, type SweepSpec } from "./spec.ts";
@@ -115,9 +115,10 @@ export function referenceRecord(codes: readonly number[], constraints: readonly 
     const rs = sharedResources(base, Array.from({ length: k }, () => mp));
     const demands = Array.from({ length: k }, () => ({ nodes: planned, surge }));
     fits = rs.every((r) => resourceRequired(r, demands) <= r.capacity) && planned <= POOL_NODE_LIMIT;
-    const lim = poolMaxNodes(rs, demands, k - 1);
-    poolMax = lim.maxNodes;
-    limit = LIMIT_KINDS.indexOf(lim.limitedBy < 0 ? "poolNodeLimit" : rs[lim.limitedBy].kind);
+    // How far the cluster scales keeping its mix, as plan() reports it; identical pools stay equal.
+    const scale = scaleMaxNodes(rs, demands);
+    poolMax = scale.nodes[0];
+    limit = LIMIT_KINDS.indexOf(scale.limitedBy < 0 ? "poolNodeLimit" : rs[scale.limitedBy].kind);
     s = surgeNodes(planned, surge);
     nodePer = nodeSubnetIpsPerNode(model, mp);
     podPer = podRangeIpsPerNode(model, mp);
@@ -141,7 +142,7 @@ export function referenceRecord(codes: readonly number[], constraints: readonly 
   rec[off + R.POD_CAP] = podCap;
   rec[off + R.POD_SMALLEST] = podSmallest;
   rec[off + R.POOL_MAX] = poolMax;
-  rec[off + R.MAX_NODES] = (k - 1) * planned + poolMax;
+  rec[off + R.MAX_NODES] = k * poolMax;
   rec[off + R.LIMIT] = limit;
   rec[off + R.VNET] = vnet | 0;
   rec[off + R.MAX_PODS] = mp;

@@ -39,7 +39,7 @@ export const METRIC_INDEX = Object.fromEntries(METRICS.map((m, i) => [m, i])) as
 export const METRIC_TEXT: Record<string, string> = {
   nodes: "planned nodes of all pools (pools × max(nodeCount, autoscaleMax))",
   pods: "planned pods: nodes × maxPods",
-  maxNodes: "the most nodes the cluster can have (one pool grown, the others at their planned size)",
+  maxNodes: "the most nodes the cluster can have keeping its pool mix: pools × the largest size every pool fits at",
   podCapacity: "maxNodes × maxPods",
   vnetAddresses: "VNet addresses taken: the node subnet, plus the pod subnet for pod-subnet models",
   surgeNodes: "upgrade surge nodes of all pools",
