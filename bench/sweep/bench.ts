@@ -31,25 +31,22 @@ const log = (m: Measure) => {
 };
 console.log(`sweep benchmark: grid of ${total.toLocaleString("en-US")} rows, ${cores} cores, load average ${load0.map((x) => x.toFixed(2)).join(" ")}${quick ? " (quick)" : ""}`);
 
-// 1. The kernel on one core, aggregating (no rows cross into JS).
-const kernelRows = quick ? 10_000_000 : total;
-// One warm-up pass over a slice (the measured runs cover the whole grid).
-kernelWarm();
-function kernelWarm() {
-  const k = new SweepKernel(spec, 1);
-  k.aggregate(0, Math.min(total, 50_000_000));
-}
+// 1. The kernel on one core, aggregating (no rows cross into JS): 10 evenly spaced slices of the
+// grid (every model, every pool setting), 500,000,000 rows in all (the whole grid in --quick).
+const kernelRows = quick ? 10_000_000 : 500_000_000;
+const slices = Array.from({ length: 10 }, (_, i) => [Math.floor((total / 10) * i), kernelRows / 10] as const);
 const kernel = new SweepKernel(spec, 1);
-const one = measure("kernel, one core (aggregate: counts + frontier)", kernelRows, () => {
+kernel.aggregate(0, 20_000_000); // warm-up
+const kernelRun = () => {
   kernel.resetAggregates();
-  kernel.aggregate(0, kernelRows);
+  for (const [s, n] of slices) kernel.aggregate(s, n);
   return kernel.aggregates();
-}, { runs: quick ? 5 : 3, warmup: 0 });
-log(one);
+};
 kernel.heatmap = true;
 const heatRows = Math.min(kernelRows, 100_000_000);
 log(measure("kernel, one core, with the heatmap", heatRows, () => { kernel.resetAggregates(); kernel.aggregate(0, heatRows); return kernel.aggregates(); }, { runs: 3 }));
 kernel.heatmap = false;
+kernel.resetAggregates();
 const recK = new SweepKernel(spec, 1 << 14);
 const recRows = Math.min(kernelRows, 20_000_000);
 log(measure("kernel, one core, writing records (for row output)", recRows, () => {
@@ -106,10 +103,22 @@ function cliRun(workers: number): number {
   return doc.evaluated;
 }
 const poolRows = quick ? Math.floor(total / 10) : total;
-// Each CLI run is a fresh process: no warm-up run.
-const cliOne = measure("aksnet sweep --workers 1 (whole run, start-up included)", poolRows, () => cliRun(1), { runs: 3, warmup: 0 });
+// The three figures the scaling ratio compares are measured in rounds (kernel, 1 worker, all
+// cores, kernel, ...), so that a change of load on this shared machine hits all three alike.
+const rounds = quick ? 1 : 3;
+const times: Record<string, number[]> = { kernel: [], one: [], all: [] };
+for (let r = 0; r < rounds; r++) {
+  let t = performance.now(); consume(kernelRun()); times.kernel.push(performance.now() - t);
+  t = performance.now(); cliRun(1); times.one.push(performance.now() - t);
+  t = performance.now(); cliRun(cores); times.all.push(performance.now() - t);
+}
+const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+const asMeasure = (name: string, ops: number, a: number[]): Measure => ({ name, ops, medianMs: med(a), opsPerSec: (ops / med(a)) * 1000, runs: a.length });
+const one = asMeasure("kernel, one core (aggregate: counts + frontier)", kernelRows, times.kernel);
+log(one);
+const cliOne = asMeasure("aksnet sweep --workers 1 (whole run, start-up included)", poolRows, times.one);
 log(cliOne);
-const cliAll = measure(`aksnet sweep --workers ${cores} (all cores, whole run)`, poolRows, () => cliRun(cores), { runs: 3, warmup: 0 });
+const cliAll = asMeasure(`aksnet sweep --workers ${cores} (all cores, whole run)`, poolRows, times.all);
 log(cliAll);
 // The fixed cost inside those runs: a 2-row grid, one chunk per worker.
 const tiny = `${root}bench/dist/sweep-tiny.yaml`;
