@@ -216,7 +216,10 @@ async function pool(o: RunOptions, list: [number, number][], file: string, progr
   const aggregates = newAggregates(o.spec);
   let failure: Error | undefined;
   await new Promise<void>((resolve) => {
-    const idle: Worker[] = [...workers];
+    // Two chunks queued per worker, so that a worker never waits for the round trip to this
+    // thread between chunks.
+    const depth = 2;
+    const queued = new Map<Worker, number>(workers.map((w) => [w, 0]));
     let finishing = -1;
     const canDispatch = () => !failure && !cancelled() && next < list.length && next - written < maxAhead;
     const finish = () => {
@@ -225,10 +228,14 @@ async function pool(o: RunOptions, list: [number, number][], file: string, progr
       for (const w of workers) w.postMessage({ type: "finish" });
     };
     const pump = () => {
-      while (idle.length && canDispatch()) {
-        const id = next++;
-        inFlight++;
-        idle.pop()!.postMessage({ type: "chunk", id, start: list[id][0], end: list[id][1] });
+      for (let round = 0; round < depth; round++) {
+        for (const w of workers) {
+          if (!canDispatch() || queued.get(w)! > round) continue;
+          const id = next++;
+          inFlight++;
+          queued.set(w, queued.get(w)! + 1);
+          w.postMessage({ type: "chunk", id, start: list[id][0], end: list[id][1] });
+        }
       }
       if (inFlight === 0 && !canDispatch()) finish();
     };
@@ -244,7 +251,7 @@ async function pool(o: RunOptions, list: [number, number][], file: string, progr
             written++;
           }
           progress.done = evaluated;
-          idle.push(w);
+          queued.set(w, queued.get(w)! - 1);
           pump();
         } else if (m.type === "aggregates") {
           mergeAggregates(o.spec, aggregates, m.data);
