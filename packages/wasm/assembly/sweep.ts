@@ -535,7 +535,9 @@ export function swRun(cfg: usize, start: f64, count: i32, out: usize, agg: usize
       store<f64>(c, load<f64>(c) + rows);
       store<f64>(c + 8, load<f64>(c + 8) + fit);
       store<f64>(c + 16, load<f64>(c + 16) + feasible);
-      if (best >= 0) {
+      // A pod-subnet row without a pod subnet size does not describe its VNet addresses: it
+      // would look cheaper than it is, so it stays off the frontier.
+      if (best >= 0 && !(oPodKind >= 2 && oPodLen == 0)) {
         const b = agg + (<usize>(A_FRONT + ((model * LENS + oNodeLen) * LENS + (oPodKind >= 2 ? oPodLen : 0)) * 2) << 3);
         const cur = load<f64>(b);
         const fb = <f64>best, fi = <f64>bestIdx;

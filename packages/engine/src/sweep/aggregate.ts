@@ -44,9 +44,13 @@ export function aggregateRecords(spec: SweepSpec, start: number, count: number, 
     if (flags & FLAG_FITS) a[m * 3 + 1] += 1;
     if (flags & FLAG_FEASIBLE) {
       a[m * 3 + 2] += 1;
-      const b = bucket(m, codes[PARAM_INDEX.nodeSubnetPrefix], rec[off + R.POD_PER] > 0 && podSubnetModel(m) ? codes[PARAM_INDEX.podRangePrefix] : 0);
-      const o = metricOf(obj, codes, rec, off);
-      if (o > a[b] || (o === a[b] && index < a[b + 1])) { a[b] = o; a[b + 1] = index; }
+      // A pod-subnet row without a pod subnet size would look cheaper than it is: not a frontier point.
+      const unsized = podSubnetModel(m) && codes[PARAM_INDEX.podRangePrefix] === 0;
+      if (!unsized) {
+        const b = bucket(m, codes[PARAM_INDEX.nodeSubnetPrefix], rec[off + R.POD_PER] > 0 && podSubnetModel(m) ? codes[PARAM_INDEX.podRangePrefix] : 0);
+        const o = metricOf(obj, codes, rec, off);
+        if (o > a[b] || (o === a[b] && index < a[b + 1])) { a[b] = o; a[b + 1] = index; }
+      }
     }
     if (heat) {
       const of = spec.heatmap.of;

@@ -149,6 +149,26 @@ describe("aggregates, shards and parts", () => {
     }
     expect(countsOf(small, run.aggregates).reduce((s, c) => s + c.rows, 0)).toBe(gridSize(small));
   });
+  it("pod-subnet rows without a pod subnet size stay off the frontier (their VNet cost is unknown)", () => {
+    const spec = loadSweepSpec("pod.yaml", [
+      "parameters:",
+      "  model: [azure-cni-pod-subnet, azure-cni-overlay]",
+      "  nodeSubnetPrefix: [24, 26]",
+      "  podRangePrefix: [0, 20]",
+      "  maxPods: [30]",
+      "  nodeCount: [10]",
+    ].join("\n"));
+    for (const kernel of [true, false]) {
+      const run = runSweep(spec, { rows: "none", format: "csv", heatmap: false, backend: kernel ? "wasm" : "reference" });
+      const front = frontierOf(spec, run.aggregates);
+      const pod = front.filter((p) => p.model === "azure-cni-pod-subnet");
+      expect(pod.length).toBeGreaterThan(0);
+      // Every pod-subnet point pays for a /20 pod subnet (4,096) on top of its node subnet.
+      for (const p of pod) expect(p.vnetAddresses).toBeGreaterThanOrEqual(4096 + 64);
+      // Overlay's pod CIDR is outside the VNet: its cheapest point is the /26 node subnet alone.
+      expect(front.filter((p) => p.model === "azure-cni-overlay")[0].vnetAddresses).toBe(64);
+    }
+  });
   it("parts carry the spec and merge to what one run renders; bad sets of parts are refused", () => {
     const text = readFileSync(examples + "small.yaml", "utf8");
     const n = gridSize(small);
