@@ -26,6 +26,7 @@
 // Output (NF_OUT_SIZE): address (u32), valid (1 when the output is "ip:port" or "ip").
 // Flow (NF_FLOW_SIZE): src, dst, proto id, dport (i32, -2 when the flow has none).
 // Result (NF_RES_SIZE): first output index in the output-id arena, output count, masq (0/1).
+import { hashKey, probeBucket } from "./nf_hash";
 
 export const NF_PROG_SIZE: i32 = 80;
 export const NF_RULE_SIZE: i32 = 48;
@@ -161,14 +162,6 @@ let work: i32 = 0;
   return true;
 }
 
-@inline function hashKey(dst: u32, pp: u32): u32 {
-  let h = (dst * 0x9e3779b1) ^ (pp * 0x85ebca77);
-  h ^= h >>> 15;
-  h *= 0x2c1b3c6d;
-  h ^= h >>> 12;
-  return h;
-}
-
 /** Runs one rule; returns 0 = go on, 1 = this chain ended terminal. */
 @inline function runRule(ri: u32, depth: i32): i32 {
   const r = gRules + <usize>ri * NF_RULE_SIZE;
@@ -208,18 +201,10 @@ function runChain(id: u32, depth: i32): bool {
   let pN: u32 = 0;
   if (fDstValid && fDport >= 0 && fProto < 0x10000) {
     const pp = (fProto << 16) | <u32>fDport;
-    const mask = load<u32>(c, 12);
-    let h = hashKey(fDst, pp) & mask;
-    for (;;) {
-      const b = buckets + <usize>h * NF_BUCKET_SIZE;
-      const n = load<u32>(b, 12);
-      if (n == 0) break;
-      if (load<u32>(b) == fDst && load<u32>(b, 4) == pp) {
-        pOff = load<u32>(b, 8);
-        pN = n;
-        break;
-      }
-      h = (h + 1) & mask;
+    const b = probeBucket(buckets, load<u32>(c, 12), fDst, pp);
+    if (b != 0) {
+      pOff = load<u32>(b, 8);
+      pN = load<u32>(b, 12);
     }
   }
   const rOff = load<u32>(c, 16);

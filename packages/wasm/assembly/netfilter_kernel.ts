@@ -23,6 +23,7 @@
 //   trace it in TypeScript), truncated.
 // Alternative (NK_ALT_SIZE): f64 probability, verdict | delivery << 8 | src placeholder << 16,
 //   src, dst, sport, dport, mark.
+import { probeBucket } from "./nf_hash";
 
 export const NK_PROG_SIZE: i32 = 128;
 export const NK_RULE_SIZE: i32 = 32;
@@ -263,14 +264,6 @@ function ruleMatches(r: usize): bool {
   return choose(stat);
 }
 
-@inline function hashKey(dst: u32, pp: u32): u32 {
-  let h = (dst * 0x9e3779b1) ^ (pp * 0x85ebca77);
-  h ^= h >>> 15;
-  h *= 0x2c1b3c6d;
-  h ^= h >>> 12;
-  return h;
-}
-
 /** First value >= x in postings[off, off + n), or NK_NONE. */
 function lowerBound(off: u32, n: u32, x: u32): u32 {
   let lo: u32 = 0;
@@ -288,18 +281,10 @@ function nextCandidate(c: usize, i: u32, count: u32): u32 {
   let best = lowerBound(load<u32>(c, 24), load<u32>(c, 28), i);
   if (portProto(pProto)) {
     const pp = (pProto << 16) | pDport;
-    const mask = load<u32>(c, 20);
-    let h = hashKey(pDst, pp) & mask;
-    for (;;) {
-      const b = buckets + <usize>h * NK_BUCKET_SIZE;
-      const n = load<u32>(b, 12);
-      if (n == 0) break;
-      if (load<u32>(b) == pDst && load<u32>(b, 4) == pp) {
-        const k = lowerBound(load<u32>(b, 8), n, i);
-        if (k < best) best = k;
-        break;
-      }
-      h = (h + 1) & mask;
+    const b = probeBucket(buckets, load<u32>(c, 20), pDst, pp);
+    if (b != 0) {
+      const k = lowerBound(load<u32>(b, 8), load<u32>(b, 12), i);
+      if (k < best) best = k;
     }
   }
   return best == NK_NONE ? count : best;

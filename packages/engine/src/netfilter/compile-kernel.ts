@@ -3,7 +3,7 @@
 // TypeScript tracer's (trace.ts, KernelWalk) rule for rule; a property test compares them.
 import { getChain, BUILTIN_CHAINS, type Ruleset, type Match } from "./model.ts";
 import { parseNetAddr, quickV4 } from "./net.ts";
-import { nfInstance } from "./compile.ts";
+import { nfInstance, bucketTable } from "./compile.ts";
 import { formatV4 } from "../addr.ts";
 import { traceKernel, type Flow, type TraceOptions } from "./trace.ts";
 import { registerWasmRunner, type KernelResult } from "./bulk.ts";
@@ -40,13 +40,6 @@ const MARK_OP = { "set-xmark": 0, "set-mark": 1, "or-mark": 2, "and-mark": 3, "x
 const INDEX_MIN_RULES = 16;
 const INDEX_MIN_KEYED = 8;
 
-const hashKey = (dst: number, pp: number): number => {
-  let h = (Math.imul(dst, 0x9e3779b1) ^ Math.imul(pp, 0x85ebca77)) >>> 0;
-  h = (h ^ (h >>> 15)) >>> 0;
-  h = Math.imul(h, 0x2c1b3c6d) >>> 0;
-  h = (h ^ (h >>> 12)) >>> 0;
-  return h;
-};
 
 /** The (dst, proto, dport) a rule can only match, when it has exactly one of each, plain. */
 function ruleKey(ms: Match[]): [number, number] | undefined {
@@ -151,19 +144,11 @@ export class KernelProgram {
             e.list.push(pos);
           });
           if (nKeyed >= INDEX_MIN_KEYED) {
-            let nb = 4;
-            while (nb < keyed.size * 2) nb *= 2;
-            const words = new Uint32Array(nb * 4);
-            for (const e of keyed.values()) {
-              let h = hashKey(e.dst, e.pp) & (nb - 1);
-              while (words[h * 4 + 3] !== 0) h = (h + 1) & (nb - 1);
-              words.set([e.dst, e.pp, postings.length, e.list.length], h * 4);
-              postings.push(...e.list);
-            }
+            const { words, mask } = bucketTable(keyed.values(), keyed.size, postings);
             rec[6] = postings.length;
             rec[7] = residual.length;
             postings.push(...residual);
-            rec[5] = nb - 1;
+            rec[5] = mask;
             bucketTables.push({ chainWord: chainRecs.length + 4, words });
           }
         }

@@ -43,13 +43,32 @@ export function nfInstance(): NfExports {
   return inst.exports as unknown as NfExports;
 }
 
-const hashKey = (dst: number, pp: number): number => {
+/** The bucket hash of (dst, proto << 16 | dport); packages/wasm/assembly/nf_hash.ts computes the same. */
+export const hashKey = (dst: number, pp: number): number => {
   let h = (Math.imul(dst, 0x9e3779b1) ^ Math.imul(pp, 0x85ebca77)) >>> 0;
   h = (h ^ (h >>> 15)) >>> 0;
   h = Math.imul(h, 0x2c1b3c6d) >>> 0;
   h = (h ^ (h >>> 12)) >>> 0;
   return h;
 };
+
+/**
+ * The open-addressed bucket table of an indexed chain (both bulk modes share its layout: 4 words
+ * a bucket: dst, proto << 16 | dport, postings offset, postings count; count 0 = empty). Each
+ * key's rule list is appended to `postings`. Returns the words and the probe mask.
+ */
+export function bucketTable(keyed: Iterable<{ dst: number; pp: number; list: number[] }>, size: number, postings: number[]): { words: Uint32Array; mask: number } {
+  let nb = 4;
+  while (nb < size * 2) nb *= 2;
+  const words = new Uint32Array(nb * 4);
+  for (const e of keyed) {
+    let h = hashKey(e.dst, e.pp) & (nb - 1);
+    while (words[h * 4 + 3] !== 0) h = (h + 1) & (nb - 1);
+    words.set([e.dst, e.pp, postings.length, e.list.length], h * 4);
+    postings.push(...e.list);
+  }
+  return { words, mask: nb - 1 };
+}
 
 /** A ruleset compiled for kube-proxy-test bulk evaluation, living in its own wasm instance. */
 export class KpProgram {
@@ -152,22 +171,11 @@ export class KpProgram {
       const count = ruleIndex - first;
       if (count >= INDEX_MIN_RULES && keyed.size > 0) {
         indexed++;
-        let nb = 4;
-        while (nb < keyed.size * 2) nb *= 2;
-        const words = new Uint32Array(nb * 4);
-        for (const e of keyed.values()) {
-          let h = hashKey(e.dst, e.pp) & (nb - 1);
-          while (words[h * 4 + 3] !== 0) h = (h + 1) & (nb - 1);
-          words[h * 4] = e.dst;
-          words[h * 4 + 1] = e.pp;
-          words[h * 4 + 2] = postings.length;
-          words[h * 4 + 3] = e.list.length;
-          postings.push(...e.list);
-        }
+        const { words, mask } = bucketTable(keyed.values(), keyed.size, postings);
         const rOff = postings.length;
         postings.push(...residual);
         bucketTables.push({ chain: c, words });
-        chainRec.push([first, count, 0, nb - 1, rOff, residual.length, 0, 0]);
+        chainRec.push([first, count, 0, mask, rOff, residual.length, 0, 0]);
       } else {
         chainRec.push([first, count, 0, 0, 0, 0, 0, 0]);
       }
