@@ -6,6 +6,9 @@
 //   node bench/iptables/gen.mjs showcase            > examples/iptables/kube-proxy-node.rules
 //   node bench/iptables/gen.mjs scale 10000 3       > /tmp/kp-10k.rules
 import { createHash } from "node:crypto";
+import { rng } from "../rng.mjs";
+
+export { rng };
 
 const B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 function base32(buf) {
@@ -161,18 +164,6 @@ export function kubeProxyDump({ services, podCidr = "10.244.0.0/16", nodeIp = "1
   for (const c of filt.chains) lines.push(`:${c} - [0:0]`);
   lines.push(...fr, "COMMIT", `# Completed on ${date}`);
   return lines.join("\n") + "\n";
-}
-
-/** Deterministic PRNG (mulberry32) so generated dumps and flows are the same on every run. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The kube-proxy shape at scale: n ClusterIP services × k endpoints (service CIDR 10.0.0.0/16.. , pods 10.244/16). */
