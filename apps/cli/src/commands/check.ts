@@ -1,17 +1,15 @@
 // aksnet check [FILE...]: the findings only; exit 1 when any has severity error.
 import { plan } from "@aksnet/engine";
 import { parseFormat, out, json, EXIT_FINDINGS } from "../io.ts";
-import { loadFromArgs, renderFindings, summaryLine } from "../render/aks.ts";
+import { clusterInputOptions, loadFromArgs, renderFindings, summaryLine } from "../render/aks.ts";
 import type { Register } from "./index.ts";
 
 export const registerCheck: Register = (program, setExit) => {
-  program
-    .command("check")
-    .description("check a cluster configuration the way AKS would, offline (exit 1 on errors)")
-    .argument("[files...]", "cluster spec, az aks show JSON (+ VNet JSON) or ARM template; - for stdin; none = built-in example")
-    .option("--cluster <file>", "the cluster file")
-    .option("--vnet <file>", "the VNet file (az network vnet show JSON)")
-    .option("--format <format>", "output format: text or json", "text")
+  clusterInputOptions(
+    program
+      .command("check")
+      .description("check a cluster configuration the way AKS would, offline (exit 1 on errors)"),
+  )
     .action((files: string[], o: { cluster?: string; vnet?: string; format: string }) => {
       const format = parseFormat(o.format);
       const p = plan(loadFromArgs(files, o));

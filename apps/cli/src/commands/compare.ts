@@ -1,17 +1,15 @@
 // aksnet compare [FILE...]: the same workload under every network model, side by side.
 import { compare } from "@aksnet/engine";
 import { parseFormat, out, json, color } from "../io.ts";
-import { loadFromArgs, n, table } from "../render/aks.ts";
+import { clusterInputOptions, loadFromArgs, n, table } from "../render/aks.ts";
 import type { Register } from "./index.ts";
 
 export const registerCompare: Register = (program) => {
-  program
-    .command("compare")
-    .description("the same pools and VNet under every network model: addresses, max nodes and pods, policy, source IP")
-    .argument("[files...]", "cluster spec, az aks show JSON (+ VNet JSON) or ARM template; - for stdin; none = built-in example")
-    .option("--cluster <file>", "the cluster file")
-    .option("--vnet <file>", "the VNet file (az network vnet show JSON)")
-    .option("--format <format>", "output format: text or json", "text")
+  clusterInputOptions(
+    program
+      .command("compare")
+      .description("the same pools and VNet under every network model: addresses, max nodes and pods, policy, source IP"),
+  )
     .action((files: string[], o: { cluster?: string; vnet?: string; format: string }) => {
       const format = parseFormat(o.format);
       const r = compare(loadFromArgs(files, o));

@@ -1,17 +1,15 @@
 // aksnet plan [FILE...]: the full capacity report of a cluster (the built-in example with no file).
 import { plan } from "@aksnet/engine";
 import { parseFormat, out, json, EXIT_FINDINGS } from "../io.ts";
-import { loadFromArgs, renderPlan } from "../render/aks.ts";
+import { clusterInputOptions, loadFromArgs, renderPlan } from "../render/aks.ts";
 import type { Register } from "./index.ts";
 
 export const registerPlan: Register = (program, setExit) => {
-  program
-    .command("plan")
-    .description("capacity report: subnets, pod ranges, pools, max nodes and pods, SNAT, findings")
-    .argument("[files...]", "cluster spec (YAML/JSON), az aks show JSON (+ az network vnet show JSON) or ARM template; - for stdin; none = built-in example")
-    .option("--cluster <file>", "the cluster file (spec, az aks show JSON or ARM)")
-    .option("--vnet <file>", "the VNet file (az network vnet show JSON or ARM VNet resource)")
-    .option("--format <format>", "output format: text or json", "text")
+  clusterInputOptions(
+    program
+      .command("plan")
+      .description("capacity report: subnets, pod ranges, pools, max nodes and pods, SNAT, findings"),
+  )
     .addHelpText("after", `
 Examples:
   aksnet plan                                   # the built-in example

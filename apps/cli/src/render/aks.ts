@@ -1,5 +1,6 @@
 // Shared input handling and text rendering for the AKS commands (plan, check, compare, fit, diff).
 import { BUILTIN_EXAMPLE, BUILTIN_EXAMPLE_NAME, loadCluster, type AksFinding, type Cluster, type InputText, type Plan } from "@aksnet/engine";
+import type { Command } from "commander";
 import { readSource, color, UsageError } from "../io.ts";
 
 export interface ClusterArgs {
@@ -11,6 +12,15 @@ const read = (path: string): InputText => {
   const s = readSource(path);
   return { name: s.name, text: s.text };
 };
+
+/** The cluster input every AKS report command takes (read by loadFromArgs), and --format. */
+export function clusterInputOptions(cmd: Command): Command {
+  return cmd
+    .argument("[files...]", "cluster spec (YAML/JSON), az aks show JSON (+ az network vnet show JSON) or ARM template; - for stdin; none = built-in example")
+    .option("--cluster <file>", "the cluster file (spec, az aks show JSON or ARM)")
+    .option("--vnet <file>", "the VNet file (az network vnet show JSON or ARM VNet resource)")
+    .option("--format <format>", "output format: text or json", "text");
+}
 
 /** Loads the cluster from FILE arguments and/or --cluster/--vnet; none at all = the built-in example. */
 export function loadFromArgs(files: string[], o: ClusterArgs, builtin = true): Cluster {
