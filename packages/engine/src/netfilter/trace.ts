@@ -331,13 +331,15 @@ class KernelWalk {
     let chain = start;
     let i = 0;
     let guard = 0;
+    // Leaving the built-in chain (falling off its end, or RETURN in it) applies its policy.
+    const policy = () => {
+      const pol = chain.policy ?? "ACCEPT";
+      this.steps.push({ table, chain: chain.name, rule: 0, line: chain.line, text: `:${chain.name} ${pol}`, action: "policy" });
+      return pol;
+    };
     for (;;) {
       if (i >= chain.rules.length) {
-        if (stack.length === 0) {
-          const pol = chain.policy ?? "ACCEPT";
-          this.steps.push({ table, chain: chain.name, rule: 0, line: chain.line, text: `:${chain.name} ${pol}`, action: "policy" });
-          return pol;
-        }
+        if (stack.length === 0) return policy();
         ({ chain, i } = stack.pop()!);
         continue;
       }
@@ -356,11 +358,7 @@ class KernelWalk {
         case "verdict":
           if (t.name === "RETURN") {
             step.action = "return";
-            if (stack.length === 0) {
-              const pol = chain.policy ?? "ACCEPT";
-              this.steps.push({ table, chain: chain.name, rule: 0, line: chain.line, text: `:${chain.name} ${pol}`, action: "policy" });
-              return pol;
-            }
+            if (stack.length === 0) return policy();
             ({ chain, i } = stack.pop()!);
             continue;
           }
