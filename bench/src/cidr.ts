@@ -99,8 +99,7 @@ function peer(name: string, total: number, n: number, fn: () => unknown, runs = 
   const addrNums = Uint32Array.from({ length: chunk }, (_, i) => (rand() < 0.5 ? (nets.addrs[netIdx[i]] | Math.floor(rand() * 4096)) >>> 0 : Math.floor(rand() * 4294967296)));
   const netNums = Uint32Array.from(netIdx, (k) => nets.addrs[k]);
   const netBits = Uint8Array.from(netIdx, (k) => nets.bits[k]);
-  const prefixBatch = new PrefixBatch(PrefixBatch.fromV4Numbers(netNums).bytes, chunk);
-  for (let i = 0; i < chunk; i++) prefixBatch.bytes[i * 32 + 20] = netBits[i];
+  const prefixBatch = PrefixBatch.fromV4Numbers(netNums, netBits);
   const addrBatch = PrefixBatch.fromV4Numbers(addrNums);
   // Inputs moved into the core's memory once (as parse results already are); results into a reused buffer.
   const residentPrefixes = engine.resident(prefixBatch), residentAddrs = engine.resident(addrBatch);
@@ -133,8 +132,7 @@ function peer(name: string, total: number, n: number, fn: () => unknown, runs = 
   const table = v4Cidrs(np, 8, 30);
   const values = Uint32Array.from({ length: np }, (_, i) => i);
   const addrNums = Uint32Array.from({ length: n }, (_, i) => (i % 2 ? Math.floor(rand() * 4294967296) : (table.addrs[i % np] | Math.floor(rand() * 256)) >>> 0));
-  const tb = PrefixBatch.fromV4Numbers(table.addrs);
-  for (let i = 0; i < np; i++) { tb.bytes[i * 32 + 20] = table.bits[i]; new DataView(tb.bytes.buffer).setUint32(i * 32 + 16, i, true); }
+  const tb = PrefixBatch.fromV4Numbers(table.addrs, table.bits, values);
   const lpm = engine.lpm(tb);
   const addrBatch = engine.resident(PrefixBatch.fromV4Numbers(addrNums));
   const e = measure("aksnet (wasm)", n, () => lpm.lookupBatch(addrBatch)[0]);

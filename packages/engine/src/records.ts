@@ -96,19 +96,30 @@ export class PrefixBatch {
     return new PrefixBatch(bytes, items.length);
   }
 
-  /** IPv4 addresses given as 32-bit numbers (the fast way to build big address batches). */
-  static fromV4Numbers(addrs: ArrayLike<number>, bits = 32): PrefixBatch {
+  /**
+   * IPv4 addresses or prefixes given as 32-bit numbers (the fast way to build big batches): one
+   * prefix length for all, or one per record; payload values optional.
+   */
+  static fromV4Numbers(addrs: ArrayLike<number>, bits: number | ArrayLike<number> = 32, values?: ArrayLike<number>): PrefixBatch {
     const n = addrs.length;
     const bytes = new Uint8Array(n * R);
     const u32 = new Uint32Array(bytes.buffer);
     for (let i = 0; i < n; i++) {
-      const w = i * 8;
-      u32[w + 2] = addrs[i] >>> 0;
-      u32[w + 3] = V4_MAPPED_HI32;
-      bytes[i * R + ABI.OFF_BITS] = bits;
+      const w = i * (R / 4);
+      u32[w + ABI.OFF_LO / 4] = addrs[i] >>> 0;
+      u32[w + ABI.OFF_LO / 4 + 1] = V4_MAPPED_HI32;
+      if (values) u32[w + ABI.OFF_VALUE / 4] = values[i] >>> 0;
+      bytes[i * R + ABI.OFF_BITS] = typeof bits === "number" ? bits : bits[i];
       bytes[i * R + ABI.OFF_FAMILY] = 4;
     }
     return new PrefixBatch(bytes, n);
+  }
+
+  /** A JS-owned copy whose record i carries the payload values[i] (e.g. its LPM value). */
+  withValues(values: ArrayLike<number>): PrefixBatch {
+    const out = this.copy();
+    for (let i = 0; i < out.length; i++) out.u32[i * (R / 4) + ABI.OFF_VALUE / 4] = values[i] >>> 0;
+    return out;
   }
 
   family(i: number): 0 | 4 | 6 {

@@ -199,10 +199,8 @@ Examples:
       const rows: number[] = [];
       for (let i = 0; i < parsed.records.length; i++) if (parsed.records.family(i)) rows.push(i);
       const entries = parsed.values;
-      const withValues = new PrefixBatch(entries.bytes.slice(), entries.length);
-      const dv = new DataView(withValues.bytes.buffer);
-      rows.forEach((_, k) => dv.setUint32(k * 32 + 16, k, true));
-      const table = cidr().lpm(withValues);
+      // Each entry's LPM value is its position, which maps back to its line (for the label).
+      const table = cidr().lpm(entries.withValues(rows.map((_, k) => k)));
       const { values: b } = parseSources(sourcesFrom(addresses, "addresses"), "address");
       const hits = table.lookupBatch(b);
       const results = Array.from({ length: b.length }, (_, i) => {

@@ -77,3 +77,15 @@ describe("resident() and output buffers", () => {
     expect(() => e.contains(r, addrs, new Uint8Array(2))).toThrow(/output holds 2 results, 3 needed/);
   });
 });
+
+describe("building batches", () => {
+  it("fromV4Numbers takes one length or one per record, and payload values; withValues copies", () => {
+    const b = PrefixBatch.fromV4Numbers([0x0a000000, 0xc0a80100], [8, 24], [7, 9]);
+    expect(b.toStrings()).toEqual(["10.0.0.0/8", "192.168.1.0/24"]);
+    expect([b.value(0), b.value(1)]).toEqual([7, 9]);
+    const c = b.withValues([1, 2]);
+    expect([c.value(0), c.value(1), b.value(0)]).toEqual([1, 2, 7]);
+    expect(c.toStrings()).toEqual(b.toStrings());
+    expect(PrefixBatch.fromV4Numbers([0x0a000001]).toStrings(true)).toEqual(["10.0.0.1"]);
+  });
+});
