@@ -1,5 +1,7 @@
-// Browser-test harness: a static server for the built app and a headless Debian Chromium, both
-// started by the test itself (127.0.0.1, port 0) and closed by it.
+// Browser-test harness: a static server for the built app and a headless Chromium, both started
+// by the test itself (127.0.0.1, port 0) and closed by it. The browser is Debian's /usr/bin/chromium
+// when installed, else the Chromium that the npm package @sparticuz/chromium ships inside its
+// tarball (143.x is the last line that runs on Node 20), so `npm ci && npm test` needs no apt step.
 import { createServer, type Server } from "node:http";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -9,7 +11,16 @@ import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext } from "playwright-core";
 
 export const DIST = fileURLToPath(new URL("../dist/", import.meta.url));
-export const CHROMIUM = "/usr/bin/chromium";
+export const DEBIAN_CHROMIUM = "/usr/bin/chromium";
+
+/** The browser binary: Debian's when present, else the one unpacked from @sparticuz/chromium. */
+export async function chromiumPath(): Promise<string> {
+  if (process.env.AKSNET_CHROMIUM) return process.env.AKSNET_CHROMIUM;
+  if (existsSync(DEBIAN_CHROMIUM)) return DEBIAN_CHROMIUM;
+  const { default: packaged } = await import("@sparticuz/chromium");
+  // Unpacks once into the system temp folder (about 2 s the first time), then reuses it.
+  return packaged.executablePath();
+}
 
 // Chromium refuses module scripts and module workers served with the wrong MIME type.
 const TYPES: Record<string, string> = {
@@ -73,15 +84,13 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** Headless Debian Chromium with a fresh profile folder, removed again on close. */
+/** Headless Chromium with a fresh profile folder, removed again on close. */
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: the browser tests need Debian's Chromium (apt-get install -y chromium; .ci/run does this)`);
-  }
+  const executablePath = await chromiumPath();
   const profile = mkdtempSync(join(tmpdir(), "aksnet-web-test-"));
   try {
     const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
+      executablePath,
       headless: true,
       timeout: 60_000,
       viewport: { width: 1280, height: 800 },
