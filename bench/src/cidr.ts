@@ -7,7 +7,8 @@ import { cpus } from "node:os";
 import { Address4, Address6 } from "ip-address";
 import ipaddr from "ipaddr.js";
 import { parseCidr, containsCidr, mergeCidr, overlapCidr } from "cidr-tools";
-import { cidr, PrefixBatch, formatAddr, formatV4 } from "@aksnet/engine";
+import { cidr, PrefixBatch } from "@aksnet/engine/cidr";
+import { formatAddr, formatV4 } from "@aksnet/engine";
 import { measure, consume, rng, type Measure } from "./harness.ts";
 import { parseV4Cidrs, containsV4, HashLpm, mergeV4, overlappingPairsV4 } from "./baseline.ts";
 

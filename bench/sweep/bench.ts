@@ -11,10 +11,8 @@ import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { availableParallelism, loadavg, cpus } from "node:os";
 import { fileURLToPath } from "node:url";
-import {
-  loadSweepSpec, gridSize, SweepKernel, decodeIndex, evaluateSingle, countsOf, MODEL_IDS, MODEL_NODE_LIMIT, DEFAULT_MAX_PODS,
-  SURGE_PERCENT_FLAG, PARAM_INDEX as P, type ModelId,
-} from "@aksnet/engine";
+import { loadSweepSpec, gridSize, SweepKernel, decodeIndex, countsOf, SURGE_PERCENT_FLAG, PARAM_INDEX as P } from "@aksnet/engine/sweep";
+import { evaluateSingle, MODEL_IDS, MODEL_NODE_LIMIT, DEFAULT_MAX_PODS, type ModelId } from "@aksnet/engine/aks";
 import { measure, consume, sink, rng, type Measure } from "../src/harness.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));

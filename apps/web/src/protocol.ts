@@ -2,7 +2,7 @@
 // names (duckdb-wasm style: `engine.merge(x)` in Node is `await worker.merge(x)` in the browser);
 // only the value types change, because class instances do not survive postMessage: prefixes and
 // addresses travel as strings, parse errors as plain records.
-import type { CidrEngine } from "@aksnet/engine";
+import type { CidrEngine } from "@aksnet/engine/cidr";
 
 /** A parse error as the engine reported it (ParseError's fields, nothing recomputed). */
 export interface WireParseError {

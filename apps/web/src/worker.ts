@@ -2,7 +2,8 @@
 // batches never block the page. Each request names a CidrEngine method; the answer is its result
 // in wire form (see protocol.ts). Each call is recorded as a User Timing measure ("aksnet:merge"),
 // visible in the browser's performance tools and to the browser tests.
-import { ABI, cidr, type PrefixBatch } from "@aksnet/engine";
+import { ABI } from "@aksnet/engine/core";
+import { cidr, type PrefixBatch } from "@aksnet/engine/cidr";
 import { isCidrMethod, type CidrWorkerApi, type EngineRequest, type EngineResponse, type WireParsedList } from "./protocol.ts";
 
 /** Records as text, as written: bare addresses stay bare, "10.1.2.3/16" keeps its host bits. */

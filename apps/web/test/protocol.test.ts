@@ -1,7 +1,7 @@
 // The worker API's method names are CidrEngine's (checked at compile time in protocol.ts); this
 // checks the same at run time, against the engine object the worker actually calls.
 import { describe, expect, it } from "vitest";
-import { cidr } from "@aksnet/engine";
+import { cidr } from "@aksnet/engine/cidr";
 import { CIDR_METHODS, isCidrMethod } from "../src/protocol.ts";
 
 describe("worker protocol", () => {

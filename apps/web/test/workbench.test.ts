@@ -5,7 +5,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { Prefix, cidr } from "@aksnet/engine";
+import { Prefix } from "@aksnet/engine";
+import { cidr } from "@aksnet/engine/cidr";
 import { DIST, assertBuilt, launchChromium, serveStatic, type Browser, type StaticServer } from "./harness.ts";
 
 let server: StaticServer | undefined;

@@ -1,13 +1,5 @@
-// @aksnet/engine: the one API the CLI, the web app and scripts use.
-export { ABI, STATUS_TEXT, PARSE_MODE, type ParseMode } from "./abi.ts";
+// @aksnet/engine: the value types and errors every layer shares. Each domain is its own subpath
+// export — @aksnet/engine/core, /ip, /cidr, /aks, /netfilter, /sweep — so a consumer imports
+// what it uses by its own name, with no barrel of renames.
 export { AksnetError, ParseError } from "./errors.ts";
-export { Addr, formatAddr, formatV4, type Family } from "./addr.ts";
-export { Prefix } from "./prefix.ts";
-export { PrefixBatch, RangeBatch } from "./records.ts";
-export type { Backend, LpmHandle } from "./backend.ts";
-export { WasmBackend, coreModule } from "./backend-wasm.ts";
-export { ReferenceBackend } from "./backend-ref.ts";
-export { CidrEngine, IPSet, IPSetBuilder, LpmTable, cidr, concatBatches, type ParsedList, type PrefixInput } from "./cidr.ts";
-export * from "./netfilter/index.ts";
-export * from "./aks/index.ts";
-export * from "./sweep/index.ts";
+export { Addr, Prefix, formatAddr, formatV4, type Family } from "./ip/index.ts";

@@ -1,5 +1,5 @@
 // Every CIDR suite is a function of a backend: run once on the wasm core, once on the reference.
-import { CidrEngine, ReferenceBackend, WasmBackend } from "../src/index.ts";
+import { CidrEngine, ReferenceBackend, WasmBackend } from "../src/cidr/index.ts";
 
 export const backends: [string, () => CidrEngine][] = [
   ["wasm", () => new CidrEngine(new WasmBackend())],

@@ -1,5 +1,5 @@
 // aksnet check [FILE...]: the findings only; exit 1 when any has severity error.
-import { plan } from "@aksnet/engine";
+import { plan } from "@aksnet/engine/aks";
 import { parseFormat, out, json, EXIT_FINDINGS } from "../io.ts";
 import { clusterInputOptions, loadFromArgs, renderFindings, summaryLine } from "../render/aks.ts";
 import type { Register } from "./index.ts";

@@ -1,7 +1,9 @@
 // aksnet cidr <verb>: IP planning on the engine's CIDR core (info, contains, merge, exclude,
 // overlaps, lookup, free). Each verb parses flags, calls one engine function, renders.
 import type { Command } from "commander";
-import { cidr, concatBatches, Prefix, PrefixBatch, ParseError, type ParseMode } from "@aksnet/engine";
+import { cidr, concatBatches, PrefixBatch } from "@aksnet/engine/cidr";
+import { Prefix, ParseError } from "@aksnet/engine";
+import { type ParseMode } from "@aksnet/engine/core";
 import { sourcesFrom, parseFormat, out, json, warn, color, UsageError, InputError, EXIT_FINDINGS, type Source } from "../io.ts";
 import type { Register } from "./index.ts";
 

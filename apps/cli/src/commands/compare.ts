@@ -1,5 +1,5 @@
 // aksnet compare [FILE...]: the same workload under every network model, side by side.
-import { compare } from "@aksnet/engine";
+import { compare } from "@aksnet/engine/aks";
 import { parseFormat, out, json, color } from "../io.ts";
 import { clusterInputOptions, loadFromArgs, n, table } from "../render/aks.ts";
 import type { Register } from "./index.ts";

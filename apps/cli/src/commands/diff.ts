@@ -1,5 +1,5 @@
 // aksnet diff OLD NEW: the change plan between two configurations of a cluster.
-import { diff, loadCluster } from "@aksnet/engine";
+import { diff, loadCluster } from "@aksnet/engine/aks";
 import { parseFormat, out, json, color, readSource, UsageError } from "../io.ts";
 import { table } from "../render/aks.ts";
 import type { Register } from "./index.ts";

@@ -1,5 +1,5 @@
 // aksnet fit: the quick calculator — the smallest subnet for N nodes, or the most nodes in a /L.
-import { fit, DEFAULT_MAX_PODS, DEFAULT_MAX_SURGE, MODEL_IDS, type ModelId, type Surge, type FitPool } from "@aksnet/engine";
+import { fit, DEFAULT_MAX_PODS, DEFAULT_MAX_SURGE, MODEL_IDS, type ModelId, type Surge, type FitPool } from "@aksnet/engine/aks";
 import { parseFormat, out, json, color, UsageError } from "../io.ts";
 import { n, MODEL_LABEL } from "../render/aks.ts";
 import type { Register } from "./index.ts";

@@ -2,10 +2,7 @@
 // rule path), flows (many packets, one JSON line each), lint (what can never run, what the kernel
 // would refuse, what is not modelled). Each verb parses flags, calls the engine, renders.
 import type { Command } from "commander";
-import {
-  parseRuleset, parseIpsets, parseFlows, lintRuleset, tracePacket, traceFlows,
-  type Ruleset, type TraceOptions, type TraceMode, type KernelTrace, type KubeProxyTrace, type TraceStep, type PacketFlow as Flow,
-} from "@aksnet/engine";
+import { parseRuleset, parseIpsets, parseFlows, lintRuleset, tracePacket, traceFlows, type Ruleset, type TraceOptions, type TraceMode, type KernelTrace, type KubeProxyTrace, type TraceStep, type PacketFlow as Flow } from "@aksnet/engine/netfilter";
 import { readSource, parseFormat, out, json, warn, color, UsageError, EXIT_FINDINGS } from "../io.ts";
 import type { Register } from "./index.ts";
 

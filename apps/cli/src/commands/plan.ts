@@ -1,5 +1,5 @@
 // aksnet plan [FILE...]: the full capacity report of a cluster (the built-in example with no file).
-import { plan } from "@aksnet/engine";
+import { plan } from "@aksnet/engine/aks";
 import { parseFormat, out, json, EXIT_FINDINGS } from "../io.ts";
 import { clusterInputOptions, loadFromArgs, renderPlan } from "../render/aks.ts";
 import type { Register } from "./index.ts";

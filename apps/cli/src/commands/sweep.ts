@@ -6,11 +6,7 @@ import { isMainThread, parentPort, workerData, Worker } from "node:worker_thread
 import { availableParallelism } from "node:os";
 import { existsSync, openSync, writeSync, closeSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import {
-  loadSweepSpec, gridSize, ChunkEvaluator, chunks, shardRange, mergeAggregates, newAggregates, renderSummary, renderFrontier,
-  partHeader, partTrailer, parsePart, mergeParts, heatmapOf, heatmapSvg, valueLabel, k8sJobManifest, CSV_HEADER, SHOW,
-  type SweepSpec, type SweepRun, type EvaluatorOptions, type Show, type ParamName,
-} from "@aksnet/engine";
+import { loadSweepSpec, gridSize, ChunkEvaluator, chunks, shardRange, mergeAggregates, newAggregates, renderSummary, renderFrontier, partHeader, partTrailer, parsePart, mergeParts, heatmapOf, heatmapSvg, valueLabel, k8sJobManifest, CSV_HEADER, SHOW, type SweepSpec, type SweepRun, type EvaluatorOptions, type Show, type ParamName } from "@aksnet/engine/sweep";
 import { readSource, UsageError, InputError } from "../io.ts";
 import type { Command } from "commander";
 import type { Register } from "./index.ts";

@@ -1,5 +1,5 @@
 // Shared input handling and text rendering for the AKS commands (plan, check, compare, fit, diff).
-import { BUILTIN_EXAMPLE, BUILTIN_EXAMPLE_NAME, loadCluster, type AksFinding, type Cluster, type InputText, type Plan } from "@aksnet/engine";
+import { BUILTIN_EXAMPLE, BUILTIN_EXAMPLE_NAME, loadCluster, type AksFinding, type Cluster, type InputText, type Plan } from "@aksnet/engine/aks";
 import type { Command } from "commander";
 import { readSource, color, UsageError } from "../io.ts";
 

@@ -1,8 +1,8 @@
 // compare(): the same workload (pools, node counts, maxPods, VNet) planned under every network
 // model, side by side. Each row is a real plan() of a changed copy of the cluster, so its numbers
 // are the ones `aksnet plan` would print for that model.
-import { cidr } from "../cidr.ts";
-import { Prefix } from "../prefix.ts";
+import { cidr } from "../cidr/engine.ts";
+import { Prefix } from "../ip/prefix.ts";
 import { DEFAULT_POD_CIDR, type ModelId } from "./constants.ts";
 import { podRangeIpsPerNode, smallestPodRangeLen, surgeNodes } from "./capacity.ts";
 import type { Cluster, Dataplane, PolicyEngine, Pool } from "./model.ts";

@@ -1,9 +1,9 @@
 // The checks: the errors AKS would raise, found offline, and the warnings it would not raise but
 // should. Each finding names its code (AKS's own where one exists), a path into the input and what
 // to do next; capacity findings carry the smallest prefix that fits and a free range in the VNet.
-import { cidr } from "../cidr.ts";
-import { Prefix } from "../prefix.ts";
-import type { Addr } from "../addr.ts";
+import { cidr } from "../cidr/engine.ts";
+import { Prefix } from "../ip/prefix.ts";
+import type { Addr } from "../ip/addr.ts";
 import {
   AKS_RESERVED_RANGES, AZURE_NPM_NODE_LIMIT, CLUSTER_NODE_LIMIT, LB_DEFAULT_PORT_TABLE, LB_MANAGED_IPS_MAX, LB_PORTS_PER_IP, LB_PORT_MULTIPLE,
   MAX_PODS_MAX, MAX_PODS_MIN, MIN_PODS_PER_POOL, MODEL_NODE_LIMIT, NAT_MAX_IPS, PRIVATE_RANGES, RETIREMENT, SERVICE_CIDR_MIN_LEN_V4,

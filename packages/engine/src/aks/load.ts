@@ -1,8 +1,8 @@
 // loadCluster(): reads our YAML/JSON spec, `az aks show` JSON (+ `az network vnet show` JSON) or an
 // ARM template / resource, checks types at the boundary, applies today's AKS defaults and records
 // where every value came from.
-import { Prefix } from "../prefix.ts";
-import { Addr } from "../addr.ts";
+import { Prefix } from "../ip/prefix.ts";
+import { Addr } from "../ip/addr.ts";
 import {
   DEFAULT_DNS_SERVICE_IP, DEFAULT_MAX_PODS, DEFAULT_MAX_SURGE, DEFAULT_POD_CIDR, DEFAULT_POD_CIDR_V6, DEFAULT_SERVICE_CIDR,
   DEFAULT_SERVICE_CIDR_V6, MANAGED_VNET_SPACE, MANAGED_VNET_SUBNET, MODEL_IDS, OVERLAY_DEFAULT_FROM_MINOR, POOL_NODE_LIMIT, type ModelId,

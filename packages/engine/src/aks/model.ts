@@ -1,7 +1,7 @@
 // The normalised cluster: what every loader produces and every planner function takes. Values are
 // parsed and checked for type at the boundary (loaders); each remembers where it came from.
-import type { Addr } from "../addr.ts";
-import type { Prefix } from "../prefix.ts";
+import type { Addr } from "../ip/addr.ts";
+import type { Prefix } from "../ip/prefix.ts";
 import type { ModelId } from "./constants.ts";
 import type { Surge } from "./capacity.ts";
 

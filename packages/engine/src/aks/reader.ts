@@ -3,8 +3,8 @@
 // name the field's path and, where the text is known, its line.
 import { parseDocument, LineCounter, type Document } from "yaml";
 import { AksnetError } from "../errors.ts";
-import { Addr } from "../addr.ts";
-import { Prefix } from "../prefix.ts";
+import { Addr } from "../ip/addr.ts";
+import { Prefix } from "../ip/prefix.ts";
 
 export type Seg = string | number;
 

@@ -4,7 +4,7 @@
 import { getChain, BUILTIN_CHAINS, type Ruleset, type Match } from "./model.ts";
 import { parseNetAddr, quickV4 } from "./net.ts";
 import { nfInstance, bucketTable } from "./compile.ts";
-import { formatV4 } from "../addr.ts";
+import { formatV4 } from "../ip/addr.ts";
 import { traceKernel, type Flow, type TraceOptions } from "./trace.ts";
 import { registerWasmRunner, type KernelResult } from "./bulk.ts";
 import type { IpsetDb } from "./ipset.ts";

@@ -5,7 +5,7 @@
 //   gets a hash table from that key to its rules, merged in rule order with the other rules;
 // - a per-call result cache in wasm, keyed on (dst, proto, dport) and validated by the logged
 //   outcome of every test the trace made on the source (see netfilter.ts).
-import { coreModule } from "../backend-wasm.ts";
+import { coreModule } from "../core/module.ts";
 import { kpView, outputAddress, KP_FILTER_CHAINS, type Flow, type TraceOptions } from "./trace.ts";
 import { parseNetAddr, quickV4 } from "./net.ts";
 import { registerWasmRunner, type KubeProxyResult } from "./bulk.ts";

@@ -1,8 +1,8 @@
 // Addresses and prefixes as the netfilter code matches them: IPv4 as unsigned 32-bit numbers (the
 // hot path, and what the wasm tables hold), IPv6 as bigints. Text goes through the engine's strict
 // Prefix/Addr parsers once, so every address error has the same reason text as elsewhere.
-import { Addr } from "../addr.ts";
-import { Prefix } from "../prefix.ts";
+import { Addr } from "../ip/addr.ts";
+import { Prefix } from "../ip/prefix.ts";
 import type { NetPrefix } from "./model.ts";
 
 export interface NetAddr {

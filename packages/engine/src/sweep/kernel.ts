@@ -1,6 +1,6 @@
 // The sweep kernel in its own instance of the wasm core (each worker has one, with its own memory):
 // the config block, the value lists, the aggregates and a record buffer live above heapBase().
-import { coreModule } from "../backend-wasm.ts";
+import { coreModule } from "../core/module.ts";
 import { METRIC_INDEX, OBJECTIVES, OPS, PARAM_INDEX, PARAMS, type SweepSpec } from "./spec.ts";
 import { kernelFacts } from "./reference.ts";
 import { AGG_NAMES, CONS_WORDS, SW, W_COUNT, W_HEAT_AGG, W_HEAT_OF, W_HEAT_VALUE, W_HEAT_X, W_HEAT_Y, W_VALUES, aggLength } from "./layout.ts";

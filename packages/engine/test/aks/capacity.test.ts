@@ -1,10 +1,7 @@
 // The examples in Microsoft's AKS documentation, and the capacity rules' properties.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import {
-  evaluateSingle, fit, loadCluster, plan, compare, smallestSubnetLen, usableIps, surgeNodes, podRangeCapacity, lbDefaultPortsPerNode,
-  lbManualMaxNodes, staticBlocksPerNode, MODEL_IDS, MODEL_NODE_LIMIT, type ModelId, type SingleConfig,
-} from "../../src/index.ts";
+import { evaluateSingle, fit, loadCluster, plan, compare, smallestSubnetLen, usableIps, surgeNodes, podRangeCapacity, lbDefaultPortsPerNode, lbManualMaxNodes, staticBlocksPerNode, MODEL_IDS, MODEL_NODE_LIMIT, type ModelId, type SingleConfig } from "../../src/aks/index.ts";
 
 const one = (c: Partial<SingleConfig> & Pick<SingleConfig, "model" | "maxPods">): SingleConfig => ({
   nodes: 0, surge: { value: 0, percent: false }, nodeSubnetLen: 0, podRangeLen: 0, nodeLimit: MODEL_NODE_LIMIT[c.model],

@@ -1,7 +1,8 @@
 // Loading: the three input shapes, defaults with provenance, and broken inputs with located errors.
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { loadCluster, plan, diff, BUILTIN_EXAMPLE, AksnetError } from "../../src/index.ts";
+import { loadCluster, plan, diff, BUILTIN_EXAMPLE } from "../../src/aks/index.ts";
+import { AksnetError } from "../../src/index.ts";
 
 const root = new URL("../../../../", import.meta.url);
 const file = (p: string) => ({ name: p, text: readFileSync(new URL(p, root), "utf8") });

@@ -2,7 +2,7 @@
 // plain recomputation of the documented formulas (not against capacity.ts).
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { loadCluster, plan, evaluateSingle, MODEL_NODE_LIMIT, type ModelId } from "../../src/index.ts";
+import { loadCluster, plan, evaluateSingle, MODEL_NODE_LIMIT, type ModelId } from "../../src/aks/index.ts";
 
 const MODELS: ModelId[] = ["kubenet", "azure-cni", "azure-cni-pod-subnet", "azure-cni-static-block", "azure-cni-overlay"];
 

@@ -1,7 +1,7 @@
 // Retirement findings compare dates with today (AKSNET_TODAY pins it): a date in the past is no
 // longer "retires on".
 import { describe, expect, it, afterEach } from "vitest";
-import { loadCluster, plan } from "../../src/index.ts";
+import { loadCluster, plan } from "../../src/aks/index.ts";
 
 const spec = (os: string) => `
 apiVersion: aksnet/v1

@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { WasmBackend, CidrEngine, PrefixBatch } from "../../src/index.ts";
-import { WasmHeap } from "../../src/heap.ts";
+import { WasmBackend, CidrEngine, PrefixBatch } from "../../src/cidr/index.ts";
+import { WasmHeap } from "../../src/core/heap.ts";
 
 describe("WasmHeap", () => {
   const memory = new WebAssembly.Memory({ initial: 1 });

@@ -3,7 +3,8 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import { Address4, Address6 } from "ip-address";
-import { CidrEngine, ReferenceBackend, WasmBackend, PrefixBatch, Prefix, Addr } from "../../src/index.ts";
+import { CidrEngine, ReferenceBackend, WasmBackend, PrefixBatch } from "../../src/cidr/index.ts";
+import { Prefix, Addr } from "../../src/index.ts";
 import { anyPrefix, v4prefix, v6prefix, v4addr, v6addr, textForms, damagedText } from "./gen.ts";
 
 const wasm = new CidrEngine(new WasmBackend());

@@ -5,7 +5,8 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { cidr, Prefix } from "../../src/index.ts";
+import { cidr } from "../../src/cidr/index.ts";
+import { Prefix } from "../../src/index.ts";
 import { anyPrefix, damagedText, textForms } from "./gen.ts";
 
 const CASES = 10_000;

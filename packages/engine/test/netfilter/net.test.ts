@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import { quickV4 } from "../../src/netfilter/net.ts";
-import { Addr } from "../../src/addr.ts";
+import { Addr } from "../../src/ip/addr.ts";
 
 describe("quickV4, the bulk fast path, agrees with the strict address parser", () => {
   it("on dotted quads, near-misses and junk", () => {

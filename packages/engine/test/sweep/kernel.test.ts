@@ -4,10 +4,8 @@
 // aggregate for aggregate with the TypeScript reference.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import {
-  LIMIT_KINDS, MODEL_IDS, MODEL_NODE_LIMIT, evaluateSingle, SweepKernel, SW, SWEEP_RECORD as R, FLAG_FITS, PARAMS, METRICS, OPS, OBJECTIVES, AGGS, HEAT_OF,
-  SURGE_PERCENT_FLAG, DEFAULT_MAX_PODS, formatRows, formatRowsSlow, referenceRange, newAggregates, aggregateRecords, gridSize, sweepInstance, type SweepSpec, type ModelId,
-} from "../../src/index.ts";
+import { LIMIT_KINDS, MODEL_IDS, MODEL_NODE_LIMIT, evaluateSingle, DEFAULT_MAX_PODS, type ModelId } from "../../src/aks/index.ts";
+import { SweepKernel, SW, SWEEP_RECORD as R, FLAG_FITS, PARAMS, METRICS, OPS, OBJECTIVES, AGGS, HEAT_OF, SURGE_PERCENT_FLAG, formatRows, formatRowsSlow, referenceRange, newAggregates, aggregateRecords, gridSize, sweepInstance, type SweepSpec } from "../../src/sweep/index.ts";
 import { SW_LAYOUT_ORDER } from "../../src/sweep/layout.ts";
 
 const baseSpec = (values: number[][], extra: Partial<SweepSpec> = {}): SweepSpec => ({

@@ -4,11 +4,8 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import {
-  loadSweepSpec, parseConstraint, gridSize, decodeIndex, decodeDigits, shardRange, chunks, runSweep, mergeAggregates, newAggregates,
-  SweepKernel, partHeader, partTrailer, parsePart, mergeParts, renderSummary, frontierOf, countsOf, k8sJobManifest, heatmapOf, heatmapSvg,
-  valueLabel, specFingerprint, PARAMS, SURGE_PERCENT_FLAG, DEFAULT_MAX_SURGE, type ParamName,
-} from "../../src/index.ts";
+import { loadSweepSpec, parseConstraint, gridSize, decodeIndex, decodeDigits, shardRange, chunks, runSweep, mergeAggregates, newAggregates, SweepKernel, partHeader, partTrailer, parsePart, mergeParts, renderSummary, frontierOf, countsOf, k8sJobManifest, heatmapOf, heatmapSvg, valueLabel, specFingerprint, PARAMS, SURGE_PERCENT_FLAG, type ParamName } from "../../src/sweep/index.ts";
+import { DEFAULT_MAX_SURGE } from "../../src/aks/index.ts";
 
 const examples = fileURLToPath(new URL("../../../../examples/sweeps/", import.meta.url));
 const base = "parameters:\n  model: [kubenet]\n  nodeSubnetPrefix: 24\n  nodeCount: 10\n";

@@ -1,69 +1,16 @@
-// The WebAssembly backend. Memory above heapBase() is laid out per call by a bump arena; views
-// over memory.buffer are re-created after every ensure() because growth detaches them.
-import { wasmBase64 } from "@aksnet/wasm";
-import { ABI } from "./abi.ts";
+// The WebAssembly backend of the CIDR verbs, on the thread's one core instance (core/module.ts).
+// Temporaries of a call come from the core's heap and go back when the call ends; views over
+// memory.buffer are re-created after anything that may grow memory, because growth detaches them.
+import { ABI } from "../core/abi.ts";
+import { core, type Core, type CoreExports } from "../core/module.ts";
+import type { WasmHeap } from "../core/heap.ts";
 import { PrefixBatch, RangeBatch } from "./records.ts";
 import { sortPairs, type Backend, type LpmHandle } from "./backend.ts";
-import { WasmHeap } from "./heap.ts";
-
-interface CoreExports {
-  memory: WebAssembly.Memory;
-  heapBase(): number;
-  ensure(bytes: number): number;
-  lastExtra(): number;
-  countLines(ptr: number, len: number): number;
-  parseLines(ptr: number, len: number, out: number, cap: number, mode: number, firstLine: number): number;
-  parseNonOk(): number;
-  compactValid(inp: number, n: number, out: number): number;
-  scratchBytes(n: number): number;
-  setRanges(inp: number, n: number, scratch: number, out: number): number;
-  rangesToPrefixes(ranges: number, m: number, out: number, cap: number): number;
-  excludeRanges(a: number, na: number, b: number, nb: number, out: number): number;
-  intersectRanges(a: number, na: number, b: number, nb: number, out: number): number;
-  overlappingPairs(inp: number, n: number, scratch: number, out: number, cap: number): number;
-  allocate(space: number, ns: number, used: number, nu: number, fam: number, bits: number, count: number, scratch: number, out: number): number;
-  maskedBatch(inp: number, n: number, out: number): void;
-  boundBatch(inp: number, n: number, out: number, which: number): void;
-  containsBatch(a: number, aStride: number, b: number, n: number, out: number): void;
-  overlapsBatch(a: number, aStride: number, b: number, n: number, out: number): void;
-  lpmTableBytes(n: number): number;
-  lpmScratchBytes(n: number): number;
-  lpmBuild(inp: number, n: number, scratch: number, table: number): void;
-  lpmLookup(table: number, addrs: number, n: number, out: number): void;
-  [abiGlobal: string]: unknown;
-}
-
-function decodeBase64(b64: string): Uint8Array {
-  if (typeof Buffer !== "undefined") return Buffer.from(b64, "base64");
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-let cachedModule: WebAssembly.Module | undefined;
-
-/**
- * The compiled core (synchronous; fine in Node and in a worker, see toolchain-notes.md). In Node
- * the optimising compiler is used from the first call: a one-shot CLI run would otherwise spend
- * its big batch in V8's baseline tier (measured: 4x slower on the first 1M-line parse).
- */
-export function coreModule(): WebAssembly.Module {
-  if (!cachedModule) {
-    const proc = (globalThis as { process?: { getBuiltinModule?: (m: string) => unknown } }).process;
-    const v8 = proc?.getBuiltinModule?.("node:v8") as { setFlagsFromString(f: string): void } | undefined;
-    v8?.setFlagsFromString("--no-liftoff");
-    cachedModule = new WebAssembly.Module(decodeBase64(wasmBase64) as BufferSource);
-  }
-  return cachedModule;
-}
 
 const R = ABI.REC_SIZE;
 const RS = ABI.RANGE_SIZE;
 const encoder = new TextEncoder();
 const hasBuffer = typeof Buffer !== "undefined";
-/** wasm32 linear memory tops out at 4 GiB (65,536 pages). */
-const MAX_MEMORY = 65536 * 65536 - 65536;
 /** parseLines reads up to 32 bytes past the sentinel (SIMD loads). */
 const SIMD_PAD = 32;
 
@@ -91,25 +38,12 @@ export class WasmBackend implements Backend {
   readonly exports: CoreExports;
   readonly heap: WasmHeap;
 
-  constructor() {
-    const instance = new WebAssembly.Instance(coreModule(), {
-      env: {
-        abort: (_msg: number, _file: number, line: number, col: number) => {
-          throw new Error(`aksnet wasm core aborted at ${line}:${col}`);
-        },
-      },
-    });
-    this.exports = instance.exports as unknown as CoreExports;
-    const base = this.exports.heapBase() >>> 0;
-    // Growing linear memory is slow here (new pages, and V8 may copy the buffer), so grow
-    // geometrically: a doubling at most every few calls, then freed blocks are reused.
-    this.heap = new WasmHeap(this.exports.memory, base, (top) => {
-      const have = this.exports.memory.buffer.byteLength;
-      if (top <= have) return;
-      const want = Math.min(Math.max(top, have * 2), MAX_MEMORY);
-      if (this.exports.ensure(want - base) || this.exports.ensure(top - base)) return;
-      throw new RangeError(`aksnet wasm core: cannot grow memory to ${top} bytes`);
-    });
+  readonly core: Core;
+
+  constructor(c: Core = core()) {
+    this.core = c;
+    this.exports = c.exports;
+    this.heap = c.heap;
   }
 
   /** A fresh view of all of linear memory (views go stale when memory grows). */

@@ -1,8 +1,8 @@
 // Columnar batches of the core's records (layouts in abi.ts). Bulk verbs take and return these;
 // single values are materialised only when asked for (get, toStrings).
-import { ABI, STATUS_TEXT } from "./abi.ts";
-import { Addr, formatAddr, formatV4, type Family } from "./addr.ts";
-import { Prefix } from "./prefix.ts";
+import { ABI, STATUS_TEXT } from "../core/abi.ts";
+import { Addr, formatAddr, formatV4, type Family } from "../ip/addr.ts";
+import { Prefix } from "../ip/prefix.ts";
 
 const R = ABI.REC_SIZE;
 const V4_MAPPED_HI32 = 0x0000ffff;

@@ -1,10 +1,10 @@
 // The reference backend: the same verbs as the wasm core, written for clarity with BigInt
 // intervals and plain arrays. Slow on purpose; it exists to be obviously right.
-import { ABI } from "./abi.ts";
-import { Addr, type Family } from "./addr.ts";
-import { Prefix } from "./prefix.ts";
+import { ABI } from "../core/abi.ts";
+import { Addr, type Family } from "../ip/addr.ts";
+import { Prefix } from "../ip/prefix.ts";
 import { PrefixBatch, RangeBatch } from "./records.ts";
-import { refParseLine } from "./parse-ref.ts";
+import { parseValueBytes } from "../ip/parser.ts";
 import { sortPairs, type Backend, type LpmHandle } from "./backend.ts";
 
 interface Range {
@@ -84,7 +84,7 @@ export class ReferenceBackend implements Backend {
     while (s < bytes.length) {
       let e = bytes.indexOf(0x0a, s);
       if (e < 0) e = bytes.length;
-      const r = refParseLine(bytes, s, e, mode);
+      const r = parseValueBytes(bytes, s, e, mode);
       const rec = r.family
         ? PrefixBatch.from([Prefix.of(Addr.fromBigInt(r.family, r.value), r.bits)]).bytes
         : new Uint8Array(ABI.REC_SIZE);

@@ -1,7 +1,7 @@
 // Immutable IP address value type: one type for IPv4 and IPv6 (value is 32 or 128 bits).
-import { ABI, STATUS_TEXT } from "./abi.ts";
-import { ParseError } from "./errors.ts";
-import { refParseLine } from "./parse-ref.ts";
+import { ABI, STATUS_TEXT } from "../core/abi.ts";
+import { ParseError } from "../errors.ts";
+import { parseValueBytes } from "./parser.ts";
 
 const encoder = new TextEncoder();
 const MAX = { 4: (1n << 32n) - 1n, 6: (1n << 128n) - 1n } as const;
@@ -19,7 +19,7 @@ export function parseOne(text: string, mode: number, what: string) {
   const bytes = encoder.encode(text);
   // One value, one line: a newline inside is an error, not a second value.
   const nl = bytes.indexOf(0x0a);
-  const r = refParseLine(bytes, 0, nl < 0 ? bytes.length : nl, mode);
+  const r = parseValueBytes(bytes, 0, nl < 0 ? bytes.length : nl, mode);
   if (r.status === ABI.ST_OK && nl >= 0) {
     throw new ParseError({ code: "TrailingCharacters", what, input: text, reason: "unexpected line break", column: byteToColumn(text, nl) });
   }

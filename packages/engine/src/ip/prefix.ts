@@ -1,7 +1,7 @@
 // Immutable prefix (CIDR) value type. Keeps what was written: Prefix.parse("10.1.2.3/16").addr is
 // 10.1.2.3 and hasHostBits is true; masked() gives 10.1.0.0/16. Checkers report host bits
 // instead of silently fixing them.
-import { ABI } from "./abi.ts";
+import { ABI } from "../core/abi.ts";
 import { Addr, parseOne, type Family } from "./addr.ts";
 
 export class Prefix {

@@ -1,7 +1,8 @@
-// The reference parser: plain, readable TypeScript with the same grammar, statuses and stop
-// columns as packages/wasm/assembly/parse.ts. Single values (Addr.parse, Prefix.parse) use it;
-// bulk parsing uses the wasm core; test/backends.test.ts checks that both agree line by line.
-import { ABI } from "./abi.ts";
+// The production parser of single values (Addr.parse, Prefix.parse, and the reference backend's
+// bulk parse): plain, readable TypeScript with the same grammar, statuses and stop columns as
+// packages/wasm/assembly/parse.ts, which parses bulk lists; the property tests check that both
+// agree line by line.
+import { ABI } from "../core/abi.ts";
 
 export interface ParsedValue {
   status: number;
@@ -100,7 +101,7 @@ function parseV6(b: Uint8Array, p: number, e: number): bigint {
 }
 
 /** Parses one line b[s, e). Leading/trailing blanks and a "#" comment are ignored. */
-export function refParseLine(b: Uint8Array, s: number, e: number, mode: number): ParsedValue {
+export function parseValueBytes(b: Uint8Array, s: number, e: number, mode: number): ParsedValue {
   const lineStart = s;
   while (s < e && isSpace(b[s])) s++;
   let end = s;
