@@ -2,25 +2,17 @@
 // Commands only parse flags, call the engine and render; only main.ts touches process.exit.
 import { readFileSync, statSync } from "node:fs";
 import pc from "picocolors";
-import { AksnetError } from "@aksnet/engine";
+import { InputError, UsageError } from "@aksnet/engine";
+
+// The engine's error kinds, re-exported for the commands (usage and input errors exit 2).
+export { InputError, UsageError };
 
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
 export const EXIT_USAGE = 2;
+/** A bug in aksnet (an exception no command meant to raise). */
+export const EXIT_INTERNAL = 70;
 
-/** Wrong flags or arguments: exit 2. */
-export class UsageError extends AksnetError {
-  constructor(message: string, hint?: string) {
-    super("UsageError", message, hint);
-  }
-}
-
-/** A file that cannot be read: exit 2. */
-export class InputError extends AksnetError {
-  constructor(message: string, hint?: string) {
-    super("InputError", message, hint);
-  }
-}
 
 export type Format = "text" | "json";
 

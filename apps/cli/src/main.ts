@@ -1,8 +1,10 @@
 // aksnet: the command-line entry. Builds the command tree, runs one command and maps errors to
-// exit codes: 0 ok, 1 the input has errors (findings), 2 usage or unreadable input.
+// exit codes: 0 ok, 1 the input has errors (findings), 2 usage, unreadable or unsupported input
+// (any AksnetError, by its kind), 70 a bug (anything else: "internal error", the stack only
+// with AKSNET_DEBUG=1).
 import { Command, CommanderError } from "commander";
-import { AksnetError, ParseError } from "@aksnet/engine";
-import { EXIT_USAGE, errColor } from "./io.ts";
+import { AksnetError } from "@aksnet/engine";
+import { EXIT_USAGE, EXIT_INTERNAL, errColor } from "./io.ts";
 import { commands } from "./commands/index.ts";
 
 export async function main(argv: string[]): Promise<number> {
@@ -26,14 +28,20 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof AksnetError) {
       process.stderr.write(`${c.red("error")}: ${e.message}\n`);
       if (e.hint) process.stderr.write(`${c.dim("hint")}: ${e.hint}\n`);
-      return e instanceof ParseError || e.code === "UsageError" || e.code === "InputError" ? EXIT_USAGE : (e as { exitCode?: number }).exitCode ?? EXIT_USAGE;
-    }
-    if (e instanceof RangeError || e instanceof TypeError) {
-      process.stderr.write(`${c.red("error")}: ${e.message}\n`);
       return EXIT_USAGE;
     }
-    throw e;
+    return internalError(e);
   }
+}
+
+/** An exception no command meant to raise: a bug in aksnet, reported as one (exit 70). */
+export function internalError(e: unknown): number {
+  const debug = !!process.env.AKSNET_DEBUG && process.env.AKSNET_DEBUG !== "0";
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  process.stderr.write(`aksnet: internal error: ${what}\n`);
+  if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+  else process.stderr.write("(this is a bug in aksnet; run again with AKSNET_DEBUG=1 for the stack)\n");
+  return EXIT_INTERNAL;
 }
 
 const isEntry = process.argv[1] && /aksnet(\.mjs)?$|main\.ts$/.test(process.argv[1]);
@@ -48,8 +56,7 @@ if (isEntry) {
   main(process.argv.slice(2)).then(
     (code) => { process.exitCode = code; },
     (e) => {
-      process.stderr.write(`aksnet: internal error: ${(e as Error).stack ?? e}\n`);
-      process.exitCode = 70;
+      process.exitCode = internalError(e);
     },
   );
 }

@@ -2,14 +2,14 @@
 // (ARM writes dnsServiceIP, the az CLI dnsServiceIp), nulls treated as unset, and type errors that
 // name the field's path and, where the text is known, its line.
 import { parseDocument, LineCounter, type Document } from "yaml";
-import { AksnetError } from "../errors.ts";
+import { InputError, ParseError } from "../errors.ts";
 import { Addr } from "../ip/addr.ts";
 import { Prefix } from "../ip/prefix.ts";
 
 export type Seg = string | number;
 
-export function inputError(message: string, hint?: string): AksnetError {
-  return new AksnetError("InputError", message, hint);
+export function inputError(message: string, hint?: string): InputError {
+  return new InputError(message, hint);
 }
 
 export interface SourceDoc {
@@ -202,7 +202,7 @@ export class Node {
       if (p.bits !== p.bitLength) c.fail(c.segs, `expected a single IP address, not a prefix`);
       return { addr: p.addr, path: c.path };
     } catch (e) {
-      if ((e as AksnetError).code === "InputError") throw e;
+      if (e instanceof InputError && !(e instanceof ParseError)) throw e;
       c.fail(c.segs, `invalid IP address: ${(e as Error).message}`);
     }
   }

@@ -3,6 +3,7 @@
 // the TypeScript tracer flow by flow. Both give the same results (property tests check it).
 import { traceKernel, traceKubeProxy, type Flow, type TraceMode, type TraceOptions } from "./trace.ts";
 import type { Ruleset } from "./model.ts";
+import { UnsupportedError } from "../errors.ts";
 
 export interface KubeProxyResult {
   output: string;
@@ -57,9 +58,9 @@ export function traceFlows(rs: Ruleset, flows: Flow[], opts: BulkOptions = {}): 
   if (engine !== "ts" && wasmRunner) {
     const r = wasmRunner(rs, flows, opts);
     if (typeof r !== "string") return { results: r, engine: "wasm" };
-    if (engine === "wasm") throw new RangeError(`the wasm engine cannot run this: ${r}`);
+    if (engine === "wasm") throw new UnsupportedError(`the wasm engine cannot run this: ${r}`, "use --engine auto or ts");
     return { results: traceFlowsTs(rs, flows, opts), engine: "ts", fallback: r };
   }
-  if (engine === "wasm") throw new RangeError("the wasm engine is not available");
+  if (engine === "wasm") throw new UnsupportedError("the wasm engine is not available for this mode", "use --engine auto or ts");
   return { results: traceFlowsTs(rs, flows, opts), engine: "ts", fallback: engine === "auto" ? "wasm engine not loaded" : undefined };
 }

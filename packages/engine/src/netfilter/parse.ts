@@ -2,7 +2,7 @@
 // newlines were flattened to spaces still parses: statements also start at an unquoted "-A",
 // "COMMIT", "*table", ":CHAIN POLICY [p:b]" or "#"), stops at the first structural error with its
 // line and column, and keeps every match and target it does not model as an issue by line.
-import { ParseError, AksnetError } from "../errors.ts";
+import { ParseError, InputError } from "../errors.ts";
 import { parseNetPrefix } from "./net.ts";
 import {
   BUILTIN_CHAINS,
@@ -306,7 +306,7 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): Ruleset {
     });
   }
   if (rs.tables.size === 0) {
-    throw new AksnetError("EmptyRuleset", `${source}: no "*table" found: this is not an iptables-save dump`, "run `iptables-save > node.rules` on the node (or `iptables-save -t nat`)");
+    throw new InputError(`${source}: no "*table" found: this is not an iptables-save dump`, "run `iptables-save > node.rules` on the node (or `iptables-save -t nat`)", "EmptyRuleset");
   }
   findLoops(rs);
   return rs;

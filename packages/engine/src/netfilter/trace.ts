@@ -7,7 +7,7 @@
 // kube-proxy-test: the simplified semantics of the Kubernetes project's own packet-flow helper
 // (`tracePacket` in pkg/proxy/iptables/proxier_test.go), so results can be compared with the
 // expectations in kube-proxy's unit tests. See tracePacketKubeProxy below for the exact rules.
-import { AksnetError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import { getChain, type Chain, type Match, type NetPrefix, type Rule, type Ruleset, type Target } from "./model.ts";
 import { formatNetAddr, inPrefix, parseNetAddr, sameAddr, type NetAddr } from "./net.ts";
 import { setMatches, type IpsetDb } from "./ipset.ts";
@@ -104,19 +104,19 @@ const PROTO_NUM: Record<string, number> = { tcp: 6, udp: 17, sctp: 132, icmp: 1,
 
 function protoNum(p: string): number {
   const n = PROTO_NUM[p] ?? (/^\d{1,3}$/.test(p) ? Number(p) : -1);
-  if (n < 0 || n > 255) throw new AksnetError("UsageError", `unknown protocol ${JSON.stringify(p)}`, "use tcp, udp, sctp, icmp or a protocol number");
+  if (n < 0 || n > 255) throw new UsageError(`unknown protocol ${JSON.stringify(p)}`, "use tcp, udp, sctp, icmp or a protocol number");
   return n;
 }
 
 function checkPort(name: string, v: number | undefined): void {
-  if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 65535)) throw new AksnetError("UsageError", `${name} must be a port from 0 to 65535, not ${v}`);
+  if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 65535)) throw new UsageError(`${name} must be a port from 0 to 65535, not ${v}`);
 }
 
 function addr(what: string, text: string): NetAddr {
   try {
     return parseNetAddr(text);
   } catch (e) {
-    throw new AksnetError("UsageError", `${what}: ${(e as Error).message}`);
+    throw new UsageError(`${what}: ${(e as Error).message}`);
   }
 }
 
@@ -460,7 +460,7 @@ function normaliseFlow(flow: Flow) {
   const proto = (flow.proto ?? "tcp").toLowerCase();
   const src = addr("--src", flow.src);
   const dst = addr("--dst", flow.dst);
-  if (src.family !== dst.family) throw new AksnetError("UsageError", `--src ${flow.src} and --dst ${flow.dst} are of different IP families`);
+  if (src.family !== dst.family) throw new UsageError(`--src ${flow.src} and --dst ${flow.dst} are of different IP families`);
   checkPort("--sport", flow.sport);
   checkPort("--dport", flow.dport);
   return { proto, src, dst, num: protoNum(proto) };
