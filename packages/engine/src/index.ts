@@ -3,3 +3,4 @@
 // what it uses by its own name, with no barrel of renames.
 export { AksnetError, InputError, UsageError, UnsupportedError, ParseError, type ErrorKind } from "./errors.ts";
 export { Addr, Prefix, formatAddr, formatV4, type Family } from "./ip/index.ts";
+export { groupDigits } from "./text.ts";

@@ -1,5 +1,6 @@
 // Shared input handling and text rendering for the AKS commands (plan, check, compare, fit, diff).
-import { BUILTIN_EXAMPLE, BUILTIN_EXAMPLE_NAME, loadCluster, type AksFinding, type Cluster, type InputText, type Plan } from "@aksnet/engine/aks";
+import { BUILTIN_EXAMPLE, BUILTIN_EXAMPLE_NAME, loadCluster, type Finding, type Cluster, type InputText, type Plan } from "@aksnet/engine/aks";
+import { groupDigits } from "@aksnet/engine";
 import type { Command } from "commander";
 import { readSource, color, UsageError } from "../io.ts";
 
@@ -43,7 +44,7 @@ export const MODEL_LABEL: Record<string, string> = {
   byo: "BYO CNI",
 };
 
-export const n = (x: number) => x.toLocaleString("en-US");
+export const n = (x: number) => groupDigits(x);
 
 /** A usage bar: `[█████░░░░░]  48%`, red when over 100%. */
 export function bar(used: number, total: number, width = 20): string {
@@ -73,12 +74,12 @@ export function table(head: string[], rows: string[][], right: number[] = []): s
   return [c.dim(line(head)), ...rows.map(line)];
 }
 
-export function severityLabel(s: AksFinding["severity"]): string {
+export function severityLabel(s: Finding["severity"]): string {
   const c = color();
   return s === "error" ? c.red("error  ") : s === "warning" ? c.yellow("warning") : c.cyan("info   ");
 }
 
-export function renderFindings(findings: AksFinding[]): string[] {
+export function renderFindings(findings: Finding[]): string[] {
   const c = color();
   if (!findings.length) return [`  ${c.green("no findings")}`];
   const out: string[] = [];

@@ -1,6 +1,7 @@
 // The checks: the errors AKS would raise, found offline, and the warnings it would not raise but
 // should. Each finding names its code (AKS's own where one exists), a path into the input and what
 // to do next; capacity findings carry the smallest prefix that fits and a free range in the VNet.
+import { groupDigits } from "../text.ts";
 import { cidr } from "../cidr/engine.ts";
 import { Prefix } from "../ip/prefix.ts";
 import type { Addr } from "../ip/addr.ts";
@@ -11,24 +12,14 @@ import {
 } from "./constants.ts";
 import { lbDefaultPortsPerNode, podRangeIpsPerNode, smallestPodRangeLen, smallestSubnetLen } from "./capacity.ts";
 import type { Cluster, NamedPrefix } from "./model.ts";
-import type { PodRangePlan, PoolPlan, SnatPlan, SubnetPlan } from "./plan.ts";
+import type { Finding, PodRangePlan, PoolPlan, Severity, SnatPlan, SubnetPlan } from "./result.ts";
 
-export type Severity = "error" | "warning" | "info";
-
-export interface Finding {
-  code: string;
-  severity: Severity;
-  message: string;
-  /** Where in the input the problem is, e.g. agentPoolProfiles[1].maxPods. */
-  path: string;
-  /** A concrete change that fixes it, when there is one. */
-  fix?: string;
-}
+export type { Finding, Severity } from "./result.ts";
 
 /** Addresses a VNet can never use. [VNET-FAQ] */
 const VNET_FORBIDDEN = ["224.0.0.0/4", "255.255.255.255/32", "127.0.0.0/8", "168.63.129.16/32"] as const;
 
-const fmt = (n: number) => n.toLocaleString("en-US");
+const fmt = groupDigits;
 const P = (t: string) => Prefix.parse(t);
 
 interface Partial {

@@ -1,6 +1,7 @@
 // plan(): the capacity report of one cluster — per subnet, per pod range, per pool, the cluster's
 // limits, outbound SNAT and the findings. The arithmetic is in capacity.ts; this file only maps
 // the cluster's subnets and pools onto those rules.
+import { groupDigits } from "../text.ts";
 import {
   AZURE_NPM_NODE_LIMIT, CLUSTER_NODE_LIMIT, KUBENET_ROUTES_PER_NODE_DUAL_STACK, LB_PORTS_PER_IP, MODEL_NODE_LIMIT, NAT_PORTS_PER_IP,
   NODE_POD_BLOCK_LEN, NODE_POD_BLOCK_LEN_V6, POOL_NODE_LIMIT, STATIC_BLOCK_SIZE, VNET_PRIVATE_IP_LIMIT, type ModelId,
@@ -10,102 +11,10 @@ import {
   resourceRequired, scaleMaxNodes, surgeNodes, usableIps, vnetIpsPerNode, type LimitKind, type PoolDemand, type Resource,
 } from "./capacity.ts";
 import type { Cluster, Pool, Provenance } from "./model.ts";
-import { checkCluster, type Finding } from "./findings.ts";
+import { checkCluster } from "./findings.ts";
+import type { Finding, Limit, Plan, PodRangePlan, PoolPlan, SnatPlan, SubnetPlan } from "./result.ts";
 
-export interface SubnetPlan {
-  /** As named in the VNet. */
-  name: string;
-  cidr: string;
-  /** "nodes", "pods", both, or "unused" by this cluster. */
-  role: "nodes" | "pods" | "nodes+pods" | "unused";
-  pools: string[];
-  usable: number;
-  requiredAtCount: number;
-  requiredAtMax: number;
-  /** The most the subnet must hold: every pool at its autoscale max (or count) plus its upgrade surge. */
-  required: number;
-  free: number;
-  fits: boolean;
-}
-
-export interface PodRangePlan {
-  name: string;
-  cidr: string;
-  kind: "pod-cidr" | "pod-subnet";
-  /** What one node takes: "/24 per node", "2 × /28 blocks per node", "batches of 16". */
-  unit: string;
-  addressesPerNode: number;
-  capacity: number;
-  nodeSlots: number;
-  slotsRequired: number;
-  required: number;
-  fits: boolean;
-}
-
-export interface Limit {
-  kind: LimitKind;
-  resource?: string;
-  message: string;
-}
-
-export interface PoolPlan {
-  name: string;
-  mode: string;
-  os: string;
-  count: number;
-  autoscale: boolean;
-  minCount?: number;
-  maxCount?: number;
-  /** Planned nodes: maxCount when autoscaling, else count. */
-  nodes: number;
-  maxSurge: string;
-  surgeNodes: number;
-  maxPods: number;
-  nodeSubnet: string;
-  podSubnet?: string;
-  podIpAllocation?: string;
-  nodeSubnetIpsPerNode: number;
-  podRangeIpsPerNode: number;
-  /** The most nodes this pool can have with the others at their planned size. */
-  maxNodes: number;
-  limitedBy: Limit;
-}
-
-export interface SnatPlan {
-  outboundType: string;
-  allocation: "default-table" | "manual" | "nat-gateway" | "none";
-  outboundIps: number;
-  totalPorts: number;
-  /** Nodes counted against the ports: all pools at max plus surge. */
-  nodesCounted: number;
-  portsPerNode: number | null;
-  maxNodes: number | null;
-  fits: boolean;
-}
-
-export interface Plan {
-  cluster: {
-    name: string;
-    model: ModelId;
-    dataplane: string;
-    policy: string;
-    kubernetesVersion: string | null;
-    input: { kind: string; files: string[] };
-    plannedNodes: number;
-    plannedPods: number;
-    maxNodes: number;
-    maxPods: number;
-    limitedBy: Limit;
-  };
-  network: { podCidrs: string[]; serviceCidrs: string[]; dnsServiceIP: string; vnet: string; addressSpace: string[]; managedVnet: boolean };
-  defaults: Provenance[];
-  subnets: SubnetPlan[];
-  podRanges: PodRangePlan[];
-  pools: PoolPlan[];
-  snat: SnatPlan;
-  findings: Finding[];
-  summary: { errors: number; warnings: number; infos: number; fits: boolean };
-}
+export type { Limit, Plan, PodRangePlan, PoolPlan, SnatPlan, SubnetPlan };
 
 /** Named resources plus the plain-number view capacity.ts works on. */
 export interface CapacityModel {
@@ -128,7 +37,7 @@ function v4(prefixes: readonly { family: number }[]): number {
 }
 
 function fmt(n: number): string {
-  return n.toLocaleString("en-US");
+  return groupDigits(n);
 }
 
 /** Maps the cluster onto capacity.ts resources: every subnet, the pod CIDR, and the cluster-wide limits. */
