@@ -181,6 +181,21 @@ export function createEngineHost(engine: CidrEngine = cidr()): EngineHost {
   };
 }
 
+/** What the host needs of a port: the worker's global scope, or a MessagePort in Node tests. */
+export interface HostPort {
+  postMessage(message: EngineResponse, transfer: Transferable[]): void;
+  onmessage: ((e: MessageEvent<unknown>) => void) | null;
+}
+
+/** Answers every message that arrives on port, transferring the result buffers. */
+export function serve(port: HostPort, host: EngineHost = createEngineHost()): EngineHost {
+  port.onmessage = (e) => {
+    const { response, transfer } = host.handle(e.data);
+    port.postMessage(response, transfer);
+  };
+  return host;
+}
+
 /** The buffers of a result's typed arrays, to transfer instead of copy (each is the result's own). */
 function buffersOf(result: unknown): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
