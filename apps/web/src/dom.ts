@@ -32,12 +32,19 @@ export interface Column<Row> {
 /** Rows beyond this are counted, not drawn: a DOM table of 100,000 rows would freeze the page. */
 export const MAX_TABLE_ROWS = 1000;
 
+/** Rows a table reads one at a time: an array, or a long result decoded row by row (TextLines). */
+export interface Rows<Row> {
+  readonly length: number;
+  at(i: number): Row | undefined;
+}
+
 /**
  * A table with a caption, header cells with scope, one row per item (the first MAX_TABLE_ROWS, then
- * a row saying how many more); scrolls sideways when narrow.
+ * a row saying how many more); scrolls sideways when narrow. Only the rows drawn are read.
  */
-export function table<Row>(caption: string, columns: Column<Row>[], rows: readonly Row[], attrs: Attrs = {}): HTMLElement {
-  const shown = rows.length > MAX_TABLE_ROWS ? rows.slice(0, MAX_TABLE_ROWS) : rows;
+export function table<Row>(caption: string, columns: Column<Row>[], rows: Rows<Row>, attrs: Attrs = {}): HTMLElement {
+  const shown: Row[] = [];
+  for (let i = 0; i < rows.length && i < MAX_TABLE_ROWS; i++) shown.push(rows.at(i)!);
   const hidden = rows.length - shown.length;
   return h("div", { class: "table-scroll" }, h(
     "table",

@@ -9,7 +9,7 @@ const TABS: Tab[] = [cidrWorkbench, about];
 const engine = startEngineWorker();
 const status = document.getElementById("engine-status")!;
 // The first call loads the WebAssembly core in the worker; its outcome is the engine's status.
-engine.parseList("").then(
+engine.parseList(new Uint8Array(0)).then(
   () => {
     status.textContent = "Engine ready · WebAssembly in a Web Worker";
     status.dataset.state = "ready";

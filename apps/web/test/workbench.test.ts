@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { Prefix } from "@aksnet/engine";
 import { cidr } from "@aksnet/engine/cidr";
+import { EXAMPLE_PREFIXES } from "../src/cidr/example.ts";
 import { DIST, assertBuilt, launchChromium, serveStatic, type Browser, type StaticServer } from "./harness.ts";
 
 let server: StaticServer | undefined;
@@ -45,6 +46,49 @@ const rowsOf = (selector: string) =>
 async function clickAndWait(button: string, output: string) {
   await page.click(button);
   await page.waitForSelector(`${output}:not([aria-busy])`);
+}
+
+/** Durations (ms) of the worker's User Timing measures of that name, oldest first. */
+const workerMeasures = (name: string) =>
+  page.workers()[0].evaluate((n) => performance.getEntriesByType("measure").filter((m) => m.name === n).map((m) => m.duration), name);
+
+/**
+ * Clicks a button inside the page and returns the milliseconds (performance.now() in the page)
+ * until its result is in the DOM and the next frame has been drawn.
+ */
+function timeClick(button: string, result: string): Promise<number> {
+  return page.evaluate(([button, result]) => new Promise<number>((done) => {
+    const out = document.querySelector("#cidr-result")!;
+    const t0 = performance.now();
+    const shown = () => !out.hasAttribute("aria-busy") && out.querySelector(`[data-result=${result}]`);
+    const obs = new MutationObserver(() => {
+      if (!shown()) return;
+      obs.disconnect();
+      requestAnimationFrame(() => setTimeout(() => done(performance.now() - t0), 0));
+    });
+    obs.observe(out, { attributes: true, childList: true, subtree: true });
+    (document.querySelector(button) as HTMLButtonElement).click();
+  }), [button, result] as const);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** n lines of IPv4 and IPv6 prefixes, some nested, some adjacent, a few comments (deterministic). */
+function bigPaste(n: number): string {
+  let x = 0x2545f491;
+  const next = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
+  const lines: string[] = [];
+  for (let k = 0; k < n; k++) {
+    const r = next();
+    if (k % 10 === 9) {
+      lines.push(`2001:db8:${(r >>> 16).toString(16)}:${(r & 0xffff).toString(16)}::/${48 + (r % 17)}`);
+    } else {
+      const bits = 16 + (r % 17);
+      const a = next();
+      lines.push(`${10 + (a >>> 29)}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}/${bits}${k % 1000 === 0 ? "  # a comment" : ""}`);
+    }
+  }
+  return lines.join("\n");
 }
 
 /** Prefix text as the engine prints it, whether the page left an address bare or not. */
@@ -123,6 +167,21 @@ describe("web app in Chromium", () => {
     expect(notes).toEqual(["written 10.1.2.3/16", "written 2001:db8::1/64", null]);
   });
 
+  it("sends and parses a text once: merge, overlaps and info on the same text do not parse it again", async () => {
+    await page.fill("#cidr-input", "10.0.0.0/24\n10.0.0.0/25\n10.0.1.0/24\n");
+    const before = await workerMeasures("aksnet:parseList");
+    for (const action of ["merge", "overlaps", "info", "merge"]) await clickAndWait(`#cidr-${action}`, "#cidr-result");
+    expect(await page.textContent("[data-result=merge] caption")).toBe("3 lines in, 1 prefix out");
+    expect((await workerMeasures("aksnet:parseList")).length).toBe(before.length + 1);
+    // A changed text is sent and parsed again, whether typed or set by a button.
+    await page.fill("#cidr-input", "10.0.0.0/24\n10.0.2.0/24\n");
+    await clickAndWait("#cidr-merge", "#cidr-result");
+    expect(await page.textContent("[data-result=merge] caption")).toBe("2 lines in, 2 prefixes out");
+    await clickAndWait("#cidr-reset", "#cidr-result");
+    expect(await page.textContent("[data-result=merge] caption")).toBe(`${cidr().parseList(EXAMPLE_PREFIXES).values.length} lines in, ${cidr().merge(cidr().parseList(EXAMPLE_PREFIXES).values).length} prefixes out`);
+    expect((await workerMeasures("aksnet:parseList")).length).toBe(before.length + 3);
+  });
+
   it("shows a malformed line's error with the engine's line and column", async () => {
     const text = "10.0.0.0/8\n# fine so far\n10.0.0.256/8\n2001:db8:::1/64\n172.16.0.0/33\n";
     await page.fill("#cidr-input", text);
@@ -193,6 +252,33 @@ describe("web app in Chromium", () => {
     expect(rows.map((r) => r[0])).toEqual(expected.slice(0, 1000));
     expect(await page.textContent("[data-result=merge] caption")).toBe("3,000 lines in, 3,000 prefixes out");
     expect(await page.textContent("[data-result=merge] tfoot")).toBe("… and 2,000 more rows not shown");
+  });
+
+  it("merges 100,000 prefixes pasted into the page (click-to-result time reported, not asserted)", async () => {
+    const text = bigPaste(100_000);
+    // Each round pastes a new text (one more comment line), so its first merge sends and parses it.
+    const fresh: number[] = [], again: number[] = [], worker: Record<string, number[]> = { parseList: [], merge: [], lastAddresses: [] };
+    for (let round = 0; round < 5; round++) {
+      // What a paste does: the value changes and the textarea fires "input".
+      await page.evaluate((t) => {
+        const el = document.querySelector("#cidr-input") as HTMLTextAreaElement;
+        el.value = t;
+        el.dispatchEvent(new Event("input", { bubbles: true }));
+      }, `${text}\n# round ${round}`);
+      fresh.push(await timeClick("#cidr-merge", "merge"));
+      for (const name of Object.keys(worker)) worker[name].push((await workerMeasures(`aksnet:${name}`)).at(-1) ?? NaN);
+      again.push(await timeClick("#cidr-merge", "merge"));
+    }
+    const expected = cidr().merge(cidr().parseList(text).values).toStrings();
+    expect(expected.length).toBeGreaterThan(1000);
+    expect(expected.length).toBeLessThan(100_000);
+    expect((await rowsOf("[data-result=merge]")).map((r) => r[0])).toEqual(expected.slice(0, 1000));
+    expect(await page.textContent("[data-result=merge] caption")).toBe(`100,000 lines in, ${expected.length.toLocaleString("en-US")} prefixes out`);
+    const ms = (xs: number[]) => `${median(xs).toFixed(0)} ms`;
+    console.info(
+      `[web timing] merge of 100,000 pasted prefixes (${expected.length} out), click to result shown, median of 5: ${ms(fresh)} new text, ${ms(again)} same text again;` +
+      ` in the worker: ${Object.entries(worker).map(([k, v]) => `${k} ${ms(v)}`).join(", ")} (all: new ${fresh.map((x) => x.toFixed(0)).join(" ")}; again ${again.map((x) => x.toFixed(0)).join(" ")})`,
+    );
   });
 
   it("did the work in the worker, not on the page's main thread", async () => {

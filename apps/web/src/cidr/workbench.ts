@@ -1,9 +1,11 @@
 // The CIDR workbench tab: a prefix list to merge, check for overlaps or describe, and a best-fit
 // allocator for free prefixes. Every computation is an engine call in the worker; this file only
-// parses the form, shows the engine's errors as it reported them, and renders tables.
-import { h, table } from "../dom.ts";
-import type { EngineWorker } from "../engine-client.ts";
-import type { WireParsedList } from "../protocol.ts";
+// reads the form, shows the engine's errors as it reported them, and renders tables. A textarea's
+// text goes to the worker once per change, as bytes, and is parsed once there; the verbs then name
+// the parsed batch by its handle, and their results come back as text buffers decoded row by row.
+import { h, table, type Rows } from "../dom.ts";
+import { EngineError, type EngineWorker } from "../engine-client.ts";
+import { TextLines, WIRE_ERROR, type WireParsedList, type WireParseOptions } from "../protocol.ts";
 import type { Tab } from "../tabs.ts";
 import { EXAMPLE_BITS, EXAMPLE_COUNT, EXAMPLE_PREFIXES, EXAMPLE_SPACE, EXAMPLE_USED } from "./example.ts";
 import { describeError, errorList, formatSize, hostBits, prefixLength } from "./render.ts";
@@ -54,12 +56,51 @@ function runner(output: HTMLElement, live: HTMLElement) {
   };
 }
 
+const encoder = new TextEncoder();
+
+/** A textarea's content as the worker holds it: encoded and sent once per change, parsed once there. */
+class HeldInput {
+  private sent?: string;
+  private parsed?: Promise<WireParsedList>;
+  constructor(private readonly engine: EngineWorker, private readonly input: HTMLTextAreaElement, private readonly opts: WireParseOptions) {}
+
+  /** The parsed content, from the worker's last parse of this text or a new one. */
+  get(): Promise<WireParsedList> {
+    const text = this.input.value;
+    if (this.parsed && text === this.sent) return this.parsed;
+    this.sent = text;
+    const p = this.engine.parseList(encoder.encode(text), this.opts);
+    this.parsed = p;
+    p.catch(() => { if (this.parsed === p) this.parsed = undefined; });
+    return p;
+  }
+
+  forget(): void {
+    this.parsed = undefined;
+  }
+}
+
+/** Runs job; if the worker has let go of a batch it used (it keeps only recent ones), parses again once. */
+async function withHeld<T>(inputs: HeldInput[], job: () => Promise<T>): Promise<T> {
+  try {
+    return await job();
+  } catch (e) {
+    if (!(e instanceof EngineError && e.code === WIRE_ERROR.gone)) throw e;
+    for (const i of inputs) i.forget();
+    return job();
+  }
+}
+
+/** Row indices 0..n-1, for tables whose cells read several columns of one result. */
+const indices = (n: number): Rows<number> => ({ length: n, at: (i) => i });
+
 function prefixListCard(engine: EngineWorker): HTMLElement {
   const input = h("textarea", { id: "cidr-input", rows: 16, spellcheck: "false", autocomplete: "off", autocapitalize: "off", "aria-describedby": "cidr-input-hint" });
   input.value = EXAMPLE_PREFIXES;
   const output = h("div", { id: "cidr-result", class: "result" });
   const live = h("p", { id: "cidr-live", class: "visually-hidden", role: "status" });
   const run = runner(output, live);
+  const held = new HeldInput(engine, input, { source: "prefixes", maxErrors: MAX_ERRORS_SHOWN });
   let current: ListAction = "merge";
 
   const buttons = (Object.keys(ACTION_LABEL) as ListAction[]).map((a) =>
@@ -69,13 +110,13 @@ function prefixListCard(engine: EngineWorker): HTMLElement {
   const act = (action: ListAction) => {
     current = action;
     buttons.forEach((b) => b.classList.toggle("current", b.id === `cidr-${action}`));
-    return run(async (isCurrent) => {
-      const parsed = await engine.parseList(input.value, { source: "prefixes", maxErrors: MAX_ERRORS_SHOWN });
+    return run((isCurrent) => withHeld([held], async () => {
+      const parsed = await held.get();
       if (!isCurrent()) return [];
       if (parsed.errorCount) return errorList(parsed, input, `Fix ${parsed.errorCount === 1 ? "it" : "them"} to see the ${ACTION_RESULT[action]}.`);
-      if (!parsed.values.length) return [h("p", { class: "notice" }, "Enter at least one prefix or address.")];
+      if (!parsed.length) return [h("p", { class: "notice" }, "Enter at least one prefix or address.")];
       return action === "merge" ? mergeView(engine, parsed) : action === "overlaps" ? overlapsView(engine, parsed) : infoView(engine, parsed);
-    });
+    }));
   };
 
   // A file's text goes straight into the textarea: pasting thousands of lines is slow in browsers.
@@ -123,17 +164,18 @@ function prefixListCard(engine: EngineWorker): HTMLElement {
 }
 
 async function mergeView(engine: EngineWorker, parsed: WireParsedList): Promise<Node[]> {
-  const merged = await engine.merge(parsed.values);
+  const result = await engine.merge(parsed);
   // Merged prefixes are masked, so the prefix shows the first address; the last one completes the range.
-  const last = await engine.lastAddresses(merged);
-  const copy = h("button", { type: "button", class: "quiet small", onclick: () => copyText(copy, merged.join("\n")) }, "Copy list");
+  const last = new TextLines(await engine.lastAddresses(result));
+  const merged = new TextLines(result);
+  const copy = h("button", { type: "button", class: "quiet small", onclick: () => copyText(copy, merged.all()) }, "Copy list");
   return [
     h("div", { class: "result-head" }, h("h3", {}, "Merged"), copy),
     table(
-      `${plural(parsed.values.length, "line")} in, ${plural(merged.length, "prefix", "prefixes")} out`,
+      `${plural(parsed.length, "line")} in, ${plural(merged.length, "prefix", "prefixes")} out`,
       [
         { title: "Prefix", kind: "addr", cell: (p) => p },
-        { title: "Last address", kind: "addr", cell: (_, i) => last[i] },
+        { title: "Last address", kind: "addr", cell: (_, i) => last.at(i) },
         { title: "Addresses", kind: "number", cell: (p) => formatSize(hostBits(p)) },
       ],
       merged,
@@ -143,38 +185,39 @@ async function mergeView(engine: EngineWorker, parsed: WireParsedList): Promise<
 }
 
 async function overlapsView(engine: EngineWorker, parsed: WireParsedList): Promise<Node[]> {
-  const pairs = await engine.overlappingPairs(parsed.values);
+  const found = await engine.overlappingPairs(parsed);
   const head = h("div", { class: "result-head" }, h("h3", {}, "Overlaps"));
-  if (!pairs.length) return [head, h("p", { class: "ok", "data-result": "overlaps" }, `No overlaps among ${plural(parsed.values.length, "prefix", "prefixes")}.`)];
-  const { values, lines } = parsed;
+  if (!found.length) return [head, h("p", { class: "ok", "data-result": "overlaps" }, `No overlaps among ${plural(parsed.length, "prefix", "prefixes")}.`)];
+  const values = new TextLines(await engine.batch(parsed));
+  const { pairs, lines } = found;
   // Two prefixes that share an address always nest, so the lengths say which holds which.
-  const relation = (i: number, j: number) => {
-    const a = prefixLength(values[i]), b = prefixLength(values[j]);
+  const relation = (k: number) => {
+    const a = prefixLength(values.at(pairs[2 * k])), b = prefixLength(values.at(pairs[2 * k + 1]));
     return a === b ? "same range as" : a < b ? "contains" : "is inside";
   };
   return [
     head,
     table(
-      `${plural(pairs.length, "overlapping pair")} among ${plural(values.length, "prefix", "prefixes")}`,
+      `${plural(found.length, "overlapping pair")} among ${plural(parsed.length, "prefix", "prefixes")}`,
       [
-        { title: "Line", kind: "number", cell: ([i]) => lines[i] },
-        { title: "Prefix", kind: "addr", cell: ([i]) => values[i] },
-        { title: "", cell: ([i, j]) => h("span", { class: "relation" }, relation(i, j)) },
-        { title: "Line", kind: "number", cell: ([, j]) => lines[j] },
-        { title: "Prefix", kind: "addr", cell: ([, j]) => values[j] },
+        { title: "Line", kind: "number", cell: (k) => lines[2 * k] },
+        { title: "Prefix", kind: "addr", cell: (k) => values.at(pairs[2 * k]) },
+        { title: "", cell: (k) => h("span", { class: "relation" }, relation(k)) },
+        { title: "Line", kind: "number", cell: (k) => lines[2 * k + 1] },
+        { title: "Prefix", kind: "addr", cell: (k) => values.at(pairs[2 * k + 1]) },
       ],
-      pairs,
+      indices(found.length),
       { "data-result": "overlaps" },
     ),
   ];
 }
 
 async function infoView(engine: EngineWorker, parsed: WireParsedList): Promise<Node[]> {
-  const { values, lines } = parsed;
+  const { lines } = parsed;
   // The network's address is the first address, so one column shows both.
-  const [network, last] = await Promise.all([engine.masked(values), engine.lastAddresses(values)]);
+  const [values, network, last] = (await Promise.all([engine.batch(parsed), engine.masked(parsed), engine.lastAddresses(parsed)])).map((b) => new TextLines(b));
   const addrOf = (s: string) => s.split("/")[0];
-  const hostBitsSet = (i: number) => addrOf(values[i]) !== addrOf(network[i]);
+  const hostBitsSet = (v: string, i: number) => addrOf(v) !== addrOf(network.at(i));
   return [
     h("div", { class: "result-head" }, h("h3", {}, "Info")),
     table(
@@ -184,16 +227,16 @@ async function infoView(engine: EngineWorker, parsed: WireParsedList): Promise<N
         {
           title: "Network",
           kind: "addr",
-          cell: (v, i) => hostBitsSet(i)
-            ? [h("span", { class: "value" }, network[i]), h("span", { class: "note warn" }, `written ${v}`)]
-            : h("span", { class: "value" }, network[i]),
+          cell: (v, i) => hostBitsSet(v, i)
+            ? [h("span", { class: "value" }, network.at(i)), h("span", { class: "note warn" }, `written ${v}`)]
+            : h("span", { class: "value" }, network.at(i)),
         },
-        { title: "Last address", kind: "addr", cell: (_, i) => last[i] },
+        { title: "Last address", kind: "addr", cell: (_, i) => last.at(i) },
         { title: "Addresses", kind: "number", cell: (v) => formatSize(hostBits(v)) },
         {
           title: "Host bits",
           kind: "number",
-          cell: (v, i) => hostBitsSet(i)
+          cell: (v, i) => hostBitsSet(v, i)
             ? [h("span", { class: "value" }, String(hostBits(v))), " ", h("span", { class: "badge warn", title: `bits below /${prefixLength(v)} are set in ${v}` }, "set")]
             : h("span", { class: "value" }, String(hostBits(v))),
         },
@@ -212,6 +255,8 @@ function freeCard(engine: EngineWorker): HTMLElement {
   const output = h("div", { id: "free-result", class: "result" });
   const live = h("p", { id: "free-live", class: "visually-hidden", role: "status" });
   const run = runner(output, live);
+  const spaceHeld = new HeldInput(engine, space, { source: "space", maxErrors: MAX_ERRORS_SHOWN });
+  const usedHeld = new HeldInput(engine, used, { source: "used", maxErrors: MAX_ERRORS_SHOWN });
   const reset = () => {
     space.value = EXAMPLE_SPACE;
     used.value = EXAMPLE_USED;
@@ -221,19 +266,17 @@ function freeCard(engine: EngineWorker): HTMLElement {
   reset();
 
   const allocate = () =>
-    run(async (isCurrent) => {
-      const [s, u] = await Promise.all([
-        engine.parseList(space.value, { source: "space", maxErrors: MAX_ERRORS_SHOWN }),
-        engine.parseList(used.value, { source: "used", maxErrors: MAX_ERRORS_SHOWN }),
-      ]);
+    run((isCurrent) => withHeld([spaceHeld, usedHeld], async () => {
+      const [s, u] = await Promise.all([spaceHeld.get(), usedHeld.get()]);
       if (!isCurrent()) return [];
       if (s.errorCount || u.errorCount) return [...errorList(s, space, "Fix the address space to allocate."), ...errorList(u, used, "Fix the used prefixes to allocate.")];
-      if (!s.values.length) return [h("p", { class: "notice" }, "Enter the address space to allocate from, e.g. the VNet's prefixes.")];
+      if (!s.length) return [h("p", { class: "notice" }, "Enter the address space to allocate from, e.g. the VNet's prefixes.")];
       const want = { bits: Number(bits.value), count: Number(count.value) };
       if (!bits.checkValidity() || bits.value === "") return [h("p", { class: "notice" }, "The prefix length must be a whole number from 0 to 128.")];
       if (!count.checkValidity() || count.value === "") return [h("p", { class: "notice" }, "How many must be a whole number from 1 to 4096.")];
-      const got = await engine.allocate(s.values, u.values, want.bits, want.count);
-      const [last, freeBefore] = await Promise.all([engine.lastAddresses(got), engine.exclude(s.values, u.values)]);
+      const allocated = await engine.allocate(s, u, want.bits, want.count);
+      const [last, freeBefore] = (await Promise.all([engine.lastAddresses(allocated), engine.exclude(s, u)])).map((b) => new TextLines(b));
+      const got = new TextLines(allocated);
       const nodes: Node[] = [h("div", { class: "result-head" }, h("h3", {}, "Allocated"))];
       if (got.length < want.count) {
         nodes.push(h("p", { class: "warn-box" }, `Only ${got.length} of ${want.count} free /${want.bits} prefixes fit.`));
@@ -243,16 +286,16 @@ function freeCard(engine: EngineWorker): HTMLElement {
           `${plural(got.length, `free /${want.bits} prefix`, `free /${want.bits} prefixes`)}, best fit (smallest free block first)`,
           [
             { title: "Prefix", kind: "addr", cell: (p) => p },
-            { title: "Last address", kind: "addr", cell: (_, i) => last[i] },
+            { title: "Last address", kind: "addr", cell: (_, i) => last.at(i) },
             { title: "Addresses", kind: "number", cell: (p) => formatSize(hostBits(p)) },
           ],
           got,
           { "data-result": "free" },
         ));
       }
-      nodes.push(h("p", { class: "hint" }, "Free before allocating: ", freeBefore.length ? h("code", {}, freeBefore.join(", ")) : "none"));
+      nodes.push(h("p", { class: "hint" }, "Free before allocating: ", freeBefore.length ? h("code", {}, freeBefore.all().split("\n").join(", ")) : "none"));
       return nodes;
-    });
+    }));
 
   const form = h(
     "form",
