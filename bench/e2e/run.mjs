@@ -62,7 +62,8 @@ const has = (cmd, args = ["--version"]) => {
   const r = spawnSync(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
   return r.error ? null : (r.stdout.toString() + r.stderr.toString()).split("\n")[0].trim();
 };
-const TIME = existsSync("/usr/bin/time") ? "/usr/bin/time" : null;
+// GNU time (-f); a BSD /usr/bin/time has no -f, and then peak RSS is not measured.
+const TIME = existsSync("/usr/bin/time") && spawnSync("/usr/bin/time", ["-f", "%M", "true"], { stdio: "ignore" }).status === 0 ? "/usr/bin/time" : null;
 const cliPath = "apps/cli/dist/aksnet.mjs";
 if (!existsSync(cliPath)) {
   process.stderr.write(`run.mjs: ${cliPath} is missing: run \`npm run build\` first\n`);
@@ -128,7 +129,7 @@ const timeFile = join(dataDir, ".peak-rss");
 /** One whole-process run: stdout to `out`, wall time and peak RSS (KiB, or null). */
 function runOnce(c) {
   const fd = openSync(c.out, "w");
-  const cmd = TIME ? [TIME, "-f", "%M", "-o", timeFile, ...c.argv] : c.argv;
+  const cmd = TIME ? [TIME, "-f", "%M %U %S", "-o", timeFile, ...c.argv] : c.argv;
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd[0], cmd.slice(1), { stdio: ["ignore", fd, "pipe"], maxBuffer: 1 << 26 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -136,13 +137,14 @@ function runOnce(c) {
   if (r.error) fail(`${c.label}: ${r.error.message}`);
   const ok = c.status ?? [0];
   if (ok !== "any" && !ok.includes(r.status)) fail(`${c.label} exited with ${r.status} (${show(c.argv)}):\n${r.stderr.toString().slice(0, 2000)}`);
-  let rss = null;
+  let rss = null, cpuMs = null;
   if (TIME) {
-    const lines = readFileSync(timeFile, "utf8").trim().split("\n");
-    rss = Number(lines[lines.length - 1]);
-    if (!Number.isFinite(rss)) rss = null;
+    // The last line (a failed command adds one before it): peak RSS KiB, user s, system s.
+    const [m, u, sys] = readFileSync(timeFile, "utf8").trim().split("\n").at(-1).split(" ").map(Number);
+    if (Number.isFinite(m)) rss = m;
+    if (Number.isFinite(u) && Number.isFinite(sys)) cpuMs = (u + sys) * 1000;
   }
-  return { ms, rss, status: r.status, stderr: r.stderr.toString() };
+  return { ms, rss, cpuMs, status: r.status, stderr: r.stderr.toString() };
 }
 
 const show = (a) => a.map((x) => (x === node ? "node" : /[\s"'$]/.test(x) ? JSON.stringify(x) : x)).join(" ");
@@ -192,6 +194,8 @@ function measure(w) {
   for (const c of cmds) {
     c.ms = median(c.runs.map((r) => r.ms));
     c.rssKiB = median(c.runs.map((r) => r.rss));
+    c.cpuMs = median(c.runs.map((r) => r.cpuMs));
+    c.bestMs = Math.min(...c.runs.map((r) => r.ms));
     c.outBytes = statSync(c.out).size;
   }
   for (const c of cmds) unlinkSync(c.out);
@@ -350,7 +354,7 @@ const rows = [];
 for (const w of results) {
   const base = w.cmds[0];
   for (const c of w.cmds.slice(1)) {
-    rows.push({ workload: w.id, a: base.label, aMs: base.ms, aRss: base.rssKiB, b: c.label, bMs: c.ms, bRss: c.rssKiB, ratio: ratio(base.ms, c.ms), rssRatio: ratio(base.rssKiB, c.rssKiB) });
+    rows.push({ workload: w.id, a: base.label, aMs: base.ms, aRss: base.rssKiB, b: c.label, bMs: c.ms, bRss: c.rssKiB, ratio: ratio(base.ms, c.ms), bestRatio: ratio(base.bestMs, c.bestMs), rssRatio: ratio(base.rssKiB, c.rssKiB) });
   }
 }
 
@@ -377,11 +381,11 @@ if (big) {
 }
 
 const md = [];
-md.push(`Whole process, median of ${rounds} interleaved rounds (after one warm-up round); ratio = first command ÷ the other.`);
+md.push(`Whole process, median of ${rounds} interleaved rounds (after one warm-up round); ratio = first command ÷ the other; best-run = fastest run ÷ fastest run. Load average ${loadAvgStart.join(" ")} at the start, ${loadavg().map((x) => x.toFixed(2)).join(" ")} at the end (${cpus().length} cores).`);
 md.push("");
-md.push("| workload | command A | A time | A peak RSS | command B | B time | B peak RSS | time A÷B | RSS A÷B |");
-md.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-for (const r of rows) md.push(`| ${r.workload} | ${r.a} | ${fmtMs(r.aMs)} | ${fmtRss(r.aRss)} | ${r.b} | ${fmtMs(r.bMs)} | ${fmtRss(r.bRss)} | ${fmtRatio(r.ratio)} | ${fmtRatio(r.rssRatio)} |`);
+md.push("| workload | command A | A time | A peak RSS | command B | B time | B peak RSS | time A÷B | best-run A÷B | RSS A÷B |");
+md.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+for (const r of rows) md.push(`| ${r.workload} | ${r.a} | ${fmtMs(r.aMs)} | ${fmtRss(r.aRss)} | ${r.b} | ${fmtMs(r.bMs)} | ${fmtRss(r.bRss)} | ${fmtRatio(r.ratio)} | ${fmtRatio(r.bestRatio)} | ${fmtRatio(r.rssRatio)} |`);
 md.push("");
 md.push("| target (issue 8) | measured | met |");
 md.push("| --- | --- | --- |");
@@ -406,7 +410,7 @@ const machine = {
   cc: ccVersion,
   iprange: iprangeVersion,
   python: pythonVersion,
-  peakRss: TIME ? "/usr/bin/time -f %M" : "not measured (no /usr/bin/time)",
+  peakRss: TIME ? "/usr/bin/time -f '%M %U %S' (peak RSS KiB, user and system CPU s)" : "not measured (no GNU /usr/bin/time)",
   loadAvgStart,
   loadAvgEnd: loadavg().map((x) => +x.toFixed(2)),
 };
@@ -422,9 +426,9 @@ const doc = {
     title: w.title,
     input: rel(w.input.path),
     checks: w.checks,
-    commands: w.cmds.map((c) => ({ key: c.key, label: c.label, command: show(c.argv), medianMs: c.ms && +c.ms.toFixed(1), runsMs: c.runs.map((r) => +r.ms.toFixed(1)), peakRssKiB: c.rssKiB, outputBytes: c.outBytes })),
+    commands: w.cmds.map((c) => ({ key: c.key, label: c.label, command: show(c.argv), medianMs: c.ms && +c.ms.toFixed(1), bestMs: +c.bestMs.toFixed(1), runsMs: c.runs.map((r) => +r.ms.toFixed(1)), medianCpuMs: c.cpuMs && +c.cpuMs.toFixed(0), peakRssKiB: c.rssKiB, outputBytes: c.outBytes })),
   })),
-  ratios: rows.map((r) => ({ workload: r.workload, a: r.a, b: r.b, time: r.ratio && +r.ratio.toFixed(3), rss: r.rssRatio && +r.rssRatio.toFixed(3) })),
+  ratios: rows.map((r) => ({ workload: r.workload, a: r.a, b: r.b, time: r.ratio && +r.ratio.toFixed(3), bestTime: r.bestRatio && +r.bestRatio.toFixed(3), rss: r.rssRatio && +r.rssRatio.toFixed(3) })),
   targets: targets.map((t) => ({ ...t, value: t.value && +t.value.toFixed(3) })),
   big,
 };
