@@ -6,6 +6,7 @@
 //   node bench/e2e/run.mjs --quick                       5% sizes, 3 rounds: a smoke run
 //   node bench/e2e/run.mjs --only merge-v4,overlaps      some workloads (see WORKLOADS below)
 //   node bench/e2e/run.mjs --big [--big-gb 2]            adds the ~2 GB merge (peak RSS; slow)
+//   node bench/e2e/run.mjs --cli OTHER/aksnet.mjs        measures another build of the CLI
 //
 // Each round runs every command of a workload once, in turn (A B A B ...), after one untimed
 // warm-up round; a run is one spawnSync of the whole process with stdout to a file, timed with
@@ -38,12 +39,12 @@ const opt = (name, dflt) => {
 };
 function usage(msg) {
   if (msg) process.stderr.write(`run.mjs: ${msg}\n`);
-  process.stderr.write("usage: node bench/e2e/run.mjs [--rounds N] [--quick] [--only a,b] [--big [--big-gb G]]\n");
+  process.stderr.write("usage: node bench/e2e/run.mjs [--rounds N] [--quick] [--only a,b] [--big [--big-gb G]] [--cli BUNDLE]\n");
   process.exit(2);
 }
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
-  if (["--rounds", "--only", "--big-gb"].includes(a)) i++;
+  if (["--rounds", "--only", "--big-gb", "--cli"].includes(a)) i++;
   else if (a === "-h" || a === "--help") usage();
   else if (!["--quick", "--big"].includes(a)) usage(`unknown option ${a}`);
 }
@@ -64,7 +65,7 @@ const has = (cmd, args = ["--version"]) => {
 };
 // GNU time (-f); a BSD /usr/bin/time has no -f, and then peak RSS is not measured.
 const TIME = existsSync("/usr/bin/time") && spawnSync("/usr/bin/time", ["-f", "%M", "true"], { stdio: "ignore" }).status === 0 ? "/usr/bin/time" : null;
-const cliPath = "apps/cli/dist/aksnet.mjs";
+const cliPath = opt("--cli", "apps/cli/dist/aksnet.mjs"); // another build's bundle, to measure it on the same data
 if (!existsSync(cliPath)) {
   process.stderr.write(`run.mjs: ${cliPath} is missing: run \`npm run build\` first\n`);
   process.exit(2);
