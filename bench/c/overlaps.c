@@ -167,7 +167,7 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-p") == 0) print = 1;
     else if (!path) path = argv[i];
-    else path = NULL, argc = 0;
+    else { path = NULL; break; }
   }
   if (!path) { fprintf(stderr, "usage: overlaps [-p] FILE|-\n"); return 2; }
   size_t len;
@@ -252,7 +252,8 @@ int main(int argc, char **argv) {
       put(" (", 2); puts_(path); put(":", 1); putu(y->line); put(")\n", 2);
     }
     flush();
-    fprintf(stderr, "%zu overlapping pairs among %zu prefixes\n", npairs, n);
+    if (npairs) fprintf(stderr, "%zu overlapping pair%s among %zu prefixes\n", npairs, npairs > 1 ? "s" : "", n);
+    else fprintf(stderr, "no overlaps among %zu prefixes\n", n);
   } else {
     putu(npairs);
     put("\n", 1);
