@@ -355,7 +355,7 @@ const rows = [];
 for (const w of results) {
   const base = w.cmds[0];
   for (const c of w.cmds.slice(1)) {
-    rows.push({ workload: w.id, a: base.label, aMs: base.ms, aRss: base.rssKiB, b: c.label, bMs: c.ms, bRss: c.rssKiB, ratio: ratio(base.ms, c.ms), bestRatio: ratio(base.bestMs, c.bestMs), rssRatio: ratio(base.rssKiB, c.rssKiB) });
+    rows.push({ workload: w.id, a: base.label, aMs: base.ms, aRss: base.rssKiB, b: c.label, bMs: c.ms, bRss: c.rssKiB, ratio: ratio(base.ms, c.ms), bestRatio: ratio(base.bestMs, c.bestMs), cpuRatio: ratio(base.cpuMs, c.cpuMs), rssRatio: ratio(base.rssKiB, c.rssKiB) });
   }
 }
 
@@ -382,11 +382,11 @@ if (big) {
 }
 
 const md = [];
-md.push(`Whole process, median of ${rounds} interleaved rounds (after one warm-up round); ratio = first command ÷ the other; best-run = fastest run ÷ fastest run. Load average ${loadAvgStart.join(" ")} at the start, ${loadavg().map((x) => x.toFixed(2)).join(" ")} at the end (${cpus().length} cores).`);
+md.push(`Whole process, median of ${rounds} interleaved rounds (after one warm-up round); ratio = first command ÷ the other; best-run = fastest run ÷ fastest run; CPU = median user+system time (node's helper threads count). Load average ${loadAvgStart.join(" ")} at the start, ${loadavg().map((x) => x.toFixed(2)).join(" ")} at the end (${cpus().length} cores).`);
 md.push("");
-md.push("| workload | command A | A time | A peak RSS | command B | B time | B peak RSS | time A÷B | best-run A÷B | RSS A÷B |");
-md.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-for (const r of rows) md.push(`| ${r.workload} | ${r.a} | ${fmtMs(r.aMs)} | ${fmtRss(r.aRss)} | ${r.b} | ${fmtMs(r.bMs)} | ${fmtRss(r.bRss)} | ${fmtRatio(r.ratio)} | ${fmtRatio(r.bestRatio)} | ${fmtRatio(r.rssRatio)} |`);
+md.push("| workload | command A | A time | A peak RSS | command B | B time | B peak RSS | time A÷B | best-run A÷B | CPU A÷B | RSS A÷B |");
+md.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+for (const r of rows) md.push(`| ${r.workload} | ${r.a} | ${fmtMs(r.aMs)} | ${fmtRss(r.aRss)} | ${r.b} | ${fmtMs(r.bMs)} | ${fmtRss(r.bRss)} | ${fmtRatio(r.ratio)} | ${fmtRatio(r.bestRatio)} | ${fmtRatio(r.cpuRatio)} | ${fmtRatio(r.rssRatio)} |`);
 md.push("");
 md.push("| target (issue 8) | measured | met |");
 md.push("| --- | --- | --- |");
@@ -429,7 +429,7 @@ const doc = {
     checks: w.checks,
     commands: w.cmds.map((c) => ({ key: c.key, label: c.label, command: show(c.argv), medianMs: c.ms && +c.ms.toFixed(1), bestMs: +c.bestMs.toFixed(1), runsMs: c.runs.map((r) => +r.ms.toFixed(1)), medianCpuMs: c.cpuMs && +c.cpuMs.toFixed(0), peakRssKiB: c.rssKiB, outputBytes: c.outBytes })),
   })),
-  ratios: rows.map((r) => ({ workload: r.workload, a: r.a, b: r.b, time: r.ratio && +r.ratio.toFixed(3), bestTime: r.bestRatio && +r.bestRatio.toFixed(3), rss: r.rssRatio && +r.rssRatio.toFixed(3) })),
+  ratios: rows.map((r) => ({ workload: r.workload, a: r.a, b: r.b, time: r.ratio && +r.ratio.toFixed(3), bestTime: r.bestRatio && +r.bestRatio.toFixed(3), cpu: r.cpuRatio && +r.cpuRatio.toFixed(3), rss: r.rssRatio && +r.rssRatio.toFixed(3) })),
   targets: targets.map((t) => ({ ...t, value: t.value && +t.value.toFixed(3) })),
   big,
 };
