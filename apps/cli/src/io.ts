@@ -1,8 +1,9 @@
 // Input and output for every command: files or stdin ("-"), --format, NO_COLOR, exit codes.
 // Commands only parse flags, call the engine and render; only main.ts touches process.exit.
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, openSync, readSync, closeSync, writeSync } from "node:fs";
 import pc from "picocolors";
 import { InputError, UsageError } from "@aksnet/engine";
+import { bytesInput, type ByteInput } from "@aksnet/engine/cidr";
 
 // The engine's error kinds, re-exported for the commands (usage and input errors exit 2).
 export { InputError, UsageError };
@@ -90,3 +91,76 @@ export function json(value: unknown): void {
 export function warn(s: string): void {
   process.stderr.write(s.endsWith("\n") ? s : s + "\n");
 }
+
+// Bytes in and out for the bulk commands: inputs are read with readSync straight into the core's
+// memory by the engine (it only sees a reader function), output is written with writeSync from
+// views of the core's output buffer, one system call per buffer.
+
+/** The error codes a blocking read or write can still meet on a non-blocking descriptor. */
+const wouldBlock = (e: unknown) => (e as NodeJS.ErrnoException).code === "EAGAIN";
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+function readFd(fd: number, into: Uint8Array, name: string): number {
+  for (;;) {
+    try {
+      return readSync(fd, into, 0, into.length, null);
+    } catch (e) {
+      if (wouldBlock(e)) { Atomics.wait(pause, 0, 0, 2); continue; }
+      if ((e as NodeJS.ErrnoException).code === "EOF") return 0;
+      throw new InputError(`cannot read ${name}: ${(e as Error).message}`);
+    }
+  }
+}
+
+/** A file (opened now, so a missing one fails before anything is read) or stdin ("-") as a byte input. */
+export function openInput(path: string): ByteInput {
+  if (path === "-") return { name: "<stdin>", lines: true, read: (into) => readFd(0, into, "standard input") };
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message;
+    throw new InputError(`cannot read ${path}: ${why}`);
+  }
+  let open = true;
+  return {
+    name: path,
+    lines: true,
+    read(into) {
+      if (!open) return 0;
+      const n = readFd(fd, into, path);
+      if (n === 0) { closeSync(fd); open = false; }
+      return n;
+    },
+  };
+}
+
+/** Like sourcesFrom, as byte inputs: each argument is a file, "-" (stdin) or a literal value. */
+export function inputsFrom(args: readonly string[], what: string, opts: { stdinIfEmpty?: boolean } = {}): ByteInput[] {
+  if (args.length === 0) {
+    if (opts.stdinIfEmpty !== false && !process.stdin.isTTY) return [openInput("-")];
+    throw new UsageError(`no ${what} given`, `pass ${what} as arguments, as files (one per line), or "-" for stdin`);
+  }
+  return args.map((a, i) => (a === "-" || isFile(a) ? openInput(a) : bytesInput(`argument ${i + 1}`, a)));
+}
+
+/** Writes bytes to stdout with writeSync (a reader that closed the pipe ends the process quietly, via main's handler). */
+export function writeStdout(bytes: Uint8Array): void {
+  let at = 0;
+  while (at < bytes.length) {
+    try {
+      at += writeSync(1, bytes, at, bytes.length - at);
+    } catch (e) {
+      if (wouldBlock(e)) { Atomics.wait(pause, 0, 0, 2); continue; }
+      if ((e as NodeJS.ErrnoException).code === "EPIPE") {
+        process.stdout.emit("error", e);
+        return;
+      }
+      throw e;
+    }
+  }
+}
+
+/** Whether path names a regular file (what makes an argument a file rather than a literal value). */
+export const isFilePath = (path: string): boolean => isFile(path);

@@ -1,0 +1,233 @@
+// Streaming merge: prefixes from byte inputs merged chunk by chunk into a running set of ranges
+// that stays in the core's memory. IPv4 goes through small u64 keys (first << 32 | last, radix
+// sorted on `first`), IPv6 through the record sort on its own; pending keys are folded into the
+// running set whenever they pass a bound, so memory follows the size of the result, not of the
+// input. The result is formatted in place (format.ts) or turned into a prefix batch.
+import { ABI, PARSE_MODE } from "../core/abi.ts";
+import { core, type Core } from "../core/module.ts";
+import type { ParseError } from "../errors.ts";
+import { PrefixBatch, RangeBatch } from "./records.ts";
+import { DEFAULT_CHUNK_BYTES, ScanErrors, scanLines, parseRegion, residentBatch, shrink, type ByteInput, type ScanOptions } from "./stream.ts";
+
+const R = ABI.REC_SIZE;
+const RS = ABI.RANGE_SIZE;
+/** Pending IPv4 keys (8 bytes each) folded into the running set beyond this many. */
+const FOLD_V4 = 1 << 21;
+const FOLD_V6 = 1 << 18;
+
+/** A block on the core's heap that grows by doubling (contents kept). */
+class Grow {
+  ptr = 0;
+  bytes = 0;
+  constructor(private readonly c: Core) {}
+  reserve(need: number): void {
+    if (need <= this.bytes) return;
+    const bytes = Math.max(need, this.bytes * 2, 4096);
+    const p = this.c.heap.alloc(bytes);
+    if (this.bytes) {
+      this.c.u8().copyWithin(p, this.ptr, this.ptr + this.bytes);
+      this.c.heap.release(this.ptr, this.bytes);
+    }
+    this.ptr = p;
+    this.bytes = bytes;
+  }
+  free(): void {
+    if (this.bytes) this.c.heap.release(this.ptr, this.bytes);
+    this.ptr = 0;
+    this.bytes = 0;
+  }
+}
+
+/**
+ * Merged ranges resident in the core: IPv4 as u64 keys (first << 32 | last), IPv6 as 40-byte
+ * range records; both sorted, non-overlapping, non-adjacent. IPv4 comes first in every output.
+ */
+export class MergedSet {
+  private disposed = false;
+  constructor(
+    readonly core: Core,
+    readonly v4Ptr: number,
+    readonly v4Count: number,
+    readonly v6Ptr: number,
+    readonly v6Count: number,
+  ) {}
+
+  /** Number of ranges. */
+  get length(): number {
+    return this.v4Count + this.v6Count;
+  }
+
+  /** The ranges as 40-byte records in one block (a temporary the caller releases). */
+  private rangeBlock(): [number, number] {
+    const c = this.core;
+    const n = this.length;
+    const bytes = Math.max(n * RS, 16);
+    const p = c.heap.alloc(bytes);
+    c.exports.v4KeysToRanges(this.v4Ptr, this.v4Count, p);
+    if (this.v6Count) c.u8().copyWithin(p + this.v4Count * RS, this.v6Ptr, this.v6Ptr + this.v6Count * RS);
+    return [p, bytes];
+  }
+
+  /** A JS-owned copy of the ranges. */
+  ranges(): RangeBatch {
+    const [p, bytes] = this.rangeBlock();
+    try {
+      return new RangeBatch(this.core.u8().slice(p, p + this.length * RS), this.length);
+    } finally {
+      this.core.heap.release(p, bytes);
+    }
+  }
+
+  /** The minimal sorted prefix list, as a resident batch. */
+  prefixes(): PrefixBatch {
+    const c = this.core;
+    const [p, bytes] = this.rangeBlock();
+    try {
+      let cap = this.length * 4 + 64;
+      for (;;) {
+        const out = c.heap.alloc(cap * R);
+        const k = c.exports.rangesToPrefixes(p, this.length, out, cap);
+        if (k !== ABI.RET_OVERFLOW) {
+          if (k === 0) { c.heap.release(out, cap * R); return PrefixBatch.empty(); }
+          shrink(c, out, cap * R, k * R);
+          return residentBatch(c, out, k);
+        }
+        c.heap.release(out, cap * R);
+        cap = c.exports.lastExtra();
+      }
+    } finally {
+      c.heap.release(p, bytes);
+    }
+  }
+
+  /** Returns the ranges' memory to the core. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.v4Count) this.core.heap.release(this.v4Ptr, this.v4Count * 8);
+    if (this.v6Count) this.core.heap.release(this.v6Ptr, this.v6Count * RS);
+  }
+}
+
+export interface MergeResult {
+  merged: MergedSet;
+  /** Values read (blank, comment and failed lines not counted). */
+  count: number;
+  errors: ParseError[];
+  errorCount: number;
+}
+
+/** Folds prefix records into running IPv4 keys and IPv6 ranges. */
+export class MergeAccumulator {
+  private keys: Grow;
+  private pk = 0;
+  private v6: Grow;
+  private p6 = 0;
+  private run4 = 0;
+  private m4 = 0;
+  private run6 = 0;
+  private m6 = 0;
+  count = 0;
+
+  constructor(private readonly c: Core = core()) {
+    this.keys = new Grow(c);
+    this.v6 = new Grow(c);
+  }
+
+  /** Adds n prefix records at recs (family-0 records are skipped). */
+  add(recs: number, n: number): void {
+    const x = this.c.exports;
+    this.keys.reserve((this.pk + n) * 8);
+    this.v6.reserve((this.p6 + n) * R);
+    const k = x.splitFamilies(recs, n, this.keys.ptr + this.pk * 8, this.v6.ptr + this.p6 * R);
+    this.pk += k;
+    this.p6 += x.splitV6Count();
+    this.count += k + x.splitV6Count();
+    if (this.pk > FOLD_V4) this.foldV4();
+    if (this.p6 > FOLD_V6) this.foldV6();
+  }
+
+  private foldV4(): void {
+    const c = this.c, x = c.exports, n = this.pk;
+    if (n === 0) return;
+    const sb = x.v4SortScratchBytes(n);
+    const scratch = c.heap.alloc(sb);
+    const sorted = x.sortV4Keys(this.keys.ptr, n, scratch) >>> 0;
+    const m = x.mergeV4Keys(sorted, n, sorted);
+    const out = c.heap.alloc((this.m4 + m) * 8);
+    const total = this.m4 ? x.unionV4Keys(this.run4, this.m4, sorted, m, out) : (c.u8().copyWithin(out, sorted, sorted + m * 8), m);
+    c.heap.release(scratch, sb);
+    if (this.m4) c.heap.release(this.run4, this.m4 * 8);
+    shrink(c, out, (this.m4 + m) * 8, total * 8);
+    this.run4 = out;
+    this.m4 = total;
+    this.pk = 0;
+  }
+
+  private foldV6(): void {
+    const c = this.c, x = c.exports, n = this.p6;
+    if (n === 0) return;
+    const sb = x.scratchBytes(n);
+    const scratch = c.heap.alloc(sb);
+    const ranges = c.heap.alloc(n * RS);
+    const m = x.setRanges(this.v6.ptr, n, scratch, ranges);
+    const out = c.heap.alloc((this.m6 + m) * RS);
+    const total = this.m6 ? x.unionRanges(this.run6, this.m6, ranges, m, out) : (c.u8().copyWithin(out, ranges, ranges + m * RS), m);
+    c.heap.release(scratch, sb);
+    c.heap.release(ranges, n * RS);
+    if (this.m6) c.heap.release(this.run6, this.m6 * RS);
+    shrink(c, out, (this.m6 + m) * RS, total * RS);
+    this.run6 = out;
+    this.m6 = total;
+    this.p6 = 0;
+  }
+
+  /** The merged set; the accumulator must not be used afterwards. */
+  finish(): MergedSet {
+    this.foldV4();
+    this.foldV6();
+    this.keys.free();
+    this.v6.free();
+    return new MergedSet(this.c, this.run4, this.m4, this.run6, this.m6);
+  }
+}
+
+/**
+ * Reads and merges every input as bytes, chunk by chunk. Errors are counted and the first
+ * maxErrors kept in input order (the caller decides whether they are fatal).
+ */
+export function mergeInputs(inputs: readonly ByteInput[], opts: ScanOptions = {}, c: Core = core()): MergeResult {
+  const mode = opts.mode ?? "either";
+  const code = PARSE_MODE[mode];
+  const errs = new ScanErrors(opts.maxErrors ?? 1000);
+  const acc = new MergeAccumulator(c);
+  const recs = new Grow(c);
+  try {
+    for (const input of inputs) {
+      scanLines(c, input, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES, (ptr, len, firstLine) => {
+        const n = c.exports.countLines(ptr, len);
+        recs.reserve(n * R);
+        const [got] = parseRegion(c, ptr, len, firstLine, recs.ptr, n, code, mode, input.name, errs);
+        acc.add(recs.ptr, got);
+      });
+    }
+  } finally {
+    recs.free();
+  }
+  const count = acc.count;
+  return { merged: acc.finish(), count, errors: errs.errors, errorCount: errs.count };
+}
+
+/** Merges a batch (any backend's) through the same small-key path. */
+export function mergeBatch(b: PrefixBatch, c: Core = core()): MergedSet {
+  const acc = new MergeAccumulator(c);
+  if (b.home?.memory === c.memory) {
+    acc.add(b.home.ptr, b.length);
+  } else if (b.length) {
+    const p = c.heap.alloc(b.length * R);
+    c.u8().set(b.bytes.subarray(0, b.length * R), p);
+    acc.add(p, b.length);
+    c.heap.release(p, b.length * R);
+  }
+  return acc.finish();
+}
