@@ -174,7 +174,8 @@ export function formatPrefixes(recs: usize, from: i32, n: i32, out: usize, cap: 
 
 /**
  * Ranges [from, m) (40-byte range records) as their minimal prefix lists, block by block, the
- * same walk as rangesToPrefixes. Stops only between ranges. Returns the range index reached.
+ * same walk as rangesToPrefixes. Stops only between ranges (when the worst case of one range,
+ * 256 prefixes, might not fit). Returns the range index reached.
  */
 export function formatRanges(ranges: usize, from: i32, m: i32, out: usize, cap: i32, decor: usize, started: i32): i32 {
   const item = <usize>(MAX_VALUE + decorBytes(decor));
@@ -185,7 +186,7 @@ export function formatRanges(ranges: usize, from: i32, m: i32, out: usize, cap: 
   let st = started != 0;
   for (; i < m; i++) {
     // A range splits into at most 2 * 128 blocks.
-    if (o + item * 256 > end && i > from) break;
+    if (o + item * 256 > end) break;
     const r = ranges + <usize>i * RANGE_SIZE;
     let fh = load<u64>(r + ROFF_FIRST_HI), fl = load<u64>(r + ROFF_FIRST_LO);
     const lh = load<u64>(r + ROFF_LAST_HI), ll = load<u64>(r + ROFF_LAST_LO);
@@ -222,7 +223,7 @@ export function formatV4Keys(keys: usize, from: i32, m: i32, out: usize, cap: i3
   const trailLen = <i32>load<u32>(decor, 8);
   for (; i < m; i++) {
     // A 32-bit range splits into at most 62 blocks.
-    if (o + item * 64 > end && i > from) break;
+    if (o + item * 64 > end) break;
     const key = load<u64>(keys + (<usize>i << 3));
     let first = key >>> 32;
     const last = key & 0xffffffff;

@@ -6,6 +6,7 @@ import { core, type Core, type CoreExports } from "../core/module.ts";
 import type { WasmHeap } from "../core/heap.ts";
 import { PrefixBatch, RangeBatch } from "./records.ts";
 import { sortPairs, type Backend, type LpmHandle } from "./backend.ts";
+import { mergeBatch } from "./merged.ts";
 
 const R = ABI.REC_SIZE;
 const RS = ABI.RANGE_SIZE;
@@ -185,14 +186,14 @@ export class WasmBackend implements Backend {
     return this.own(ptr, b.length);
   }
 
+  /** By family with small keys (merged.ts): IPv4 as u64 keys sorted on 32 bits, IPv6 records on their own. */
   ranges(b: PrefixBatch): RangeBatch {
-    return this.run((scope) => {
-      const inp = this.input(scope, b);
-      const scratch = scope.alloc(this.exports.scratchBytes(b.length));
-      const out = scope.alloc(b.length * RS);
-      const m = this.exports.setRanges(inp, b.length, scratch, out);
-      return this.ranges_(out, m);
-    });
+    const m = mergeBatch(b, this.core);
+    try {
+      return m.ranges();
+    } finally {
+      m.dispose();
+    }
   }
 
   rangesToPrefixes(r: RangeBatch): PrefixBatch {

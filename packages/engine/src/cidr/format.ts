@@ -29,6 +29,7 @@ export function jsonStrings(depth: number): ListStyle {
 
 const encoder = new TextEncoder();
 export const DEFAULT_OUTPUT_BYTES = 1 << 18;
+export const MIN_OUTPUT_BYTES = 1 << 15;
 
 /**
  * An output buffer in the core's memory. text() appends a JS string (for headers and the like);
@@ -44,6 +45,8 @@ export class OutputBuffer {
     readonly core_: Core = core(),
     readonly size = DEFAULT_OUTPUT_BYTES,
   ) {
+    // Room for the worst case of one range (256 IPv6 prefixes) after a flush.
+    if (size < MIN_OUTPUT_BYTES) throw new RangeError(`output buffer of ${size} bytes: at least ${MIN_OUTPUT_BYTES} needed`);
     this.ptr = core_.heap.alloc(size);
   }
 

@@ -15,6 +15,11 @@ const RS = ABI.RANGE_SIZE;
 const FOLD_V4 = 1 << 21;
 const FOLD_V6 = 1 << 18;
 
+export interface MergeOptions extends ScanOptions {
+  /** Pending prefixes folded into the running set beyond this many (tests use tiny values). */
+  foldAt?: number;
+}
+
 /** A block on the core's heap that grows by doubling (contents kept). */
 class Grow {
   ptr = 0;
@@ -129,7 +134,12 @@ export class MergeAccumulator {
   private m6 = 0;
   count = 0;
 
-  constructor(private readonly c: Core = core()) {
+  private readonly fold4: number;
+  private readonly fold6: number;
+
+  constructor(private readonly c: Core = core(), foldAt?: number) {
+    this.fold4 = foldAt ?? FOLD_V4;
+    this.fold6 = foldAt ?? FOLD_V6;
     this.keys = new Grow(c);
     this.v6 = new Grow(c);
   }
@@ -143,8 +153,8 @@ export class MergeAccumulator {
     this.pk += k;
     this.p6 += x.splitV6Count();
     this.count += k + x.splitV6Count();
-    if (this.pk > FOLD_V4) this.foldV4();
-    if (this.p6 > FOLD_V6) this.foldV6();
+    if (this.pk > this.fold4) this.foldV4();
+    if (this.p6 > this.fold6) this.foldV6();
   }
 
   private foldV4(): void {
@@ -196,11 +206,11 @@ export class MergeAccumulator {
  * Reads and merges every input as bytes, chunk by chunk. Errors are counted and the first
  * maxErrors kept in input order (the caller decides whether they are fatal).
  */
-export function mergeInputs(inputs: readonly ByteInput[], opts: ScanOptions = {}, c: Core = core()): MergeResult {
+export function mergeInputs(inputs: readonly ByteInput[], opts: MergeOptions = {}, c: Core = core()): MergeResult {
   const mode = opts.mode ?? "either";
   const code = PARSE_MODE[mode];
   const errs = new ScanErrors(opts.maxErrors ?? 1000);
-  const acc = new MergeAccumulator(c);
+  const acc = new MergeAccumulator(c, opts.foldAt);
   const recs = new Grow(c);
   try {
     for (const input of inputs) {
