@@ -5,7 +5,7 @@ export { countLines, parseLines, parseNonOk, compactValid, nextError } from "./p
 export { scratchBytes, setRanges, rangesToPrefixes, excludeRanges, intersectRanges, overlappingPairs, allocate } from "./set";
 export { maskedBatch, boundBatch, containsBatch, overlapsBatch } from "./prefix";
 export { formatBytes, formatItems, formatPrefixes, formatRanges, formatV4Keys, formatPairs } from "./format";
-export { splitFamilies, splitV6Count, v4SortScratchBytes, sortV4Keys, mergeV4Keys, unionV4Keys, v4KeysToRanges, unionRanges } from "./merge";
+export { splitFamilies, splitV6Count, v4SortScratchBytes, sortV4Keys, mergeV4Keys, unionV4Keys, v4KeysToRanges, unionRanges, pairSortScratchBytes, sortPairs } from "./merge";
 export { lpmTableBytes, lpmScratchBytes, lpmBuild, lpmLookup } from "./lpm";
 export * from "./netfilter";
 import { extra } from "./set";

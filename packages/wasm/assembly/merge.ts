@@ -177,3 +177,53 @@ export function unionRanges(a: usize, na: i32, b: usize, nb: i32, out: usize): i
   }
   return m;
 }
+
+/** Bytes of scratch sortPairs needs for n pairs. */
+export function pairSortScratchBytes(n: i32): i32 {
+  return n * 8 + 6 * BUCKETS * 4 + 16;
+}
+
+/**
+ * Sorts n index pairs (u32 i, u32 j) by i, then j: an LSD radix sort on the 64-bit key i << 32 | j,
+ * 11 bits a digit, digits every pair shares skipped. Returns pairs or scratch, wherever the result is.
+ */
+export function sortPairs(pairs: usize, n: i32, scratch: usize): usize {
+  if (n < 2) return pairs;
+  const hist = scratch + <usize>n * 8;
+  memory.fill(hist, 0, <usize>(6 * BUCKETS * 4));
+  const mask: u64 = <u64>(BUCKETS - 1);
+  for (let x = 0; x < n; x++) {
+    const key = rotr<u64>(load<u64>(pairs + (<usize>x << 3)), 32);
+    for (let d = 0; d < 6; d++) {
+      const h = hist + ((<usize>d * <usize>BUCKETS + <usize>((key >>> (<u64>d * DIGIT_BITS)) & mask)) << 2);
+      store<u32>(h, load<u32>(h) + 1);
+    }
+  }
+  let a = pairs, b = scratch;
+  for (let d = 0; d < 6; d++) {
+    const base = hist + (<usize>d * <usize>BUCKETS << 2);
+    let skip = false;
+    for (let q = 0; q < BUCKETS; q++) {
+      const c = load<u32>(base + (<usize>q << 2));
+      if (c != 0) { skip = c == <u32>n; break; }
+    }
+    if (skip) continue;
+    let sum: u32 = 0;
+    for (let q = 0; q < BUCKETS; q++) {
+      const p = base + (<usize>q << 2);
+      const c = load<u32>(p);
+      store<u32>(p, sum);
+      sum += c;
+    }
+    const shift = <u64>(d * <i32>DIGIT_BITS);
+    for (let x = 0; x < n; x++) {
+      const v = load<u64>(a + (<usize>x << 3));
+      const p = base + (<usize>((rotr<u64>(v, 32) >>> shift) & mask) << 2);
+      const pos = load<u32>(p);
+      store<u32>(p, pos + 1);
+      store<u64>(b + (<usize>pos << 3), v);
+    }
+    const t = a; a = b; b = t;
+  }
+  return a;
+}

@@ -5,7 +5,7 @@ import { ABI } from "../core/abi.ts";
 import { core, type Core, type CoreExports } from "../core/module.ts";
 import type { WasmHeap } from "../core/heap.ts";
 import { PrefixBatch, RangeBatch } from "./records.ts";
-import { sortPairs, type Backend, type LpmHandle } from "./backend.ts";
+import type { Backend, LpmHandle } from "./backend.ts";
 import { mergeBatch } from "./merged.ts";
 
 const R = ABI.REC_SIZE;
@@ -236,7 +236,10 @@ export class WasmBackend implements Backend {
         const scratch = scope.alloc(this.exports.scratchBytes(b.length));
         const out = scope.alloc(cap * 8);
         const k = this.exports.overlappingPairs(inp, b.length, scratch, out, cap);
-        return k === ABI.RET_OVERFLOW ? undefined : sortPairs(new Uint32Array(this.u8().slice(out, out + k * 8).buffer));
+        if (k === ABI.RET_OVERFLOW) return undefined;
+        // Sorted by (i, j) in the core: a radix sort on i << 32 | j (twin: sortPairs in backend.ts).
+        const sorted = this.exports.sortPairs(out, k, scope.alloc(this.exports.pairSortScratchBytes(k))) >>> 0;
+        return new Uint32Array(this.u8().slice(sorted, sorted + k * 8).buffer);
       });
       if (result) return result;
       cap = this.exports.lastExtra();

@@ -150,3 +150,41 @@ describe("bytes out: overlap pairs", () => {
     );
   });
 });
+
+describe("sortPairs (wasm) == sortPairs (TypeScript twin)", () => {
+  it("property: random index pairs sort by i, then j", async () => {
+    const { core } = await import("../../src/core/module.ts");
+    const { sortPairs } = await import("../../src/cidr/backend.ts");
+    const c = core();
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.oneof(fc.nat(40), fc.nat(0xffffffff)), fc.oneof(fc.nat(40), fc.nat(0xffffffff))), { maxLength: 300 }), (ps) => {
+        const flat = Uint32Array.from(ps.flat());
+        const k = ps.length;
+        const p = c.heap.alloc(Math.max(16, k * 8));
+        const sb = c.exports.pairSortScratchBytes(k);
+        const scratch = c.heap.alloc(sb);
+        c.u8().set(new Uint8Array(flat.buffer), p);
+        const at = c.exports.sortPairs(p, k, scratch) >>> 0;
+        const got = new Uint32Array(c.u8().slice(at, at + k * 8).buffer);
+        c.heap.release(p, Math.max(16, k * 8));
+        c.heap.release(scratch, sb);
+        expect(Array.from(got)).toEqual(Array.from(sortPairs(flat.slice())));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("putDec: line numbers of every length in origins", () => {
+    const lines = ["10.0.0.0/8", ...Array.from({ length: 1200 }, () => "")];
+    const r = readPrefixes([bytesInput("f", [...lines, "10.1.0.0/16"].join("\n"), true)]);
+    const pairs = wasm.backend.overlappingPairs(r.values);
+    expect(run((buf) => buf.pairs(pairs, r.values, r.sources, false))).toBe("10.0.0.0/8 (f:1) contains 10.1.0.0/16 (f:1202)\n");
+    for (const n of [9, 10, 99, 100, 999, 1000, 12345, 999999, 1000000, 4294967295]) {
+      const b = PrefixBatch.from([Prefix.parse("10.0.0.0/8"), Prefix.parse("10.0.0.0/9")]);
+      const bytes = b.bytes.slice();
+      new DataView(bytes.buffer).setUint32(32 + 28, n, true);
+      const withLine = new PrefixBatch(bytes, 2);
+      expect(run((buf) => buf.pairs(Uint32Array.from([0, 1]), withLine, [{ name: "f", lines: true, start: 0, count: 2 }], false))).toBe(`10.0.0.0/8 (f:0) contains 10.0.0.0/9 (f:${n})\n`);
+    }
+  });
+});
