@@ -12,8 +12,8 @@ import { DEFAULT_CHUNK_BYTES, ScanErrors, scanLines, parseRegion, residentBatch,
 const R = ABI.REC_SIZE;
 const RS = ABI.RANGE_SIZE;
 /** Pending IPv4 keys (8 bytes each) folded into the running set beyond this many. */
-const FOLD_V4 = 1 << 21;
-const FOLD_V6 = 1 << 18;
+const FOLD_V4 = 1 << 20;
+const FOLD_V6 = 1 << 16;
 
 export interface MergeOptions extends ScanOptions {
   /** Pending prefixes folded into the running set beyond this many (tests use tiny values). */
@@ -25,12 +25,13 @@ class Grow {
   ptr = 0;
   bytes = 0;
   constructor(private readonly c: Core) {}
-  reserve(need: number): void {
+  /** Room for need bytes, keeping the first `used` bytes. */
+  reserve(need: number, used = this.bytes): void {
     if (need <= this.bytes) return;
     const bytes = Math.max(need, this.bytes * 2, 4096);
     const p = this.c.heap.alloc(bytes);
     if (this.bytes) {
-      this.c.u8().copyWithin(p, this.ptr, this.ptr + this.bytes);
+      if (used) this.c.u8().copyWithin(p, this.ptr, this.ptr + used);
       this.c.heap.release(this.ptr, this.bytes);
     }
     this.ptr = p;
@@ -147,8 +148,8 @@ export class MergeAccumulator {
   /** Adds n prefix records at recs (family-0 records are skipped). */
   add(recs: number, n: number): void {
     const x = this.c.exports;
-    this.keys.reserve((this.pk + n) * 8);
-    this.v6.reserve((this.p6 + n) * R);
+    this.keys.reserve((this.pk + n) * 8, this.pk * 8);
+    this.v6.reserve((this.p6 + n) * R, this.p6 * R);
     const k = x.splitFamilies(recs, n, this.keys.ptr + this.pk * 8, this.v6.ptr + this.p6 * R);
     this.pk += k;
     this.p6 += x.splitV6Count();
@@ -216,7 +217,7 @@ export function mergeInputs(inputs: readonly ByteInput[], opts: MergeOptions = {
     for (const input of inputs) {
       scanLines(c, input, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES, (ptr, len, firstLine) => {
         const n = c.exports.countLines(ptr, len);
-        recs.reserve(n * R);
+        recs.reserve(n * R, 0);
         const [got] = parseRegion(c, ptr, len, firstLine, recs.ptr, n, code, mode, input.name, errs);
         acc.add(recs.ptr, got);
       });
