@@ -36,6 +36,7 @@ export interface Source {
 let stdinCache: string | undefined;
 
 export function readStdin(): string {
+  if (stdinCache === undefined && stdinRecorded?.done) stdinCache = new TextDecoder().decode(Buffer.concat(stdinRecorded.chunks));
   if (stdinCache === undefined) {
     try {
       stdinCache = readFileSync(0, "utf8");
@@ -112,9 +113,34 @@ function readFd(fd: number, into: Uint8Array, name: string): number {
   }
 }
 
+// Standard input can be named twice in one command line (exclude - --remove -): the second reader
+// then gets the same bytes. Only then are the bytes kept (a streamed merge of stdin keeps none).
+let stdinRecorded: { chunks: Buffer[]; done: boolean } | undefined;
+const stdinNamedTwice = () => process.argv.slice(2).filter((a) => a === "-").length > 1;
+
+function stdinInput(): ByteInput {
+  const name = "<stdin>";
+  if (stdinCache !== undefined) return bytesInput(name, stdinCache, true);
+  if (stdinRecorded) {
+    const rec = stdinRecorded;
+    if (!rec.done) throw new UsageError("standard input is read by two inputs at once");
+    return bytesInput(name, Buffer.concat(rec.chunks), true);
+  }
+  const rec = stdinNamedTwice() ? (stdinRecorded = { chunks: [], done: false }) : undefined;
+  return {
+    name,
+    lines: true,
+    read(into) {
+      const n = readFd(0, into, "standard input");
+      if (rec) { if (n > 0) rec.chunks.push(Buffer.from(into.subarray(0, n))); else rec.done = true; }
+      return n;
+    },
+  };
+}
+
 /** A file (opened now, so a missing one fails before anything is read) or stdin ("-") as a byte input. */
 export function openInput(path: string): ByteInput {
-  if (path === "-") return { name: "<stdin>", lines: true, read: (into) => readFd(0, into, "standard input") };
+  if (path === "-") return stdinInput();
   let fd: number;
   try {
     fd = openSync(path, "r");

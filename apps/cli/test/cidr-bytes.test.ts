@@ -107,3 +107,12 @@ describe("cidr exclude and overlaps: bytes out", () => {
     expect(t.stderr).toBe(`${parsed.count} overlapping pairs among ${lines.length} prefixes\n`);
   });
 });
+
+describe("cidr: stdin named twice", () => {
+  it("both inputs read the same bytes (exclude - --remove -, contains - -)", () => {
+    const e = aksnet(["cidr", "exclude", "-", "--remove", "-"], { stdin: "10.0.0.0/24\n" });
+    expect([e.code, e.stdout, e.stderr]).toEqual([0, "", "nothing is left\n"]);
+    const c = aksnet(["cidr", "contains", "-", "-"], { stdin: "10.0.0.0/24\n10.0.0.1\n" });
+    expect(c.stdout).toBe("10.0.0.0/24  yes  (in 10.0.0.0/24)\n10.0.0.1  yes  (in 10.0.0.1/32)\n");
+  });
+});
