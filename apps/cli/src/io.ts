@@ -115,7 +115,8 @@ function readFd(fd: number, into: Uint8Array, name: string): number {
 
 // Standard input can be named twice in one command line (exclude - --remove -): the second reader
 // then gets the same bytes. Only then are the bytes kept (a streamed merge of stdin keeps none).
-let stdinRecorded: { chunks: Buffer[]; done: boolean } | undefined;
+interface StdinRecord { chunks: Buffer[]; done: boolean }
+let stdinRecorded: StdinRecord | undefined;
 const stdinNamedTwice = () => process.argv.slice(2).filter((a) => a === "-").length > 1;
 
 function stdinInput(): ByteInput {
@@ -126,7 +127,8 @@ function stdinInput(): ByteInput {
     if (!rec.done) throw new UsageError("standard input is read by two inputs at once");
     return bytesInput(name, Buffer.concat(rec.chunks), true);
   }
-  const rec = stdinNamedTwice() ? (stdinRecorded = { chunks: [], done: false }) : undefined;
+  let rec: StdinRecord | undefined;
+  if (stdinNamedTwice()) rec = stdinRecorded = { chunks: [], done: false };
   return {
     name,
     lines: true,
