@@ -6,7 +6,7 @@ import { core, type Core, type CoreExports } from "../core/module.ts";
 import type { WasmHeap } from "../core/heap.ts";
 import { PrefixBatch, RangeBatch } from "./records.ts";
 import type { Backend, LpmHandle } from "./backend.ts";
-import { mergeBatch } from "./merged.ts";
+import { mergeBatch, prefixSetOp } from "./merged.ts";
 
 const R = ABI.REC_SIZE;
 const RS = ABI.RANGE_SIZE;
@@ -222,6 +222,19 @@ export class WasmBackend implements Backend {
 
   exclude(x: RangeBatch, y: RangeBatch): RangeBatch {
     return this.rangeOp("excludeRanges", x, y);
+  }
+
+  prefixSetOp(op: "exclude" | "intersect", a: PrefixBatch, b: PrefixBatch): PrefixBatch {
+    return prefixSetOp(op, a, b, this.core);
+  }
+
+  mergePrefixes(b: PrefixBatch): PrefixBatch {
+    const m = mergeBatch(b, this.core);
+    try {
+      return m.prefixes();
+    } finally {
+      m.dispose();
+    }
   }
 
   intersect(x: RangeBatch, y: RangeBatch): RangeBatch {

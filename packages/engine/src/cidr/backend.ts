@@ -27,6 +27,10 @@ export interface Backend {
   /** The minimal prefix list covering each range, in order. */
   rangesToPrefixes(r: RangeBatch): PrefixBatch;
   exclude(a: RangeBatch, b: RangeBatch): RangeBatch;
+  /** The minimal sorted prefix list covering the prefixes (wasm: without leaving the core). */
+  mergePrefixes(b: PrefixBatch): PrefixBatch;
+  /** Prefixes in, the minimal prefix list out: a − b, or a ∩ b (wasm: without leaving the core). */
+  prefixSetOp(op: "exclude" | "intersect", a: PrefixBatch, b: PrefixBatch): PrefixBatch;
   intersect(a: RangeBatch, b: RangeBatch): RangeBatch;
   /** Index pairs (i, j), i < j, of overlapping records, flattened and sorted by (i, j). */
   overlappingPairs(b: PrefixBatch): Uint32Array;

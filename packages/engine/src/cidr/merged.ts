@@ -63,8 +63,8 @@ export class MergedSet {
     return this.v4Count + this.v6Count;
   }
 
-  /** The ranges as 40-byte records in one block (a temporary the caller releases). */
-  private rangeBlock(): [number, number] {
+  /** The ranges as 40-byte records in one block of the heap: [ptr, bytes], released by the caller. */
+  rangeBlock(): [number, number] {
     const c = this.core;
     const n = this.length;
     const bytes = Math.max(n * RS, 16);
@@ -86,23 +86,11 @@ export class MergedSet {
 
   /** The minimal sorted prefix list, as a resident batch. */
   prefixes(): PrefixBatch {
-    const c = this.core;
     const [p, bytes] = this.rangeBlock();
     try {
-      let cap = this.length * 4 + 64;
-      for (;;) {
-        const out = c.heap.alloc(cap * R);
-        const k = c.exports.rangesToPrefixes(p, this.length, out, cap);
-        if (k !== ABI.RET_OVERFLOW) {
-          if (k === 0) { c.heap.release(out, cap * R); return PrefixBatch.empty(); }
-          shrink(c, out, cap * R, k * R);
-          return residentBatch(c, out, k);
-        }
-        c.heap.release(out, cap * R);
-        cap = c.exports.lastExtra();
-      }
+      return prefixesOfRanges(this.core, p, this.length);
     } finally {
-      c.heap.release(p, bytes);
+      this.core.heap.release(p, bytes);
     }
   }
 
@@ -241,4 +229,42 @@ export function mergeBatch(b: PrefixBatch, c: Core = core()): MergedSet {
     c.heap.release(p, b.length * R);
   }
   return acc.finish();
+}
+
+/** The minimal prefix list of n ranges (40-byte records) at p, as a resident batch. */
+export function prefixesOfRanges(c: Core, p: number, n: number): PrefixBatch {
+  let cap = n * 4 + 64;
+  for (;;) {
+    const out = c.heap.alloc(cap * R);
+    const k = c.exports.rangesToPrefixes(p, n, out, cap);
+    if (k !== ABI.RET_OVERFLOW) {
+      if (k === 0) { c.heap.release(out, cap * R); return PrefixBatch.empty(); }
+      shrink(c, out, cap * R, k * R);
+      return residentBatch(c, out, k);
+    }
+    c.heap.release(out, cap * R);
+    cap = c.exports.lastExtra();
+  }
+}
+
+/**
+ * a − b or a ∩ b as the minimal prefix list, from prefixes to prefixes without leaving the core:
+ * both sides merged by the small-key path, the range sweep, the split into prefixes.
+ */
+export function prefixSetOp(op: "exclude" | "intersect", a: PrefixBatch, b: PrefixBatch, c: Core = core()): PrefixBatch {
+  const ma = mergeBatch(a, c), mb = mergeBatch(b, c);
+  const [pa, ba] = ma.rangeBlock();
+  const [pb, bb] = mb.rangeBlock();
+  const outBytes = (ma.length + mb.length + 1) * RS;
+  const out = c.heap.alloc(outBytes);
+  try {
+    const m = op === "exclude" ? c.exports.excludeRanges(pa, ma.length, pb, mb.length, out) : c.exports.intersectRanges(pa, ma.length, pb, mb.length, out);
+    return prefixesOfRanges(c, out, m);
+  } finally {
+    c.heap.release(out, outBytes);
+    c.heap.release(pa, ba);
+    c.heap.release(pb, bb);
+    ma.dispose();
+    mb.dispose();
+  }
 }
