@@ -1,6 +1,6 @@
 // Input and output for every command: files or stdin ("-"), --format, NO_COLOR, exit codes.
 // Commands only parse flags, call the engine and render; only main.ts touches process.exit.
-import { readFileSync, statSync, openSync, readSync, closeSync, writeSync } from "node:fs";
+import { readFileSync, statSync, fstatSync, openSync, readSync, closeSync, writeSync } from "node:fs";
 import pc from "picocolors";
 import { InputError, UsageError } from "@aksnet/engine";
 import { bytesInput, type ByteInput } from "@aksnet/engine/cidr";
@@ -152,9 +152,12 @@ export function openInput(path: string): ByteInput {
     throw new InputError(`cannot read ${path}: ${why}`);
   }
   let open = true;
+  let size: number | undefined;
+  try { size = fstatSync(fd).size; } catch { size = undefined; }
   return {
     name: path,
     lines: true,
+    size,
     read(into) {
       if (!open) return 0;
       const n = readFd(fd, into, path);

@@ -14,6 +14,8 @@ const RS = ABI.RANGE_SIZE;
 /** Pending IPv4 keys (8 bytes each) folded into the running set beyond this many. */
 const FOLD_V4 = 1 << 20;
 const FOLD_V6 = 1 << 16;
+/** Records split by family per call. */
+const SLICE = 1 << 16;
 
 export interface MergeOptions extends ScanOptions {
   /** Pending prefixes folded into the running set beyond this many (tests use tiny values). */
@@ -135,6 +137,11 @@ export class MergeAccumulator {
 
   /** Adds n prefix records at recs (family-0 records are skipped). */
   add(recs: number, n: number): void {
+    // In slices, so the buffers never hold room for a whole big batch of the other family.
+    for (let at = 0; at < n; at += SLICE) this.addSlice(recs + at * R, Math.min(SLICE, n - at));
+  }
+
+  private addSlice(recs: number, n: number): void {
     const x = this.c.exports;
     this.keys.reserve((this.pk + n) * 8, this.pk * 8);
     this.v6.reserve((this.p6 + n) * R, this.p6 * R);
@@ -233,7 +240,8 @@ export function mergeBatch(b: PrefixBatch, c: Core = core()): MergedSet {
 
 /** The minimal prefix list of n ranges (40-byte records) at p, as a resident batch. */
 export function prefixesOfRanges(c: Core, p: number, n: number): PrefixBatch {
-  let cap = n * 4 + 64;
+  // Most ranges are one or two prefixes; when more, the core says how many and it runs again.
+  let cap = n + (n >> 1) + 64;
   for (;;) {
     const out = c.heap.alloc(cap * R);
     const k = c.exports.rangesToPrefixes(p, n, out, cap);

@@ -22,6 +22,8 @@ export interface ByteInput {
   read: ReadInto;
   /** true for files and stdin (origins "name:line"), false for a literal argument (origin "name"). */
   lines: boolean;
+  /** Total bytes when known (a regular file): buffers are sized from the first chunk's lines. */
+  size?: number;
 }
 
 /** A ByteInput over bytes (or text, encoded as UTF-8) already in memory. */
@@ -222,8 +224,12 @@ export function readPrefixes(inputs: readonly ByteInput[], opts: ScanOptions = {
   const sources: SourceSpan[] = [];
   for (const input of inputs) {
     const start = buf.n;
+    let first = true;
     scanLines(c, input, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES, (ptr, len, firstLine) => {
       const n = c.exports.countLines(ptr, len);
+      // One allocation for the whole input, estimated from its first chunk, instead of doublings.
+      if (first && input.size && input.size > len) buf.reserve(Math.ceil((n * input.size * 1.05) / len) + 16);
+      first = false;
       buf.reserve(n);
       const dst = buf.ptr + buf.n * R;
       const [got, nonOk] = parseRegion(c, ptr, len, firstLine, dst, n, code, mode, input.name, errs);
