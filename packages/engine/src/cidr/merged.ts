@@ -44,6 +44,13 @@ class Grow {
     this.ptr = 0;
     this.bytes = 0;
   }
+  /** Hands the block over (the caller releases it); this starts empty again. */
+  take(): { ptr: number; bytes: number } {
+    const b = { ptr: this.ptr, bytes: this.bytes };
+    this.ptr = 0;
+    this.bytes = 0;
+    return b;
+  }
 }
 
 /**
@@ -135,6 +142,11 @@ export class MergeAccumulator {
     this.v6 = new Grow(c);
   }
 
+  /** Room for about n more IPv4 keys before the next fold (a size estimate saves the doublings). */
+  expect(n: number): void {
+    this.keys.reserve(Math.min(n, this.fold4 + SLICE) * 8, this.pk * 8);
+  }
+
   /** Adds n prefix records at recs (family-0 records are skipped). */
   add(recs: number, n: number): void {
     // In slices, so the buffers never hold room for a whole big batch of the other family.
@@ -160,14 +172,28 @@ export class MergeAccumulator {
     const scratch = c.heap.alloc(sb);
     const sorted = x.sortV4Keys(this.keys.ptr, n, scratch) >>> 0;
     const m = x.mergeV4Keys(sorted, n, sorted);
+    this.pk = 0;
+    if (this.m4 === 0) {
+      // The first fold: the merged keys stay where the sort left them, no copy.
+      if (sorted === this.keys.ptr) {
+        const block = this.keys.take();
+        shrink(c, block.ptr, block.bytes, m * 8);
+        c.heap.release(scratch, sb);
+        this.run4 = block.ptr;
+      } else {
+        shrink(c, scratch, sb, m * 8);
+        this.run4 = scratch;
+      }
+      this.m4 = m;
+      return;
+    }
     const out = c.heap.alloc((this.m4 + m) * 8);
-    const total = this.m4 ? x.unionV4Keys(this.run4, this.m4, sorted, m, out) : (c.u8().copyWithin(out, sorted, sorted + m * 8), m);
+    const total = x.unionV4Keys(this.run4, this.m4, sorted, m, out);
     c.heap.release(scratch, sb);
-    if (this.m4) c.heap.release(this.run4, this.m4 * 8);
+    c.heap.release(this.run4, this.m4 * 8);
     shrink(c, out, (this.m4 + m) * 8, total * 8);
     this.run4 = out;
     this.m4 = total;
-    this.pk = 0;
   }
 
   private foldV6(): void {
@@ -210,8 +236,11 @@ export function mergeInputs(inputs: readonly ByteInput[], opts: MergeOptions = {
   const recs = new Grow(c);
   try {
     for (const input of inputs) {
+      let first = true;
       scanLines(c, input, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES, (ptr, len, firstLine) => {
         const n = c.exports.countLines(ptr, len);
+        if (first && input.size && input.size > len) acc.expect(Math.ceil((n * input.size * 1.05) / len));
+        first = false;
         recs.reserve(n * R, 0);
         const [got] = parseRegion(c, ptr, len, firstLine, recs.ptr, n, code, mode, input.name, errs);
         acc.add(recs.ptr, got);
