@@ -88,15 +88,14 @@ export function scanLines(c: Core, input: ByteInput, chunkBytes: number, onLines
           filled -= 3;
         }
       }
-      const start = 0;
       if (eof) {
-        if (filled > start) {
+        if (filled > 0) {
           m[block + filled] = 0x0a;
-          onLines(block + start, filled - start, line);
+          onLines(block, filled, line);
         }
         return;
       }
-      const nl = m.subarray(block + start, block + filled).lastIndexOf(0x0a);
+      const nl = m.subarray(block, block + filled).lastIndexOf(0x0a);
       if (nl < 0) {
         // A line longer than the chunk: grow the chunk and read on.
         const bigger = c.heap.alloc(cap * 2 + 1 + SIMD_PAD);
@@ -107,14 +106,14 @@ export function scanLines(c: Core, input: ByteInput, chunkBytes: number, onLines
         carry = filled;
         continue;
       }
-      const end = block + start + nl; // the last "\n" of the chunk
-      const len = end - (block + start) + 1;
+      const end = block + nl; // the last "\n" of the chunk
+      const len = nl + 1;
       // parseLines needs "\n" right after the text: the byte after the last newline belongs to the
       // carried line, so it is saved and put back.
       const after = m[end + 1];
       m[end + 1] = 0x0a;
-      const lines = c.exports.countLines(block + start, len);
-      onLines(block + start, len, line);
+      const lines = c.exports.countLines(block, len);
+      onLines(block, len, line);
       const mm = c.u8();
       mm[end + 1] = after;
       line += lines;
