@@ -1,9 +1,11 @@
 // The aksnet WebAssembly core: numbers and records only. JS owns the layout of linear memory
 // above heapBase(); every verb works on whole batches (one call per batch, never per element).
 export * from "./abi";
-export { countLines, parseLines, parseNonOk, compactValid } from "./parse";
+export { countLines, parseLines, parseNonOk, compactValid, nextError } from "./parse";
 export { scratchBytes, setRanges, rangesToPrefixes, excludeRanges, intersectRanges, overlappingPairs, allocate } from "./set";
 export { maskedBatch, boundBatch, containsBatch, overlapsBatch } from "./prefix";
+export { formatBytes, formatItems, formatPrefixes, formatRanges, formatV4Keys, formatPairs } from "./format";
+export { splitFamilies, splitV6Count, v4SortScratchBytes, sortV4Keys, mergeV4Keys, unionV4Keys, v4KeysToRanges, unionRanges, pairSortScratchBytes, sortPairs } from "./merge";
 export { lpmTableBytes, lpmScratchBytes, lpmBuild, lpmLookup } from "./lpm";
 export * from "./netfilter";
 import { extra } from "./set";

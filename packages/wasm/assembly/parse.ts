@@ -347,3 +347,11 @@ export function compactValid(inp: usize, n: i32, out: usize): i32 {
   }
   return m;
 }
+
+/** Index of the first record at or after from whose status is an error (not OK, not empty), or -1. */
+export function nextError(recs: usize, from: i32, n: i32): i32 {
+  for (let i = from; i < n; i++) {
+    if (load<u8>(recs + <usize>i * REC_SIZE + OFF_STATUS) > <u8>ST_EMPTY) return i;
+  }
+  return -1;
+}

@@ -96,10 +96,10 @@ export function setRanges(inp: usize, n: i32, scratch: usize, out: usize): i32 {
 // Walking a range as its minimal prefix list, block by block: largestBlock gives log2 of the
 // largest aligned block at `first` that does not pass `last`; stepBlock moves first past it and
 // returns false when the range is done (or the address space wrapped).
-let stepHi: u64 = 0;
-let stepLo: u64 = 0;
+export let stepHi: u64 = 0;
+export let stepLo: u64 = 0;
 
-@inline function largestBlock(fh: u64, fl: u64, lh: u64, ll: u64, fam: i32): i32 {
+@inline export function largestBlock(fh: u64, fl: u64, lh: u64, ll: u64, fam: i32): i32 {
   const dl = ll - fl;
   const dh = lh - fh - (ll < fl ? 1 : 0);
   let size = floorLog2Plus1(dh, dl);
@@ -109,7 +109,7 @@ let stepLo: u64 = 0;
   return size;
 }
 
-@inline function stepBlock(fh: u64, fl: u64, lh: u64, ll: u64, size: i32): bool {
+@inline export function stepBlock(fh: u64, fl: u64, lh: u64, ll: u64, size: i32): bool {
   if (size == 128) return false;
   let nh = fh, nl = fl;
   if (size >= 64) nh = fh + ((<u64>1) << <u64>(size - 64));

@@ -180,6 +180,15 @@ export class ReferenceBackend implements Backend {
     return toRangeBatch(pieces);
   }
 
+  mergePrefixes(b: PrefixBatch): PrefixBatch {
+    return this.rangesToPrefixes(this.ranges(b));
+  }
+
+  prefixSetOp(op: "exclude" | "intersect", a: PrefixBatch, b: PrefixBatch): PrefixBatch {
+    const ra = this.ranges(a), rb = this.ranges(b);
+    return this.rangesToPrefixes(op === "exclude" ? this.exclude(ra, rb) : this.intersect(ra, rb));
+  }
+
   intersect(a: RangeBatch, b: RangeBatch): RangeBatch {
     const out: Range[] = [];
     for (const x of fromRangeBatch(a)) {

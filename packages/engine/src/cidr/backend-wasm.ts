@@ -5,7 +5,8 @@ import { ABI } from "../core/abi.ts";
 import { core, type Core, type CoreExports } from "../core/module.ts";
 import type { WasmHeap } from "../core/heap.ts";
 import { PrefixBatch, RangeBatch } from "./records.ts";
-import { sortPairs, type Backend, type LpmHandle } from "./backend.ts";
+import type { Backend, LpmHandle } from "./backend.ts";
+import { mergeBatch, prefixSetOp } from "./merged.ts";
 
 const R = ABI.REC_SIZE;
 const RS = ABI.RANGE_SIZE;
@@ -185,14 +186,14 @@ export class WasmBackend implements Backend {
     return this.own(ptr, b.length);
   }
 
+  /** By family with small keys (merged.ts): IPv4 as u64 keys sorted on 32 bits, IPv6 records on their own. */
   ranges(b: PrefixBatch): RangeBatch {
-    return this.run((scope) => {
-      const inp = this.input(scope, b);
-      const scratch = scope.alloc(this.exports.scratchBytes(b.length));
-      const out = scope.alloc(b.length * RS);
-      const m = this.exports.setRanges(inp, b.length, scratch, out);
-      return this.ranges_(out, m);
-    });
+    const m = mergeBatch(b, this.core);
+    try {
+      return m.ranges();
+    } finally {
+      m.dispose();
+    }
   }
 
   rangesToPrefixes(r: RangeBatch): PrefixBatch {
@@ -223,6 +224,19 @@ export class WasmBackend implements Backend {
     return this.rangeOp("excludeRanges", x, y);
   }
 
+  prefixSetOp(op: "exclude" | "intersect", a: PrefixBatch, b: PrefixBatch): PrefixBatch {
+    return prefixSetOp(op, a, b, this.core);
+  }
+
+  mergePrefixes(b: PrefixBatch): PrefixBatch {
+    const m = mergeBatch(b, this.core);
+    try {
+      return m.prefixes();
+    } finally {
+      m.dispose();
+    }
+  }
+
   intersect(x: RangeBatch, y: RangeBatch): RangeBatch {
     return this.rangeOp("intersectRanges", x, y);
   }
@@ -235,7 +249,10 @@ export class WasmBackend implements Backend {
         const scratch = scope.alloc(this.exports.scratchBytes(b.length));
         const out = scope.alloc(cap * 8);
         const k = this.exports.overlappingPairs(inp, b.length, scratch, out, cap);
-        return k === ABI.RET_OVERFLOW ? undefined : sortPairs(new Uint32Array(this.u8().slice(out, out + k * 8).buffer));
+        if (k === ABI.RET_OVERFLOW) return undefined;
+        // Sorted by (i, j) in the core: a radix sort on i << 32 | j (twin: sortPairs in backend.ts).
+        const sorted = this.exports.sortPairs(out, k, scope.alloc(this.exports.pairSortScratchBytes(k))) >>> 0;
+        return new Uint32Array(this.u8().slice(sorted, sorted + k * 8).buffer);
       });
       if (result) return result;
       cap = this.exports.lastExtra();

@@ -27,6 +27,10 @@ export interface Backend {
   /** The minimal prefix list covering each range, in order. */
   rangesToPrefixes(r: RangeBatch): PrefixBatch;
   exclude(a: RangeBatch, b: RangeBatch): RangeBatch;
+  /** The minimal sorted prefix list covering the prefixes (wasm: without leaving the core). */
+  mergePrefixes(b: PrefixBatch): PrefixBatch;
+  /** Prefixes in, the minimal prefix list out: a − b, or a ∩ b (wasm: without leaving the core). */
+  prefixSetOp(op: "exclude" | "intersect", a: PrefixBatch, b: PrefixBatch): PrefixBatch;
   intersect(a: RangeBatch, b: RangeBatch): RangeBatch;
   /** Index pairs (i, j), i < j, of overlapping records, flattened and sorted by (i, j). */
   overlappingPairs(b: PrefixBatch): Uint32Array;
@@ -38,15 +42,16 @@ export interface Backend {
   allocate(space: PrefixBatch, used: PrefixBatch, family: 4 | 6, bits: number, count: number): PrefixBatch;
 }
 
-/** Sorts flattened (i, j) pairs in place by i then j. */
+/** Sorts flattened (i, j) pairs in place by i then j (the reference twin of the core's sortPairs). */
 export function sortPairs(pairs: Uint32Array): Uint32Array {
   const n = pairs.length / 2;
-  const keys = new Float64Array(n);
-  for (let k = 0; k < n; k++) keys[k] = pairs[2 * k] * 4294967296 + pairs[2 * k + 1];
+  // 64-bit keys: a float key i * 2^32 + j would lose j's low bits once i passes 2^21.
+  const keys = new BigUint64Array(n);
+  for (let k = 0; k < n; k++) keys[k] = (BigInt(pairs[2 * k]) << 32n) | BigInt(pairs[2 * k + 1]);
   keys.sort();
   for (let k = 0; k < n; k++) {
-    pairs[2 * k] = Math.floor(keys[k] / 4294967296);
-    pairs[2 * k + 1] = keys[k] % 4294967296;
+    pairs[2 * k] = Number(keys[k] >> 32n);
+    pairs[2 * k + 1] = Number(keys[k] & 0xffffffffn);
   }
   return pairs;
 }

@@ -82,19 +82,17 @@ export class CidrEngine {
 
   /** The minimal sorted prefix list covering the same addresses (IPv4 first). */
   merge(input: PrefixInput): PrefixBatch {
-    return this.backend.rangesToPrefixes(this.backend.ranges(this.batch(input)));
+    return this.backend.mergePrefixes(this.batch(input));
   }
 
   /** Addresses in a but not in b, as the minimal prefix list. */
   exclude(a: PrefixInput, b: PrefixInput): PrefixBatch {
-    const be = this.backend;
-    return be.rangesToPrefixes(be.exclude(be.ranges(this.batch(a)), be.ranges(this.batch(b))));
+    return this.backend.prefixSetOp("exclude", this.batch(a), this.batch(b));
   }
 
   /** Addresses in both a and b, as the minimal prefix list. */
   intersect(a: PrefixInput, b: PrefixInput): PrefixBatch {
-    const be = this.backend;
-    return be.rangesToPrefixes(be.intersect(be.ranges(this.batch(a)), be.ranges(this.batch(b))));
+    return this.backend.prefixSetOp("intersect", this.batch(a), this.batch(b));
   }
 
   /** The minimal prefix list for the inclusive range first..last. */

@@ -7,3 +7,8 @@ export { ReferenceBackend } from "./backend-ref.ts";
 export { CidrEngine, cidr, concatBatches, type ParsedList, type PrefixInput } from "./engine.ts";
 export { IPSet, IPSetBuilder } from "./ipset.ts";
 export { LpmTable } from "./lpm.ts";
+export { bytesInput, readPrefixes, scanLines, DEFAULT_CHUNK_BYTES, type ByteInput, type ReadInto, type ReadResult, type ScanOptions, type SourceSpan } from "./stream.ts";
+export { MergedSet, MergeAccumulator, mergeInputs, mergeBatch, type MergeResult, type MergeOptions } from "./merged.ts";
+export { OutputBuffer, LINES, jsonStrings, collectBytes, DEFAULT_OUTPUT_BYTES, MIN_OUTPUT_BYTES, type ListStyle, type WriteBytes } from "./format.ts";
+export { formatListRef, formatPairsRef, overlapItems, overlapRelation, originOf, RELATION_TEXT, type OverlapItem, type OverlapRelation } from "./format-ref.ts";
+export { infoRows, groupThousands, parseLabelledTable, type InfoRow, type LabelledTable } from "./report.ts";

@@ -1,7 +1,7 @@
 // Columnar batches of the core's records (layouts in abi.ts). Bulk verbs take and return these;
 // single values are materialised only when asked for (get, toStrings).
 import { ABI, STATUS_TEXT } from "../core/abi.ts";
-import { Addr, formatAddr, formatV4, type Family } from "../ip/addr.ts";
+import { Addr, formatV4, formatV6Words, type Family } from "../ip/addr.ts";
 import { Prefix } from "../ip/prefix.ts";
 
 const R = ABI.REC_SIZE;
@@ -49,18 +49,20 @@ export class PrefixBatch {
     this._u64 = new BigUint64Array(h.memory.buffer, h.ptr, this.length * (R / 8));
   }
 
+  // Growing linear memory detaches the old buffer, and views over a detached buffer have length 0:
+  // one length compare per access instead of reading memory.buffer (a getter call) every time.
   get bytes(): Uint8Array {
-    if (this.home && this._bytes.buffer !== this.home.memory.buffer) this.refresh();
+    if (this._bytes.length === 0 && this.home && this.length > 0) this.refresh();
     return this._bytes;
   }
 
   private get u32(): Uint32Array {
-    if (this.home && this._u32.buffer !== this.home.memory.buffer) this.refresh();
+    if (this._u32.length === 0 && this.home && this.length > 0) this.refresh();
     return this._u32;
   }
 
   private get u64(): BigUint64Array {
-    if (this.home && this._u64.buffer !== this.home.memory.buffer) this.refresh();
+    if (this._u64.length === 0 && this.home && this.length > 0) this.refresh();
     return this._u64;
   }
 
@@ -185,7 +187,10 @@ export class PrefixBatch {
     for (let i = 0; i < this.length; i++) {
       const f = this.family(i);
       if (f === 0) { out[i] = ""; continue; }
-      const a = f === 4 ? formatV4(this.v4(i)) : formatAddr(6, this.addrValue(i));
+      const w = i * 8;
+      const u32 = this.u32;
+      // Words of the address, most significant first: hi = u32[w+1]:u32[w], lo = u32[w+3]:u32[w+2].
+      const a = f === 4 ? formatV4(u32[w + 2]) : formatV6Words(u32[w + 1], u32[w], u32[w + 3], u32[w + 2]);
       const b = this.bits(i);
       out[i] = bare && b === (f === 4 ? 32 : 128) ? a : `${a}/${b}`;
     }

@@ -114,12 +114,17 @@ export function formatV4(n: number): string {
 
 export function formatAddr(family: Family, value: bigint): string {
   if (family === 4) return formatV4(Number(value));
-  const g: number[] = [];
-  for (let i = 7; i >= 0; i--) g.push(Number((value >> BigInt(i * 16)) & 0xffffn));
+  return formatV6Words(
+    Number((value >> 96n) & 0xffffffffn), Number((value >> 64n) & 0xffffffffn),
+    Number((value >> 32n) & 0xffffffffn), Number(value & 0xffffffffn),
+  );
+}
+
+/** RFC 5952 text of the IPv6 address whose 32-bit words are w0 (most significant) .. w3. */
+export function formatV6Words(w0: number, w1: number, w2: number, w3: number): string {
+  const g = [w0 >>> 16, w0 & 0xffff, w1 >>> 16, w1 & 0xffff, w2 >>> 16, w2 & 0xffff, w3 >>> 16, w3 & 0xffff];
   // ::ffff:a.b.c.d (RFC 5952 section 5)
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-    return "::ffff:" + formatV4(Number(value & 0xffffffffn));
-  }
+  if (w0 === 0 && w1 === 0 && w2 === 0xffff) return "::ffff:" + formatV4(w3 >>> 0);
   let bestStart = -1, bestLen = 1;
   for (let i = 0; i < 8; ) {
     if (g[i] !== 0) { i++; continue; }
