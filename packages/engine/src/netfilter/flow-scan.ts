@@ -105,7 +105,8 @@ class Builder {
   }
 }
 
-const utf8 = new TextDecoder("utf-8");
+// ignoreBOM: a BOM stays in the text, as readFileSync(path, "utf8") leaves it for the reference reader.
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 const latin1 = new TextDecoder("latin1");
 const isWs = (c: number) => c === 32 || (c >= 9 && c <= 13);
 

@@ -79,7 +79,7 @@ export class ByteWriter {
 
 const lit = (s: string) => enc.encode(s);
 const SRC = lit('{"src":"'), DST = lit('","dst":"'), PROTO = lit('","proto":'), SPORT = lit(',"sport":'), DPORT = lit(',"dport":');
-const OUTPUT = lit(',"output":"'), MASQ_T = lit('","masq":true}\n'), MASQ_F = lit('","masq":false}\n'), SEP = lit(", ");
+const OUTPUT = lit(',"output":"'), MASQ_T = lit('","masq":true}\n'), MASQ_F = lit('","masq":false}\n');
 
 /** Writes the JSON lines of flow columns and their results. */
 export function writeJsonl(cols: FlowColumns, r: ColumnResults, sink: ByteSink): void {
@@ -89,27 +89,87 @@ export function writeJsonl(cols: FlowColumns, r: ColumnResults, sink: ByteSink):
     w.flush();
     return;
   }
-  const { results, outIds } = r.run;
-  // JSON text of each output (escaping commutes with joining: "a, b" escapes to esc(a) + ", " + esc(b)).
-  const outs = r.program.outputs.map((o) => lit(JSON.stringify(o).slice(1, -1)));
-  const protos = cols.protos.map((p) => lit(JSON.stringify(p)));
-  const tcp = lit('"tcp"');
-  const { src, dst, proto, sport, dport } = cols;
-  for (let i = 0; i < cols.n; i++) {
-    const first = results[i * 3], count = results[i * 3 + 1];
-    const p = proto[i] === NO_ID ? tcp : protos[proto[i]];
-    w.room(120 + p.length);
-    w.bytes(SRC); w.v4(src[i]);
-    w.bytes(DST); w.v4(dst[i]);
-    w.bytes(PROTO); w.bytes(p);
-    if (sport[i] >= 0) { w.bytes(SPORT); w.uint(sport[i]); }
-    if (dport[i] >= 0) { w.bytes(DPORT); w.uint(dport[i]); }
-    w.bytes(OUTPUT);
-    for (let k = 0; k < count; k++) {
-      if (k) w.bytes(SEP);
-      w.bytes(outs[outIds[first + k]]);
-    }
-    w.bytes(results[i * 3 + 2] === 1 ? MASQ_T : MASQ_F);
-  }
-  w.flush();
+  writeKpBatch(cols, r.program.outputs, r.run.results, r.run.outIds, sink);
 }
+
+/** Decimal text of 0..255 (the octets of an address), 4 bytes each: length, then the digits. */
+const OCTETS = (() => {
+  const t = new Uint8Array(256 * 4);
+  for (let v = 0; v < 256; v++) {
+    const d = String(v);
+    t[v * 4] = d.length;
+    for (let k = 0; k < d.length; k++) t[v * 4 + 1 + k] = d.charCodeAt(k);
+  }
+  return t;
+})();
+
+function put(buf: Uint8Array, p: number, b: Uint8Array): number {
+  for (let k = 0; k < b.length; k++) buf[p++] = b[k];
+  return p;
+}
+
+function putV4(buf: Uint8Array, p: number, a: number): number {
+  const O = OCTETS;
+  for (let sh = 24; sh >= 0; sh -= 8) {
+    const o = ((a >>> sh) & 255) << 2;
+    const l = O[o];
+    buf[p] = O[o + 1];
+    if (l > 1) buf[p + 1] = O[o + 2];
+    if (l > 2) buf[p + 2] = O[o + 3];
+    p += l;
+    if (sh) buf[p++] = 46;
+  }
+  return p;
+}
+
+/** 0..99999 in decimal. */
+function putUint(buf: Uint8Array, p: number, v: number): number {
+  let d = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : 5;
+  const end = p + d;
+  for (let q = end - 1; d > 0; d--, q--) { buf[q] = 48 + (v % 10); v = (v / 10) | 0; }
+  return end;
+}
+
+/**
+ * The kube-proxy-test lines of a batch from the wasm core, straight into byte chunks: the flow
+ * from its columns, the output from the output-id arena, masq from the result words.
+ * One loop with the buffer in locals (this runs once per flow).
+ */
+function writeKpBatch(cols: FlowColumns, outputs: readonly string[], results: Uint32Array, outIds: Uint32Array, sink: ByteSink): void {
+  // JSON text of each output (escaping commutes with joining: "a, b" escapes to esc(a) + ", " + esc(b)).
+  const outs = outputs.map((o) => lit(JSON.stringify(o).slice(1, -1)));
+  let maxOut = 0;
+  for (const o of outs) maxOut = Math.max(maxOut, o.length + 2);
+  const protos = [...cols.protos.map((p) => lit(JSON.stringify(p))), lit('"tcp"')];
+  let maxProto = 0;
+  for (const p of protos) maxProto = Math.max(maxProto, p.length);
+  const { src, dst, proto, sport, dport, n } = cols;
+  const none = cols.protos.length;
+  let buf = new Uint8Array(CHUNK);
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    const first = results[i * 3], count = results[i * 3 + 1];
+    const need = 140 + maxProto + count * maxOut;
+    if (p + need > buf.length) {
+      sink(buf.subarray(0, p));
+      buf = new Uint8Array(Math.max(CHUNK, need));
+      p = 0;
+    }
+    p = put(buf, p, SRC);
+    p = putV4(buf, p, src[i]);
+    p = put(buf, p, DST);
+    p = putV4(buf, p, dst[i]);
+    p = put(buf, p, PROTO);
+    p = put(buf, p, protos[proto[i] === NO_ID ? none : proto[i]]);
+    if (sport[i] >= 0) { p = put(buf, p, SPORT); p = putUint(buf, p, sport[i]); }
+    if (dport[i] >= 0) { p = put(buf, p, DPORT); p = putUint(buf, p, dport[i]); }
+    p = put(buf, p, OUTPUT);
+    for (let k = 0; k < count; k++) {
+      if (k) { buf[p++] = 44; buf[p++] = 32; }
+      p = put(buf, p, outs[outIds[first + k]]);
+    }
+    p = put(buf, p, results[i * 3 + 2] === 1 ? MASQ_T : MASQ_F);
+  }
+  if (p) sink(buf.subarray(0, p));
+}
+
