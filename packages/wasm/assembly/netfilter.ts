@@ -294,3 +294,4 @@ export function nfLastNeeded(): i32 {
 }
 export * from "./netfilter_kernel";
 export * from "./abi/netfilter";
+export { nfKpFormat } from "./netfilter_format";

@@ -6,7 +6,9 @@
 // bytes with the reference's).
 import type { Flow, FlowResult } from "./types.ts";
 import type { ColumnResults } from "./bulk.ts";
-import { NO_ID, type FlowColumns } from "./flow-scan.ts";
+import type { FlowColumns } from "./flow-scan.ts";
+import { NF_ABI } from "./kube-proxy/compile.ts";
+import { core } from "../core/module.ts";
 
 export function flowJsonLine(f: Flow, r: FlowResult): string {
   return JSON.stringify({ src: f.src, dst: f.dst, proto: f.proto ?? "tcp", sport: f.sport, dport: f.dport, ...r });
@@ -79,7 +81,7 @@ export class ByteWriter {
 
 const lit = (s: string) => enc.encode(s);
 const SRC = lit('{"src":"'), DST = lit('","dst":"'), PROTO = lit('","proto":'), SPORT = lit(',"sport":'), DPORT = lit(',"dport":');
-const OUTPUT = lit(',"output":"'), MASQ_T = lit('","masq":true}\n'), MASQ_F = lit('","masq":false}\n');
+const OUTPUT = lit(',"output":"'), SEP = lit(", "), MASQ_T = lit('","masq":true}\n'), MASQ_F = lit('","masq":false}\n');
 
 /** Writes the JSON lines of flow columns and their results. */
 export function writeJsonl(cols: FlowColumns, r: ColumnResults, sink: ByteSink): void {
@@ -92,84 +94,73 @@ export function writeJsonl(cols: FlowColumns, r: ColumnResults, sink: ByteSink):
   writeKpBatch(cols, r.program.outputs, r.run.results, r.run.outIds, sink);
 }
 
-/** Decimal text of 0..255 (the octets of an address), 4 bytes each: length, then the digits. */
-const OCTETS = (() => {
-  const t = new Uint8Array(256 * 4);
-  for (let v = 0; v < 256; v++) {
-    const d = String(v);
-    t[v * 4] = d.length;
-    for (let k = 0; k < d.length; k++) t[v * 4 + 1 + k] = d.charCodeAt(k);
-  }
-  return t;
-})();
-
-function put(buf: Uint8Array, p: number, b: Uint8Array): number {
-  for (let k = 0; k < b.length; k++) buf[p++] = b[k];
-  return p;
-}
-
-function putV4(buf: Uint8Array, p: number, a: number): number {
-  const O = OCTETS;
-  for (let sh = 24; sh >= 0; sh -= 8) {
-    const o = ((a >>> sh) & 255) << 2;
-    const l = O[o];
-    buf[p] = O[o + 1];
-    if (l > 1) buf[p + 1] = O[o + 2];
-    if (l > 2) buf[p + 2] = O[o + 3];
-    p += l;
-    if (sh) buf[p++] = 46;
-  }
-  return p;
-}
-
-/** 0..99999 in decimal. */
-function putUint(buf: Uint8Array, p: number, v: number): number {
-  let d = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : 5;
-  const end = p + d;
-  for (let q = end - 1; d > 0; d--, q--) { buf[q] = 48 + (v % 10); v = (v / 10) | 0; }
-  return end;
-}
-
 /**
- * The kube-proxy-test lines of a batch from the wasm core, straight into byte chunks: the flow
- * from its columns, the output from the output-id arena, masq from the result words.
- * One loop with the buffer in locals (this runs once per flow).
+ * The kube-proxy-test lines of a batch, formatted by the wasm core (nfKpFormat) into an output
+ * block of its heap, a chunk per call: the flow from its columns, the output from the output-id
+ * arena, masq from the result words. JS only lays out the inputs and copies each chunk out.
  */
 function writeKpBatch(cols: FlowColumns, outputs: readonly string[], results: Uint32Array, outIds: Uint32Array, sink: ByteSink): void {
-  // JSON text of each output (escaping commutes with joining: "a, b" escapes to esc(a) + ", " + esc(b)).
-  const outs = outputs.map((o) => lit(JSON.stringify(o).slice(1, -1)));
-  let maxOut = 0;
-  for (const o of outs) maxOut = Math.max(maxOut, o.length + 2);
+  const n = cols.n;
+  if (n === 0) return;
+  const A = NF_ABI;
+  // The string table: the literals, each protocol JSON-quoted (then the default "tcp"), each output
+  // JSON-escaped (escaping commutes with joining: "a, b" escapes to esc(a) + ", " + esc(b)).
+  const lits = [SRC, DST, PROTO, SPORT, DPORT, OUTPUT, MASQ_T, MASQ_F, SEP];
   const protos = [...cols.protos.map((p) => lit(JSON.stringify(p))), lit('"tcp"')];
-  let maxProto = 0;
-  for (const p of protos) maxProto = Math.max(maxProto, p.length);
-  const { src, dst, proto, sport, dport, n } = cols;
-  const none = cols.protos.length;
-  let buf = new Uint8Array(CHUNK);
-  let p = 0;
-  for (let i = 0; i < n; i++) {
-    const first = results[i * 3], count = results[i * 3 + 1];
-    const need = 140 + maxProto + count * maxOut;
-    if (p + need > buf.length) {
-      sink(buf.subarray(0, p));
-      buf = new Uint8Array(Math.max(CHUNK, need));
-      p = 0;
+  const outs = outputs.map((o) => lit(JSON.stringify(o).slice(1, -1)));
+  const strings = [...lits, ...protos, ...outs];
+  let strBytes = 0;
+  for (const x of strings) strBytes += x.length;
+  // The longest line there can be (nfKpFormat writes whole lines only): a chunk holds at least one.
+  let maxCount = 0;
+  for (let i = 0; i < n; i++) maxCount = Math.max(maxCount, results[i * 3 + 1]);
+  const longest = (xs: Uint8Array[]) => xs.reduce((m, x) => Math.max(m, x.length), 0);
+  const maxLine = 64 + lits.reduce((t, x) => t + x.length, 0) + longest(protos) + maxCount * (longest(outs) + 2);
+  const cap = Math.max(CHUNK, maxLine);
+  const al = (x: number) => (x + 15) & ~15;
+  let off = 0;
+  const at = (bytes: number) => { const o = off; off += al(bytes); return o; };
+  const oParams = at(A.NF_FMT_PARAMS_SIZE), oSrc = at(4 * n), oDst = at(4 * n), oProto = at(2 * n), oSport = at(4 * n), oDport = at(4 * n);
+  const oRes = at(results.byteLength), oIds = at(Math.max(4, outIds.byteLength)), oStr = at(strBytes);
+  const oLits = at(8 * lits.length), oProtos = at(8 * protos.length), oOuts = at(Math.max(8, 8 * outs.length)), oBuf = at(cap);
+  const c = core();
+  const blk = c.heap.alloc(off);
+  try {
+    const buf = c.memory.buffer;
+    new Uint32Array(buf, blk + oSrc, n).set(cols.src);
+    new Uint32Array(buf, blk + oDst, n).set(cols.dst);
+    new Uint16Array(buf, blk + oProto, n).set(cols.proto);
+    new Int32Array(buf, blk + oSport, n).set(cols.sport);
+    new Int32Array(buf, blk + oDport, n).set(cols.dport);
+    new Uint32Array(buf, blk + oRes, results.length).set(results);
+    new Uint32Array(buf, blk + oIds, outIds.length).set(outIds);
+    const u8 = new Uint8Array(buf);
+    const u32 = new Uint32Array(buf);
+    let so = 0;
+    const table = (o: number, xs: Uint8Array[]) => xs.forEach((x, k) => {
+      u8.set(x, blk + oStr + so);
+      u32[(blk + o) / 4 + k * 2] = so;
+      u32[(blk + o) / 4 + k * 2 + 1] = x.length;
+      so += x.length;
+    });
+    table(oLits, lits);
+    table(oProtos, protos);
+    table(oOuts, outs);
+    const P = (blk + oParams) / 4;
+    const put = (k: number, v: number) => (u32[P + k / 4] = v);
+    put(A.NF_FMT_SRC, blk + oSrc); put(A.NF_FMT_DST, blk + oDst); put(A.NF_FMT_PROTO, blk + oProto);
+    put(A.NF_FMT_SPORT, blk + oSport); put(A.NF_FMT_DPORT, blk + oDport); put(A.NF_FMT_RESULTS, blk + oRes);
+    put(A.NF_FMT_OUT_IDS, blk + oIds); put(A.NF_FMT_STRINGS, blk + oStr); put(A.NF_FMT_PROTOS, blk + oProtos);
+    put(A.NF_FMT_NPROTOS, protos.length - 1); put(A.NF_FMT_OUTPUTS, blk + oOuts); put(A.NF_FMT_LITS, blk + oLits);
+    put(A.NF_FMT_BUF, blk + oBuf); put(A.NF_FMT_CAP, cap);
+    for (let i = 0; i < n; ) {
+      const next = c.exports.nfKpFormat(blk + oParams, i, n);
+      const written = new Uint32Array(c.memory.buffer)[P + A.NF_FMT_WRITTEN / 4];
+      if (next === i) throw new Error(`nfKpFormat made no progress at flow ${i}`);
+      sink(new Uint8Array(c.memory.buffer, blk + oBuf, written).slice());
+      i = next;
     }
-    p = put(buf, p, SRC);
-    p = putV4(buf, p, src[i]);
-    p = put(buf, p, DST);
-    p = putV4(buf, p, dst[i]);
-    p = put(buf, p, PROTO);
-    p = put(buf, p, protos[proto[i] === NO_ID ? none : proto[i]]);
-    if (sport[i] >= 0) { p = put(buf, p, SPORT); p = putUint(buf, p, sport[i]); }
-    if (dport[i] >= 0) { p = put(buf, p, DPORT); p = putUint(buf, p, dport[i]); }
-    p = put(buf, p, OUTPUT);
-    for (let k = 0; k < count; k++) {
-      if (k) { buf[p++] = 44; buf[p++] = 32; }
-      p = put(buf, p, outs[outIds[first + k]]);
-    }
-    p = put(buf, p, results[i * 3 + 2] === 1 ? MASQ_T : MASQ_F);
+  } finally {
+    c.heap.release(blk, off);
   }
-  if (p) sink(buf.subarray(0, p));
 }
-

@@ -123,3 +123,33 @@ export const NK_HOOK_NAT_OUT: i32 = 14;
 export const NK_HOOK_FILTER_OUT: i32 = 15;
 export const NK_HOOK_SECURITY_OUT: i32 = 16;
 export const NK_HOOK_COUNT: i32 = 17;
+
+// kube-proxy-test JSON lines (netfilter_format.ts): the parameter block, u32 at each offset.
+export const NF_FMT_SRC: i32 = 0;
+export const NF_FMT_DST: i32 = 4;
+export const NF_FMT_PROTO: i32 = 8;
+export const NF_FMT_SPORT: i32 = 12;
+export const NF_FMT_DPORT: i32 = 16;
+export const NF_FMT_RESULTS: i32 = 20;
+export const NF_FMT_OUT_IDS: i32 = 24;
+export const NF_FMT_STRINGS: i32 = 28;
+export const NF_FMT_PROTOS: i32 = 32;
+export const NF_FMT_NPROTOS: i32 = 36;
+export const NF_FMT_OUTPUTS: i32 = 40;
+export const NF_FMT_LITS: i32 = 44;
+export const NF_FMT_BUF: i32 = 48;
+export const NF_FMT_CAP: i32 = 52;
+export const NF_FMT_WRITTEN: i32 = 56;
+export const NF_FMT_PARAMS_SIZE: i32 = 64;
+export const NF_FMT_NO_PROTO: i32 = 0xffff;
+// The literals, in the order of the literal table: {"src":"  ","dst":"  ","proto":  ,"sport":
+// ,"dport":  ,"output":"  ","masq":true}\n  ","masq":false}\n  ", " between outputs.
+export const NF_FMT_LIT_SRC: i32 = 0;
+export const NF_FMT_LIT_DST: i32 = 1;
+export const NF_FMT_LIT_PROTO: i32 = 2;
+export const NF_FMT_LIT_SPORT: i32 = 3;
+export const NF_FMT_LIT_DPORT: i32 = 4;
+export const NF_FMT_LIT_OUTPUT: i32 = 5;
+export const NF_FMT_LIT_MASQ_T: i32 = 6;
+export const NF_FMT_LIT_MASQ_F: i32 = 7;
+export const NF_FMT_LIT_SEP: i32 = 8;
