@@ -41,7 +41,8 @@ class Scanner {
   lineText(lineStart: number): string {
     let end = this.text.indexOf("\n", lineStart);
     if (end < 0) end = this.text.length;
-    return this.text.slice(lineStart, end).replace(/\r$/, "");
+    if (end > lineStart && this.text.charCodeAt(end - 1) === 13) end--;
+    return this.text.slice(lineStart, end);
   }
 
   fail(code: string, reason: string, line: number, col: number, lineStart?: number): never {
@@ -49,9 +50,10 @@ class Scanner {
     throw new ParseError({ code, what: "parseRuleset", input: this.lineText(ls), reason, column: col, line, source: this.source });
   }
 
-  private lineStarts = new Map<number, number>();
+  /** Start offset of each line that holds a token, by line number (holes for the others). */
+  private lineStarts: number[] = [];
   lineStartOf(line: number): number {
-    return this.lineStarts.get(line) ?? this.lineStart;
+    return this.lineStarts[line] ?? this.lineStart;
   }
 
   /** Skips the rest of a "#" comment; in a flattened dump the comment ends where a statement starts. */
@@ -84,7 +86,7 @@ class Scanner {
     }
     const startCol = i - this.lineStart + 1;
     // Only lines that hold tokens are remembered (a file of blank lines costs nothing).
-    if (this.sawNl) this.lineStarts.set(this.line, this.lineStart);
+    if (this.sawNl) this.lineStarts[this.line] = this.lineStart;
     let text = "";
     let quoted = false;
     let segStart = i;

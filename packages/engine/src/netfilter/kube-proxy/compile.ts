@@ -56,13 +56,13 @@ export class KpProgram {
   private localPtr: number;
 
   constructor(readonly rs: Ruleset) {
-    const chainIds = new Map<string, number>();
+    const chainIds = new Map<string, Map<string, number>>([["nat", new Map()], ["filter", new Map()]]);
     const chains: { table: string; name: string }[] = [];
     for (const t of ["nat", "filter"]) {
       const table = rs.tables.get(t);
       if (!table) continue;
       for (const name of table.chains.keys()) {
-        chainIds.set(t + "\u0000" + name, chains.length);
+        chainIds.get(t)!.set(name, chains.length);
         chains.push({ table: t, name });
       }
     }
@@ -126,7 +126,7 @@ export class KpProgram {
         else if (k.jump === "ACCEPT" || k.jump === "REJECT" || k.jump === "DROP") { act = A.NF_ACT_OUTPUT; arg = outputId(k.jump); }
         else if (k.jump === "DNAT") { act = A.NF_ACT_OUTPUT; arg = outputId(k.dnat ?? ""); }
         else {
-          const id = chainIds.get(table + "\u0000" + k.jump);
+          const id = chainIds.get(table)?.get(k.jump);
           if (id === undefined) act = A.NF_ACT_MISSING;
           else { act = A.NF_ACT_JUMP; arg = id; }
         }
@@ -181,7 +181,7 @@ export class KpProgram {
     });
     u32.set(postings, postOff / 4);
     this.outputs.forEach((_, i) => { u32[(outOff + i * 8) / 4] = outAddr[i]; u32[(outOff + i * 8) / 4 + 1] = outValid[i]; });
-    const id = (t: string, n: string) => chainIds.get(t + "\u0000" + n) ?? A.NF_NO_CHAIN;
+    const id = (t: string, n: string) => chainIds.get(t)?.get(n) ?? A.NF_NO_CHAIN;
     u32.set([B + rulesOff, B + chainsOff, B + postOff, B + outOff, B + localOff, 0, id("nat", "PREROUTING"), ...KP_FILTER_CHAINS.map((c) => id("filter", c)),
       0, 0, 0, 0, 0, 0], 0);
     this.localPtr = localOff;

@@ -89,15 +89,17 @@ export function kpMatches(k: KpRule, p: KpPacket, local: NetAddr[]): boolean {
 
 /** Rules of each chain in kube-proxy's view, built once per ruleset. */
 export class KpView {
-  private cache = new Map<string, KpRule[] | null>();
+  /** Per table, per chain name (no key strings built per lookup). */
+  private cache = new Map<string, Map<string, KpRule[] | null>>();
   constructor(readonly rs: Ruleset) {}
   chain(table: string, name: string): KpRule[] | null {
-    const key = table + "\u0000" + name;
-    let v = this.cache.get(key);
+    let t = this.cache.get(table);
+    if (!t) this.cache.set(table, (t = new Map()));
+    let v = t.get(name);
     if (v === undefined) {
       const c = getChain(this.rs, table, name);
       v = c ? c.rules.map(kpRule) : null;
-      this.cache.set(key, v);
+      t.set(name, v);
     }
     return v;
   }
