@@ -38,7 +38,7 @@ export function parseNetPrefix(text: string): NetPrefix {
  * The common case without the strict parser or the cache: canonical "a.b.c.d" or "a.b.c.d/N"
  * (no leading zeros, N 0-32), which the strict parser takes with the same value; else undefined.
  */
-function plainV4Prefix(text: string): NetPrefix | undefined {
+export function plainV4Prefix(text: string): NetPrefix | undefined {
   const slash = text.indexOf("/");
   const addrEnd = slash < 0 ? text.length : slash;
   let n = 0, part = 0, digits = 0, dots = 0;
