@@ -152,9 +152,12 @@ class Scanner {
     if (!t) return true;
     if (t.nl) return true;
     if (t.quoted) return false;
-    if (t.text === "-A" || t.text === "COMMIT" || t.text === "#" || (t.text.startsWith("#") && t.text.length > 1 && /^# ?Generated|^# ?Completed/.test(t.text))) return true;
-    if (/^\*[a-z]+$/.test(t.text)) return true;
-    if (t.text.length > 1 && t.text[0] === ":") {
+    const c0 = t.text.charCodeAt(0);
+    // Most tokens start with none of "-", "C", "#", "*", ":": no string compare, no regex.
+    if (c0 !== 45 && c0 !== 67 && c0 !== 35 && c0 !== 42 && c0 !== 58) return false;
+    if (t.text === "-A" || t.text === "COMMIT" || t.text === "#" || (c0 === 35 && t.text.length > 1 && /^# ?Generated|^# ?Completed/.test(t.text))) return true;
+    if (c0 === 42 && /^\*[a-z]+$/.test(t.text)) return true;
+    if (t.text.length > 1 && c0 === 58) {
       const p = this.peek(k + 1);
       return !!p && !p.nl && POLICIES.has(p.text);
     }
