@@ -104,6 +104,8 @@ function timeOnce(argv) {
   const m = haveTime ? /(\d+(?:\.\d+)?) (\d+)\s*$/.exec(r.stderr) : null;
   return { s: m ? Number(m[1]) : wall, rssMiB: m ? Number(m[2]) / 1024 : undefined, bytes: statSync(outPath).size };
 }
+// Commands as recorded: no path of the machine (the node binary, the data folder, another build).
+const shown = (argv) => argv.map((a) => (a === process.execPath ? "node" : a === baseline ? "BASELINE/aksnet.mjs" : a.replace(dir, "$DATA").replace(root, ""))).join(" ");
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const runs = Object.fromEntries(contenders.map((c) => [c.name, []]));
 for (let k = 0; k < RUNS; k++) {
@@ -113,14 +115,14 @@ for (let k = 0; k < RUNS; k++) {
 const summary = Object.fromEntries(contenders.map((c) => {
   const rs = runs[c.name];
   const rss = rs.map((r) => r.rssMiB).filter((x) => x !== undefined);
-  return [c.name, { command: c.argv.map((a) => a.replace(root, "")).join(" ") + " > out.jsonl", medianS: median(rs.map((r) => r.s)), runsS: rs.map((r) => r.s), peakRssMiB: rss.length ? median(rss) : undefined, outputBytes: rs[0].bytes }];
+  return [c.name, { command: shown(c.argv) + " > out.jsonl", medianS: median(rs.map((r) => r.s)), runsS: rs.map((r) => r.s), peakRssMiB: rss.length ? median(rss) : undefined, outputBytes: rs[0].bytes }];
 }));
 const ratio = summary.aksnet.medianS / summary["naive-loop"].medianS;
 const result = {
   benchmark: "iptables flows end to end (whole process), kube-proxy-test mode",
   date: new Date().toISOString(),
   machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model },
-  data: { services: SERVICES, endpointsPerService: 3, flows: FLOWS, rulesBytes: statSync(rulesPath).size, flowsBytes: statSync(flowsPath).size },
+  data: { folder: "$DATA = a temporary folder", generator: "bench/iptables/gen.mjs kubeProxyDump(scaleServices(services, 3, 1)); flows from rng(99)", services: SERVICES, endpointsPerService: 3, flows: FLOWS, rulesBytes: statSync(rulesPath).size, flowsBytes: statSync(flowsPath).size },
   check: { flows: picks.length, against: "aksnet --engine ts (TypeScript tracer, readable formatter)", mismatches },
   runs: RUNS,
   timer: haveTime ? "/usr/bin/time -f '%e %M'" : "wall clock around spawn",
