@@ -295,3 +295,4 @@ export function nfLastNeeded(): i32 {
 export * from "./netfilter_kernel";
 export * from "./abi/netfilter";
 export { nfKpFormat } from "./netfilter_format";
+export { nfScanCsv } from "./netfilter_scan";

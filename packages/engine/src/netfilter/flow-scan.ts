@@ -1,12 +1,15 @@
-// Flow files from bytes into columns, in one linear pass: IPv4 src/dst as u32, ports as numbers,
-// protocols and interface names as small ids into string tables. No string or object per flow.
-// A line the scanner does not take itself (a non-ASCII byte, an address that is not plain dotted
-// IPv4, a port cell that is not 1-5 digits, a line without src or dst, every JSON Lines line
-// that is not of the simple shape) goes to the readable per-line reader in flows.ts, which gives
-// the same flow or the same error (file:line:col) as parseFlows on the decoded text.
+// Flow files from bytes into columns: IPv4 src/dst as u32, ports as numbers, protocols and
+// interface names as small ids into string tables. No string or object per flow. The CSV body is
+// scanned by the wasm core in one linear pass (nfScanCsv, packages/wasm/assembly/netfilter_scan.ts);
+// a line it does not take (a non-ASCII byte, an address that is not plain dotted IPv4, a port cell
+// that is not 1-5 digits, a line without src or dst), the header, and every JSON Lines line go to
+// the readable per-line reader in flows.ts, which gives the same flow or the same error
+// (file:line:col) as parseFlows on the decoded text (a property test compares the two).
 import type { Flow } from "./types.ts";
 import { quickV4 } from "./net.ts";
 import { formatV4 } from "../ip/addr.ts";
+import { core } from "../core/module.ts";
+import { NF_ABI } from "./kube-proxy/compile.ts";
 import { flowFormat, isFlowFiller, parseCsvHeader, parseCsvFlowLine, parseJsonFlowLine, type CsvHeader, type FlowFormat } from "./flows.ts";
 
 /** No protocol or interface given (ids are indexes into `protos` / `ifaces`). */
@@ -47,13 +50,13 @@ class Dict {
 
 class Builder {
   n = 0;
-  src = new Uint32Array(1024);
-  dst = new Uint32Array(1024);
-  proto = new Uint16Array(1024);
-  sport = new Int32Array(1024);
-  dport = new Int32Array(1024);
-  inIface = new Uint16Array(1024);
-  outIface = new Uint16Array(1024);
+  src: Uint32Array = new Uint32Array(1024);
+  dst: Uint32Array = new Uint32Array(1024);
+  proto: Uint16Array = new Uint16Array(1024);
+  sport: Int32Array = new Int32Array(1024);
+  dport: Int32Array = new Int32Array(1024);
+  inIface: Uint16Array = new Uint16Array(1024);
+  outIface: Uint16Array = new Uint16Array(1024);
   readonly protos = new Dict();
   readonly ifaces = new Dict();
   readonly other = new Map<number, Flow>();
@@ -84,15 +87,28 @@ class Builder {
 
   /** A row from a Flow object (the per-line reader's result). */
   add(f: Flow): void {
-    const i = this.row();
+    this.setRow(this.row(), f);
+  }
+
+  /** The columns of n rows from the core (proto and interfaces none, until set). */
+  setColumns(n: number, src: Uint32Array, dst: Uint32Array, sport: Int32Array, dport: Int32Array): void {
+    this.n = n;
+    this.src = src; this.dst = dst; this.sport = sport; this.dport = dport;
+    this.proto = new Uint16Array(n).fill(NO_ID);
+    this.inIface = new Uint16Array(n).fill(NO_ID);
+    this.outIface = new Uint16Array(n).fill(NO_ID);
+  }
+
+  /** Row i from a Flow object (a line the readable reader took). */
+  setRow(i: number, f: Flow): void {
     const s = quickV4(f.src), d = quickV4(f.dst);
     if (s >= 0 && d >= 0) { this.src[i] = s; this.dst[i] = d; }
-    else this.other.set(i, f);
-    if (f.proto !== undefined) this.proto[i] = this.protos.id(f.proto);
-    if (f.sport !== undefined) this.sport[i] = f.sport;
-    if (f.dport !== undefined) this.dport[i] = f.dport;
-    if (f.inIface !== undefined) this.inIface[i] = this.ifaces.id(f.inIface);
-    if (f.outIface !== undefined) this.outIface[i] = this.ifaces.id(f.outIface);
+    else { this.src[i] = 0; this.dst[i] = 0; this.other.set(i, f); }
+    this.proto[i] = f.proto !== undefined ? this.protos.id(f.proto) : NO_ID;
+    this.sport[i] = f.sport ?? -1;
+    this.dport[i] = f.dport ?? -1;
+    this.inIface[i] = f.inIface !== undefined ? this.ifaces.id(f.inIface) : NO_ID;
+    this.outIface[i] = f.outIface !== undefined ? this.ifaces.id(f.outIface) : NO_ID;
   }
 
   done(): FlowColumns {
@@ -120,59 +136,34 @@ function sniff(bytes: Uint8Array, source: string): FlowFormat {
   });
 }
 
-/** Dotted-quad IPv4 in bytes [a, b) as quickV4 takes it (no leading zeros), or -1. */
-function v4At(s: Uint8Array, a: number, b: number): number {
-  let n = 0, part = 0, digits = 0, dots = 0;
-  for (let i = a; i < b; i++) {
-    const c = s[i];
-    if (c === 46) {
-      if (digits === 0 || ++dots > 3) return -1;
-      n = n * 256 + part;
-      part = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && part === 0) return -1;
-      part = part * 10 + (c - 48);
-      if (++digits > 3 || part > 255) return -1;
-    } else return -1;
-  }
-  if (dots !== 3 || digits === 0) return -1;
-  return (n * 256 + part) >>> 0;
-}
-
-/** A port cell of 1-5 digits at most 65535, or -1 (then the per-line reader gives the error). */
-function portAt(s: Uint8Array, a: number, b: number): number {
-  if (b - a < 1 || b - a > 5) return -1;
-  let v = 0;
-  for (let i = a; i < b; i++) {
-    const c = s[i] - 48;
-    if (c < 0 || c > 9) return -1;
-    v = v * 10 + c;
-  }
-  return v > 65535 ? -1 : v;
-}
-
-/** Interns the bytes [a, b) (ASCII) in dict, remembering the last value per column. */
+/**
+ * Interns the bytes [a, b) (ASCII) in dict. A direct-mapped cache of 256 recent values (keyed by
+ * length and the first and last bytes; the bytes are compared on a hit) spares the decode and the
+ * map lookup: a column holds few distinct values (tcp, udp; a few interfaces).
+ */
 class Interner {
-  private lastA = -1;
-  private lastLen = -1;
-  private lastId = 0;
+  private readonly start = new Int32Array(256).fill(-1);
+  private readonly len = new Int32Array(256);
+  private readonly ids = new Int32Array(256);
   constructor(private readonly dict: Dict) {}
   id(s: Uint8Array, a: number, b: number): number {
     const len = b - a;
-    if (len === this.lastLen) {
-      const la = this.lastA;
+    const slot = (len * 31 + s[a] * 7 + s[b - 1]) & 255;
+    const la = this.start[slot];
+    if (la >= 0 && this.len[slot] === len) {
       let k = 0;
       while (k < len && s[la + k] === s[a + k]) k++;
-      if (k === len) { this.lastA = a; return this.lastId; }
+      if (k === len) return this.ids[slot];
     }
-    this.lastA = a;
-    this.lastLen = len;
-    return (this.lastId = this.dict.id(latin1.decode(s.subarray(a, b))));
+    const id = this.dict.id(latin1.decode(s.subarray(a, b)));
+    this.start[slot] = a;
+    this.len[slot] = len;
+    this.ids[slot] = id;
+    return id;
   }
 }
 
-const F_SRC = 1, F_DST = 2, F_PROTO = 3, F_SPORT = 4, F_DPORT = 5, F_IN = 6, F_OUT = 7;
+const { NF_COL_SRC: F_SRC, NF_COL_DST: F_DST, NF_COL_PROTO: F_PROTO, NF_COL_SPORT: F_SPORT, NF_COL_DPORT: F_DPORT, NF_COL_IN: F_IN, NF_COL_OUT: F_OUT } = NF_ABI;
 const FIELD_CODE: Partial<Record<string, number>> = { src: F_SRC, dst: F_DST, proto: F_PROTO, sport: F_SPORT, dport: F_DPORT, inIface: F_IN, outIface: F_OUT };
 
 /**
@@ -184,79 +175,106 @@ export function scanFlows(bytes: Uint8Array, opts: { source?: string; format?: F
   const format = opts.format ?? sniff(bytes, source);
   const s = bytes;
   const len = s.length;
-  // A first guess at the row count from the first line lengths, so the columns rarely regrow.
-  const b = new Builder(Math.min(len / 24, 1 << 26) | 0);
-  const protoI = new Interner(b.protos), inI = new Interner(b.ifaces), outI = new Interner(b.ifaces);
-  let header: CsvHeader | undefined;
-  let codes: number[] = [];
+  const b = new Builder(0);
+  // JSON Lines, and CSV up to its header, line by line through the readable reader; the CSV body
+  // in the wasm core (nfScanCsv).
   let lineNo = 0;
   let pos = 0;
-  const slowLine = (a: number, e: number) => {
-    const line = utf8.decode(s.subarray(a, e));
-    if (isFlowFiller(line)) return;
-    if (format === "jsonl") b.add(parseJsonFlowLine(line, lineNo, source));
-    else if (!header) {
-      header = parseCsvHeader(line, lineNo, source);
-      codes = header.map((k) => (k === undefined ? 0 : FIELD_CODE[k as string] ?? 0));
-    } else b.add(parseCsvFlowLine(line, header, lineNo, source));
-  };
   while (pos < len || (pos === len && lineNo === 0)) {
     lineNo++;
     let end = s.indexOf(10, pos);
     if (end < 0) end = len;
-    const next = end + 1;
     let e = end;
     if (e > pos && s[e - 1] === 13) e--;
-    if (format === "jsonl" || !header) {
-      slowLine(pos, e);
-      pos = next;
-      if (next > len) break;
-      continue;
-    }
-    // CSV data line: cells between commas, each trimmed of ASCII whitespace.
-    let i = pos;
-    while (i < e && isWs(s[i])) i++;
-    if (i === e || s[i] === 35 /* # */) { pos = next; if (next > len) break; continue; }
-    const row = b.row();
-    let ok = true;
-    let seen = 0;
-    let k = 0;
-    let c = pos;
-    for (;;) {
-      let ce = c;
-      while (ce < e && s[ce] !== 44) { if (s[ce] >= 0x80) { ok = false; break; } ce++; }
-      if (!ok) break;
-      const code = k < codes.length ? codes[k] : 0;
-      if (code !== 0) {
-        let a = c, z = ce;
-        while (a < z && isWs(s[a])) a++;
-        while (z > a && isWs(s[z - 1])) z--;
-        if (a < z) {
-          switch (code) {
-            case F_SRC: { const v = v4At(s, a, z); if (v < 0) ok = false; else { b.src[row] = v; seen |= 1; } break; }
-            case F_DST: { const v = v4At(s, a, z); if (v < 0) ok = false; else { b.dst[row] = v; seen |= 2; } break; }
-            case F_PROTO: b.proto[row] = protoI.id(s, a, z); break;
-            case F_SPORT: { const v = portAt(s, a, z); if (v < 0) ok = false; else b.sport[row] = v; break; }
-            case F_DPORT: { const v = portAt(s, a, z); if (v < 0) ok = false; else b.dport[row] = v; break; }
-            case F_IN: b.inIface[row] = inI.id(s, a, z); break;
-            case F_OUT: b.outIface[row] = outI.id(s, a, z); break;
-          }
-          if (!ok) break;
-        }
-      }
-      if (ce >= e) break;
-      c = ce + 1;
-      k++;
-    }
-    if (!ok || seen !== 3) {
-      // Not the simple shape: the per-line reader takes the line (or throws its error).
-      b.n--;
-      slowLine(pos, e);
-    }
+    const next = Math.min(len, end + 1);
+    const line = utf8.decode(s.subarray(pos, e));
     pos = next;
-    if (next > len) break;
+    if (!isFlowFiller(line)) {
+      if (format === "jsonl") b.add(parseJsonFlowLine(line, lineNo, source));
+      else {
+        scanCsvBody(s, pos, lineNo, parseCsvHeader(line, lineNo, source), source, b);
+        break;
+      }
+    }
+    if (end >= len) break;
   }
   return b.done();
+}
+
+/** The CSV data lines from `pos` (line `lineNo` was the header) into the builder's columns. */
+function scanCsvBody(s: Uint8Array, pos: number, lineNo: number, header: CsvHeader, source: string, b: Builder): void {
+  const len = s.length;
+  // At most one row per line left.
+  let cap = 1;
+  for (let i = s.indexOf(10, pos); i >= 0; i = s.indexOf(10, i + 1)) cap++;
+  const codes = header.map((k) => (k === undefined ? 0 : FIELD_CODE[k as string] ?? 0));
+  const A = NF_ABI;
+  const al = (x: number) => (x + 15) & ~15;
+  let off = 0;
+  const at = (bytes: number) => { const o = off; off += al(bytes); return o; };
+  const oP = at(A.NF_SCAN_PARAMS_SIZE), oBytes = at(len - pos + 1), oCodes = at(codes.length + 1);
+  const oSrc = at(4 * cap), oDst = at(4 * cap), oSport = at(4 * cap), oDport = at(4 * cap);
+  const oProto = at(8 * cap), oIn = at(8 * cap), oOut = at(8 * cap);
+  const c = core();
+  const blk = c.heap.alloc(off);
+  try {
+    let u8 = c.u8();
+    u8.set(s.subarray(pos), blk + oBytes);
+    u8.set(codes, blk + oCodes);
+    let u32 = c.u32();
+    const P = (blk + oP) >>> 2;
+    const param = (k: number, v: number) => (u32[P + (k >>> 2)] = v);
+    param(A.NF_SCAN_BYTES, blk + oBytes); param(A.NF_SCAN_END, len - pos); param(A.NF_SCAN_POS, 0); param(A.NF_SCAN_LINE, lineNo);
+    param(A.NF_SCAN_CODES, blk + oCodes); param(A.NF_SCAN_NCODES, codes.length); param(A.NF_SCAN_ROWS, 0); param(A.NF_SCAN_CAP, cap);
+    param(A.NF_SCAN_SRC, blk + oSrc); param(A.NF_SCAN_DST, blk + oDst); param(A.NF_SCAN_SPORT, blk + oSport); param(A.NF_SCAN_DPORT, blk + oDport);
+    param(A.NF_SCAN_PROTO, blk + oProto); param(A.NF_SCAN_IN, blk + oIn); param(A.NF_SCAN_OUT, blk + oOut);
+    // Rows the readable reader made (lines the core left to it), by row.
+    const slow = new Map<number, Flow>();
+    for (;;) {
+      const st = c.exports.nfScanCsv(blk + oP);
+      u32 = c.u32();
+      if (st === A.NF_SCAN_DONE) break;
+      if (st !== A.NF_SCAN_SLOW) throw new Error(`nfScanCsv: unexpected status ${st} (columns for ${cap} rows)`);
+      const p = pos + u32[P + (A.NF_SCAN_POS >>> 2)];
+      const ln = u32[P + (A.NF_SCAN_LINE >>> 2)] + 1;
+      let end = s.indexOf(10, p);
+      if (end < 0) end = len;
+      let e = end;
+      if (e > p && s[e - 1] === 13) e--;
+      const line = utf8.decode(s.subarray(p, e));
+      if (!isFlowFiller(line)) {
+        const f = parseCsvFlowLine(line, header, ln, source);
+        const r = u32[P + (A.NF_SCAN_ROWS >>> 2)];
+        slow.set(r, f);
+        const i32 = new Int32Array(u32.buffer);
+        u32[(blk + oSrc) / 4 + r] = 0;
+        u32[(blk + oDst) / 4 + r] = 0;
+        i32[(blk + oSport) / 4 + r] = f.sport ?? -1;
+        i32[(blk + oDport) / 4 + r] = f.dport ?? -1;
+        for (const o of [oProto, oIn, oOut]) u32[(blk + o) / 4 + r * 2] = A.NF_SCAN_NONE;
+        param(A.NF_SCAN_ROWS, r + 1);
+      }
+      param(A.NF_SCAN_POS, Math.min(len, end + 1) - pos);
+      param(A.NF_SCAN_LINE, ln);
+    }
+    const n = u32[P + (A.NF_SCAN_ROWS >>> 2)];
+    const buf = u32.buffer;
+    b.setColumns(n, new Uint32Array(buf, blk + oSrc, n).slice(), new Uint32Array(buf, blk + oDst, n).slice(),
+      new Int32Array(buf, blk + oSport, n).slice(), new Int32Array(buf, blk + oDport, n).slice());
+    // Protocol and interface cells: interned from their bytes (offsets are into s from pos).
+    const refs = [[oProto, F_PROTO, b.proto, new Interner(b.protos)], [oIn, F_IN, b.inIface, new Interner(b.ifaces)], [oOut, F_OUT, b.outIface, new Interner(b.ifaces)]] as const;
+    for (const [o, code, col, intern] of refs) {
+      if (!codes.includes(code)) continue; // no such column: every row has none (NO_ID)
+      const w = new Uint32Array(buf, blk + o, n * 2);
+      for (let r = 0; r < n; r++) {
+        const at0 = w[r * 2];
+        col[r] = at0 === A.NF_SCAN_NONE ? NO_ID : intern.id(s, pos + at0, pos + at0 + w[r * 2 + 1]);
+      }
+    }
+    for (const [r, f] of slow) b.setRow(r, f);
+  } finally {
+    c.heap.release(blk, off);
+  }
 }
 
 /** One Flow object per row (for the TypeScript tracer, and to compare with parseFlows). */
