@@ -102,6 +102,8 @@ class Scanner {
         const q = i;
         quoted = true;
         i++;
+        // Runs between escapes are sliced whole (not appended a character at a time).
+        let run = i;
         for (;;) {
           if (i >= n || s.charCodeAt(i) === 10) {
             this.pos = i;
@@ -109,15 +111,14 @@ class Scanner {
           }
           const d = s.charCodeAt(i);
           if (d === 92 && i + 1 < n && s.charCodeAt(i + 1) !== 10) {
-            text += s[i + 1];
+            text += s.slice(run, i) + s[i + 1];
             i += 2;
+            run = i;
           } else if (d === 34) {
+            text += s.slice(run, i);
             i++;
             break;
-          } else {
-            text += s[i];
-            i++;
-          }
+          } else i++;
         }
         segStart = i;
         continue;
