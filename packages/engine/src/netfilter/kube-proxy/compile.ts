@@ -95,7 +95,10 @@ export class KpProgram {
       return id;
     };
     const view = kpView(rs);
-    const ruleWords: number[] = [];
+    let totalRules = 0;
+    for (const c of chains) totalRules += view.chain(c.table, c.name)?.length ?? 0;
+    const ruleWords = new Uint32Array(totalRules * 12);
+    let rw = 0;
     const chainRec: number[][] = [];
     const postings: number[] = [];
     const bucketTables: { chain: number; words: Uint32Array }[] = [];
@@ -134,7 +137,10 @@ export class KpProgram {
           if (id === undefined) act = A.NF_ACT_MISSING;
           else { act = A.NF_ACT_JUMP; arg = id; }
         }
-        ruleWords.push(flags, srcNet, srcMask, dstNet, dstMask, proto, dport >>> 0, stype, dtype, act, arg, 0);
+        const W = ruleWords;
+        W[rw] = flags; W[rw + 1] = srcNet; W[rw + 2] = srcMask; W[rw + 3] = dstNet; W[rw + 4] = dstMask; W[rw + 5] = proto;
+        W[rw + 6] = dport >>> 0; W[rw + 7] = stype; W[rw + 8] = dtype; W[rw + 9] = act; W[rw + 10] = arg; W[rw + 11] = 0;
+        rw += 12;
         const idx = ruleIndex++;
         const indexable = k.dst && !k.dst.neg && k.dst.prefix.v4mask === 0xffffffff && k.proto && !k.proto.neg && k.dport && !k.dport.neg && dport >= 0;
         if (indexable) {
