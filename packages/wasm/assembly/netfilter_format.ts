@@ -21,8 +21,12 @@ let gLits: usize = 0;
 
 @inline function put(p: usize, table: usize, id: u32): usize {
   const e = table + (<usize>id << 3);
-  const len = load<u32>(e, 4);
-  memory.copy(p, gStrings + <usize>load<u32>(e), len);
+  const len = <usize>load<u32>(e, 4);
+  const from = gStrings + <usize>load<u32>(e);
+  // Short strings byte by byte: memory.copy is a call out of the module, costly for a few bytes.
+  if (len < 32) {
+    for (let k: usize = 0; k < len; k++) store<u8>(p + k, load<u8>(from + k));
+  } else memory.copy(p, from, len);
   return p + len;
 }
 
