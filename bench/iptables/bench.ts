@@ -4,7 +4,7 @@
 // several runs; every engine's results are compared with the TypeScript tracer's.
 import { writeFileSync, mkdirSync } from "node:fs";
 import { cpus } from "node:os";
-import { parseRuleset, traceKubeProxy, compileKubeProxy, KpProgram, traceFlows, traceFlowsTs, type PacketFlow as Flow } from "../../packages/engine/src/netfilter/index.ts";
+import { parseRuleset, traceKubeProxy, compileKubeProxy, KpProgram, traceFlows, traceFlowsTs, type Flow } from "../../packages/engine/src/netfilter/index.ts";
 // @ts-ignore: a plain .mjs module shared with the examples
 import { kubeProxyDump, scaleServices, rng } from "./gen.mjs";
 

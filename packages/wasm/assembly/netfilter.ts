@@ -1,6 +1,6 @@
 // Netfilter bulk evaluation in kube-proxy-test mode: one call traces a batch of IPv4 flows through
-// rule tables that TypeScript compiled (packages/engine/src/netfilter/compile.ts mirrors every
-// constant here; a test compares them with these exported globals). Nothing here knows about
+// rule tables that TypeScript compiled (packages/engine/src/netfilter/kube-proxy/compile.ts mirrors every
+// constant of abi/netfilter.ts; a test compares them with these exported globals). Nothing here knows about
 // strings: protocols and outputs are interned ids, chains are indices.
 //
 // Program header (NF_PROG_SIZE bytes at `prog`), u32 each:
@@ -27,46 +27,15 @@
 // Flow (NF_FLOW_SIZE): src, dst, proto id, dport (i32, -2 when the flow has none).
 // Result (NF_RES_SIZE): first output index in the output-id arena, output count, masq (0/1).
 import { hashKey, probeBucket } from "./nf_hash";
+import {
+  NF_PROG_SIZE, NF_RULE_SIZE, NF_CHAIN_SIZE, NF_BUCKET_SIZE, NF_OUT_SIZE, NF_FLOW_SIZE,
+  NF_RES_SIZE, NF_CACHE_SIZE, NF_CACHE_TESTS, NF_CACHE_MIN_WORK, NF_F_SRC, NF_F_SRC_NEG,
+  NF_F_DST, NF_F_DST_NEG, NF_F_PROTO, NF_F_PROTO_NEG, NF_F_DPORT, NF_F_DPORT_NEG,
+  NF_F_STYPE, NF_F_STYPE_NEG, NF_F_DTYPE, NF_F_DTYPE_NEG, NF_F_NEVER, NF_F_PROB,
+  NF_TYPE_LOCAL, NF_TYPE_NOT_MATCHED, NF_TYPE_OTHER, NF_ACT_SKIP, NF_ACT_MARK_MASQ, NF_ACT_OUTPUT,
+  NF_ACT_JUMP, NF_ACT_MISSING, NF_NO_CHAIN, NF_MAX_DEPTH, NF_RET_OVERFLOW,
+} from "./abi/netfilter";
 
-export const NF_PROG_SIZE: i32 = 80;
-export const NF_RULE_SIZE: i32 = 48;
-export const NF_CHAIN_SIZE: i32 = 32;
-export const NF_BUCKET_SIZE: i32 = 16;
-export const NF_OUT_SIZE: i32 = 8;
-export const NF_FLOW_SIZE: i32 = 16;
-export const NF_RES_SIZE: i32 = 12;
-export const NF_CACHE_SIZE: i32 = 128;
-export const NF_CACHE_TESTS: i32 = 12;
-export const NF_CACHE_MIN_WORK: i32 = 8; // rules evaluated before a result is worth caching
-
-export const NF_F_SRC: i32 = 1;
-export const NF_F_SRC_NEG: i32 = 2;
-export const NF_F_DST: i32 = 4;
-export const NF_F_DST_NEG: i32 = 8;
-export const NF_F_PROTO: i32 = 16;
-export const NF_F_PROTO_NEG: i32 = 32;
-export const NF_F_DPORT: i32 = 64;
-export const NF_F_DPORT_NEG: i32 = 128;
-export const NF_F_STYPE: i32 = 256;
-export const NF_F_STYPE_NEG: i32 = 512;
-export const NF_F_DTYPE: i32 = 1024;
-export const NF_F_DTYPE_NEG: i32 = 2048;
-export const NF_F_NEVER: i32 = 4096;
-export const NF_F_PROB: i32 = 8192;
-
-export const NF_TYPE_LOCAL: i32 = 0; // "--src-type LOCAL"
-export const NF_TYPE_NOT_MATCHED: i32 = 1; // the helper's literal "not-matched"
-export const NF_TYPE_OTHER: i32 = 2; // any other value: equal to neither
-
-export const NF_ACT_SKIP: i32 = 0; // no -j: the helper skips the rule
-export const NF_ACT_MARK_MASQ: i32 = 1;
-export const NF_ACT_OUTPUT: i32 = 2; // ACCEPT, REJECT, DROP or DNAT: append output `arg`, end
-export const NF_ACT_JUMP: i32 = 3; // walk chain `arg`
-export const NF_ACT_MISSING: i32 = 4; // a jump to a chain that does not exist: continue
-
-export const NF_NO_CHAIN: u32 = 0xffffffff;
-export const NF_MAX_DEPTH: i32 = 64;
-export const NF_RET_OVERFLOW: i32 = -1;
 
 const P_RULES: i32 = 0;
 const P_CHAINS: i32 = 4;
@@ -324,3 +293,6 @@ export function nfLastNeeded(): i32 {
   return needed;
 }
 export * from "./netfilter_kernel";
+export * from "./abi/netfilter";
+export { nfKpFormat } from "./netfilter_format";
+export { nfScanCsv } from "./netfilter_scan";

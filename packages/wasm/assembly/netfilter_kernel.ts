@@ -2,8 +2,8 @@
 // filter and security hooks, with marks, conntrack state, ipsets, NAT rewrites, goto/RETURN and
 // policies; `-m statistic` rules fork the trace and every alternative is enumerated with its
 // probability (the same choice-vector replay as the TypeScript tracer, so the products are equal
-// bit for bit). packages/engine/src/netfilter/compile-kernel.ts builds the tables and mirrors
-// every NK_* constant (a test compares them).
+// bit for bit). packages/engine/src/netfilter/kernel/compile.ts builds the tables and mirrors
+// every NK_* constant of abi/netfilter.ts (a test compares them).
 //
 // Program header (NK_PROG_SIZE), u32 words: 0 rules, 1 chains, 2 ops, 3 sets, 4 set entries,
 // 5 local list, 6 local count, 7 node ip, 8 has node ip, 9 iface matrix, 10 pattern count,
@@ -24,84 +24,21 @@
 // Alternative (NK_ALT_SIZE): f64 probability, verdict | delivery << 8 | src placeholder << 16,
 //   src, dst, sport, dport, mark.
 import { probeBucket } from "./nf_hash";
+import {
+  NK_PROG_SIZE, NK_RULE_SIZE, NK_CHAIN_SIZE, NK_BUCKET_SIZE, NK_MAX_JUMPS, NK_SET_SIZE,
+  NK_ENTRY_SIZE, NK_FLOW_SIZE, NK_RES_SIZE, NK_ALT_SIZE, NK_NONE, NK_MAX_CHOICES,
+  NK_OP_SRC, NK_OP_DST, NK_OP_PROTO, NK_OP_IN, NK_OP_OUT, NK_OP_SPORT,
+  NK_OP_DPORT, NK_OP_MULTI, NK_OP_ADDRTYPE, NK_OP_MARK, NK_OP_CT, NK_OP_RECENT,
+  NK_OP_SET, NK_OP_CONST, NK_OP_STAT, NK_TYPE_UNICAST, NK_TYPE_LOCAL, NK_TYPE_BROADCAST,
+  NK_TYPE_MULTICAST, NK_TYPE_UNSPEC, NK_CT_NEW, NK_CT_DNAT, NK_CT_SNAT, NK_T_NONE,
+  NK_T_ACCEPT, NK_T_DROP, NK_T_REJECT, NK_T_RETURN, NK_T_JUMP, NK_T_CONTINUE,
+  NK_T_DNAT, NK_T_SNAT, NK_T_MASQ, NK_T_MARK, NK_V_ACCEPT, NK_V_DROP,
+  NK_V_REJECT, NK_D_NONE, NK_D_LOCAL, NK_D_FORWARD, NK_D_OUTPUT, NK_HOOK_RAW_PRE,
+  NK_HOOK_MANGLE_PRE, NK_HOOK_NAT_PRE, NK_HOOK_MANGLE_IN, NK_HOOK_FILTER_IN, NK_HOOK_SECURITY_IN, NK_HOOK_NAT_IN,
+  NK_HOOK_MANGLE_FWD, NK_HOOK_FILTER_FWD, NK_HOOK_SECURITY_FWD, NK_HOOK_MANGLE_POST, NK_HOOK_NAT_POST, NK_HOOK_RAW_OUT,
+  NK_HOOK_MANGLE_OUT, NK_HOOK_NAT_OUT, NK_HOOK_FILTER_OUT, NK_HOOK_SECURITY_OUT, NK_HOOK_COUNT,
+} from "./abi/netfilter";
 
-export const NK_PROG_SIZE: i32 = 128;
-export const NK_RULE_SIZE: i32 = 32;
-export const NK_CHAIN_SIZE: i32 = 32;
-export const NK_BUCKET_SIZE: i32 = 16;
-export const NK_MAX_JUMPS: i32 = 100000;
-export const NK_SET_SIZE: i32 = 8;
-export const NK_ENTRY_SIZE: i32 = 32;
-export const NK_FLOW_SIZE: i32 = 32;
-export const NK_RES_SIZE: i32 = 16;
-export const NK_ALT_SIZE: i32 = 32;
-export const NK_NONE: u32 = 0xffffffff;
-export const NK_MAX_CHOICES: i32 = 256;
-
-export const NK_OP_SRC: i32 = 1; // net, mask
-export const NK_OP_DST: i32 = 2; // net, mask
-export const NK_OP_PROTO: i32 = 3; // num (0 = all)
-export const NK_OP_IN: i32 = 4; // pattern id
-export const NK_OP_OUT: i32 = 5; // pattern id
-export const NK_OP_SPORT: i32 = 6; // lo, hi
-export const NK_OP_DPORT: i32 = 7; // lo, hi
-export const NK_OP_MULTI: i32 = 8; // which (0 sports, 1 dports, 2 ports), n, n x (lo, hi)
-export const NK_OP_ADDRTYPE: i32 = 9; // which (0 src, 1 dst), type bit mask
-export const NK_OP_MARK: i32 = 10; // value, mask
-export const NK_OP_CT: i32 = 11; // module (0 conntrack, 1 state), state bit mask
-export const NK_OP_RECENT: i32 = 12; // is --set (1) or not (0)
-export const NK_OP_SET: i32 = 13; // set id (NK_NONE: not given), dir0, dir count, dir1 (0 src, 1 dst)
-export const NK_OP_CONST: i32 = 14; // value (physdev, fragment, unmodelled matches: precomputed)
-export const NK_OP_STAT: i32 = 15; // f64 probability (2 words)
-
-export const NK_TYPE_UNICAST: i32 = 1;
-export const NK_TYPE_LOCAL: i32 = 2;
-export const NK_TYPE_BROADCAST: i32 = 4;
-export const NK_TYPE_MULTICAST: i32 = 8;
-export const NK_TYPE_UNSPEC: i32 = 16;
-export const NK_CT_NEW: i32 = 1;
-export const NK_CT_DNAT: i32 = 2;
-export const NK_CT_SNAT: i32 = 4;
-
-export const NK_T_NONE: i32 = 0;
-export const NK_T_ACCEPT: i32 = 1;
-export const NK_T_DROP: i32 = 2;
-export const NK_T_REJECT: i32 = 3;
-export const NK_T_RETURN: i32 = 4;
-export const NK_T_JUMP: i32 = 5; // a0 chain, a1 goto
-export const NK_T_CONTINUE: i32 = 6; // missing chain, LOG, unmodelled target
-export const NK_T_DNAT: i32 = 7; // a0 has address, a1 address, a2 has port, a3 port
-export const NK_T_SNAT: i32 = 8; // as DNAT
-export const NK_T_MASQ: i32 = 9; // a2 has port, a3 port
-export const NK_T_MARK: i32 = 10; // a0 op (0 set-xmark, 1 set-mark, 2 or, 3 and, 4 xor), a1 value, a2 mask
-
-export const NK_V_ACCEPT: i32 = 0;
-export const NK_V_DROP: i32 = 1;
-export const NK_V_REJECT: i32 = 2;
-export const NK_D_NONE: i32 = 0;
-export const NK_D_LOCAL: i32 = 1;
-export const NK_D_FORWARD: i32 = 2;
-export const NK_D_OUTPUT: i32 = 3;
-
-// Hook slots in the header (word 11 + slot).
-export const NK_HOOK_RAW_PRE: i32 = 0;
-export const NK_HOOK_MANGLE_PRE: i32 = 1;
-export const NK_HOOK_NAT_PRE: i32 = 2;
-export const NK_HOOK_MANGLE_IN: i32 = 3;
-export const NK_HOOK_FILTER_IN: i32 = 4;
-export const NK_HOOK_SECURITY_IN: i32 = 5;
-export const NK_HOOK_NAT_IN: i32 = 6;
-export const NK_HOOK_MANGLE_FWD: i32 = 7;
-export const NK_HOOK_FILTER_FWD: i32 = 8;
-export const NK_HOOK_SECURITY_FWD: i32 = 9;
-export const NK_HOOK_MANGLE_POST: i32 = 10;
-export const NK_HOOK_NAT_POST: i32 = 11;
-export const NK_HOOK_RAW_OUT: i32 = 12;
-export const NK_HOOK_MANGLE_OUT: i32 = 13;
-export const NK_HOOK_NAT_OUT: i32 = 14;
-export const NK_HOOK_FILTER_OUT: i32 = 15;
-export const NK_HOOK_SECURITY_OUT: i32 = 16;
-export const NK_HOOK_COUNT: i32 = 17;
 
 const PORT_PROTO_MASK_LO: u64 = (<u64>1 << 6) | (<u64>1 << 17) | (<u64>1 << 33);
 

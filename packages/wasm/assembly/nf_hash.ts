@@ -1,6 +1,6 @@
 // The bucket hash and probe shared by both netfilter bulk modes (netfilter.ts, netfilter_kernel.ts).
 // A bucket is 16 bytes: dst, proto << 16 | dport, postings offset, postings count (0 = empty);
-// packages/engine/src/netfilter/compile.ts builds the tables with the same hash.
+// packages/engine/src/netfilter/buckets.ts builds the tables with the same hash.
 
 @inline export function hashKey(dst: u32, pp: u32): u32 {
   let h = (dst * 0x9e3779b1) ^ (pp * 0x85ebca77);

@@ -2,8 +2,10 @@
 // rule path), flows (many packets, one JSON line each), lint (what can never run, what the kernel
 // would refuse, what is not modelled). Each verb parses flags, calls the engine, renders.
 import type { Command } from "commander";
-import { parseRuleset, parseIpsets, parseFlows, lintRuleset, tracePacket, traceFlows, type Ruleset, type TraceOptions, type TraceMode, type KernelTrace, type KubeProxyTrace, type TraceStep, type PacketFlow as Flow } from "@aksnet/engine/netfilter";
-import { readSource, parseFormat, out, json, warn, color, UsageError, EXIT_FINDINGS } from "../io.ts";
+import { readFileSync } from "node:fs";
+import { parseRuleset, parseIpsets, scanFlows, lintRuleset, tracePacket, traceColumns, type Ruleset, type TraceOptions, type TraceMode, type Flow } from "@aksnet/engine/netfilter";
+import { readSource, parseFormat, json, UsageError, InputError, EXIT_FINDINGS } from "../io.ts";
+import { renderKernel, renderKubeProxy, renderLint, renderFlows } from "../render/iptables.ts";
 import type { Register } from "./index.ts";
 
 interface CommonFlags {
@@ -18,6 +20,19 @@ interface CommonFlags {
 function loadRules(path: string): Ruleset {
   const src = readSource(path);
   return parseRuleset(src.text, { source: src.name });
+}
+
+/** A file (or stdin for "-") as bytes, with readSource's errors. */
+function readBytes(path: string): { name: string; bytes: Uint8Array } {
+  // stdin is read once for every "-" (readSource keeps it), so --rules - and --flows - share it.
+  if (path === "-") return { name: "<stdin>", bytes: Buffer.from(readSource("-").text) };
+  try {
+    return { name: path, bytes: readFileSync(path) };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message;
+    throw new InputError(`cannot read ${path}: ${why}`);
+  }
 }
 
 function parseMode(v: string): TraceMode {
@@ -39,42 +54,6 @@ function traceOptions(o: CommonFlags): TraceOptions {
     opts.ipsets = parseIpsets(s.text, s.name);
   }
   return opts;
-}
-
-const endpoint = (a: string, p?: number) => (p === undefined ? a : a.includes(":") ? `[${a}]:${p}` : `${a}:${p}`);
-
-function stepLine(s: TraceStep, c: ReturnType<typeof color>): string {
-  if (s.action === "policy") return `  ${c.dim(`${s.table} ${s.chain}`)} policy ${c.bold(s.text.split(" ")[1])}  ${c.dim(`(line ${s.line})`)}`;
-  const prob = s.probability !== undefined ? ` ${s.branch === "taken" ? "p=" : "not taken, p="}${+s.probability.toFixed(6)}` : "";
-  const rw = s.rewrites?.length ? "  " + s.rewrites.map((r) => `${r.field} ${r.from} → ${r.to}`).join(", ") : "";
-  return `  ${c.dim(`${s.table} ${s.chain} #${s.rule}`)} ${c.dim(`line ${s.line}`)}  ${c.cyan(s.action)}${prob}${c.yellow(rw)}\n      ${c.dim(s.text)}${s.note ? `\n      ${c.yellow("note")}: ${s.note}` : ""}`;
-}
-
-function renderKernel(t: KernelTrace): void {
-  const c = color();
-  const f = t.flow;
-  out(`${c.bold("kernel")} trace: ${f.proto} ${endpoint(f.src, f.sport)} → ${endpoint(f.dst, f.dport)}  ${c.dim(t.path === "local-out" ? "(locally generated)" : `(from the network${f.inIface ? `, in ${f.inIface}` : ""})`)}`);
-  const vc = t.verdict === "ACCEPT" ? c.green : t.verdict === "MIXED" ? c.yellow : c.red;
-  out(`verdict ${vc(c.bold(t.verdict))}${t.alternatives.length > 1 ? `  (${t.alternatives.length} alternatives${t.truncated ? ", more not shown" : ""})` : ""}`);
-  t.alternatives.forEach((a, k) => {
-    out("");
-    const head = t.alternatives.length > 1 ? `alternative ${k + 1} of ${t.alternatives.length}, probability ${(a.probability * 100).toFixed(2)}%: ` : "";
-    out(`${head}${(a.verdict === "ACCEPT" ? c.green : c.red)(a.verdict)}${a.delivery ? ` (${a.delivery})` : ""}  final ${endpoint(a.src, a.sport)} → ${endpoint(a.dst, a.dport)}  mark ${a.mark}`);
-    for (const r of a.rewrites) out(`  ${c.yellow("rewrite")} ${r.field}: ${r.from} → ${r.to}`);
-    for (const s of a.steps) out(stepLine(s, c));
-    for (const x of a.assumptions) out(`  ${c.yellow("assumed")}: ${x}`);
-  });
-}
-
-function renderKubeProxy(t: KubeProxyTrace): void {
-  const c = color();
-  const f = t.flow;
-  out(`${c.bold("kube-proxy-test")} trace: ${f.proto} ${f.src} → ${endpoint(f.dst, f.dport)}`);
-  out(`output: ${t.output ? c.bold(t.output) : c.dim("(none)")}`);
-  out(`masq:   ${t.masq}`);
-  if (t.filterDst !== f.dst) out(`filter chains saw destination ${t.filterDst}`);
-  out(t.steps.length ? "matched rules, in order:" : "no rule matched");
-  for (const s of t.steps) out(stepLine(s, c));
 }
 
 const FLOW_FLAGS = (cmd: Command) =>
@@ -137,19 +116,11 @@ Examples:
     if (!["auto", "wasm", "ts"].includes(o.engine)) throw new UsageError(`--engine must be auto, wasm or ts, not ${JSON.stringify(o.engine)}`);
     const opts = traceOptions(o);
     const rs = loadRules(o.rules);
-    const src = readSource(o.flows);
-    const flows = parseFlows(src.text, { source: src.name });
+    const src = readBytes(o.flows);
+    const cols = scanFlows(src.bytes, { source: src.name });
     const t0 = performance.now();
-    const r = traceFlows(rs, flows, { ...opts, engine: o.engine as "auto" });
-    const ms = performance.now() - t0;
-    const lines: string[] = [];
-    for (let i = 0; i < flows.length; i++) {
-      const f = flows[i];
-      lines.push(JSON.stringify({ src: f.src, dst: f.dst, proto: f.proto ?? "tcp", sport: f.sport, dport: f.dport, ...r.results[i] }));
-    }
-    if (lines.length) process.stdout.write(lines.join("\n") + "\n");
-    const rate = ms > 0 ? Math.round((flows.length / ms) * 1000) : 0;
-    warn(`${flows.length} flow${flows.length === 1 ? "" : "s"} in ${ms.toFixed(1)} ms (${rate.toLocaleString("en-US")} flows/s, engine ${r.engine}${r.fallback ? `: ${r.fallback}` : ""})`);
+    const r = traceColumns(rs, cols, { ...opts, engine: o.engine as "auto" });
+    renderFlows(cols, r, performance.now() - t0);
   });
 
   cmd
@@ -167,12 +138,6 @@ Examples:
       if (errors) setExit(EXIT_FINDINGS);
       const tables = [...rs.tables.values()].map((t) => ({ name: t.name, chains: t.chains.size, rules: [...t.chains.values()].reduce((n, c) => n + c.rules.length, 0) }));
       if (format === "json") return json({ source: rs.source, family: rs.family, tables, findings });
-      const c = color();
-      for (const f of findings) {
-        const sev = f.severity === "error" ? c.red("error") : f.severity === "warning" ? c.yellow("warning") : c.dim("info");
-        out(`${rs.source}:${f.line}:${f.col}: ${sev} ${c.bold(f.code)} ${f.path}: ${f.message}`);
-      }
-      const count = (s: string) => findings.filter((f) => f.severity === s).length;
-      warn(`${rs.ruleCount} rules in ${tables.map((t) => `${t.name} (${t.rules})`).join(", ")}: ${errors} errors, ${count("warning")} warnings, ${count("info")} notes`);
+      renderLint(rs, tables, findings);
     });
 };

@@ -1,21 +1,18 @@
 // Bulk evaluation: many flows against one ruleset. Both modes run on the WebAssembly core over
-// compiled tables when the ruleset and flows are IPv4 (compile.ts, compile-kernel.ts); IPv6 runs
-// the TypeScript tracer flow by flow. Both give the same results (property tests check it).
-import { traceKernel, traceKubeProxy, type Flow, type TraceMode, type TraceOptions } from "./trace.ts";
+// compiled tables when the ruleset and flows are IPv4 (kube-proxy/compile.ts, kernel/compile.ts);
+// otherwise the TypeScript tracer runs flow by flow. Both give the same results (property tests
+// check it). The compilers are called directly: there is no registry a missing import could leave
+// empty, so "auto" never falls back to TypeScript for want of a module.
+import { traceKernel } from "./kernel/trace.ts";
+import { traceKubeProxy } from "./kube-proxy/trace.ts";
+import { traceFlowsWasm, traceColumnsWasm, type KpProgram, type KpRun } from "./kube-proxy/compile.ts";
+import { traceFlowsKernelWasm } from "./kernel/compile.ts";
+import type { Flow, TraceOptions, FlowResult } from "./types.ts";
 import type { Ruleset } from "./model.ts";
+import { columnsToFlows, type FlowColumns } from "./flow-scan.ts";
 import { UnsupportedError } from "../errors.ts";
 
-export interface KubeProxyResult {
-  output: string;
-  masq: boolean;
-}
-
-export interface KernelResult {
-  verdict: string;
-  alternatives: { probability: number; verdict: string; delivery?: string; src: string; sport?: number; dst: string; dport?: number }[];
-}
-
-export type FlowResult = KubeProxyResult | KernelResult;
+export type { FlowResult, KubeProxyResult, KernelResult } from "./types.ts";
 
 export interface BulkOptions extends TraceOptions {
   /** auto (default): wasm where it applies, else ts. */
@@ -45,22 +42,39 @@ export function traceFlowsTs(rs: Ruleset, flows: Flow[], opts: TraceOptions): Fl
   });
 }
 
-type WasmRunner = (rs: Ruleset, flows: Flow[], opts: TraceOptions) => FlowResult[] | string;
-const wasmRunners: Partial<Record<TraceMode, WasmRunner>> = {};
-/** compile.ts and compile-kernel.ts register the wasm paths here (no import cycle with the wasm code). */
-export function registerWasmRunner(mode: TraceMode, r: WasmRunner): void {
-  wasmRunners[mode] = r;
+function wasmFailed(why: string): never {
+  throw new UnsupportedError(`the wasm engine cannot run this: ${why}`, "use --engine auto or ts");
 }
 
 export function traceFlows(rs: Ruleset, flows: Flow[], opts: BulkOptions = {}): BulkResult {
   const engine = opts.engine ?? "auto";
-  const wasmRunner = wasmRunners[opts.mode ?? "kernel"];
-  if (engine !== "ts" && wasmRunner) {
-    const r = wasmRunner(rs, flows, opts);
-    if (typeof r !== "string") return { results: r, engine: "wasm" };
-    if (engine === "wasm") throw new UnsupportedError(`the wasm engine cannot run this: ${r}`, "use --engine auto or ts");
-    return { results: traceFlowsTs(rs, flows, opts), engine: "ts", fallback: r };
+  if (engine !== "ts") {
+    const r = (opts.mode ?? "kernel") === "kube-proxy-test" ? traceFlowsWasm(rs, flows, opts) : traceFlowsKernelWasm(rs, flows, opts);
+    if (Array.isArray(r)) return { results: r, engine: "wasm" };
+    if (engine === "wasm") wasmFailed(r.unsupported);
+    return { results: traceFlowsTs(rs, flows, opts), engine: "ts", fallback: r.unsupported };
   }
-  if (engine === "wasm") throw new UnsupportedError("the wasm engine is not available for this mode", "use --engine auto or ts");
-  return { results: traceFlowsTs(rs, flows, opts), engine: "ts", fallback: engine === "auto" ? "wasm engine not loaded" : undefined };
+  return { results: traceFlowsTs(rs, flows, opts), engine: "ts" };
+}
+
+/**
+ * The results of flow columns: either a kube-proxy-test batch still in numbers (formatted straight
+ * to bytes by jsonl.ts), or one result object per flow (kernel mode, IPv6, the TypeScript tracer).
+ */
+export type ColumnResults =
+  | { kind: "kube-proxy-batch"; program: KpProgram; run: KpRun; engine: "wasm" }
+  | { kind: "objects"; flows: Flow[]; results: FlowResult[]; engine: "wasm" | "ts"; fallback?: string };
+
+export function traceColumns(rs: Ruleset, cols: FlowColumns, opts: BulkOptions = {}): ColumnResults {
+  const engine = opts.engine ?? "auto";
+  if (engine !== "ts" && (opts.mode ?? "kernel") === "kube-proxy-test") {
+    const r = traceColumnsWasm(rs, cols, opts);
+    if ("run" in r) return { kind: "kube-proxy-batch", program: r.program, run: r.run, engine: "wasm" };
+    if (engine === "wasm") wasmFailed(r.unsupported);
+    const flows = columnsToFlows(cols);
+    return { kind: "objects", flows, results: traceFlowsTs(rs, flows, opts), engine: "ts", fallback: r.unsupported };
+  }
+  const flows = columnsToFlows(cols);
+  const r = traceFlows(rs, flows, opts);
+  return { kind: "objects", flows, ...r };
 }

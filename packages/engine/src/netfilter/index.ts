@@ -1,21 +1,26 @@
-// Netfilter: iptables-save parser, lint, packet tracer (kernel and kube-proxy-test modes) and
-// bulk evaluation on the WebAssembly core.
-// Generic names get a prefix here, so that the engine's barrel (which also re-exports the AKS
-// dataplane, with its own flows, traces and findings) never has two of one name.
+// @aksnet/engine/netfilter: iptables-save parser, lint, packet tracer (kernel and kube-proxy-test
+// modes), flow files (read from bytes into columns) and bulk evaluation on the WebAssembly core.
+// A subpath of its own, so names are the modules' own (no prefixes against other layers).
 export {
   BUILTIN_CHAINS, getChain, ruleRef,
   type Ruleset, type ParseIssue, type IssueCode, type NetPrefix, type PortRange, type NatTo,
-  type Rule as IptablesRule, type Chain as IptablesChain, type Table as IptablesTable, type Match as IptablesMatch, type Target as IptablesTarget,
+  type Rule, type Chain, type Table, type Match, type Target,
 } from "./model.ts";
 export { parseRuleset, parsePortRange, type ParseOptions } from "./parse.ts";
 export { parseIpsets, setMatches, type Ipset, type IpsetDb, type IpsetEntry } from "./ipset.ts";
-export { lintRuleset, type Finding as RulesetFinding, type LintOptions } from "./lint.ts";
-export {
-  tracePacket, traceKernel, traceKubeProxy, targetText, kpView, kpRule, outputAddress, KP_FILTER_CHAINS,
-  type Flow as PacketFlow, type TraceOptions, type TraceMode, type Trace as PacketTrace, type KernelTrace, type KubeProxyTrace,
-  type Alternative as TraceAlternative, type TraceStep, type Rewrite as PacketRewrite,
-} from "./trace.ts";
-export { parseFlows } from "./flows.ts";
-export { traceFlows, traceFlowsTs, type FlowResult, type KernelResult, type KubeProxyResult, type BulkOptions, type BulkResult } from "./bulk.ts";
-export { KpProgram, NF_ABI, INDEX_MIN_RULES, compileKubeProxy, traceFlowsWasm, nfInstance } from "./compile.ts";
-export { KernelProgram, NK_ABI, compileKernel, traceFlowsKernelWasm } from "./compile-kernel.ts";
+export { lintRuleset, type Finding, type LintOptions } from "./lint.ts";
+export type {
+  Flow, TraceOptions, TraceMode, Trace, KernelTrace, KubeProxyTrace, Alternative, TraceStep, Rewrite,
+  FlowResult, KernelResult, KubeProxyResult,
+} from "./types.ts";
+export { targetText } from "./common.ts";
+export { tracePacket } from "./trace.ts";
+export { traceKernel } from "./kernel/trace.ts";
+export { traceKubeProxy, kpView, kpRule, outputAddress, KP_FILTER_CHAINS } from "./kube-proxy/trace.ts";
+export { parseFlows, flowFormat, type FlowFormat } from "./flows.ts";
+export { scanFlows, columnsToFlows, columnFlow, NO_ID, type FlowColumns } from "./flow-scan.ts";
+export { flowJsonLine, writeJsonl, ByteWriter, type ByteSink } from "./jsonl.ts";
+export { traceFlows, traceFlowsTs, traceColumns, type ColumnResults, type BulkOptions, type BulkResult } from "./bulk.ts";
+export { hashKey, bucketTable } from "./buckets.ts";
+export { KpProgram, NF_ABI, INDEX_MIN_RULES, compileKubeProxy, traceFlowsWasm, traceColumnsWasm, kpProtoOk, type KpRun, type NotCompiled } from "./kube-proxy/compile.ts";
+export { KernelProgram, NK_ABI, compileKernel, traceFlowsKernelWasm } from "./kernel/compile.ts";

@@ -15,6 +15,8 @@ const cache = new Map<string, NetPrefix>();
 
 /** "10.0.0.0/8", "10.0.0.1" (as /32) or an IPv6 form; throws ParseError from Prefix.parse. */
 export function parseNetPrefix(text: string): NetPrefix {
+  const fast = plainV4Prefix(text);
+  if (fast) return fast;
   const hit = cache.get(text);
   if (hit) return hit;
   const p = Prefix.parse(text, { allowBare: true });
@@ -30,6 +32,47 @@ export function parseNetPrefix(text: string): NetPrefix {
   if (cache.size > 100_000) cache.clear();
   cache.set(text, np);
   return np;
+}
+
+/**
+ * The common case without the strict parser or the cache: canonical "a.b.c.d" or "a.b.c.d/N"
+ * (no leading zeros, N 0-32), which the strict parser takes with the same value; else undefined.
+ */
+export function plainV4Prefix(text: string): NetPrefix | undefined {
+  const slash = text.indexOf("/");
+  const addrEnd = slash < 0 ? text.length : slash;
+  let n = 0, part = 0, digits = 0, dots = 0;
+  for (let i = 0; i < addrEnd; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return undefined;
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return undefined;
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return undefined;
+    } else return undefined;
+  }
+  if (dots !== 3 || digits === 0) return undefined;
+  const a = (n * 256 + part) >>> 0;
+  let bits = 32;
+  if (slash >= 0) {
+    const len = text.length - slash - 1;
+    if (len < 1 || len > 2) return undefined;
+    const d0 = text.charCodeAt(slash + 1) - 48;
+    if (d0 < 0 || d0 > 9 || (d0 === 0 && len > 1)) return undefined;
+    bits = d0;
+    if (len === 2) {
+      const d1 = text.charCodeAt(slash + 2) - 48;
+      if (d1 < 0 || d1 > 9) return undefined;
+      bits = d0 * 10 + d1;
+    }
+    if (bits > 32) return undefined;
+  }
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return { family: 4, text, bits, v4net: (a & mask) >>> 0, v4mask: mask, v6net: 0n, v6mask: 0n };
 }
 
 export function parseNetAddr(text: string): NetAddr {

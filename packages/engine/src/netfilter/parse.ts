@@ -41,7 +41,8 @@ class Scanner {
   lineText(lineStart: number): string {
     let end = this.text.indexOf("\n", lineStart);
     if (end < 0) end = this.text.length;
-    return this.text.slice(lineStart, end).replace(/\r$/, "");
+    if (end > lineStart && this.text.charCodeAt(end - 1) === 13) end--;
+    return this.text.slice(lineStart, end);
   }
 
   fail(code: string, reason: string, line: number, col: number, lineStart?: number): never {
@@ -49,9 +50,10 @@ class Scanner {
     throw new ParseError({ code, what: "parseRuleset", input: this.lineText(ls), reason, column: col, line, source: this.source });
   }
 
-  private lineStarts = new Map<number, number>();
+  /** Start offset of each line that holds a token, by line number (holes for the others). */
+  private lineStarts: number[] = [];
   lineStartOf(line: number): number {
-    return this.lineStarts.get(line) ?? this.lineStart;
+    return this.lineStarts[line] ?? this.lineStart;
   }
 
   /** Skips the rest of a "#" comment; in a flattened dump the comment ends where a statement starts. */
@@ -84,7 +86,7 @@ class Scanner {
     }
     const startCol = i - this.lineStart + 1;
     // Only lines that hold tokens are remembered (a file of blank lines costs nothing).
-    if (this.sawNl) this.lineStarts.set(this.line, this.lineStart);
+    if (this.sawNl) this.lineStarts[this.line] = this.lineStart;
     let text = "";
     let quoted = false;
     let segStart = i;
@@ -100,6 +102,8 @@ class Scanner {
         const q = i;
         quoted = true;
         i++;
+        // Runs between escapes are sliced whole (not appended a character at a time).
+        let run = i;
         for (;;) {
           if (i >= n || s.charCodeAt(i) === 10) {
             this.pos = i;
@@ -107,15 +111,14 @@ class Scanner {
           }
           const d = s.charCodeAt(i);
           if (d === 92 && i + 1 < n && s.charCodeAt(i + 1) !== 10) {
-            text += s[i + 1];
+            text += s.slice(run, i) + s[i + 1];
             i += 2;
+            run = i;
           } else if (d === 34) {
+            text += s.slice(run, i);
             i++;
             break;
-          } else {
-            text += s[i];
-            i++;
-          }
+          } else i++;
         }
         segStart = i;
         continue;
@@ -150,9 +153,12 @@ class Scanner {
     if (!t) return true;
     if (t.nl) return true;
     if (t.quoted) return false;
-    if (t.text === "-A" || t.text === "COMMIT" || t.text === "#" || (t.text.startsWith("#") && t.text.length > 1 && /^# ?Generated|^# ?Completed/.test(t.text))) return true;
-    if (/^\*[a-z]+$/.test(t.text)) return true;
-    if (t.text.length > 1 && t.text[0] === ":") {
+    const c0 = t.text.charCodeAt(0);
+    // Most tokens start with none of "-", "C", "#", "*", ":": no string compare, no regex.
+    if (c0 !== 45 && c0 !== 67 && c0 !== 35 && c0 !== 42 && c0 !== 58) return false;
+    if (t.text === "-A" || t.text === "COMMIT" || t.text === "#" || (c0 === 35 && t.text.length > 1 && /^# ?Generated|^# ?Completed/.test(t.text))) return true;
+    if (c0 === 42 && /^\*[a-z]+$/.test(t.text)) return true;
+    if (t.text.length > 1 && c0 === 58) {
       const p = this.peek(k + 1);
       return !!p && !p.nl && POLICIES.has(p.text);
     }

@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
-import { parseRuleset, parseIpsets, tracePacket, traceKernel, traceKubeProxy, type PacketFlow as Flow, type TraceOptions } from "../../src/netfilter/index.ts";
+import { parseRuleset, parseIpsets, tracePacket, traceKernel, traceKubeProxy, type Flow, type TraceOptions } from "../../src/netfilter/index.ts";
 
 const read = (rel: string) => readFileSync(new URL(rel, import.meta.url), "utf8");
 const fixture = (f: string) => parseRuleset(read(`./fixtures/${f}`), { source: f });

@@ -5,13 +5,15 @@
 //   gets a hash table from that key to its rules, merged in rule order with the other rules;
 // - a per-call result cache in wasm, keyed on (dst, proto, dport) and validated by the logged
 //   outcome of every test the trace made on the source (see netfilter.ts).
-import { coreModule } from "../core/module.ts";
-import { kpView, outputAddress, KP_FILTER_CHAINS, type Flow, type TraceOptions } from "./trace.ts";
-import { parseNetAddr, quickV4 } from "./net.ts";
-import { registerWasmRunner, type KubeProxyResult } from "./bulk.ts";
-import type { Ruleset } from "./model.ts";
+import { core, type Core } from "../../core/module.ts";
+import { kpView, outputAddress, KP_FILTER_CHAINS } from "./trace.ts";
+import type { Flow, TraceOptions, KubeProxyResult } from "../types.ts";
+import { parseNetAddr, quickV4 } from "../net.ts";
+import { bucketTable } from "../buckets.ts";
+import type { Ruleset } from "../model.ts";
+import type { FlowColumns } from "../flow-scan.ts";
 
-/** TypeScript mirror of the NF_* constants in packages/wasm/assembly/netfilter.ts (a test compares them). */
+/** TypeScript mirror of the NF_* constants in packages/wasm/assembly/abi/netfilter.ts (a test compares them). */
 export const NF_ABI = {
   NF_PROG_SIZE: 80, NF_RULE_SIZE: 48, NF_CHAIN_SIZE: 32, NF_BUCKET_SIZE: 16, NF_OUT_SIZE: 8, NF_FLOW_SIZE: 16, NF_RES_SIZE: 12, NF_CACHE_SIZE: 128, NF_CACHE_TESTS: 12, NF_CACHE_MIN_WORK: 8,
   NF_F_SRC: 1, NF_F_SRC_NEG: 2, NF_F_DST: 4, NF_F_DST_NEG: 8, NF_F_PROTO: 16, NF_F_PROTO_NEG: 32, NF_F_DPORT: 64, NF_F_DPORT_NEG: 128,
@@ -19,6 +21,14 @@ export const NF_ABI = {
   NF_TYPE_LOCAL: 0, NF_TYPE_NOT_MATCHED: 1, NF_TYPE_OTHER: 2,
   NF_ACT_SKIP: 0, NF_ACT_MARK_MASQ: 1, NF_ACT_OUTPUT: 2, NF_ACT_JUMP: 3, NF_ACT_MISSING: 4,
   NF_NO_CHAIN: 0xffffffff, NF_MAX_DEPTH: 64, NF_RET_OVERFLOW: -1,
+  NF_FMT_SRC: 0, NF_FMT_DST: 4, NF_FMT_PROTO: 8, NF_FMT_SPORT: 12, NF_FMT_DPORT: 16, NF_FMT_RESULTS: 20, NF_FMT_OUT_IDS: 24, NF_FMT_STRINGS: 28,
+  NF_FMT_PROTOS: 32, NF_FMT_NPROTOS: 36, NF_FMT_OUTPUTS: 40, NF_FMT_LITS: 44, NF_FMT_BUF: 48, NF_FMT_CAP: 52, NF_FMT_WRITTEN: 56, NF_FMT_PARAMS_SIZE: 64,
+  NF_FMT_NO_PROTO: 0xffff,
+  NF_SCAN_BYTES: 0, NF_SCAN_END: 4, NF_SCAN_POS: 8, NF_SCAN_LINE: 12, NF_SCAN_CODES: 16, NF_SCAN_NCODES: 20, NF_SCAN_ROWS: 24, NF_SCAN_CAP: 28,
+  NF_SCAN_SRC: 32, NF_SCAN_DST: 36, NF_SCAN_SPORT: 40, NF_SCAN_DPORT: 44, NF_SCAN_PROTO: 48, NF_SCAN_IN: 52, NF_SCAN_OUT: 56, NF_SCAN_PARAMS_SIZE: 64,
+  NF_SCAN_NONE: 0xffffffff, NF_SCAN_DONE: 0, NF_SCAN_SLOW: 1, NF_SCAN_FULL: 2,
+  NF_COL_SRC: 1, NF_COL_DST: 2, NF_COL_PROTO: 3, NF_COL_SPORT: 4, NF_COL_DPORT: 5, NF_COL_IN: 6, NF_COL_OUT: 7,
+  NF_FMT_LIT_SRC: 0, NF_FMT_LIT_DST: 1, NF_FMT_LIT_PROTO: 2, NF_FMT_LIT_SPORT: 3, NF_FMT_LIT_DPORT: 4, NF_FMT_LIT_OUTPUT: 5, NF_FMT_LIT_MASQ_T: 6, NF_FMT_LIT_MASQ_F: 7, NF_FMT_LIT_SEP: 8,
 } as const;
 const A = NF_ABI;
 
@@ -27,52 +37,19 @@ export const INDEX_MIN_RULES = 8;
 const NO_PROTO = 0xfffe;
 const KNOWN_PROTOS = new Set(["tcp", "udp", "sctp", "icmp", "icmpv6", "ipv6-icmp", "udplite", "all"]);
 
-interface NfExports {
-  memory: WebAssembly.Memory;
-  heapBase(): number;
-  ensure(bytes: number): number;
-  nfKpRun(prog: number, flows: number, n: number, results: number, outIds: number, cap: number): number;
-  nfLastNeeded(): number;
-  [k: string]: unknown;
+/** A protocol the wasm path takes as the TypeScript tracer would (anything else goes to the tracer, for its error). */
+export const kpProtoOk = (proto: string): boolean => KNOWN_PROTOS.has(proto) || (/^\d{1,3}$/.test(proto) && Number(proto) <= 255);
+
+/** The per-flow results of a batch (copied out of wasm memory): [first output, count, masq] per flow, and the output-id arena. */
+export interface KpRun {
+  results: Uint32Array;
+  outIds: Uint32Array;
 }
 
-export function nfInstance(): NfExports {
-  const inst = new WebAssembly.Instance(coreModule(), {
-    env: { abort: (_m: number, _f: number, line: number, col: number) => { throw new Error(`aksnet wasm core aborted at ${line}:${col}`); } },
-  });
-  return inst.exports as unknown as NfExports;
-}
-
-/** The bucket hash of (dst, proto << 16 | dport); packages/wasm/assembly/nf_hash.ts computes the same. */
-export const hashKey = (dst: number, pp: number): number => {
-  let h = (Math.imul(dst, 0x9e3779b1) ^ Math.imul(pp, 0x85ebca77)) >>> 0;
-  h = (h ^ (h >>> 15)) >>> 0;
-  h = Math.imul(h, 0x2c1b3c6d) >>> 0;
-  h = (h ^ (h >>> 12)) >>> 0;
-  return h;
-};
-
-/**
- * The open-addressed bucket table of an indexed chain (both bulk modes share its layout: 4 words
- * a bucket: dst, proto << 16 | dport, postings offset, postings count; count 0 = empty). Each
- * key's rule list is appended to `postings`. Returns the words and the probe mask.
- */
-export function bucketTable(keyed: Iterable<{ dst: number; pp: number; list: number[] }>, size: number, postings: number[]): { words: Uint32Array; mask: number } {
-  let nb = 4;
-  while (nb < size * 2) nb *= 2;
-  const words = new Uint32Array(nb * 4);
-  for (const e of keyed) {
-    let h = hashKey(e.dst, e.pp) & (nb - 1);
-    while (words[h * 4 + 3] !== 0) h = (h + 1) & (nb - 1);
-    words.set([e.dst, e.pp, postings.length, e.list.length], h * 4);
-    postings.push(...e.list);
-  }
-  return { words, mask: nb - 1 };
-}
-
-/** A ruleset compiled for kube-proxy-test bulk evaluation, living in its own wasm instance. */
+/** A ruleset compiled for kube-proxy-test bulk evaluation: its tables live in the shared core's heap. */
 export class KpProgram {
-  readonly core: NfExports;
+  readonly core: Core;
+  /** Address of the program block (header + tables) in the core's heap. */
   readonly base: number;
   /** Bytes of the program (header + tables); per-call data goes after it. */
   readonly size: number;
@@ -83,13 +60,13 @@ export class KpProgram {
   private localPtr: number;
 
   constructor(readonly rs: Ruleset) {
-    const chainIds = new Map<string, number>();
+    const chainIds = new Map<string, Map<string, number>>([["nat", new Map()], ["filter", new Map()]]);
     const chains: { table: string; name: string }[] = [];
     for (const t of ["nat", "filter"]) {
       const table = rs.tables.get(t);
       if (!table) continue;
       for (const name of table.chains.keys()) {
-        chainIds.set(t + "\u0000" + name, chains.length);
+        chainIds.get(t)!.set(name, chains.length);
         chains.push({ table: t, name });
       }
     }
@@ -118,7 +95,10 @@ export class KpProgram {
       return id;
     };
     const view = kpView(rs);
-    const ruleWords: number[] = [];
+    let totalRules = 0;
+    for (const c of chains) totalRules += view.chain(c.table, c.name)?.length ?? 0;
+    const ruleWords = new Uint32Array(totalRules * 12);
+    let rw = 0;
     const chainRec: number[][] = [];
     const postings: number[] = [];
     const bucketTables: { chain: number; words: Uint32Array }[] = [];
@@ -153,11 +133,14 @@ export class KpProgram {
         else if (k.jump === "ACCEPT" || k.jump === "REJECT" || k.jump === "DROP") { act = A.NF_ACT_OUTPUT; arg = outputId(k.jump); }
         else if (k.jump === "DNAT") { act = A.NF_ACT_OUTPUT; arg = outputId(k.dnat ?? ""); }
         else {
-          const id = chainIds.get(table + "\u0000" + k.jump);
+          const id = chainIds.get(table)?.get(k.jump);
           if (id === undefined) act = A.NF_ACT_MISSING;
           else { act = A.NF_ACT_JUMP; arg = id; }
         }
-        ruleWords.push(flags, srcNet, srcMask, dstNet, dstMask, proto, dport >>> 0, stype, dtype, act, arg, 0);
+        const W = ruleWords;
+        W[rw] = flags; W[rw + 1] = srcNet; W[rw + 2] = srcMask; W[rw + 3] = dstNet; W[rw + 4] = dstMask; W[rw + 5] = proto;
+        W[rw + 6] = dport >>> 0; W[rw + 7] = stype; W[rw + 8] = dtype; W[rw + 9] = act; W[rw + 10] = arg; W[rw + 11] = 0;
+        rw += 12;
         const idx = ruleIndex++;
         const indexable = k.dst && !k.dst.neg && k.dst.prefix.v4mask === 0xffffffff && k.proto && !k.proto.neg && k.dport && !k.dport.neg && dport >= 0;
         if (indexable) {
@@ -183,8 +166,7 @@ export class KpProgram {
     this.indexedChains = indexed;
 
     this.ruleCount = ruleIndex;
-    this.core = nfInstance();
-    this.base = this.core.heapBase() >>> 0;
+    this.core = core();
     // Layout: header | rules | chains | postings | buckets... | outputs | local (64 slots)
     let off: number = A.NF_PROG_SIZE;
     const rulesOff = off; off += ruleWords.length * 4;
@@ -195,8 +177,11 @@ export class KpProgram {
     const outOff = off; off += this.outputs.length * A.NF_OUT_SIZE;
     const localOff = off; off += 64 * 4;
     this.size = (off + 15) & ~15;
-    if (!this.core.ensure(this.size)) throw new RangeError("aksnet wasm core: cannot grow memory for the rule tables");
+    this.base = this.core.heap.alloc(this.size);
+    // The block is the program's for as long as the program lives.
+    this.core.heap.own(this, this.base, this.size);
     const u32 = new Uint32Array(this.core.memory.buffer, this.base, this.size / 4);
+    u32.fill(0);
     const B = this.base;
     u32.set(ruleWords, rulesOff / 4);
     chainRec.forEach((w, i) => u32.set(w, (chainsOff + i * A.NF_CHAIN_SIZE) / 4));
@@ -206,7 +191,7 @@ export class KpProgram {
     });
     u32.set(postings, postOff / 4);
     this.outputs.forEach((_, i) => { u32[(outOff + i * 8) / 4] = outAddr[i]; u32[(outOff + i * 8) / 4 + 1] = outValid[i]; });
-    const id = (t: string, n: string) => chainIds.get(t + "\u0000" + n) ?? A.NF_NO_CHAIN;
+    const id = (t: string, n: string) => chainIds.get(t)?.get(n) ?? A.NF_NO_CHAIN;
     u32.set([B + rulesOff, B + chainsOff, B + postOff, B + outOff, B + localOff, 0, id("nat", "PREROUTING"), ...KP_FILTER_CHAINS.map((c) => id("filter", c)),
       0, 0, 0, 0, 0, 0], 0);
     this.localPtr = localOff;
@@ -221,7 +206,8 @@ export class KpProgram {
   }
 
   /**
-   * Flow records for run(): src, dst, proto id, dport. Returns undefined if a flow is not IPv4.
+   * Flow records for run(): src, dst, proto id, dport. Returns undefined if a flow is not IPv4, or
+   * is one the TypeScript tracer would refuse (an unknown protocol, a bad port: it gives the error).
    * Kept separate from run() so a benchmark can time the evaluation alone.
    */
   encodeFlows(flows: Flow[]): Uint32Array | undefined {
@@ -233,9 +219,7 @@ export class KpProgram {
       w[i * 4] = s;
       w[i * 4 + 1] = d;
       const proto = (f.proto ?? "tcp").toLowerCase();
-      // Anything the TypeScript tracer would refuse (an unknown protocol, a bad port) goes to it,
-      // so the caller gets the same error.
-      if (!KNOWN_PROTOS.has(proto) && !(/^\d{1,3}$/.test(proto) && Number(proto) <= 255)) return undefined;
+      if (!kpProtoOk(proto)) return undefined;
       for (const port of [f.sport, f.dport]) if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) return undefined;
       w[i * 4 + 2] = this.protoIds.get(proto) ?? NO_PROTO;
       w[i * 4 + 3] = f.dport === undefined ? -2 >>> 0 : f.dport;
@@ -243,8 +227,35 @@ export class KpProgram {
     return w;
   }
 
-  /** Evaluates encoded flows; returns per flow [first output, count, masq] and the output-id arena. */
-  run(flowWords: Uint32Array): { results: Uint32Array; outIds: Uint32Array } {
+  /** The same records from flow columns (flow-scan.ts), or undefined where encodeFlows would refuse. */
+  encodeColumns(c: FlowColumns): Uint32Array | undefined {
+    if (c.other.size) return undefined;
+    const ids = new Uint32Array(c.protos.length + 1);
+    for (let p = 0; p < c.protos.length; p++) {
+      const proto = c.protos[p].toLowerCase();
+      if (!kpProtoOk(proto)) return undefined;
+      ids[p] = this.protoIds.get(proto) ?? NO_PROTO;
+    }
+    ids[c.protos.length] = this.protoIds.get("tcp") ?? NO_PROTO;
+    const n = c.n;
+    const w = new Uint32Array(n * 4);
+    const { src, dst, proto, dport } = c;
+    const none = c.protos.length;
+    for (let i = 0, k = 0; i < n; i++, k += 4) {
+      w[k] = src[i];
+      w[k + 1] = dst[i];
+      const p = proto[i];
+      w[k + 2] = ids[p === 0xffff ? none : p];
+      w[k + 3] = dport[i] < 0 ? -2 >>> 0 : dport[i];
+    }
+    return w;
+  }
+
+  /**
+   * Evaluates encoded flows in one call; returns per flow [first output, count, masq] and the
+   * output-id arena, copied out (the per-call block goes back to the heap before this returns).
+   */
+  run(flowWords: Uint32Array): KpRun {
     const n = flowWords.length / 4;
     let cap = n * 4 + 64;
     let slots = 1024;
@@ -252,31 +263,36 @@ export class KpProgram {
     // stays in cache memory; flows beyond its capacity are traced in full.
     const maxSlots = 1 << 16;
     while (slots < 2 * n && slots < maxSlots) slots *= 2;
+    const heap = this.core.heap;
     for (;;) {
-      const flowsOff = this.size;
+      const flowsOff = 0;
       const resOff = flowsOff + flowWords.byteLength;
       const outOff = (resOff + n * A.NF_RES_SIZE + 15) & ~15;
       const cacheOff = (outOff + cap * 4 + 15) & ~15;
       const total = cacheOff + slots * A.NF_CACHE_SIZE;
-      if (!this.core.ensure(total)) throw new RangeError(`aksnet wasm core: cannot grow memory to ${total} bytes`);
-      const buf = this.core.memory.buffer;
-      new Uint32Array(buf, this.base + flowsOff, flowWords.length).set(flowWords);
-      new Uint8Array(buf, this.base + cacheOff, slots * A.NF_CACHE_SIZE).fill(0);
-      const hdr = new Uint32Array(buf, this.base, A.NF_PROG_SIZE / 4);
-      hdr[14] = this.base + cacheOff;
-      hdr[15] = slots - 1;
-      hdr[16] = slots / 2;
-      const got = this.core.nfKpRun(this.base, this.base + flowsOff, n, this.base + resOff, this.base + outOff, cap);
-      if (got === A.NF_RET_OVERFLOW) {
-        cap = this.core.nfLastNeeded() + 16;
-        continue;
+      const blk = heap.alloc(total);
+      try {
+        const buf = this.core.memory.buffer;
+        new Uint32Array(buf, blk + flowsOff, flowWords.length).set(flowWords);
+        new Uint8Array(buf, blk + cacheOff, slots * A.NF_CACHE_SIZE).fill(0);
+        const hdr = new Uint32Array(buf, this.base, A.NF_PROG_SIZE / 4);
+        hdr[14] = blk + cacheOff;
+        hdr[15] = slots - 1;
+        hdr[16] = slots / 2;
+        const got = this.core.exports.nfKpRun(this.base, blk + flowsOff, n, blk + resOff, blk + outOff, cap);
+        if (got === A.NF_RET_OVERFLOW) {
+          cap = this.core.exports.nfLastNeeded() + 16;
+          continue;
+        }
+        const after = this.core.memory.buffer;
+        return { results: new Uint32Array(after, blk + resOff, n * 3).slice(), outIds: new Uint32Array(after, blk + outOff, got).slice() };
+      } finally {
+        heap.release(blk, total);
       }
-      const after = this.core.memory.buffer;
-      return { results: new Uint32Array(after, this.base + resOff, n * 3), outIds: new Uint32Array(after, this.base + outOff, got) };
     }
   }
 
-  decode(r: { results: Uint32Array; outIds: Uint32Array }): KubeProxyResult[] {
+  decode(r: KpRun): KubeProxyResult[] {
     const n = r.results.length / 3;
     const out: KubeProxyResult[] = new Array(n);
     // Flows that hit the result cache share a slice of output ids: build each string once.
@@ -301,22 +317,37 @@ export class KpProgram {
 
 const programs = new WeakMap<Ruleset, KpProgram>();
 
+/** Why a bulk run cannot take the wasm path (the TypeScript tracer runs instead, or --engine wasm fails with it). */
+export interface NotCompiled {
+  unsupported: string;
+}
+
 /** The compiled program for a ruleset (built once), or why the wasm path does not apply. */
-export function compileKubeProxy(rs: Ruleset): KpProgram | string {
-  if (rs.family !== 4) return "IPv6 rulesets are traced by the TypeScript tracer";
+export function compileKubeProxy(rs: Ruleset): KpProgram | NotCompiled {
+  if (rs.family !== 4) return { unsupported: "IPv6 rulesets are traced by the TypeScript tracer" };
   let p = programs.get(rs);
   if (!p) programs.set(rs, (p = new KpProgram(rs)));
   return p;
 }
 
-export function traceFlowsWasm(rs: Ruleset, flows: Flow[], opts: TraceOptions): KubeProxyResult[] | string {
+const localOf = (opts: TraceOptions) => [...(opts.local ?? []), ...(opts.nodeIp ? [opts.nodeIp] : [])];
+const NOT_V4_FLOWS: NotCompiled = { unsupported: "IPv6 flows (or flows it would refuse) are traced by the TypeScript tracer" };
+
+export function traceFlowsWasm(rs: Ruleset, flows: Flow[], opts: TraceOptions): KubeProxyResult[] | NotCompiled {
   const p = compileKubeProxy(rs);
-  if (typeof p === "string") return p;
-  const local = [...(opts.local ?? []), ...(opts.nodeIp ? [opts.nodeIp] : [])];
+  if (!(p instanceof KpProgram)) return p;
   const words = p.encodeFlows(flows);
-  if (!words) return "IPv6 flows (or flows it would refuse) are traced by the TypeScript tracer";
-  p.setLocal(local);
+  if (!words) return NOT_V4_FLOWS;
+  p.setLocal(localOf(opts));
   return p.decode(p.run(words));
 }
 
-registerWasmRunner("kube-proxy-test", traceFlowsWasm);
+/** kube-proxy-test over flow columns: the raw batch (formatted by jsonl.ts), or why wasm does not apply. */
+export function traceColumnsWasm(rs: Ruleset, cols: FlowColumns, opts: TraceOptions): { program: KpProgram; run: KpRun } | NotCompiled {
+  const p = compileKubeProxy(rs);
+  if (!(p instanceof KpProgram)) return p;
+  const words = p.encodeColumns(cols);
+  if (!words) return NOT_V4_FLOWS;
+  p.setLocal(localOf(opts));
+  return { program: p, run: p.run(words) };
+}

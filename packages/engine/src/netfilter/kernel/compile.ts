@@ -1,15 +1,22 @@
 // Kernel mode on the WebAssembly core: compiles a ruleset (and the ipsets) into the tables of
 // packages/wasm/assembly/netfilter_kernel.ts and traces batches of flows. The semantics are the
 // TypeScript tracer's (trace.ts, KernelWalk) rule for rule; a property test compares them.
-import { getChain, BUILTIN_CHAINS, type Ruleset, type Match } from "./model.ts";
-import { parseNetAddr, quickV4 } from "./net.ts";
-import { nfInstance, bucketTable } from "./compile.ts";
-import { formatV4 } from "../ip/addr.ts";
-import { traceKernel, type Flow, type TraceOptions } from "./trace.ts";
-import { registerWasmRunner, type KernelResult } from "./bulk.ts";
-import type { IpsetDb } from "./ipset.ts";
+import { getChain, BUILTIN_CHAINS, type Ruleset, type Match } from "../model.ts";
+import { parseNetAddr, quickV4 } from "../net.ts";
+import { bucketTable } from "../buckets.ts";
+import { formatV4 } from "../../ip/addr.ts";
+import { core, type Core } from "../../core/module.ts";
+import { traceKernel } from "./trace.ts";
+import type { Flow, TraceOptions, KernelResult } from "../types.ts";
+import type { IpsetDb } from "../ipset.ts";
+import type { NotCompiled } from "../kube-proxy/compile.ts";
 
-/** TypeScript mirror of the NK_* constants in packages/wasm/assembly/netfilter_kernel.ts. */
+/** What the kernel compiler does not take (the whole ruleset then goes to the TypeScript tracer). */
+class NotModelled {
+  constructor(readonly what: string) {}
+}
+
+/** TypeScript mirror of the NK_* constants in packages/wasm/assembly/abi/netfilter.ts (a test compares them). */
 export const NK_ABI = {
   NK_PROG_SIZE: 128, NK_RULE_SIZE: 32, NK_CHAIN_SIZE: 32, NK_BUCKET_SIZE: 16, NK_MAX_JUMPS: 100000, NK_SET_SIZE: 8, NK_ENTRY_SIZE: 32, NK_FLOW_SIZE: 32, NK_RES_SIZE: 16, NK_ALT_SIZE: 32,
   NK_NONE: 0xffffffff, NK_MAX_CHOICES: 256,
@@ -54,17 +61,9 @@ function ruleKey(ms: Match[]): [number, number] | undefined {
   return [dst, ((proto << 16) | port) >>> 0];
 }
 
-interface NkExports {
-  memory: WebAssembly.Memory;
-  heapBase(): number;
-  ensure(bytes: number): number;
-  nkRun(prog: number, flows: number, n: number, results: number, alts: number, cap: number, scratch: number): number;
-  nkLastNeeded(): number;
-}
-
-/** A ruleset compiled for kernel-mode bulk evaluation (IPv4 only), in its own wasm instance. */
+/** A ruleset compiled for kernel-mode bulk evaluation (IPv4 only): its tables live in the shared core's heap. */
 export class KernelProgram {
-  readonly core: NkExports;
+  readonly core: Core;
   readonly base: number;
   private size: number;
   private readonly words: number[];
@@ -73,7 +72,17 @@ export class KernelProgram {
   /** Chains that got a (dst, proto, dport) index. */
   readonly indexedChains: number = 0;
 
-  constructor(readonly rs: Ruleset, readonly ipsets: IpsetDb | undefined) {
+  /** Compiles, or returns what it does not model (IPv6 addresses in rules or NAT targets). */
+  static compile(rs: Ruleset, ipsets: IpsetDb | undefined): KernelProgram | NotCompiled {
+    try {
+      return new KernelProgram(rs, ipsets);
+    } catch (e) {
+      if (e instanceof NotModelled) return { unsupported: `${e.what}s are traced by the TypeScript tracer` };
+      throw e;
+    }
+  }
+
+  private constructor(readonly rs: Ruleset, readonly ipsets: IpsetDb | undefined) {
     const chainIds = new Map<string, number>();
     const chainRecs: number[] = [];
     const postings: number[] = [];
@@ -102,7 +111,7 @@ export class KernelProgram {
       const h = (kind: number) => kind | ((("neg" in m && m.neg) ? 1 : 0) << 8);
       switch (m.kind) {
         case "src": case "dst":
-          if (m.prefix.family !== 4) throw new RangeError("IPv6 rule");
+          if (m.prefix.family !== 4) throw new NotModelled("IPv6 rule");
           ops.push(h(m.kind === "src" ? K.NK_OP_SRC : K.NK_OP_DST), m.prefix.v4net, m.prefix.v4mask); break;
         case "proto": ops.push(h(K.NK_OP_PROTO), m.num); break;
         case "inIface": ops.push(h(K.NK_OP_IN), pattern(m.name)); break;
@@ -170,7 +179,7 @@ export class KernelProgram {
               case "dnat": case "snat":
                 tk = t.kind === "dnat" ? K.NK_T_DNAT : K.NK_T_SNAT;
                 if (t.to.first) {
-                  if (t.to.first.family !== 4) throw new RangeError("IPv6 NAT");
+                  if (t.to.first.family !== 4) throw new NotModelled("IPv6 NAT");
                   a0 = 1; a1 = t.to.first.v4net;
                 }
                 if (t.to.ports) { a2 = 1; a3 = t.to.ports[0]; }
@@ -199,8 +208,7 @@ export class KernelProgram {
       }
       setWords.push(first, count);
     }
-    this.core = nfInstance() as unknown as NkExports;
-    this.base = this.core.heapBase() >>> 0;
+    this.core = core();
     let off: number = K.NK_PROG_SIZE;
     const rulesOff = off; off += ruleWords.length * 4;
     const chainsOff = off; off += chainRecs.length * 4;
@@ -212,9 +220,11 @@ export class KernelProgram {
     const bucketOffs: number[] = [];
     for (const b of bucketTables) { off = (off + 15) & ~15; bucketOffs.push(off); off += b.words.byteLength; }
     this.size = (off + 15) & ~15;
-    if (!this.core.ensure(this.size)) throw new RangeError("aksnet wasm core: cannot grow memory for the rule tables");
+    this.base = this.core.heap.alloc(this.size);
+    this.core.heap.own(this, this.base, this.size);
     const B = this.base;
     const u32 = new Uint32Array(this.core.memory.buffer, B, this.size / 4);
+    u32.fill(0);
     u32.set(ruleWords, rulesOff / 4);
     u32.set(chainRecs, chainsOff / 4);
     u32.set(ops, opsOff / 4);
@@ -234,8 +244,12 @@ export class KernelProgram {
     this.header = new Uint32Array(this.words);
   }
 
-  /** Traces flows; returns per flow the kernel result, or undefined where the TS tracer must run. */
-  run(flows: Flow[], opts: TraceOptions): (KernelResult | undefined)[] {
+  /**
+   * Traces flows; returns per flow the kernel result, or undefined where the TS tracer must run;
+   * or, for the whole batch, why wasm does not take it (an IPv6 flow, a protocol or port the
+   * tracer refuses: it gives the error).
+   */
+  run(flows: Flow[], opts: TraceOptions): (KernelResult | undefined)[] | NotCompiled {
     const local = (opts.local ?? []).map(parseNetAddr);
     const nodeIp = opts.nodeIp ? parseNetAddr(opts.nodeIp) : undefined;
     if (nodeIp) local.push(nodeIp);
@@ -255,12 +269,12 @@ export class KernelProgram {
     for (let i = 0; i < n; i++) {
       const f = flows[i];
       const s4 = quickV4(f.src), d4 = quickV4(f.dst);
-      if (s4 < 0 || d4 < 0) throw new RangeError("IPv6 flow");
+      if (s4 < 0 || d4 < 0) return { unsupported: "IPv6 flow: traced by the TypeScript tracer" };
       const s = { v4: s4 };
       const p = (f.proto ?? "tcp").toLowerCase();
       const num = PROTO[p] ?? (/^\d{1,3}$/.test(p) ? Number(p) : -1);
-      if (num < 0 || num > 255) throw new RangeError("unknown protocol");
-      for (const port of [f.sport, f.dport]) if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new RangeError("bad port");
+      if (num < 0 || num > 255) return { unsupported: "unknown protocol: traced by the TypeScript tracer" };
+      for (const port of [f.sport, f.dport]) if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) return { unsupported: "bad port: traced by the TypeScript tracer" };
       protoNums[i] = num;
       fw.set([s.v4, d4, num, f.sport ?? 0, f.dport ?? 0, row(f.inIface), row(f.outIface), f.inIface || !isLocal(s.v4) ? 1 : 0], i * 8);
     }
@@ -270,14 +284,16 @@ export class KernelProgram {
       this.patterns.forEach((p, c) => { ifm[r * np + c] = (p.endsWith("+") ? name.startsWith(p.slice(0, -1)) : name === p) ? 1 : 0; });
     }
     let cap = n * 2 + 64;
+    const heap = this.core.heap;
     for (;;) {
-      const flowsOff = this.size;
+      const flowsOff = 0;
       const resOff = flowsOff + fw.byteLength;
       const ifmOff = resOff + n * K.NK_RES_SIZE;
       const scratchOff = (ifmOff + ifm.length + 15) & ~15;
       const altsOff = (scratchOff + K.NK_MAX_CHOICES * 9 + 66 * 8 + 15) & ~15;
       const total = altsOff + cap * K.NK_ALT_SIZE;
-      if (!this.core.ensure(total)) throw new RangeError(`aksnet wasm core: cannot grow memory to ${total} bytes`);
+      const blk = heap.alloc(total);
+      try {
       const buf = this.core.memory.buffer;
       const B = this.base;
       const hdr = new Uint32Array(buf, B, K.NK_PROG_SIZE / 4);
@@ -286,19 +302,19 @@ export class KernelProgram {
       hdr[6] = local4.length;
       hdr[7] = nodeIp?.family === 4 ? nodeIp.v4 : 0;
       hdr[8] = nodeIp?.family === 4 ? 1 : 0;
-      hdr[9] = B + ifmOff;
+      hdr[9] = blk + ifmOff;
       new Uint32Array(buf, hdr[5], 64).set(local4.map((a) => a.v4));
-      new Uint32Array(buf, B + flowsOff, fw.length).set(fw);
-      new Uint8Array(buf, B + ifmOff, ifm.length).set(ifm);
-      const got = this.core.nkRun(B, B + flowsOff, n, B + resOff, B + altsOff, cap, B + scratchOff);
+      new Uint32Array(buf, blk + flowsOff, fw.length).set(fw);
+      new Uint8Array(buf, blk + ifmOff, ifm.length).set(ifm);
+      const got = this.core.exports.nkRun(B, blk + flowsOff, n, blk + resOff, blk + altsOff, cap, blk + scratchOff);
       if (got < 0) {
-        cap = this.core.nkLastNeeded() + 16;
+        cap = this.core.exports.nkLastNeeded() + 16;
         continue;
       }
       const after = this.core.memory.buffer;
-      const res = new Uint32Array(after, B + resOff, n * 4);
-      const alt32 = new Uint32Array(after, B + altsOff, got * 8);
-      const altF = new Float64Array(after, B + altsOff, got * 4);
+      const res = new Uint32Array(after, blk + resOff, n * 4);
+      const alt32 = new Uint32Array(after, blk + altsOff, got * 8);
+      const altF = new Float64Array(after, blk + altsOff, got * 4);
       const VERDICT = ["ACCEPT", "DROP", "REJECT"] as const;
       const DELIVERY = [undefined, "local", "forward", "output"] as const;
       const out: (KernelResult | undefined)[] = new Array(n);
@@ -324,43 +340,33 @@ export class KernelProgram {
         out[i] = { verdict: verdicts.size === 1 ? alternatives[0].verdict : "MIXED", alternatives };
       }
       return out;
+      } finally {
+        heap.release(blk, total);
+      }
     }
   }
 }
 
-const programs = new WeakMap<Ruleset, WeakMap<object, KernelProgram>>();
+const programs = new WeakMap<Ruleset, WeakMap<object, KernelProgram | NotCompiled>>();
 const NO_SETS = {};
 
 /** The compiled kernel program for a ruleset and ipsets (built once), or why wasm does not apply. */
-export function compileKernel(rs: Ruleset, ipsets?: IpsetDb): KernelProgram | string {
-  if (rs.family !== 4) return "IPv6 rulesets are traced by the TypeScript tracer";
+export function compileKernel(rs: Ruleset, ipsets?: IpsetDb): KernelProgram | NotCompiled {
+  if (rs.family !== 4) return { unsupported: "IPv6 rulesets are traced by the TypeScript tracer" };
   let byIpsets = programs.get(rs);
   if (!byIpsets) programs.set(rs, (byIpsets = new WeakMap()));
   let p = byIpsets.get(ipsets ?? NO_SETS);
-  if (!p) {
-    try {
-      p = new KernelProgram(rs, ipsets);
-    } catch (e) {
-      if (e instanceof RangeError) return `${e.message}s are traced by the TypeScript tracer`;
-      throw e;
-    }
-    byIpsets.set(ipsets ?? NO_SETS, p);
-  }
+  if (!p) byIpsets.set(ipsets ?? NO_SETS, (p = KernelProgram.compile(rs, ipsets)));
   return p;
 }
 
 /** Kernel mode in bulk: wasm where it applies; single flows it cannot take go to the TS tracer. */
-export function traceFlowsKernelWasm(rs: Ruleset, flows: Flow[], opts: TraceOptions): KernelResult[] | string {
+export function traceFlowsKernelWasm(rs: Ruleset, flows: Flow[], opts: TraceOptions): KernelResult[] | NotCompiled {
   const p = compileKernel(rs, opts.ipsets);
-  if (typeof p === "string") return p;
-  if (opts.nodeIp && parseNetAddr(opts.nodeIp).family !== 4) return "an IPv6 --node-ip is traced by the TypeScript tracer";
-  let r: (KernelResult | undefined)[];
-  try {
-    r = p.run(flows, opts);
-  } catch (e) {
-    if (e instanceof RangeError && /IPv6|protocol|port/.test(e.message)) return `${e.message}: traced by the TypeScript tracer`;
-    throw e;
-  }
+  if (!(p instanceof KernelProgram)) return p;
+  if (opts.nodeIp && parseNetAddr(opts.nodeIp).family !== 4) return { unsupported: "an IPv6 --node-ip is traced by the TypeScript tracer" };
+  const r = p.run(flows, opts);
+  if (!Array.isArray(r)) return r;
   return r.map((x, i) => {
     if (x) return x;
     const t = traceKernel(rs, flows[i], opts);
@@ -370,5 +376,3 @@ export function traceFlowsKernelWasm(rs: Ruleset, flows: Flow[], opts: TraceOpti
     };
   });
 }
-
-registerWasmRunner("kernel", traceFlowsKernelWasm);

@@ -1,0 +1,166 @@
+// The JSON Lines of `iptables flows`: one object per flow, in input order:
+//   {"src":..,"dst":..,"proto":..,"sport":..,"dport":.., ...the mode's result}
+// flowJsonLine is the readable reference (JSON.stringify of an object). writeJsonl formats a whole
+// batch into byte chunks; for a kube-proxy-test batch from the wasm core it writes straight from the
+// columns and the result words, without a string or object per flow (a property test compares the
+// bytes with the reference's).
+import type { Flow, FlowResult } from "./types.ts";
+import type { ColumnResults } from "./bulk.ts";
+import type { FlowColumns } from "./flow-scan.ts";
+import { NF_ABI } from "./kube-proxy/compile.ts";
+import { core } from "../core/module.ts";
+
+export function flowJsonLine(f: Flow, r: FlowResult): string {
+  return JSON.stringify({ src: f.src, dst: f.dst, proto: f.proto ?? "tcp", sport: f.sport, dport: f.dport, ...r });
+}
+
+/** Receives each chunk once; a chunk is not reused after the call. */
+export type ByteSink = (chunk: Uint8Array) => void;
+
+const enc = new TextEncoder();
+const CHUNK = 1 << 20;
+
+/** An output buffer of bytes, handed to the sink a chunk at a time. */
+export class ByteWriter {
+  private buf = new Uint8Array(CHUNK);
+  private pos = 0;
+  constructor(private readonly sink: ByteSink) {}
+
+  /** Room for `need` more bytes (flushing first when the chunk is full). */
+  room(need: number): void {
+    if (this.pos + need <= this.buf.length) return;
+    this.flush();
+    if (need > this.buf.length) this.buf = new Uint8Array(need);
+  }
+
+  bytes(b: Uint8Array): void {
+    const n = b.length;
+    this.room(n);
+    if (n < 24) {
+      const d = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) d[p++] = b[i];
+      this.pos = p;
+    } else {
+      this.buf.set(b, this.pos);
+      this.pos += n;
+    }
+  }
+
+  text(s: string): void {
+    this.bytes(enc.encode(s));
+  }
+
+  /** A non-negative integer below 2^32, in decimal (call room(10) first). */
+  uint(n: number): void {
+    const b = this.buf;
+    let p = this.pos;
+    if (n < 10) { b[p] = 48 + n; this.pos = p + 1; return; }
+    let d = 1;
+    for (let x = n; x >= 10; x = (x / 10) | 0) d++;
+    this.pos = p + d;
+    p += d - 1;
+    for (let i = 0; i < d; i++) { b[p--] = 48 + (n % 10); n = Math.floor(n / 10); }
+  }
+
+  /** An IPv4 address from u32 (call room(15) first). */
+  v4(a: number): void {
+    this.uint(a >>> 24); this.buf[this.pos++] = 46;
+    this.uint((a >>> 16) & 255); this.buf[this.pos++] = 46;
+    this.uint((a >>> 8) & 255); this.buf[this.pos++] = 46;
+    this.uint(a & 255);
+  }
+
+  flush(): void {
+    if (this.pos === 0) return;
+    this.sink(this.buf.subarray(0, this.pos));
+    this.buf = new Uint8Array(CHUNK);
+    this.pos = 0;
+  }
+}
+
+const lit = (s: string) => enc.encode(s);
+const SRC = lit('{"src":"'), DST = lit('","dst":"'), PROTO = lit('","proto":'), SPORT = lit(',"sport":'), DPORT = lit(',"dport":');
+const OUTPUT = lit(',"output":"'), SEP = lit(", "), MASQ_T = lit('","masq":true}\n'), MASQ_F = lit('","masq":false}\n');
+
+/** Writes the JSON lines of flow columns and their results. */
+export function writeJsonl(cols: FlowColumns, r: ColumnResults, sink: ByteSink): void {
+  const w = new ByteWriter(sink);
+  if (r.kind === "objects") {
+    for (let i = 0; i < r.flows.length; i++) w.text(flowJsonLine(r.flows[i], r.results[i]) + "\n");
+    w.flush();
+    return;
+  }
+  writeKpBatch(cols, r.program.outputs, r.run.results, r.run.outIds, sink);
+}
+
+/**
+ * The kube-proxy-test lines of a batch, formatted by the wasm core (nfKpFormat) into an output
+ * block of its heap, a chunk per call: the flow from its columns, the output from the output-id
+ * arena, masq from the result words. JS only lays out the inputs and copies each chunk out.
+ */
+function writeKpBatch(cols: FlowColumns, outputs: readonly string[], results: Uint32Array, outIds: Uint32Array, sink: ByteSink): void {
+  const n = cols.n;
+  if (n === 0) return;
+  const A = NF_ABI;
+  // The string table: the literals, each protocol JSON-quoted (then the default "tcp"), each output
+  // JSON-escaped (escaping commutes with joining: "a, b" escapes to esc(a) + ", " + esc(b)).
+  const lits = [SRC, DST, PROTO, SPORT, DPORT, OUTPUT, MASQ_T, MASQ_F, SEP];
+  const protos = [...cols.protos.map((p) => lit(JSON.stringify(p))), lit('"tcp"')];
+  const outs = outputs.map((o) => lit(JSON.stringify(o).slice(1, -1)));
+  const strings = [...lits, ...protos, ...outs];
+  let strBytes = 0;
+  for (const x of strings) strBytes += x.length;
+  // The longest line there can be (nfKpFormat writes whole lines only): a chunk holds at least one.
+  let maxCount = 0;
+  for (let i = 0; i < n; i++) maxCount = Math.max(maxCount, results[i * 3 + 1]);
+  const longest = (xs: Uint8Array[]) => xs.reduce((m, x) => Math.max(m, x.length), 0);
+  const maxLine = 64 + lits.reduce((t, x) => t + x.length, 0) + longest(protos) + maxCount * (longest(outs) + 2);
+  const cap = Math.max(CHUNK, maxLine);
+  const al = (x: number) => (x + 15) & ~15;
+  let off = 0;
+  const at = (bytes: number) => { const o = off; off += al(bytes); return o; };
+  const oParams = at(A.NF_FMT_PARAMS_SIZE), oSrc = at(4 * n), oDst = at(4 * n), oProto = at(2 * n), oSport = at(4 * n), oDport = at(4 * n);
+  const oRes = at(results.byteLength), oIds = at(Math.max(4, outIds.byteLength)), oStr = at(strBytes);
+  const oLits = at(8 * lits.length), oProtos = at(8 * protos.length), oOuts = at(Math.max(8, 8 * outs.length)), oBuf = at(cap);
+  const c = core();
+  const blk = c.heap.alloc(off);
+  try {
+    const buf = c.memory.buffer;
+    new Uint32Array(buf, blk + oSrc, n).set(cols.src);
+    new Uint32Array(buf, blk + oDst, n).set(cols.dst);
+    new Uint16Array(buf, blk + oProto, n).set(cols.proto);
+    new Int32Array(buf, blk + oSport, n).set(cols.sport);
+    new Int32Array(buf, blk + oDport, n).set(cols.dport);
+    new Uint32Array(buf, blk + oRes, results.length).set(results);
+    new Uint32Array(buf, blk + oIds, outIds.length).set(outIds);
+    const u8 = new Uint8Array(buf);
+    const u32 = new Uint32Array(buf);
+    let so = 0;
+    const table = (o: number, xs: Uint8Array[]) => xs.forEach((x, k) => {
+      u8.set(x, blk + oStr + so);
+      u32[(blk + o) / 4 + k * 2] = so;
+      u32[(blk + o) / 4 + k * 2 + 1] = x.length;
+      so += x.length;
+    });
+    table(oLits, lits);
+    table(oProtos, protos);
+    table(oOuts, outs);
+    const P = (blk + oParams) / 4;
+    const put = (k: number, v: number) => (u32[P + k / 4] = v);
+    put(A.NF_FMT_SRC, blk + oSrc); put(A.NF_FMT_DST, blk + oDst); put(A.NF_FMT_PROTO, blk + oProto);
+    put(A.NF_FMT_SPORT, blk + oSport); put(A.NF_FMT_DPORT, blk + oDport); put(A.NF_FMT_RESULTS, blk + oRes);
+    put(A.NF_FMT_OUT_IDS, blk + oIds); put(A.NF_FMT_STRINGS, blk + oStr); put(A.NF_FMT_PROTOS, blk + oProtos);
+    put(A.NF_FMT_NPROTOS, protos.length - 1); put(A.NF_FMT_OUTPUTS, blk + oOuts); put(A.NF_FMT_LITS, blk + oLits);
+    put(A.NF_FMT_BUF, blk + oBuf); put(A.NF_FMT_CAP, cap);
+    for (let i = 0; i < n; ) {
+      const next = c.exports.nfKpFormat(blk + oParams, i, n);
+      const written = new Uint32Array(c.memory.buffer)[P + A.NF_FMT_WRITTEN / 4];
+      if (next === i) throw new Error(`nfKpFormat made no progress at flow ${i}`);
+      sink(new Uint8Array(c.memory.buffer, blk + oBuf, written).slice());
+      i = next;
+    }
+  } finally {
+    c.heap.release(blk, off);
+  }
+}

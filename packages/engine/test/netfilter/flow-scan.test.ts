@@ -1,0 +1,196 @@
+// The flow scanner (bytes into columns) against the readable reader (parseFlows on the decoded
+// text): the same flows, or the same error (code, line, column, message), on edge cases and on
+// random files; and the bytes written for a kube-proxy-test batch against flowJsonLine.
+import { describe, it, expect } from "vitest";
+import { readFileSync } from "node:fs";
+import fc from "fast-check";
+import {
+  parseFlows, scanFlows, columnsToFlows, parseRuleset, traceColumns, traceFlowsTs, writeJsonl, flowJsonLine, type Flow,
+} from "../../src/netfilter/index.ts";
+import { ParseError } from "../../src/errors.ts";
+
+const enc = new TextEncoder();
+// As the CLI read files before (readFileSync(path, "utf8")): a BOM is kept.
+const dec = new TextDecoder("utf-8", { ignoreBOM: true });
+
+type Outcome = { flows: Flow[] } | { error: { name: string; code: string; message: string; line?: number; column: number } };
+
+function outcome(fn: () => Flow[]): Outcome {
+  try {
+    return { flows: fn() };
+  } catch (e) {
+    if (!(e instanceof ParseError)) throw e;
+    return { error: { name: e.name, code: e.code, message: e.message, line: e.line, column: e.column } };
+  }
+}
+
+/** Both readers on one file (bytes); returns the common outcome. */
+function same(bytes: Uint8Array, source = "flows.csv"): Outcome {
+  const ref = outcome(() => parseFlows(dec.decode(bytes), { source }));
+  const got = outcome(() => columnsToFlows(scanFlows(bytes, { source })));
+  expect(got).toEqual(ref);
+  return ref;
+}
+const sameText = (text: string, source?: string) => same(enc.encode(text), source);
+
+const HEAD = "src,dst,proto,sport,dport,in_iface\n";
+const ROW = "10.244.1.9,10.0.0.10,udp,40000,53,azv1";
+
+describe("flow scanner: edge cases agree with parseFlows", () => {
+  it("CRLF line ends, and a lone CR inside a cell", () => {
+    const r = sameText(HEAD.replace("\n", "\r\n") + ROW + "\r\n" + ROW + "\r\n");
+    expect("flows" in r && r.flows).toHaveLength(2);
+    sameText(HEAD + "10.244.1.9,10.0.0.10,udp\r,40000,53\n");
+  });
+
+  it("a BOM before the header (CSV) and before a JSON line", () => {
+    const r = same(new Uint8Array([0xef, 0xbb, 0xbf, ...enc.encode(HEAD + ROW + "\n")]));
+    expect("flows" in r && r.flows[0]).toMatchObject({ src: "10.244.1.9", dport: 53, inIface: "azv1" });
+    const j = same(new Uint8Array([0xef, 0xbb, 0xbf, ...enc.encode('{"src":"10.0.0.1","dst":"10.0.0.2"}\n')]), "f.jsonl");
+    expect("error" in j && j.error.code).toBe("BadJson");
+  });
+
+  it("no final newline, an empty file, a header only, blank and comment lines", () => {
+    expect(sameText(HEAD + ROW)).toMatchObject({ flows: [{ src: "10.244.1.9" }] });
+    expect(sameText("")).toEqual({ flows: [] });
+    expect(same(new Uint8Array(0), "<stdin>")).toEqual({ flows: [] });
+    expect(sameText(HEAD)).toEqual({ flows: [] });
+    expect(sameText(HEAD.trim())).toEqual({ flows: [] });
+    expect(sameText("\n\n# a comment\n  \t\n" + HEAD + "   # indented comment\n\n" + ROW + "\n\n")).toMatchObject({ flows: [{ dst: "10.0.0.10" }] });
+  });
+
+  it("whitespace and empty cells, extra and repeated columns, columns in another order", () => {
+    sameText(HEAD + " 10.244.1.9 ,\t10.0.0.10\t, udp ,  , 53 , \n");
+    sameText("dport,dst,extra,src,src\n80,10.0.0.1,whatever,10.0.0.2,10.0.0.3\n443,10.0.0.1,,10.0.0.2,\n");
+    sameText("Source,Destination,Protocol,In-Iface,out_iface\n10.0.0.1,10.0.0.2,TCP,eth0,eth1\n10.0.0.1,10.0.0.2,,,\n");
+    sameText(HEAD + "10.244.1.9,10.0.0.10,udp,40000,53,azv1,more,cells,than,the,header\n");
+  });
+
+  it("quoted cells are taken as today: quotes are part of the value", () => {
+    const r = sameText(HEAD + '"10.244.1.9",10.0.0.10,udp,1,2\n');
+    expect("error" in r && r.error.code).toBe("BadAddress");
+    sameText(HEAD + '10.244.1.9,10.0.0.10,"udp",1,2,"azv1"\n');
+  });
+
+  it("IPv6, non-canonical IPv4 and non-ASCII rows go to the per-line reader", () => {
+    sameText(HEAD + "fd00::1,fd00::2,tcp,1,80\n" + ROW + "\n");
+    sameText(HEAD + "10.0.0.1,10.0.0.2,tcp,1,80,eth\u00e9\n");
+    sameText(HEAD + "10.0.0.1,10.0.0.2,tcp,1,80\u00a0\n");
+    sameText(HEAD + "\u00a0\n" + ROW + "\n");
+  });
+
+  it("errors: bad header, bad port, bad address, missing src, with the same line and column", () => {
+    for (const text of [
+      "a,b,c\n" + ROW,
+      HEAD + ROW + "\n10.0.0.1,10.0.0.2,tcp,99999,80\n",
+      HEAD + "10.0.0.1,10.0.0.2,tcp,1,0x50\n",
+      HEAD + "10.0.0.1,10.0.0.256,tcp,1,80\n",
+      HEAD + "10.0.0.1,010.0.0.2,tcp,1,80\n",
+      HEAD + ",10.0.0.2,tcp,1,80\n",
+      HEAD + "10.0.0.1\n",
+    ]) {
+      const r = sameText(text);
+      expect("error" in r, text).toBe(true);
+    }
+  });
+
+  it("JSON Lines, by name and sniffed", () => {
+    const j = '{"src":"10.0.0.1","dst":"10.0.0.2","dport":80}\r\n\n# c\n{"src":"10.0.0.1","dst":"fd00::2","inIface":"eth0"}';
+    expect(same(enc.encode(j), "f.jsonl")).toMatchObject({ flows: [{ dport: 80 }, { inIface: "eth0" }] });
+    same(enc.encode("  " + j), "<stdin>");
+    same(enc.encode('{"src":"10.0.0.1","dst":"10.0.0.2","dport":"x"}'), "f.ndjson");
+    same(enc.encode('{"src":"10.0.0.1",'), "f.jsonl");
+  });
+
+  it("a line of 30,000 commas is read in linear time (the reader no longer re-splits per cell)", () => {
+    const cells = Array.from({ length: 30_000 }, (_, i) => (i === 0 ? "10.0.0.1" : i === 1 ? "10.0.0.2" : ""));
+    const header = ["src", "dst", ...Array.from({ length: 29_998 }, (_, i) => (i === 29_997 ? "dport" : "x"))].join(",");
+    const r = sameText(header + "\n" + cells.join(",") + "\n" + cells.slice(0, -1).join(",") + ",bad\n");
+    expect("error" in r && r.error).toMatchObject({ line: 3, code: "BadFlow" });
+    expect("error" in r && r.error.column).toBe(cells.slice(0, -1).join(",").length + 2);
+  });
+});
+
+const CELLS = ["10.0.0.1", "10.244.1.9", "192.0.2.1", "fd00::1", "10.0.0.256", "01.2.3.4", "", " ", "tcp", "UDP", "sctp", "icmp", "6", "80", "65535", "65536", "0080", "-1", "eth0", "azv1", '"q"', "#", "\r", "\t53 ", "é", "x y"];
+const HEADERS = ["src", "dst", "proto", "sport", "dport", "in_iface", "out-iface", "Source", "DST", "other", ""];
+
+describe("flow scanner: random files agree with parseFlows (fast-check)", () => {
+  it("CSV", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...HEADERS), { minLength: 1, maxLength: 7 }),
+        fc.array(fc.array(fc.constantFrom(...CELLS), { maxLength: 8 }), { maxLength: 12 }),
+        fc.constantFrom("\n", "\r\n"),
+        fc.boolean(),
+        (header, rows, nl, finalNl) => {
+          const h = ["src", "dst", ...header].join(",");
+          const text = [h, ...rows.map((r) => r.join(","))].join(nl) + (finalNl ? nl : "");
+          sameText(text);
+          sameText(text, "<stdin>");
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it("CSV of valid rows only (the scanner's own path)", () => {
+    const v4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((t) => t.join("."));
+    const row = fc.tuple(v4, v4, fc.constantFrom("tcp", "udp", "", "sctp"), fc.option(fc.nat(65535)), fc.option(fc.nat(65535)), fc.constantFrom("", "eth0", "azv1"));
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 40 }), (rows) => {
+        const text = HEAD + rows.map(([s, d, p, sp, dp, i]) => [s, d, p, sp ?? "", dp ?? "", i].join(",")).join("\n");
+        sameText(text);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("flow results written as bytes == flowJsonLine (fast-check)", () => {
+  const RULES = new URL("../../../../examples/iptables/kube-proxy-node.rules", import.meta.url);
+  const rs = parseRuleset(readFileSync(RULES, "utf8"), { source: "kube-proxy-node.rules" });
+  const addrs = ["10.244.1.9", "10.224.0.77", "10.0.0.10", "10.0.12.34", "20.50.60.70", "10.224.0.4", "192.0.2.1", "10.0.20.5", "10.244.1.20", "93.184.216.34"];
+  const flow = fc.record({
+    src: fc.constantFrom(...addrs), dst: fc.constantFrom(...addrs), proto: fc.constantFrom("tcp", "udp", "", "TCP", "sctp"),
+    sport: fc.option(fc.nat(65535)), dport: fc.option(fc.constantFrom(53, 80, 443, 30080, 8080, 9)),
+  });
+  const collect = (f: (sink: (c: Uint8Array) => void) => void) => {
+    const parts: Uint8Array[] = [];
+    f((c) => parts.push(c.slice()));
+    return Buffer.concat(parts).toString("utf8");
+  };
+
+  for (const mode of ["kube-proxy-test", "kernel"] as const) {
+    it(`${mode}: random flows`, () => {
+      fc.assert(
+        fc.property(fc.array(flow, { maxLength: 30 }), fc.constantFrom([], ["10.224.0.4"]), (fs, local) => {
+          const text = HEAD + fs.map((f) => [f.src, f.dst, f.proto, f.sport ?? "", f.dport ?? "", ""].join(",")).join("\n") + "\n";
+          const cols = scanFlows(enc.encode(text), { source: "f.csv" });
+          const opts = { mode, local: [...local], nodeIp: local[0] };
+          const r = traceColumns(rs, cols, opts);
+          expect(r.engine).toBe("wasm");
+          if (mode === "kube-proxy-test") expect(r.kind).toBe("kube-proxy-batch");
+          const flows = parseFlows(text, { source: "f.csv" });
+          const ref = traceFlowsTs(rs, flows, opts);
+          const want = flows.map((f, i) => flowJsonLine(f, ref[i]) + "\n").join("");
+          expect(collect((sink) => writeJsonl(cols, r, sink))).toBe(want);
+        }),
+        { numRuns: 60 },
+      );
+    });
+  }
+
+  it("a batch larger than one output chunk is split across writes and still equal", () => {
+    const n = 20_000;
+    const rows = Array.from({ length: n }, (_, i) => `10.244.${(i >> 8) & 255}.${i & 255},10.0.12.34,tcp,${i % 65536},80`);
+    const text = "src,dst,proto,sport,dport\n" + rows.join("\n");
+    const cols = scanFlows(enc.encode(text), { source: "f.csv" });
+    const r = traceColumns(rs, cols, { mode: "kube-proxy-test" });
+    const chunks: number[] = [];
+    const got = collect((sink) => writeJsonl(cols, r, (c) => { chunks.push(c.length); sink(c); }));
+    expect(chunks.length).toBeGreaterThan(1);
+    const flows = parseFlows(text, { source: "f.csv" });
+    const ref = traceFlowsTs(rs, flows, { mode: "kube-proxy-test" });
+    expect(got).toBe(flows.map((f, i) => flowJsonLine(f, ref[i]) + "\n").join(""));
+  });
+});

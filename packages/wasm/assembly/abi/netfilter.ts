@@ -1,0 +1,185 @@
+// Memory layouts and codes of the netfilter bulk verbs (netfilter.ts: kube-proxy-test mode,
+// netfilter_kernel.ts: kernel mode). The record layouts are described in those files' headers.
+// The TypeScript mirrors (NF_ABI in packages/engine/src/netfilter/kube-proxy/compile.ts, NK_ABI in
+// .../kernel/compile.ts) are compared with these exported globals by one test
+// (packages/engine/test/netfilter/wasm.test.ts, "netfilter ABI").
+
+// kube-proxy-test mode (netfilter.ts)
+export const NF_PROG_SIZE: i32 = 80;
+export const NF_RULE_SIZE: i32 = 48;
+export const NF_CHAIN_SIZE: i32 = 32;
+export const NF_BUCKET_SIZE: i32 = 16;
+export const NF_OUT_SIZE: i32 = 8;
+export const NF_FLOW_SIZE: i32 = 16;
+export const NF_RES_SIZE: i32 = 12;
+export const NF_CACHE_SIZE: i32 = 128;
+export const NF_CACHE_TESTS: i32 = 12;
+export const NF_CACHE_MIN_WORK: i32 = 8; // rules evaluated before a result is worth caching
+
+export const NF_F_SRC: i32 = 1;
+export const NF_F_SRC_NEG: i32 = 2;
+export const NF_F_DST: i32 = 4;
+export const NF_F_DST_NEG: i32 = 8;
+export const NF_F_PROTO: i32 = 16;
+export const NF_F_PROTO_NEG: i32 = 32;
+export const NF_F_DPORT: i32 = 64;
+export const NF_F_DPORT_NEG: i32 = 128;
+export const NF_F_STYPE: i32 = 256;
+export const NF_F_STYPE_NEG: i32 = 512;
+export const NF_F_DTYPE: i32 = 1024;
+export const NF_F_DTYPE_NEG: i32 = 2048;
+export const NF_F_NEVER: i32 = 4096;
+export const NF_F_PROB: i32 = 8192;
+
+export const NF_TYPE_LOCAL: i32 = 0; // "--src-type LOCAL"
+export const NF_TYPE_NOT_MATCHED: i32 = 1; // the helper's literal "not-matched"
+export const NF_TYPE_OTHER: i32 = 2; // any other value: equal to neither
+
+export const NF_ACT_SKIP: i32 = 0; // no -j: the helper skips the rule
+export const NF_ACT_MARK_MASQ: i32 = 1;
+export const NF_ACT_OUTPUT: i32 = 2; // ACCEPT, REJECT, DROP or DNAT: append output `arg`, end
+export const NF_ACT_JUMP: i32 = 3; // walk chain `arg`
+export const NF_ACT_MISSING: i32 = 4; // a jump to a chain that does not exist: continue
+
+export const NF_NO_CHAIN: u32 = 0xffffffff;
+export const NF_MAX_DEPTH: i32 = 64;
+export const NF_RET_OVERFLOW: i32 = -1;
+
+// kernel mode (netfilter_kernel.ts)
+export const NK_PROG_SIZE: i32 = 128;
+export const NK_RULE_SIZE: i32 = 32;
+export const NK_CHAIN_SIZE: i32 = 32;
+export const NK_BUCKET_SIZE: i32 = 16;
+export const NK_MAX_JUMPS: i32 = 100000;
+export const NK_SET_SIZE: i32 = 8;
+export const NK_ENTRY_SIZE: i32 = 32;
+export const NK_FLOW_SIZE: i32 = 32;
+export const NK_RES_SIZE: i32 = 16;
+export const NK_ALT_SIZE: i32 = 32;
+export const NK_NONE: u32 = 0xffffffff;
+export const NK_MAX_CHOICES: i32 = 256;
+
+export const NK_OP_SRC: i32 = 1; // net, mask
+export const NK_OP_DST: i32 = 2; // net, mask
+export const NK_OP_PROTO: i32 = 3; // num (0 = all)
+export const NK_OP_IN: i32 = 4; // pattern id
+export const NK_OP_OUT: i32 = 5; // pattern id
+export const NK_OP_SPORT: i32 = 6; // lo, hi
+export const NK_OP_DPORT: i32 = 7; // lo, hi
+export const NK_OP_MULTI: i32 = 8; // which (0 sports, 1 dports, 2 ports), n, n x (lo, hi)
+export const NK_OP_ADDRTYPE: i32 = 9; // which (0 src, 1 dst), type bit mask
+export const NK_OP_MARK: i32 = 10; // value, mask
+export const NK_OP_CT: i32 = 11; // module (0 conntrack, 1 state), state bit mask
+export const NK_OP_RECENT: i32 = 12; // is --set (1) or not (0)
+export const NK_OP_SET: i32 = 13; // set id (NK_NONE: not given), dir0, dir count, dir1 (0 src, 1 dst)
+export const NK_OP_CONST: i32 = 14; // value (physdev, fragment, unmodelled matches: precomputed)
+export const NK_OP_STAT: i32 = 15; // f64 probability (2 words)
+
+export const NK_TYPE_UNICAST: i32 = 1;
+export const NK_TYPE_LOCAL: i32 = 2;
+export const NK_TYPE_BROADCAST: i32 = 4;
+export const NK_TYPE_MULTICAST: i32 = 8;
+export const NK_TYPE_UNSPEC: i32 = 16;
+export const NK_CT_NEW: i32 = 1;
+export const NK_CT_DNAT: i32 = 2;
+export const NK_CT_SNAT: i32 = 4;
+
+export const NK_T_NONE: i32 = 0;
+export const NK_T_ACCEPT: i32 = 1;
+export const NK_T_DROP: i32 = 2;
+export const NK_T_REJECT: i32 = 3;
+export const NK_T_RETURN: i32 = 4;
+export const NK_T_JUMP: i32 = 5; // a0 chain, a1 goto
+export const NK_T_CONTINUE: i32 = 6; // missing chain, LOG, unmodelled target
+export const NK_T_DNAT: i32 = 7; // a0 has address, a1 address, a2 has port, a3 port
+export const NK_T_SNAT: i32 = 8; // as DNAT
+export const NK_T_MASQ: i32 = 9; // a2 has port, a3 port
+export const NK_T_MARK: i32 = 10; // a0 op (0 set-xmark, 1 set-mark, 2 or, 3 and, 4 xor), a1 value, a2 mask
+
+export const NK_V_ACCEPT: i32 = 0;
+export const NK_V_DROP: i32 = 1;
+export const NK_V_REJECT: i32 = 2;
+export const NK_D_NONE: i32 = 0;
+export const NK_D_LOCAL: i32 = 1;
+export const NK_D_FORWARD: i32 = 2;
+export const NK_D_OUTPUT: i32 = 3;
+
+// Hook slots in the header (word 11 + slot).
+export const NK_HOOK_RAW_PRE: i32 = 0;
+export const NK_HOOK_MANGLE_PRE: i32 = 1;
+export const NK_HOOK_NAT_PRE: i32 = 2;
+export const NK_HOOK_MANGLE_IN: i32 = 3;
+export const NK_HOOK_FILTER_IN: i32 = 4;
+export const NK_HOOK_SECURITY_IN: i32 = 5;
+export const NK_HOOK_NAT_IN: i32 = 6;
+export const NK_HOOK_MANGLE_FWD: i32 = 7;
+export const NK_HOOK_FILTER_FWD: i32 = 8;
+export const NK_HOOK_SECURITY_FWD: i32 = 9;
+export const NK_HOOK_MANGLE_POST: i32 = 10;
+export const NK_HOOK_NAT_POST: i32 = 11;
+export const NK_HOOK_RAW_OUT: i32 = 12;
+export const NK_HOOK_MANGLE_OUT: i32 = 13;
+export const NK_HOOK_NAT_OUT: i32 = 14;
+export const NK_HOOK_FILTER_OUT: i32 = 15;
+export const NK_HOOK_SECURITY_OUT: i32 = 16;
+export const NK_HOOK_COUNT: i32 = 17;
+
+// kube-proxy-test JSON lines (netfilter_format.ts): the parameter block, u32 at each offset.
+export const NF_FMT_SRC: i32 = 0;
+export const NF_FMT_DST: i32 = 4;
+export const NF_FMT_PROTO: i32 = 8;
+export const NF_FMT_SPORT: i32 = 12;
+export const NF_FMT_DPORT: i32 = 16;
+export const NF_FMT_RESULTS: i32 = 20;
+export const NF_FMT_OUT_IDS: i32 = 24;
+export const NF_FMT_STRINGS: i32 = 28;
+export const NF_FMT_PROTOS: i32 = 32;
+export const NF_FMT_NPROTOS: i32 = 36;
+export const NF_FMT_OUTPUTS: i32 = 40;
+export const NF_FMT_LITS: i32 = 44;
+export const NF_FMT_BUF: i32 = 48;
+export const NF_FMT_CAP: i32 = 52;
+export const NF_FMT_WRITTEN: i32 = 56;
+export const NF_FMT_PARAMS_SIZE: i32 = 64;
+export const NF_FMT_NO_PROTO: i32 = 0xffff;
+// The literals, in the order of the literal table: {"src":"  ","dst":"  ","proto":  ,"sport":
+// ,"dport":  ,"output":"  ","masq":true}\n  ","masq":false}\n  ", " between outputs.
+export const NF_FMT_LIT_SRC: i32 = 0;
+export const NF_FMT_LIT_DST: i32 = 1;
+export const NF_FMT_LIT_PROTO: i32 = 2;
+export const NF_FMT_LIT_SPORT: i32 = 3;
+export const NF_FMT_LIT_DPORT: i32 = 4;
+export const NF_FMT_LIT_OUTPUT: i32 = 5;
+export const NF_FMT_LIT_MASQ_T: i32 = 6;
+export const NF_FMT_LIT_MASQ_F: i32 = 7;
+export const NF_FMT_LIT_SEP: i32 = 8;
+
+// Flow CSV scanner (netfilter_scan.ts): the parameter block, u32 at each offset.
+export const NF_SCAN_BYTES: i32 = 0;
+export const NF_SCAN_END: i32 = 4;
+export const NF_SCAN_POS: i32 = 8;
+export const NF_SCAN_LINE: i32 = 12;
+export const NF_SCAN_CODES: i32 = 16;
+export const NF_SCAN_NCODES: i32 = 20;
+export const NF_SCAN_ROWS: i32 = 24;
+export const NF_SCAN_CAP: i32 = 28;
+export const NF_SCAN_SRC: i32 = 32;
+export const NF_SCAN_DST: i32 = 36;
+export const NF_SCAN_SPORT: i32 = 40;
+export const NF_SCAN_DPORT: i32 = 44;
+export const NF_SCAN_PROTO: i32 = 48;
+export const NF_SCAN_IN: i32 = 52;
+export const NF_SCAN_OUT: i32 = 56;
+export const NF_SCAN_PARAMS_SIZE: i32 = 64;
+export const NF_SCAN_NONE: u32 = 0xffffffff;
+export const NF_SCAN_DONE: i32 = 0;
+export const NF_SCAN_SLOW: i32 = 1;
+export const NF_SCAN_FULL: i32 = 2;
+// Column codes (the CSV header mapped to flow fields; 0 = a column no field reads).
+export const NF_COL_SRC: i32 = 1;
+export const NF_COL_DST: i32 = 2;
+export const NF_COL_PROTO: i32 = 3;
+export const NF_COL_SPORT: i32 = 4;
+export const NF_COL_DPORT: i32 = 5;
+export const NF_COL_IN: i32 = 6;
+export const NF_COL_OUT: i32 = 7;
