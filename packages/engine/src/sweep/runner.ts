@@ -62,6 +62,11 @@ export class ChunkEvaluator {
     return this.kernel ? this.kernel.aggregates() : this.agg.slice();
   }
 
+  /** Returns the kernel's memory to the core (the evaluator must not be used afterwards). */
+  dispose(): void {
+    this.kernel?.dispose();
+  }
+
   /** The record of one row (for frontier and summary output). */
   record(index: number): Int32Array {
     return this.kernel ? this.kernel.records(index, 1).slice() : referenceRange(this.spec, index, 1);
@@ -104,5 +109,7 @@ export function runSweep(spec: SweepSpec, opts: EvaluatorOptions & { start?: num
     const r = ev.run(s, e - s);
     if (r.text) opts.write?.(r.text);
   }
-  return { spec, total, start, end, evaluated: end - start, partial: false, aggregates: ev.aggregates() };
+  const aggregates = ev.aggregates();
+  ev.dispose();
+  return { spec, total, start, end, evaluated: end - start, partial: false, aggregates };
 }

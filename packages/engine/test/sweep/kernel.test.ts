@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { LIMIT_KINDS, MODEL_IDS, MODEL_NODE_LIMIT, evaluateSingle, DEFAULT_MAX_PODS, type ModelId } from "../../src/aks/index.ts";
-import { SweepKernel, SW, SWEEP_RECORD as R, FLAG_FITS, PARAMS, METRICS, OPS, OBJECTIVES, AGGS, HEAT_OF, SURGE_PERCENT_FLAG, formatRows, formatRowsSlow, referenceRange, newAggregates, aggregateRecords, gridSize, sweepInstance, type SweepSpec } from "../../src/sweep/index.ts";
+import { SweepKernel, SW, SWEEP_RECORD as R, FLAG_FITS, PARAMS, METRICS, OPS, OBJECTIVES, AGGS, HEAT_OF, SURGE_PERCENT_FLAG, formatRows, formatRowsSlow, referenceRange, newAggregates, aggregateRecords, gridSize, type SweepSpec } from "../../src/sweep/index.ts";
+import { core } from "../../src/core/index.ts";
 import { SW_LAYOUT_ORDER } from "../../src/sweep/layout.ts";
 
 const baseSpec = (values: number[][], extra: Partial<SweepSpec> = {}): SweepSpec => ({
@@ -15,12 +16,12 @@ const baseSpec = (values: number[][], extra: Partial<SweepSpec> = {}): SweepSpec
 
 describe("sweep kernel layout", () => {
   it("every layout constant in layout.ts equals what the kernel reports", () => {
-    const ex = sweepInstance();
+    const ex = core().exports;
     SW_LAYOUT_ORDER.forEach((name, i) => expect(ex.swLayout(i), name).toBe(SW[name]));
     expect(ex.swLayout(SW_LAYOUT_ORDER.length)).toBe(-1);
   });
   it("exports no wasm globals of its own (the ABI mirror test stays as it is)", () => {
-    const ex = sweepInstance() as unknown as Record<string, unknown>;
+    const ex = core().exports as unknown as Record<string, unknown>;
     expect(Object.keys(ex).filter((k) => /^sw|^SW_/i.test(k) && ex[k] instanceof WebAssembly.Global)).toEqual([]);
   });
 });
@@ -151,6 +152,8 @@ describe("sweep kernel against the TypeScript reference on grids", () => {
         k2.aggregate(0, cut);
         k2.aggregate(cut, n - cut);
         expect(Array.from(k2.aggregates())).toEqual(Array.from(want));
+        kernel.dispose();
+        k2.dispose();
       }),
       { numRuns: 300, seed: 7 },
     );
