@@ -7,134 +7,23 @@
 // Speed: the grid index is decoded once per call and then stepped like an odometer; everything
 // that does not depend on the two innermost parameters (autoscaleMax, nodeCount) is computed once
 // per run of those; the most nodes a resource allows is computed in closed form, not searched.
-// Layout constants are not exported as globals (see abi.test.ts); swLayout(i) returns them.
+// The layout constants live in abi/sweep.ts (not exported as globals; swLayout(i) returns them).
 
-// ---- Config block (i32 words at cfg; cfg is 8-byte aligned) --------------------------------------
-const NDIM: i32 = 12;
-const W_COUNT: i32 = 0; // 12 value counts
-const W_VALUES: i32 = 12; // 12 pointers to i32 value lists
-const W_FACTS: i32 = 24;
-// facts, relative to W_FACTS
-const F_RESERVED: i32 = 0;
-const F_SMALLEST_SUBNET_LEN: i32 = 1;
-const F_NODE_POD_BLOCK_LEN: i32 = 2;
-const F_STATIC_SIZE: i32 = 3;
-const F_STATIC_RESERVED: i32 = 4;
-const F_STATIC_LOST: i32 = 5;
-const F_STATIC_MAX_LEN: i32 = 6;
-const F_DYNAMIC_BATCH: i32 = 7;
-const F_ROUTE_LIMIT: i32 = 8;
-const F_CLUSTER_LIMIT: i32 = 9;
-const F_POOL_LIMIT: i32 = 10;
-const F_VNET_LIMIT: i32 = 11;
-const F_LB_PORTS: i32 = 12;
-const F_SERVICE_MIN_LEN: i32 = 13;
-const F_MODEL_LIMIT: i32 = 14; // 6 words
-const F_DEFAULT_MAX_PODS: i32 = 20; // 6 words
-const F_COUNT: i32 = 26;
-const W_NCONS: i32 = 50;
-const W_OBJECTIVE: i32 = 51;
-const W_CONS: i32 = 52; // 8 × [metric, op, f64 value]
-const CONS_WORDS: i32 = 4;
-const MAX_CONS: i32 = 8;
-const W_HEAT_ON: i32 = 84;
-const W_HEAT_X: i32 = 85;
-const W_HEAT_Y: i32 = 86;
-const W_HEAT_VALUE: i32 = 87;
-const W_HEAT_AGG: i32 = 88;
-const W_HEAT_OF: i32 = 89;
-const CFG_WORDS: i32 = 90;
-
-// ---- Parameter dimensions (outermost first) and metric ids ---------------------------------------
-const D_MODEL: i32 = 0;
-const D_POOLS: i32 = 1;
-const D_NODE_LEN: i32 = 2;
-const D_POD_LEN: i32 = 3;
-const D_SERVICE_LEN: i32 = 4;
-const D_MAX_PODS: i32 = 5;
-const D_OUTBOUND: i32 = 6;
-const D_IPS: i32 = 7;
-const D_PORTS: i32 = 8;
-const D_SURGE: i32 = 9;
-const D_AUTOSCALE: i32 = 10;
-const D_NODES: i32 = 11;
-const M_NODES: i32 = 12;
-const M_PODS: i32 = 13;
-const M_MAX_NODES: i32 = 14;
-const M_POD_CAPACITY: i32 = 15;
-const M_VNET: i32 = 16;
-const M_SURGE_NODES: i32 = 17;
-const M_NODE_REQ: i32 = 18;
-const M_POD_REQ: i32 = 19;
-const M_SERVICES: i32 = 20;
-const M_FITS: i32 = 21;
-const M_COUNT: i32 = 22;
-const SURGE_PERCENT: i32 = 0x40000000;
-
-// Model codes: MODEL_IDS order in constants.ts.
-const KUBENET: i32 = 0;
-const AZURE_CNI: i32 = 1;
-const POD_SUBNET: i32 = 2;
-const STATIC_BLOCK: i32 = 3;
-const OVERLAY: i32 = 4;
-const MODELS: i32 = 6;
-// Limit kinds: LIMIT_KINDS order in capacity.ts.
-const L_NODE_SUBNET: i32 = 1;
-const L_POD_RANGE: i32 = 2;
-const L_ROUTE_TABLE: i32 = 3;
-const L_MODEL_LIMIT: i32 = 4;
-const L_CLUSTER_LIMIT: i32 = 5;
-const L_POOL_LIMIT: i32 = 6;
-const L_SNAT: i32 = 7;
-const L_VNET: i32 = 8;
-
-// ---- Result record (i32 words) ---------------------------------------------------------------------
-const R_PLANNED: i32 = 0; // planned nodes of one pool
-const R_SURGE: i32 = 1; // surge nodes of one pool
-const R_NODE_PER: i32 = 2;
-const R_NODE_REQ: i32 = 3; // all pools
-const R_NODE_USABLE: i32 = 4;
-const R_NODE_SMALLEST: i32 = 5;
-const R_POD_PER: i32 = 6;
-const R_POD_REQ: i32 = 7;
-const R_POD_CAP: i32 = 8;
-const R_POD_SMALLEST: i32 = 9;
-const R_POOL_MAX: i32 = 10; // nodes per pool at the cluster's largest scale
-const R_MAX_NODES: i32 = 11; // the cluster's most nodes
-const R_LIMIT: i32 = 12;
-const R_FLAGS: i32 = 13; // 1 fits, 2 feasible, 4 service CIDR ok
-const R_VNET: i32 = 14; // u32
-const R_MAX_PODS: i32 = 15; // maxPods after the model default
-const REC_WORDS: i32 = 16;
-
-// ---- Aggregates (f64 at agg) -----------------------------------------------------------------------
-const A_COUNTS: i32 = 0; // per model: rows, fit, feasible
-const A_FRONT: i32 = 18; // per model × node len (33) × pod-subnet len (33): best objective, its index
-const LENS: i32 = 33;
-const A_HEAT: i32 = A_FRONT + MODELS * LENS * LENS * 2; // per model × x × y: value, rows
-const AGG_MAX: i32 = 0;
-const AGG_MIN: i32 = 1;
-const AGG_COUNT: i32 = 2;
-
-/** Layout constants, mirrored in packages/engine/src/sweep/layout.ts (a test compares them). */
-export function swLayout(i: i32): i32 {
-  switch (i) {
-    case 0: return CFG_WORDS;
-    case 1: return W_FACTS;
-    case 2: return F_COUNT;
-    case 3: return W_NCONS;
-    case 4: return W_OBJECTIVE;
-    case 5: return W_CONS;
-    case 6: return MAX_CONS;
-    case 7: return W_HEAT_ON;
-    case 8: return REC_WORDS;
-    case 9: return A_FRONT;
-    case 10: return A_HEAT;
-    case 11: return M_COUNT;
-    case 12: return SURGE_PERCENT;
-    default: return -1;
-  }
-}
+import {
+  NDIM, W_COUNT, W_VALUES, W_FACTS, F_RESERVED, F_SMALLEST_SUBNET_LEN, F_NODE_POD_BLOCK_LEN, F_STATIC_SIZE,
+  F_STATIC_RESERVED, F_STATIC_LOST, F_STATIC_MAX_LEN, F_DYNAMIC_BATCH, F_ROUTE_LIMIT, F_CLUSTER_LIMIT, F_POOL_LIMIT, F_VNET_LIMIT,
+  F_LB_PORTS, F_SERVICE_MIN_LEN, F_MODEL_LIMIT, F_DEFAULT_MAX_PODS, F_COUNT, W_NCONS, W_OBJECTIVE, W_CONS,
+  CONS_WORDS, MAX_CONS, W_HEAT_ON, W_HEAT_X, W_HEAT_Y, W_HEAT_VALUE, W_HEAT_AGG, W_HEAT_OF,
+  CFG_WORDS, D_MODEL, D_POOLS, D_NODE_LEN, D_POD_LEN, D_SERVICE_LEN, D_MAX_PODS, D_OUTBOUND,
+  D_IPS, D_PORTS, D_SURGE, D_AUTOSCALE, D_NODES, M_NODES, M_PODS, M_MAX_NODES,
+  M_POD_CAPACITY, M_VNET, M_SURGE_NODES, M_NODE_REQ, M_POD_REQ, M_SERVICES, M_FITS, M_COUNT,
+  SURGE_PERCENT, KUBENET, AZURE_CNI, POD_SUBNET, STATIC_BLOCK, OVERLAY, MODELS, L_NODE_SUBNET,
+  L_POD_RANGE, L_ROUTE_TABLE, L_MODEL_LIMIT, L_CLUSTER_LIMIT, L_POOL_LIMIT, L_SNAT, L_VNET, R_PLANNED,
+  R_SURGE, R_NODE_PER, R_NODE_REQ, R_NODE_USABLE, R_NODE_SMALLEST, R_POD_PER, R_POD_REQ, R_POD_CAP,
+  R_POD_SMALLEST, R_POOL_MAX, R_MAX_NODES, R_LIMIT, R_FLAGS, R_VNET, R_MAX_PODS, REC_WORDS,
+  A_COUNTS, A_FRONT, LENS, A_HEAT, AGG_MAX, AGG_MIN, AGG_COUNT,
+} from "./abi/sweep";
+export { swLayout } from "./abi/sweep";
 
 // ---- Outer state: one setting of every parameter but the two innermost -------------------------
 let cfgP: usize = 0;
