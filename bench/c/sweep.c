@@ -99,12 +99,12 @@
 #define AGG_MAX 0
 #define AGG_MIN 1
 
-typedef struct { int32_t kind; int32_t withSurge; int64_t capacity; int64_t per; } Res;
+typedef struct { int32_t kind; int32_t withSurge; int64_t k; } Res;
 
 static const int32_t *cfgW;
 static const int32_t *vals[NDIM];
-static int32_t oModel, oNodeLen, oPodLen, oPodKind, oLimit, gLimit, nRes, fSmallest;
-static int64_t oPools, oMaxPods, oSurgeV, oNodePer, oPodPer, oNodeUsable, oPodCap, oVnet, oPoolMax, gMaxNodes;
+static int32_t oModel, oNodeLen, oPodLen, oPodKind, oLimit, nRes, nPre, fSmallest;
+static int64_t oPools, oMaxPods, oSurgeV, oNodePer, oPodPer, oNodeUsable, oPodCap, oVnet, oPoolMax, oMaxNodes;
 static int64_t fReserved, fPoolLimit;
 static int oSurgePct, oServiceOk, oConsOk;
 static Res RES[8];
@@ -127,9 +127,8 @@ static inline int64_t surgeOf(int64_t n) {
   return e < n ? e : n;
 }
 
-static int64_t maxUnder(int64_t rem, int64_t per, int withSurge) {
-  if (rem < 0) return -1;
-  int64_t k = rem / per;
+static inline int64_t underSurge(int64_t k, int withSurge) {
+  if (k < 0) return -1;
   if (!withSurge) return k;
   if (oSurgePct) {
     int64_t p = oSurgeV;
@@ -143,21 +142,11 @@ static int64_t maxUnder(int64_t rem, int64_t per, int withSurge) {
   return k <= 2 * v ? k >> 1 : k - v;
 }
 
-static void addRes(int32_t kind, int64_t capacity, int64_t per, int withSurge) {
-  RES[nRes].kind = kind; RES[nRes].withSurge = withSurge; RES[nRes].capacity = capacity; RES[nRes].per = per;
-  nRes++;
-}
+static inline int64_t plainMax(int64_t rem, int64_t per) { return rem < 0 ? -1 : rem / per; }
 
-static int64_t scaleMax(int64_t pools) {
-  int64_t minM = INT64_MAX;
-  int idx = -1;
-  for (int i = 0; i < nRes; i++) {
-    int64_t m = maxUnder(RES[i].capacity, pools * RES[i].per, RES[i].withSurge);
-    if (m < minM) { minM = m; idx = i; }
-  }
-  if (minM >= fPoolLimit) { gLimit = L_POOL_LIMIT; return fPoolLimit; }
-  gLimit = RES[idx].kind;
-  return minM;
+static void addRes(int32_t kind, int64_t capacity, int64_t per, int withSurge) {
+  RES[nRes].kind = kind; RES[nRes].withSurge = withSurge; RES[nRes].k = plainMax(capacity, oPools * per);
+  nRes++;
 }
 
 static inline int compare(double v, int op, double x) {
@@ -184,15 +173,13 @@ static int consOk(int inner) {
   return 1;
 }
 
-static void outer(int32_t model, int32_t pools, int32_t nodeLen, int32_t podLen, int32_t serviceLen, int32_t maxPodsCode, int32_t outbound, int32_t ips, int32_t ports, int32_t surge) {
+static void outerPrefix(int32_t model, int32_t pools, int32_t nodeLen, int32_t podLen, int32_t serviceLen, int32_t maxPodsCode) {
   oModel = model;
   oPools = pools;
   oNodeLen = nodeLen;
   oPodLen = podLen;
   int64_t mp = maxPodsCode != 0 ? maxPodsCode : fact(F_DEFAULT_MAX_PODS + model);
   oMaxPods = mp;
-  oSurgePct = (surge & SURGE_PERCENT) != 0;
-  oSurgeV = surge & ~SURGE_PERCENT;
   oNodePer = model == AZURE_CNI ? 1 + mp : 1;
   oPodKind = model == KUBENET || model == OVERLAY ? 1 : model == POD_SUBNET ? 2 : model == STATIC_BLOCK ? 3 : 0;
   int64_t size = fact(F_STATIC_SIZE);
@@ -225,14 +212,11 @@ static void outer(int32_t model, int32_t pools, int32_t nodeLen, int32_t podLen,
     addRes(L_ROUTE_TABLE, nodeLimit < routes ? nodeLimit : routes, 1, 1);
   } else if (nodeLimit < cluster) addRes(L_MODEL_LIMIT, nodeLimit, 1, 0);
   addRes(L_CLUSTER_LIMIT, cluster, 1, 0);
-  int64_t snat = outbound == 0 ? ports : 0;
-  if (snat > 0) addRes(L_SNAT, (int64_t)fact(F_LB_PORTS) * ips, snat, 1);
+  nPre = nRes;
   if (model == AZURE_CNI || model == POD_SUBNET || model == STATIC_BLOCK) {
     int64_t per = model == AZURE_CNI ? 1 + mp : model == STATIC_BLOCK ? 1 + blocks : 1 + oPodPer;
     addRes(L_VNET, fact(F_VNET_LIMIT), per, 1);
   }
-  oPoolMax = scaleMax(pools);
-  oLimit = gLimit;
 
   MET[D_MODEL] = model;
   MET[D_POOLS] = pools;
@@ -240,14 +224,38 @@ static void outer(int32_t model, int32_t pools, int32_t nodeLen, int32_t podLen,
   MET[D_POD_LEN] = podLen;
   MET[D_SERVICE_LEN] = serviceLen;
   MET[D_MAX_PODS] = mp;
+  MET[M_VNET] = oVnet;
+  MET[M_SERVICES] = serviceLen > 0 ? pow2(32 - serviceLen) : 0;
+}
+
+static void outerSuffix(int32_t outbound, int32_t ips, int32_t ports, int32_t surge) {
+  oSurgePct = (surge & SURGE_PERCENT) != 0;
+  oSurgeV = surge & ~SURGE_PERCENT;
+  int64_t minM = INT64_MAX;
+  int32_t kind = -1;
+  int64_t snat = outbound == 0 ? ports : 0;
+  for (int i = 0; i < nRes; i++) {
+    if (i == nPre && snat > 0) {
+      int64_t m = underSurge(plainMax((int64_t)fact(F_LB_PORTS) * ips, oPools * snat), 1);
+      if (m < minM) { minM = m; kind = L_SNAT; }
+    }
+    int64_t m = underSurge(RES[i].k, RES[i].withSurge);
+    if (m < minM) { minM = m; kind = RES[i].kind; }
+  }
+  if (nPre == nRes && snat > 0) {
+    int64_t m = underSurge(plainMax((int64_t)fact(F_LB_PORTS) * ips, oPools * snat), 1);
+    if (m < minM) { minM = m; kind = L_SNAT; }
+  }
+  if (minM >= fPoolLimit) { oPoolMax = fPoolLimit; oLimit = L_POOL_LIMIT; }
+  else { oPoolMax = minM; oLimit = kind; }
+  oMaxNodes = oPools * oPoolMax;
+
   MET[D_OUTBOUND] = outbound;
   MET[D_IPS] = ips;
   MET[D_PORTS] = ports;
   MET[D_SURGE] = surge;
-  MET[M_VNET] = oVnet;
-  MET[M_SERVICES] = serviceLen > 0 ? pow2(32 - serviceLen) : 0;
-  MET[M_MAX_NODES] = oPools * oPoolMax;
-  MET[M_POD_CAPACITY] = oPools * oPoolMax * mp;
+  MET[M_MAX_NODES] = oMaxNodes;
+  MET[M_POD_CAPACITY] = oMaxNodes * oMaxPods;
   oConsOk = consOk(0);
 }
 
@@ -266,47 +274,77 @@ static void cacheFacts(void) {
   markInner();
 }
 
-/* One row (aggregation only: the kernel's record writing is not ported). Returns the flags. */
-static inline int row(int32_t autoscale, int32_t nodeCount, int metrics) {
-  int64_t planned = autoscale > 0 ? (autoscale > nodeCount ? autoscale : nodeCount) : nodeCount;
-  int64_t surge = surgeOf(planned);
+static inline void innerMetrics(int32_t autoscale, int32_t nodeCount, int64_t planned, int64_t surge, int fits) {
   int64_t k = oPools;
   int64_t ns = k * (planned + surge);
-  int64_t nodeReq = ns * oNodePer;
-  int64_t podReq = ns * oPodPer;
-  int fits = planned <= oPoolMax && oServiceOk;
-  int64_t maxNodes = k * oPoolMax;
-  gMaxNodes = maxNodes;
-  int flags = fits ? 1 : 0;
-  if (metrics || word(W_NCONS) > 0) {
-    MET[D_AUTOSCALE] = autoscale;
-    MET[D_NODES] = nodeCount;
-    MET[M_NODES] = k * planned;
-    MET[M_PODS] = k * planned * oMaxPods;
-    MET[M_MAX_NODES] = maxNodes;
-    MET[M_POD_CAPACITY] = maxNodes * oMaxPods;
-    MET[M_SURGE_NODES] = k * surge;
-    MET[M_NODE_REQ] = nodeReq;
-    MET[M_POD_REQ] = podReq;
-    MET[M_FITS] = fits ? 1 : 0;
+  MET[D_AUTOSCALE] = autoscale;
+  MET[D_NODES] = nodeCount;
+  MET[M_NODES] = k * planned;
+  MET[M_PODS] = k * planned * oMaxPods;
+  MET[M_MAX_NODES] = oMaxNodes;
+  MET[M_POD_CAPACITY] = oMaxNodes * oMaxPods;
+  MET[M_SURGE_NODES] = k * surge;
+  MET[M_NODE_REQ] = ns * oNodePer;
+  MET[M_POD_REQ] = ns * oPodPer;
+  MET[M_FITS] = fits ? 1 : 0;
+}
+
+static int innerOk(int32_t autoscale, int32_t nodeCount, int64_t planned) {
+  innerMetrics(autoscale, nodeCount, planned, surgeOf(planned), 1);
+  return consOk(1);
+}
+
+static int32_t sFeasible;
+static int64_t sBest, sBestIdx;
+
+static inline int64_t objective(int64_t planned, int which);
+
+static void feasibleRow(int32_t autoscale, int32_t nodeCount, int32_t planned, int nCons, int which, int64_t index) {
+  if (nCons != 0 && !innerOk(autoscale, nodeCount, planned)) return;
+  sFeasible++;
+  int64_t o = objective(planned, which);
+  if (o > sBest) { sBest = o; sBestIdx = index; }
+}
+
+static int32_t segment(const int32_t *p, int32_t n, int32_t autoscale, int32_t poolMax, int canPass, int nCons, int which, int64_t index) {
+  int32_t floor = autoscale > 0 ? autoscale : INT32_MIN;
+  int32_t fit = 0;
+  for (int32_t i = 0; i < n; i++) {
+    int32_t nodeCount = p[i];
+    int32_t planned = nodeCount > floor ? nodeCount : floor;
+    if (planned <= poolMax) {
+      fit++;
+      if (canPass) feasibleRow(autoscale, nodeCount, planned, nCons, which, index + i);
+    }
   }
-  if (fits && oConsOk && consOk(1)) flags |= 2;
+  return fit;
+}
+
+/* One row (aggregation only: the kernel's record writing is not ported). Returns the flags. */
+static inline int row(int32_t autoscale, int32_t nodeCount, int metrics, int nCons) {
+  int64_t planned = autoscale > 0 ? (autoscale > nodeCount ? autoscale : nodeCount) : nodeCount;
+  int fits = planned <= oPoolMax && oServiceOk;
+  int flags = fits ? 1 : 0;
+  int64_t surge = surgeOf(planned);
+  if (metrics || (fits && oConsOk && nCons > 0)) innerMetrics(autoscale, nodeCount, planned, surge, fits);
+  if (fits && oConsOk && (nCons == 0 || consOk(1))) flags |= 2;
   return flags;
 }
 
-static inline int64_t objective(int64_t planned, int64_t maxNodes, int which) {
+static inline int64_t objective(int64_t planned, int which) {
   switch (which) {
     case 0: return oPools * planned;
     case 1: return oPools * planned * oMaxPods;
-    case 2: return maxNodes;
-    default: return maxNodes * oMaxPods;
+    case 2: return oMaxNodes;
+    default: return oMaxNodes * oMaxPods;
   }
 }
 
-static void outerAt(void) {
-  outer(valueAt(D_MODEL, DIGIT[0]), valueAt(D_POOLS, DIGIT[1]), valueAt(D_NODE_LEN, DIGIT[2]), valueAt(D_POD_LEN, DIGIT[3]),
-    valueAt(D_SERVICE_LEN, DIGIT[4]), valueAt(D_MAX_PODS, DIGIT[5]), valueAt(D_OUTBOUND, DIGIT[6]), valueAt(D_IPS, DIGIT[7]),
-    valueAt(D_PORTS, DIGIT[8]), valueAt(D_SURGE, DIGIT[9]));
+static void outerAt(int level) {
+  if (level <= D_MAX_PODS)
+    outerPrefix(valueAt(D_MODEL, DIGIT[0]), valueAt(D_POOLS, DIGIT[1]), valueAt(D_NODE_LEN, DIGIT[2]), valueAt(D_POD_LEN, DIGIT[3]),
+      valueAt(D_SERVICE_LEN, DIGIT[4]), valueAt(D_MAX_PODS, DIGIT[5]));
+  outerSuffix(valueAt(D_OUTBOUND, DIGIT[6]), valueAt(D_IPS, DIGIT[7]), valueAt(D_PORTS, DIGIT[8]), valueAt(D_SURGE, DIGIT[9]));
 }
 
 /* swRun(cfg, start, count, 0, agg): rows [start, start + count) added to the aggregates. */
@@ -324,62 +362,82 @@ static int32_t swRun(double start, int32_t count, double *agg) {
   int which = word(W_OBJECTIVE);
   int nAuto = word(W_COUNT + D_AUTOSCALE), nNodes = word(W_COUNT + D_NODES);
   const int32_t *autoVals = vals[D_AUTOSCALE], *nodeVals = vals[D_NODES];
-  int64_t index = (int64_t)start;
+  int nCons = word(W_NCONS);
+  int64_t first = (int64_t)start;
   int32_t done = 0;
+  int level = 0;
   while (done < count) {
-    outerAt();
+    outerAt(level);
     int model = oModel;
-    double rows = 0, fit = 0, feasible = 0;
+    int32_t runStart = done, fit = 0, feasible = 0;
     int64_t best = -1, bestIdx = -1;
     int32_t dA = DIGIT[D_AUTOSCALE];
     int32_t dN = DIGIT[D_NODES];
-    while (done < count) {
-      int32_t autoscale = autoVals[dA];
-      int32_t nodeCount = nodeVals[dN];
-      int flags = row(autoscale, nodeCount, heatOn);
-      rows += 1;
-      if (flags & 1) fit += 1;
-      if (flags & 2) {
-        feasible += 1;
-        int64_t planned = autoscale > 0 ? (autoscale > nodeCount ? autoscale : nodeCount) : nodeCount;
-        int64_t o = objective(planned, gMaxNodes, which);
-        if (o > best) { best = o; bestIdx = index; }
+    if (!heatOn) {
+      while (done < count) {
+        int32_t m = nNodes - dN < count - done ? nNodes - dN : count - done;
+        if (oServiceOk) {
+          int32_t autoscale = autoVals[dA];
+          sFeasible = 0; sBest = best; sBestIdx = bestIdx;
+          fit += segment(nodeVals + dN, m, autoscale, (int32_t)oPoolMax, oConsOk, nCons, which, first + done);
+          feasible += sFeasible; best = sBest; bestIdx = sBestIdx;
+        }
+        done += m;
+        dN += m;
+        if (dN < nNodes) break;
+        dN = 0;
+        if (++dA < nAuto) continue;
+        dA = 0;
+        break;
       }
-      if (heatOn && (heatOf == 0 || (heatOf == 1 && (flags & 1)) || (heatOf == 2 && (flags & 2)))) {
-        DIGIT[D_AUTOSCALE] = dA;
-        DIGIT[D_NODES] = dN;
-        int x = DIGIT[heatX], y = DIGIT[heatY];
-        double *cell = agg + A_HEAT + ((model * nx + x) * ny + y) * 2;
-        double v = (double)MET[heatValue];
-        double cur = cell[0];
-        if (heatAgg == AGG_MAX) { if (v > cur) cell[0] = v; }
-        else if (heatAgg == AGG_MIN) { if (v < cur) cell[0] = v; }
-        else cell[0] = cur + 1;
-        cell[1] = cell[1] + 1;
+    } else {
+      while (done < count) {
+        int32_t autoscale = autoVals[dA];
+        int32_t nodeCount = nodeVals[dN];
+        int flags = row(autoscale, nodeCount, heatOn, nCons);
+        if (flags & 1) fit++;
+        if (flags & 2) {
+          feasible++;
+          int64_t planned = autoscale > 0 ? (autoscale > nodeCount ? autoscale : nodeCount) : nodeCount;
+          int64_t o = objective(planned, which);
+          if (o > best) { best = o; bestIdx = first + done; }
+        }
+        if (heatOf == 0 || (heatOf == 1 && (flags & 1)) || (heatOf == 2 && (flags & 2))) {
+          DIGIT[D_AUTOSCALE] = dA;
+          DIGIT[D_NODES] = dN;
+          int x = DIGIT[heatX], y = DIGIT[heatY];
+          double *cell = agg + A_HEAT + ((model * nx + x) * ny + y) * 2;
+          double v = (double)MET[heatValue];
+          double cur = cell[0];
+          if (heatAgg == AGG_MAX) { if (v > cur) cell[0] = v; }
+          else if (heatAgg == AGG_MIN) { if (v < cur) cell[0] = v; }
+          else cell[0] = cur + 1;
+          cell[1] = cell[1] + 1;
+        }
+        done++;
+        if (++dN < nNodes) continue;
+        dN = 0;
+        if (++dA < nAuto) continue;
+        dA = 0;
+        break;
       }
-      done++;
-      index++;
-      if (++dN < nNodes) continue;
-      dN = 0;
-      if (++dA < nAuto) continue;
-      dA = 0;
-      break;
     }
     DIGIT[D_AUTOSCALE] = dA;
     DIGIT[D_NODES] = dN;
     double *c = agg + A_COUNTS + model * 3;
-    c[0] += rows;
-    c[1] += fit;
-    c[2] += feasible;
+    c[0] += (double)(done - runStart);
+    c[1] += (double)fit;
+    c[2] += (double)feasible;
     if (best >= 0 && !(oPodKind >= 2 && oPodLen == 0)) {
       double *b = agg + A_FRONT + ((model * LENS + oNodeLen) * LENS + (oPodKind >= 2 ? oPodLen : 0)) * 2;
       double fb = (double)best, fi = (double)bestIdx;
       if (fb > b[0] || (fb == b[0] && fi < b[1])) { b[0] = fb; b[1] = fi; }
     }
     if (dA != 0 || dN != 0) break;
+    level = 0;
     for (int d = D_SURGE; d >= 0; d--) {
       int32_t v = DIGIT[d] + 1;
-      if (v < word(W_COUNT + d)) { DIGIT[d] = v; break; }
+      if (v < word(W_COUNT + d)) { DIGIT[d] = v; level = d; break; }
       DIGIT[d] = 0;
     }
   }

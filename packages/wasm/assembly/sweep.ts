@@ -43,18 +43,18 @@ let oVnet: i64 = 0;
 let oServiceOk: bool = true;
 let oConsOk: bool = true; // constraints that depend on outer parameters only
 let nRes: i32 = 0;
+let nPre: i32 = 0; // resources before SNAT's place
 // The cluster's scale (nodes per pool) and what limits it: no planned count enters it.
 let oPoolMax: i64 = 0;
 let oLimit: i32 = 0;
-let gLimit: i32 = 0;
-let gMaxNodes: i64 = 0;
+let oMaxNodes: i64 = 0; // pools × oPoolMax
 // Facts, cached per call.
 let fReserved: i64 = 5;
 let fSmallest: i32 = 29;
 let fPoolLimit: i64 = 1000;
 
-/** Resources: kind, withSurge (i32), capacity, per node (i64). */
-const RES = memory.data(8 * 24, 8);
+/** Resources of the outer prefix: kind, withSurge (i32), most nodes without surge (i64). */
+const RES = memory.data(16 * 8, 8);
 /** Metric values of the current row (i64 × M_COUNT). */
 const MET = memory.data(8 * 24, 8);
 /** Which metrics change with the innermost parameters (1 byte each), and the constraint split. */
@@ -99,10 +99,12 @@ const DIGIT = memory.data(4 * 12, 4);
   return e < n ? e : n;
 }
 
-/** The most nodes N with per × (N [+ surge(N)]) <= rem; -1 when rem < 0. Closed form. */
-function maxUnder(rem: i64, per: i64, withSurge: bool): i64 {
-  if (rem < 0) return -1;
-  const k = rem / per;
+/**
+ * The most nodes N with N [+ surge(N)] <= k, where k = floor(rem / per) is the most nodes a
+ * resource holds without surge (-1 when rem < 0). Closed form.
+ */
+@inline function underSurge(k: i64, withSurge: bool): i64 {
+  if (k < 0) return -1;
   if (!withSurge) return k;
   if (oSurgePct) {
     const p = oSurgeV;
@@ -117,32 +119,18 @@ function maxUnder(rem: i64, per: i64, withSurge: bool): i64 {
   return k <= 2 * v ? k >> 1 : k - v;
 }
 
-function addRes(kind: i32, capacity: i64, per: i64, withSurge: bool): void {
-  const r = RES + (<usize>nRes << 5);
-  store<i32>(r, kind);
-  store<i32>(r + 4, withSurge ? 1 : 0);
-  store<i64>(r + 8, capacity);
-  store<i64>(r + 16, per);
-  nRes++;
+/** floor(rem / per), or -1 when rem < 0. */
+@inline function plainMax(rem: i64, per: i64): i64 {
+  return rem < 0 ? -1 : rem / per;
 }
 
-/**
- * How far the cluster scales keeping its pool mix, as scaleMaxNodes() in capacity.ts: the pools
- * are identical, so every pool holds s nodes; s is the largest (up to the per-pool limit) with
- * pools × per × (s [+ surge(s)]) <= capacity for every resource. Sets gLimit to the kind of the
- * first resource that stops s + 1 (the per-pool limit when none does).
- */
-function scaleMax(pools: i64): i64 {
-  let minM: i64 = 0x7fffffffffffffff;
-  let idx = -1;
-  for (let i = 0; i < nRes; i++) {
-    const r = RES + (<usize>i << 5);
-    const m = maxUnder(load<i64>(r + 8), pools * load<i64>(r + 16), load<i32>(r + 4) != 0);
-    if (m < minM) { minM = m; idx = i; }
-  }
-  if (minM >= fPoolLimit) { gLimit = L_POOL_LIMIT; return fPoolLimit; }
-  gLimit = load<i32>(RES + (<usize>idx << 5));
-  return minM;
+/** Resources of the outer prefix: kind, withSurge, and k = plainMax(capacity, pools × per). */
+function addRes(kind: i32, capacity: i64, per: i64, withSurge: bool): void {
+  const r = RES + (<usize>nRes << 4);
+  store<i32>(r, kind);
+  store<i32>(r + 4, withSurge ? 1 : 0);
+  store<i64>(r + 8, plainMax(capacity, oPools * per));
+  nRes++;
 }
 
 @inline function compare(v: f64, op: i32, x: f64): bool {
@@ -169,16 +157,18 @@ function consOk(inner: i32): bool {
   return true;
 }
 
-/** Sets the outer state from parameter codes (maxPods 0 = the model's default). */
-function outer(model: i32, pools: i32, nodeLen: i32, podLen: i32, serviceLen: i32, maxPodsCode: i32, outbound: i32, ips: i32, ports: i32, surge: i32): void {
+/**
+ * The outer state that depends on the six outermost parameters only (maxPods 0 = the model's
+ * default): per-node needs, capacities, the resources of sharedResources() but SNAT (kept as the
+ * most nodes each holds without surge, so the surge and SNAT settings below need no division).
+ */
+function outerPrefix(model: i32, pools: i32, nodeLen: i32, podLen: i32, serviceLen: i32, maxPodsCode: i32): void {
   oModel = model;
   oPools = pools;
   oNodeLen = nodeLen;
   oPodLen = podLen;
   const mp: i64 = maxPodsCode != 0 ? maxPodsCode : fact(F_DEFAULT_MAX_PODS + model);
   oMaxPods = mp;
-  oSurgePct = (surge & SURGE_PERCENT) != 0;
-  oSurgeV = surge & ~SURGE_PERCENT;
   oNodePer = model == AZURE_CNI ? 1 + mp : 1;
   oPodKind = model == KUBENET || model == OVERLAY ? 1 : model == POD_SUBNET ? 2 : model == STATIC_BLOCK ? 3 : 0;
   const size: i64 = fact(F_STATIC_SIZE);
@@ -201,7 +191,8 @@ function outer(model: i32, pools: i32, nodeLen: i32, podLen: i32, serviceLen: i3
   oVnet = (nodeLen > 0 ? pow2(32 - nodeLen) : 0) + (oPodKind >= 2 && podLen > 0 ? pow2(32 - podLen) : 0);
   oServiceOk = serviceLen == 0 || serviceLen >= fact(F_SERVICE_MIN_LEN);
 
-  // The resources of sharedResources(), in its order.
+  // The resources of sharedResources(), in its order; SNAT (outerSuffix) comes between the
+  // cluster limit and the VNet.
   nRes = 0;
   if (nodeLen > 0) addRes(L_NODE_SUBNET, oNodeUsable, oNodePer, true);
   if (podLen > 0 && oPodKind != 0) addRes(L_POD_RANGE, cap, oPodPer, true);
@@ -212,14 +203,11 @@ function outer(model: i32, pools: i32, nodeLen: i32, podLen: i32, serviceLen: i3
     addRes(L_ROUTE_TABLE, nodeLimit < routes ? nodeLimit : routes, 1, true);
   } else if (nodeLimit < cluster) addRes(L_MODEL_LIMIT, nodeLimit, 1, false);
   addRes(L_CLUSTER_LIMIT, cluster, 1, false);
-  const snat: i64 = outbound == 0 ? ports : 0;
-  if (snat > 0) addRes(L_SNAT, <i64>fact(F_LB_PORTS) * ips, snat, true);
+  nPre = nRes;
   if (model == AZURE_CNI || model == POD_SUBNET || model == STATIC_BLOCK) {
     const per: i64 = model == AZURE_CNI ? 1 + mp : model == STATIC_BLOCK ? 1 + blocks : 1 + oPodPer;
     addRes(L_VNET, fact(F_VNET_LIMIT), per, true);
   }
-  oPoolMax = scaleMax(pools);
-  oLimit = gLimit;
 
   setMet(D_MODEL, model);
   setMet(D_POOLS, pools);
@@ -227,15 +215,57 @@ function outer(model: i32, pools: i32, nodeLen: i32, podLen: i32, serviceLen: i3
   setMet(D_POD_LEN, podLen);
   setMet(D_SERVICE_LEN, serviceLen);
   setMet(D_MAX_PODS, mp);
+  setMet(M_VNET, oVnet);
+  setMet(M_SERVICES, serviceLen > 0 ? pow2(32 - serviceLen) : 0);
+}
+
+/**
+ * The rest of the outer state: the cluster's scale as scaleMaxNodes() in capacity.ts (the pools
+ * are identical, so every pool holds s nodes; s is the largest, up to the per-pool limit, with
+ * pools × per × (s [+ surge(s)]) <= capacity for every resource; oLimit is the kind of the first
+ * resource that stops s + 1, the per-pool limit when none does), and the outer constraints.
+ */
+function outerSuffix(outbound: i32, ips: i32, ports: i32, surge: i32): void {
+  oSurgePct = (surge & SURGE_PERCENT) != 0;
+  oSurgeV = surge & ~SURGE_PERCENT;
+  let minM: i64 = 0x7fffffffffffffff;
+  let kind = -1;
+  for (let i = 0; i < nRes; i++) {
+    const r = RES + (<usize>i << 4);
+    if (i == nPre) {
+      const snat: i64 = outbound == 0 ? ports : 0;
+      if (snat > 0) {
+        const m = underSurge(plainMax(<i64>fact(F_LB_PORTS) * ips, oPools * snat), true);
+        if (m < minM) { minM = m; kind = L_SNAT; }
+      }
+    }
+    const m = underSurge(load<i64>(r + 8), load<i32>(r + 4) != 0);
+    if (m < minM) { minM = m; kind = load<i32>(r); }
+  }
+  if (nPre == nRes) {
+    const snat: i64 = outbound == 0 ? ports : 0;
+    if (snat > 0) {
+      const m = underSurge(plainMax(<i64>fact(F_LB_PORTS) * ips, oPools * snat), true);
+      if (m < minM) { minM = m; kind = L_SNAT; }
+    }
+  }
+  if (minM >= fPoolLimit) { oPoolMax = fPoolLimit; oLimit = L_POOL_LIMIT; }
+  else { oPoolMax = minM; oLimit = kind; }
+  oMaxNodes = oPools * oPoolMax;
+
   setMet(D_OUTBOUND, outbound);
   setMet(D_IPS, ips);
   setMet(D_PORTS, ports);
   setMet(D_SURGE, surge);
-  setMet(M_VNET, oVnet);
-  setMet(M_SERVICES, serviceLen > 0 ? pow2(32 - serviceLen) : 0);
-  setMet(M_MAX_NODES, oPools * oPoolMax);
-  setMet(M_POD_CAPACITY, oPools * oPoolMax * mp);
+  setMet(M_MAX_NODES, oMaxNodes);
+  setMet(M_POD_CAPACITY, oMaxNodes * oMaxPods);
   oConsOk = consOk(0);
+}
+
+/** Sets the outer state from parameter codes (maxPods 0 = the model's default). */
+function outer(model: i32, pools: i32, nodeLen: i32, podLen: i32, serviceLen: i32, maxPodsCode: i32, outbound: i32, ips: i32, ports: i32, surge: i32): void {
+  outerPrefix(model, pools, nodeLen, podLen, serviceLen, maxPodsCode);
+  outerSuffix(outbound, ips, ports, surge);
 }
 
 /** Marks the metrics that change with autoscaleMax and nodeCount (all computed ones, bar a few). */
@@ -281,38 +311,77 @@ function podSmallest(addr: i64): i32 {
   return len < 1 ? -1 : len;
 }
 
-/**
- * One row: the outer state plus planned nodes. Writes a record at `rec` when rec != 0; returns the
- * flags (1 fits, 2 feasible). Leaves the row's metrics in MET when `metrics` is set.
- */
-function row(autoscale: i32, nodeCount: i32, rec: usize, metrics: bool): i32 {
-  const planned: i64 = autoscale > 0 ? (autoscale > nodeCount ? autoscale : nodeCount) : nodeCount;
-  const surge = surgeOf(planned);
+/** The metrics of one row that change with the innermost parameters, into MET. */
+@inline function innerMetrics(autoscale: i32, nodeCount: i32, planned: i64, surge: i64, fits: bool): void {
   const k = oPools;
   const ns = k * (planned + surge);
-  const nodeReq = ns * oNodePer;
-  const podReq = ns * oPodPer;
+  setMet(D_AUTOSCALE, autoscale);
+  setMet(D_NODES, nodeCount);
+  setMet(M_NODES, k * planned);
+  setMet(M_PODS, k * planned * oMaxPods);
+  setMet(M_MAX_NODES, oMaxNodes);
+  setMet(M_POD_CAPACITY, oMaxNodes * oMaxPods);
+  setMet(M_SURGE_NODES, k * surge);
+  setMet(M_NODE_REQ, ns * oNodePer);
+  setMet(M_POD_REQ, ns * oPodPer);
+  setMet(M_FITS, fits ? 1 : 0);
+}
+
+/** Whether a row that fits meets the constraints over inner metrics (there are constraints). */
+function innerOk(autoscale: i32, nodeCount: i32, planned: i64): bool {
+  innerMetrics(autoscale, nodeCount, planned, surgeOf(planned), true);
+  return consOk(1);
+}
+
+// What segment() and feasibleRow() found (read back by swRun once per segment).
+let sFeasible: i32 = 0;
+let sBest: i64 = -1;
+let sBestIdx: i64 = -1;
+
+/** A row that fits: adds it to the feasible count and the best objective when it meets the constraints. */
+function feasibleRow(autoscale: i32, nodeCount: i32, planned: i32, nCons: i32, which: i32, index: i64): void {
+  if (nCons != 0 && !innerOk(autoscale, nodeCount, planned)) return;
+  sFeasible++;
+  const o = objective(planned, which);
+  if (o > sBest) { sBest = o; sBestIdx = index; }
+}
+
+/**
+ * n rows of one autoscale value: the nodeCount values at p, the first of them row `index`.
+ * Returns how many fit (planned <= poolMax; poolMax is within [-1, the per-pool limit]).
+ */
+function segment(p: usize, n: i32, autoscale: i32, poolMax: i32, canPass: bool, nCons: i32, which: i32, index: i64): i32 {
+  // planned = autoscale > 0 ? max(autoscale, nodeCount) : nodeCount
+  const floor = autoscale > 0 ? autoscale : i32.MIN_VALUE;
+  let fit = 0;
+  for (let i = 0; i < n; i++) {
+    const nodeCount = load<i32>(p + (<usize>i << 2));
+    const planned = nodeCount > floor ? nodeCount : floor;
+    if (planned <= poolMax) {
+      fit++;
+      if (canPass) feasibleRow(autoscale, nodeCount, planned, nCons, which, index + i);
+    }
+  }
+  return fit;
+}
+
+/**
+ * One row: the outer state plus planned nodes. Writes a record at `rec` when rec != 0; returns the
+ * flags (1 fits, 2 feasible). Leaves the row's metrics in MET when `metrics` is set (and when it
+ * fits and there are constraints).
+ */
+@inline function row(autoscale: i32, nodeCount: i32, rec: usize, metrics: bool, nCons: i32): i32 {
+  const planned: i64 = autoscale > 0 ? (autoscale > nodeCount ? autoscale : nodeCount) : nodeCount;
   // Every pool fits at its planned size exactly when that size is within the cluster's scale.
   const fits = planned <= oPoolMax && oServiceOk;
-  const poolMaxN = oPoolMax;
-  const limit = oLimit;
-  const maxNodes = k * poolMaxN;
-  gMaxNodes = maxNodes;
   let flags = fits ? 1 : 0;
-  if (metrics || word(W_NCONS) > 0) {
-    setMet(D_AUTOSCALE, autoscale);
-    setMet(D_NODES, nodeCount);
-    setMet(M_NODES, k * planned);
-    setMet(M_PODS, k * planned * oMaxPods);
-    setMet(M_MAX_NODES, maxNodes);
-    setMet(M_POD_CAPACITY, maxNodes * oMaxPods);
-    setMet(M_SURGE_NODES, k * surge);
-    setMet(M_NODE_REQ, nodeReq);
-    setMet(M_POD_REQ, podReq);
-    setMet(M_FITS, fits ? 1 : 0);
-  }
-  if (fits && oConsOk && consOk(1)) flags |= 2;
+  const surge = surgeOf(planned);
+  if (metrics || (fits && oConsOk && nCons > 0)) innerMetrics(autoscale, nodeCount, planned, surge, fits);
+  if (fits && oConsOk && (nCons == 0 || consOk(1))) flags |= 2;
   if (rec != 0) {
+    const ns = oPools * (planned + surge);
+    const nodeReq = ns * oNodePer;
+    const podReq = ns * oPodPer;
     store<i32>(rec + (R_PLANNED << 2), <i32>planned);
     store<i32>(rec + (R_SURGE << 2), <i32>surge);
     store<i32>(rec + (R_NODE_PER << 2), <i32>oNodePer);
@@ -323,9 +392,9 @@ function row(autoscale: i32, nodeCount: i32, rec: usize, metrics: bool): i32 {
     store<i32>(rec + (R_POD_REQ << 2), <i32>podReq);
     store<i32>(rec + (R_POD_CAP << 2), <i32>oPodCap);
     store<i32>(rec + (R_POD_SMALLEST << 2), podSmallest(podReq));
-    store<i32>(rec + (R_POOL_MAX << 2), <i32>poolMaxN);
-    store<i32>(rec + (R_MAX_NODES << 2), <i32>maxNodes);
-    store<i32>(rec + (R_LIMIT << 2), limit);
+    store<i32>(rec + (R_POOL_MAX << 2), <i32>oPoolMax);
+    store<i32>(rec + (R_MAX_NODES << 2), <i32>oMaxNodes);
+    store<i32>(rec + (R_LIMIT << 2), oLimit);
     store<i32>(rec + (R_FLAGS << 2), flags | (oServiceOk ? 4 : 0));
     store<u32>(rec + (R_VNET << 2), <u32>oVnet);
     store<i32>(rec + (R_MAX_PODS << 2), <i32>oMaxPods);
@@ -333,23 +402,25 @@ function row(autoscale: i32, nodeCount: i32, rec: usize, metrics: bool): i32 {
   return flags;
 }
 
-@inline function objective(planned: i64, maxNodes: i64, which: i32): i64 {
+@inline function objective(planned: i64, which: i32): i64 {
   // 0 nodes, 1 pods, 2 maxNodes, 3 podCapacity (OBJECTIVES order in spec.ts)
   switch (which) {
     case 0: return oPools * planned;
     case 1: return oPools * planned * oMaxPods;
-    case 2: return maxNodes;
-    default: return maxNodes * oMaxPods;
+    case 2: return oMaxNodes;
+    default: return oMaxNodes * oMaxPods;
   }
 }
 
-function outerAt(): void {
-  outer(
-    valueAt(D_MODEL, load<i32>(DIGIT)), valueAt(D_POOLS, load<i32>(DIGIT + 4)), valueAt(D_NODE_LEN, load<i32>(DIGIT + 8)),
-    valueAt(D_POD_LEN, load<i32>(DIGIT + 12)), valueAt(D_SERVICE_LEN, load<i32>(DIGIT + 16)), valueAt(D_MAX_PODS, load<i32>(DIGIT + 20)),
-    valueAt(D_OUTBOUND, load<i32>(DIGIT + 24)), valueAt(D_IPS, load<i32>(DIGIT + 28)), valueAt(D_PORTS, load<i32>(DIGIT + 32)),
-    valueAt(D_SURGE, load<i32>(DIGIT + 36)),
-  );
+/** Sets the outer state from the digits; `level`: the outermost digit that changed since the last call. */
+function outerAt(level: i32): void {
+  if (level <= D_MAX_PODS) {
+    outerPrefix(
+      valueAt(D_MODEL, load<i32>(DIGIT)), valueAt(D_POOLS, load<i32>(DIGIT + 4)), valueAt(D_NODE_LEN, load<i32>(DIGIT + 8)),
+      valueAt(D_POD_LEN, load<i32>(DIGIT + 12)), valueAt(D_SERVICE_LEN, load<i32>(DIGIT + 16)), valueAt(D_MAX_PODS, load<i32>(DIGIT + 20)),
+    );
+  }
+  outerSuffix(valueAt(D_OUTBOUND, load<i32>(DIGIT + 24)), valueAt(D_IPS, load<i32>(DIGIT + 28)), valueAt(D_PORTS, load<i32>(DIGIT + 32)), valueAt(D_SURGE, load<i32>(DIGIT + 36)));
 }
 
 /**
@@ -369,61 +440,83 @@ export function swRun(cfg: usize, start: f64, count: i32, out: usize, agg: usize
   const heatX = word(W_HEAT_X), heatY = word(W_HEAT_Y), heatValue = word(W_HEAT_VALUE), heatAgg = word(W_HEAT_AGG), heatOf = word(W_HEAT_OF);
   const nx = word(W_COUNT + heatX), ny = word(W_COUNT + heatY);
   const which = word(W_OBJECTIVE);
+  const nCons = word(W_NCONS);
   const nAuto = word(W_COUNT + D_AUTOSCALE), nNodes = word(W_COUNT + D_NODES);
   const autoVals = <usize>word(W_VALUES + D_AUTOSCALE), nodeVals = <usize>word(W_VALUES + D_NODES);
-  let index = <i64>start;
+  const first = <i64>start;
   let done = 0;
+  let level = 0;
   while (done < count) {
-    outerAt();
+    outerAt(level);
     const model = oModel;
     // Counters and the frontier bucket stay fixed within one run of the inner parameters.
-    let rows: f64 = 0, fit: f64 = 0, feasible: f64 = 0;
+    const runStart = done;
+    let fit = 0, feasible = 0;
     let best: i64 = -1, bestIdx: i64 = -1;
     let dA = load<i32>(DIGIT + (<usize>D_AUTOSCALE << 2));
     let dN = load<i32>(DIGIT + (<usize>D_NODES << 2));
-    while (done < count) {
-      const autoscale = load<i32>(autoVals + (<usize>dA << 2));
-      const nodeCount = load<i32>(nodeVals + (<usize>dN << 2));
-      const rec = out != 0 ? out + (<usize>done * <usize>(REC_WORDS << 2)) : 0;
-      const flags = row(autoscale, nodeCount, rec, heatOn);
-      if (agg != 0) {
-        rows += 1;
-        if (flags & 1) fit += 1;
-        if (flags & 2) {
-          feasible += 1;
-          const planned: i64 = autoscale > 0 ? (autoscale > nodeCount ? autoscale : nodeCount) : nodeCount;
-          const o = objective(planned, gMaxNodes, which);
-          if (o > best) { best = o; bestIdx = index; }
+    if (out == 0 && !heatOn) {
+      // Aggregating only: a segment of nodeCount values per autoscale value, each row just its
+      // planned size against the cluster's scale (feasibleRow for the rows that fit).
+      while (done < count) {
+        const m = min(nNodes - dN, count - done);
+        if (oServiceOk) {
+          const autoscale = load<i32>(autoVals + (<usize>dA << 2));
+          sFeasible = 0; sBest = best; sBestIdx = bestIdx;
+          fit += segment(nodeVals + (<usize>dN << 2), m, autoscale, <i32>oPoolMax, oConsOk, nCons, which, first + done);
+          feasible += sFeasible; best = sBest; bestIdx = sBestIdx;
         }
-        if (heatOn && (heatOf == 0 || (heatOf == 1 && (flags & 1)) || (heatOf == 2 && (flags & 2)))) {
-          store<i32>(DIGIT + (<usize>D_AUTOSCALE << 2), dA);
-          store<i32>(DIGIT + (<usize>D_NODES << 2), dN);
-          const x = load<i32>(DIGIT + (<usize>heatX << 2)), y = load<i32>(DIGIT + (<usize>heatY << 2));
-          const cell = agg + (<usize>(A_HEAT + ((model * nx + x) * ny + y) * 2) << 3);
-          const v = <f64>getMet(heatValue);
-          const cur = load<f64>(cell);
-          if (heatAgg == AGG_MAX) { if (v > cur) store<f64>(cell, v); }
-          else if (heatAgg == AGG_MIN) { if (v < cur) store<f64>(cell, v); }
-          else store<f64>(cell, cur + 1);
-          store<f64>(cell + 8, load<f64>(cell + 8) + 1);
-        }
+        done += m;
+        dN += m;
+        if (dN < nNodes) break; // count reached
+        dN = 0;
+        if (++dA < nAuto) continue;
+        dA = 0;
+        break;
       }
-      done++;
-      index++;
-      // Odometer: the innermost digits first.
-      if (++dN < nNodes) continue;
-      dN = 0;
-      if (++dA < nAuto) continue;
-      dA = 0;
-      break;
+    } else {
+      while (done < count) {
+        const autoscale = load<i32>(autoVals + (<usize>dA << 2));
+        const nodeCount = load<i32>(nodeVals + (<usize>dN << 2));
+        const rec = out != 0 ? out + (<usize>done * <usize>(REC_WORDS << 2)) : 0;
+        const flags = row(autoscale, nodeCount, rec, heatOn, nCons);
+        if (agg != 0) {
+          if (flags & 1) fit++;
+          if (flags & 2) {
+            feasible++;
+            const planned: i64 = autoscale > 0 ? (autoscale > nodeCount ? autoscale : nodeCount) : nodeCount;
+            const o = objective(planned, which);
+            if (o > best) { best = o; bestIdx = first + done; }
+          }
+          if (heatOn && (heatOf == 0 || (heatOf == 1 && (flags & 1)) || (heatOf == 2 && (flags & 2)))) {
+            store<i32>(DIGIT + (<usize>D_AUTOSCALE << 2), dA);
+            store<i32>(DIGIT + (<usize>D_NODES << 2), dN);
+            const x = load<i32>(DIGIT + (<usize>heatX << 2)), y = load<i32>(DIGIT + (<usize>heatY << 2));
+            const cell = agg + (<usize>(A_HEAT + ((model * nx + x) * ny + y) * 2) << 3);
+            const v = <f64>getMet(heatValue);
+            const cur = load<f64>(cell);
+            if (heatAgg == AGG_MAX) { if (v > cur) store<f64>(cell, v); }
+            else if (heatAgg == AGG_MIN) { if (v < cur) store<f64>(cell, v); }
+            else store<f64>(cell, cur + 1);
+            store<f64>(cell + 8, load<f64>(cell + 8) + 1);
+          }
+        }
+        done++;
+        // Odometer: the innermost digits first.
+        if (++dN < nNodes) continue;
+        dN = 0;
+        if (++dA < nAuto) continue;
+        dA = 0;
+        break;
+      }
     }
     store<i32>(DIGIT + (<usize>D_AUTOSCALE << 2), dA);
     store<i32>(DIGIT + (<usize>D_NODES << 2), dN);
     if (agg != 0) {
       const c = agg + (<usize>(A_COUNTS + model * 3) << 3);
-      store<f64>(c, load<f64>(c) + rows);
-      store<f64>(c + 8, load<f64>(c + 8) + fit);
-      store<f64>(c + 16, load<f64>(c + 16) + feasible);
+      store<f64>(c, load<f64>(c) + <f64>(done - runStart));
+      store<f64>(c + 8, load<f64>(c + 8) + <f64>fit);
+      store<f64>(c + 16, load<f64>(c + 16) + <f64>feasible);
       // A pod-subnet row without a pod subnet size does not describe its VNet addresses: it
       // would look cheaper than it is, so it stays off the frontier.
       if (best >= 0 && !(oPodKind >= 2 && oPodLen == 0)) {
@@ -434,11 +527,12 @@ export function swRun(cfg: usize, start: f64, count: i32, out: usize, agg: usize
       }
     }
     if (dA != 0 || dN != 0) break; // count reached inside an inner run
-    // Carry into the outer digits.
+    // Carry into the outer digits; a wrap of the whole grid changes every digit.
+    level = 0;
     for (let d = D_SURGE; d >= 0; d--) {
       const p = DIGIT + (<usize>d << 2);
       const v = load<i32>(p) + 1;
-      if (v < word(W_COUNT + d)) { store<i32>(p, v); break; }
+      if (v < word(W_COUNT + d)) { store<i32>(p, v); level = d; break; }
       store<i32>(p, 0);
     }
   }
@@ -455,6 +549,6 @@ export function swEvalList(cfg: usize, codes: usize, n: i32, out: usize): void {
     const c = codes + (<usize>i * <usize>(NDIM << 2));
     outer(load<i32>(c), load<i32>(c + 4), load<i32>(c + 8), load<i32>(c + 12), load<i32>(c + 16), load<i32>(c + 20),
       load<i32>(c + 24), load<i32>(c + 28), load<i32>(c + 32), load<i32>(c + 36));
-    row(load<i32>(c + 40), load<i32>(c + 44), out + (<usize>i * <usize>(REC_WORDS << 2)), true);
+    row(load<i32>(c + 40), load<i32>(c + 44), out + (<usize>i * <usize>(REC_WORDS << 2)), true, word(W_NCONS));
   }
 }

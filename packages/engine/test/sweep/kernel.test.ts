@@ -152,8 +152,16 @@ describe("sweep kernel against the TypeScript reference on grids", () => {
         k2.aggregate(0, cut);
         k2.aggregate(cut, n - cut);
         expect(Array.from(k2.aggregates())).toEqual(Array.from(want));
+        // And without the heatmap (the kernel's segment loop), split at the same row.
+        const noHeat = newAggregates(spec);
+        aggregateRecords(spec, 0, n, ref, noHeat, false);
+        const k3 = new SweepKernel(spec, 1);
+        k3.aggregate(0, cut);
+        k3.aggregate(cut, n - cut);
+        expect(Array.from(k3.aggregates())).toEqual(Array.from(noHeat));
         kernel.dispose();
         k2.dispose();
+        k3.dispose();
       }),
       { numRuns: 300, seed: 7 },
     );
