@@ -160,15 +160,46 @@ static inline int compare(double v, int op, double x) {
   }
 }
 
-static int consOk(int inner) {
+typedef struct { int32_t metric, op; double x; } Cons;
+static Cons CONS_OUTER[8], CONS_INNER[8];
+static int nConsOuter, nConsInner;
+
+static void splitConstraints(void) {
+  nConsOuter = nConsInner = 0;
   int n = word(W_NCONS);
   for (int c = 0; c < n; c++) {
     int base = W_CONS + c * CONS_WORDS;
     int m = word(base);
-    if (INNER[m] != inner) continue;
-    double x;
-    memcpy(&x, cfgW + base + 2, 8);
-    if (!compare((double)MET[m], word(base + 1), x)) return 0;
+    Cons *e = INNER[m] ? &CONS_INNER[nConsInner++] : &CONS_OUTER[nConsOuter++];
+    e->metric = m;
+    e->op = word(base + 1);
+    memcpy(&e->x, cfgW + base + 2, 8);
+  }
+}
+
+static int consOuter(void) {
+  for (int c = 0; c < nConsOuter; c++)
+    if (!compare((double)MET[CONS_OUTER[c].metric], CONS_OUTER[c].op, CONS_OUTER[c].x)) return 0;
+  return 1;
+}
+
+static int consInner(int32_t autoscale, int32_t nodeCount, int64_t planned) {
+  int64_t k = oPools;
+  int64_t surge = -1;
+  for (int c = 0; c < nConsInner; c++) {
+    int m = CONS_INNER[c].metric;
+    int64_t v;
+    if (m == D_AUTOSCALE) v = autoscale;
+    else if (m == D_NODES) v = nodeCount;
+    else if (m == M_NODES) v = k * planned;
+    else if (m == M_PODS) v = k * planned * oMaxPods;
+    else if (m == M_FITS) v = 1;
+    else {
+      if (surge < 0) surge = surgeOf(planned);
+      int64_t ns = k * (planned + surge);
+      v = m == M_SURGE_NODES ? k * surge : m == M_NODE_REQ ? ns * oNodePer : ns * oPodPer;
+    }
+    if (!compare((double)v, CONS_INNER[c].op, CONS_INNER[c].x)) return 0;
   }
   return 1;
 }
@@ -256,7 +287,7 @@ static void outerSuffix(int32_t outbound, int32_t ips, int32_t ports, int32_t su
   MET[D_SURGE] = surge;
   MET[M_MAX_NODES] = oMaxNodes;
   MET[M_POD_CAPACITY] = oMaxNodes * oMaxPods;
-  oConsOk = consOk(0);
+  oConsOk = nConsOuter == 0 || consOuter();
 }
 
 static void markInner(void) {
@@ -272,6 +303,7 @@ static void cacheFacts(void) {
   fSmallest = fact(F_SMALLEST_SUBNET_LEN);
   fPoolLimit = fact(F_POOL_LIMIT);
   markInner();
+  splitConstraints();
 }
 
 static inline void innerMetrics(int32_t autoscale, int32_t nodeCount, int64_t planned, int64_t surge, int fits) {
@@ -289,45 +321,63 @@ static inline void innerMetrics(int32_t autoscale, int32_t nodeCount, int64_t pl
   MET[M_FITS] = fits ? 1 : 0;
 }
 
-static int innerOk(int32_t autoscale, int32_t nodeCount, int64_t planned) {
-  innerMetrics(autoscale, nodeCount, planned, surgeOf(planned), 1);
-  return consOk(1);
-}
 
 static int32_t sFeasible;
 static int64_t sBest, sBestIdx;
 
 static inline int64_t objective(int64_t planned, int which);
 
-static void feasibleRow(int32_t autoscale, int32_t nodeCount, int32_t planned, int nCons, int which, int64_t index) {
-  if (nCons != 0 && !innerOk(autoscale, nodeCount, planned)) return;
+static void feasibleRow(int32_t autoscale, int32_t nodeCount, int32_t planned, int which, int64_t index) {
+  if (nConsInner != 0 && !consInner(autoscale, nodeCount, planned)) return;
   sFeasible++;
   int64_t o = objective(planned, which);
   if (o > sBest) { sBest = o; sBestIdx = index; }
 }
 
-static int32_t segment(const int32_t *p, int32_t n, int32_t autoscale, int32_t poolMax, int canPass, int nCons, int which, int64_t index) {
+/* Four rows at a time, as the kernel's SIMD loop (GCC vector extensions, SSE2 on x86-64). */
+typedef int32_t v4si __attribute__((vector_size(16)));
+
+static int32_t segment(const int32_t *p, int32_t n, int32_t autoscale, int32_t poolMax, int canPass, int which, int64_t index) {
   int32_t floor = autoscale > 0 ? autoscale : INT32_MIN;
+  v4si vFloor = {floor, floor, floor, floor}, vMax = {poolMax, poolMax, poolMax, poolMax};
   int32_t fit = 0;
-  for (int32_t i = 0; i < n; i++) {
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v4si v;
+    memcpy(&v, p + i, 16);
+    v4si gt = v > vFloor;
+    v4si planned = (v & gt) | (vFloor & ~gt);
+    v4si ok = planned <= vMax;
+    int mask = (ok[0] & 1) | (ok[1] & 2) | (ok[2] & 4) | (ok[3] & 8);
+    if (mask == 0) continue;
+    fit += __builtin_popcount(mask);
+    if (!canPass) continue;
+    while (mask != 0) {
+      int j = __builtin_ctz(mask);
+      mask &= mask - 1;
+      int32_t nodeCount = p[i + j];
+      feasibleRow(autoscale, nodeCount, nodeCount > floor ? nodeCount : floor, which, index + i + j);
+    }
+  }
+  for (; i < n; i++) {
     int32_t nodeCount = p[i];
     int32_t planned = nodeCount > floor ? nodeCount : floor;
     if (planned <= poolMax) {
       fit++;
-      if (canPass) feasibleRow(autoscale, nodeCount, planned, nCons, which, index + i);
+      if (canPass) feasibleRow(autoscale, nodeCount, planned, which, index + i);
     }
   }
   return fit;
 }
 
 /* One row (aggregation only: the kernel's record writing is not ported). Returns the flags. */
-static inline int row(int32_t autoscale, int32_t nodeCount, int metrics, int nCons) {
+static inline int row(int32_t autoscale, int32_t nodeCount, int metrics) {
   int64_t planned = autoscale > 0 ? (autoscale > nodeCount ? autoscale : nodeCount) : nodeCount;
   int fits = planned <= oPoolMax && oServiceOk;
   int flags = fits ? 1 : 0;
   int64_t surge = surgeOf(planned);
-  if (metrics || (fits && oConsOk && nCons > 0)) innerMetrics(autoscale, nodeCount, planned, surge, fits);
-  if (fits && oConsOk && (nCons == 0 || consOk(1))) flags |= 2;
+  if (metrics) innerMetrics(autoscale, nodeCount, planned, surge, fits);
+  if (fits && oConsOk && (nConsInner == 0 || consInner(autoscale, nodeCount, planned))) flags |= 2;
   return flags;
 }
 
@@ -362,7 +412,6 @@ static int32_t swRun(double start, int32_t count, double *agg) {
   int which = word(W_OBJECTIVE);
   int nAuto = word(W_COUNT + D_AUTOSCALE), nNodes = word(W_COUNT + D_NODES);
   const int32_t *autoVals = vals[D_AUTOSCALE], *nodeVals = vals[D_NODES];
-  int nCons = word(W_NCONS);
   int64_t first = (int64_t)start;
   int32_t done = 0;
   int level = 0;
@@ -379,7 +428,7 @@ static int32_t swRun(double start, int32_t count, double *agg) {
         if (oServiceOk) {
           int32_t autoscale = autoVals[dA];
           sFeasible = 0; sBest = best; sBestIdx = bestIdx;
-          fit += segment(nodeVals + dN, m, autoscale, (int32_t)oPoolMax, oConsOk, nCons, which, first + done);
+          fit += segment(nodeVals + dN, m, autoscale, (int32_t)oPoolMax, oConsOk, which, first + done);
           feasible += sFeasible; best = sBest; bestIdx = sBestIdx;
         }
         done += m;
@@ -394,7 +443,7 @@ static int32_t swRun(double start, int32_t count, double *agg) {
       while (done < count) {
         int32_t autoscale = autoVals[dA];
         int32_t nodeCount = nodeVals[dN];
-        int flags = row(autoscale, nodeCount, heatOn, nCons);
+        int flags = row(autoscale, nodeCount, heatOn);
         if (flags & 1) fit++;
         if (flags & 2) {
           feasible++;

@@ -144,15 +144,55 @@ function addRes(kind: i32, capacity: i64, per: i64, withSurge: bool): void {
   }
 }
 
-/** Constraints over metrics of one kind (inner = 1: change with the innermost parameters). */
-function consOk(inner: i32): bool {
+/** The constraints of the config, split by cacheFacts(): [metric i32, op i32, value f64] each. */
+const CONS_OUTER = memory.data(16 * 8, 8);
+const CONS_INNER = memory.data(16 * 8, 8);
+let nConsOuter: i32 = 0;
+let nConsInner: i32 = 0;
+
+function splitConstraints(): void {
+  nConsOuter = 0;
+  nConsInner = 0;
   const n = word(W_NCONS);
   for (let c = 0; c < n; c++) {
     const base = W_CONS + c * CONS_WORDS;
     const m = word(base);
-    if (<i32>load<u8>(INNER + m) != inner) continue;
-    const x = load<f64>(cfgP + (<usize>(base + 2) << 2));
-    if (!compare(<f64>getMet(m), word(base + 1), x)) return false;
+    const inner = load<u8>(INNER + m) != 0;
+    const e = (inner ? CONS_INNER : CONS_OUTER) + (<usize>(inner ? nConsInner++ : nConsOuter++) << 4);
+    store<i32>(e, m);
+    store<i32>(e + 4, word(base + 1));
+    store<f64>(e + 8, load<f64>(cfgP + (<usize>(base + 2) << 2)));
+  }
+}
+
+/** The constraints over metrics that do not change with the innermost parameters (in MET). */
+function consOuter(): bool {
+  for (let c = 0; c < nConsOuter; c++) {
+    const e = CONS_OUTER + (<usize>c << 4);
+    if (!compare(<f64>getMet(load<i32>(e)), load<i32>(e + 4), load<f64>(e + 8))) return false;
+  }
+  return true;
+}
+
+/** The constraints over the inner metrics of a row that fits, each metric computed as needed. */
+function consInner(autoscale: i32, nodeCount: i32, planned: i64): bool {
+  const k = oPools;
+  let surge: i64 = -1;
+  for (let c = 0; c < nConsInner; c++) {
+    const e = CONS_INNER + (<usize>c << 4);
+    const m = load<i32>(e);
+    let v: i64;
+    if (m == D_AUTOSCALE) v = autoscale;
+    else if (m == D_NODES) v = nodeCount;
+    else if (m == M_NODES) v = k * planned;
+    else if (m == M_PODS) v = k * planned * oMaxPods;
+    else if (m == M_FITS) v = 1;
+    else {
+      if (surge < 0) surge = surgeOf(planned);
+      const ns = k * (planned + surge);
+      v = m == M_SURGE_NODES ? k * surge : m == M_NODE_REQ ? ns * oNodePer : ns * oPodPer; // M_POD_REQ
+    }
+    if (!compare(<f64>v, load<i32>(e + 4), load<f64>(e + 8))) return false;
   }
   return true;
 }
@@ -259,7 +299,7 @@ function outerSuffix(outbound: i32, ips: i32, ports: i32, surge: i32): void {
   setMet(D_SURGE, surge);
   setMet(M_MAX_NODES, oMaxNodes);
   setMet(M_POD_CAPACITY, oMaxNodes * oMaxPods);
-  oConsOk = consOk(0);
+  oConsOk = nConsOuter == 0 || consOuter();
 }
 
 /** Sets the outer state from parameter codes (maxPods 0 = the model's default). */
@@ -283,6 +323,7 @@ function cacheFacts(cfg: usize): void {
   fSmallest = fact(F_SMALLEST_SUBNET_LEN);
   fPoolLimit = fact(F_POOL_LIMIT);
   markInner();
+  splitConstraints();
 }
 
 /** Smallest node subnet (longest prefix) holding `addr` usable addresses, or -1. */
@@ -327,11 +368,6 @@ function podSmallest(addr: i64): i32 {
   setMet(M_FITS, fits ? 1 : 0);
 }
 
-/** Whether a row that fits meets the constraints over inner metrics (there are constraints). */
-function innerOk(autoscale: i32, nodeCount: i32, planned: i64): bool {
-  innerMetrics(autoscale, nodeCount, planned, surgeOf(planned), true);
-  return consOk(1);
-}
 
 // What segment() and feasibleRow() found (read back by swRun once per segment).
 let sFeasible: i32 = 0;
@@ -339,8 +375,8 @@ let sBest: i64 = -1;
 let sBestIdx: i64 = -1;
 
 /** A row that fits: adds it to the feasible count and the best objective when it meets the constraints. */
-function feasibleRow(autoscale: i32, nodeCount: i32, planned: i32, nCons: i32, which: i32, index: i64): void {
-  if (nCons != 0 && !innerOk(autoscale, nodeCount, planned)) return;
+function feasibleRow(autoscale: i32, nodeCount: i32, planned: i32, which: i32, index: i64): void {
+  if (nConsInner != 0 && !consInner(autoscale, nodeCount, planned)) return;
   sFeasible++;
   const o = objective(planned, which);
   if (o > sBest) { sBest = o; sBestIdx = index; }
@@ -348,18 +384,34 @@ function feasibleRow(autoscale: i32, nodeCount: i32, planned: i32, nCons: i32, w
 
 /**
  * n rows of one autoscale value: the nodeCount values at p, the first of them row `index`.
- * Returns how many fit (planned <= poolMax; poolMax is within [-1, the per-pool limit]).
+ * Returns how many fit (planned <= poolMax; poolMax is within [-1, the per-pool limit]). Four
+ * rows at a time (SIMD); the rows that fit go to feasibleRow in index order.
  */
-function segment(p: usize, n: i32, autoscale: i32, poolMax: i32, canPass: bool, nCons: i32, which: i32, index: i64): i32 {
+function segment(p: usize, n: i32, autoscale: i32, poolMax: i32, canPass: bool, which: i32, index: i64): i32 {
   // planned = autoscale > 0 ? max(autoscale, nodeCount) : nodeCount
   const floor = autoscale > 0 ? autoscale : i32.MIN_VALUE;
+  const vFloor = i32x4.splat(floor), vMax = i32x4.splat(poolMax);
   let fit = 0;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const planned = i32x4.max_s(v128.load(p + (<usize>i << 2)), vFloor);
+    let mask = i32x4.bitmask(i32x4.le_s(planned, vMax));
+    if (mask == 0) continue;
+    fit += popcnt<i32>(mask);
+    if (!canPass) continue;
+    while (mask != 0) {
+      const j = ctz<i32>(mask);
+      mask &= mask - 1;
+      const nodeCount = load<i32>(p + (<usize>(i + j) << 2));
+      feasibleRow(autoscale, nodeCount, nodeCount > floor ? nodeCount : floor, which, index + i + j);
+    }
+  }
+  for (; i < n; i++) {
     const nodeCount = load<i32>(p + (<usize>i << 2));
     const planned = nodeCount > floor ? nodeCount : floor;
     if (planned <= poolMax) {
       fit++;
-      if (canPass) feasibleRow(autoscale, nodeCount, planned, nCons, which, index + i);
+      if (canPass) feasibleRow(autoscale, nodeCount, planned, which, index + i);
     }
   }
   return fit;
@@ -370,14 +422,14 @@ function segment(p: usize, n: i32, autoscale: i32, poolMax: i32, canPass: bool, 
  * flags (1 fits, 2 feasible). Leaves the row's metrics in MET when `metrics` is set (and when it
  * fits and there are constraints).
  */
-@inline function row(autoscale: i32, nodeCount: i32, rec: usize, metrics: bool, nCons: i32): i32 {
+@inline function row(autoscale: i32, nodeCount: i32, rec: usize, metrics: bool): i32 {
   const planned: i64 = autoscale > 0 ? (autoscale > nodeCount ? autoscale : nodeCount) : nodeCount;
   // Every pool fits at its planned size exactly when that size is within the cluster's scale.
   const fits = planned <= oPoolMax && oServiceOk;
   let flags = fits ? 1 : 0;
   const surge = surgeOf(planned);
-  if (metrics || (fits && oConsOk && nCons > 0)) innerMetrics(autoscale, nodeCount, planned, surge, fits);
-  if (fits && oConsOk && (nCons == 0 || consOk(1))) flags |= 2;
+  if (metrics) innerMetrics(autoscale, nodeCount, planned, surge, fits);
+  if (fits && oConsOk && (nConsInner == 0 || consInner(autoscale, nodeCount, planned))) flags |= 2;
   if (rec != 0) {
     const ns = oPools * (planned + surge);
     const nodeReq = ns * oNodePer;
@@ -440,7 +492,6 @@ export function swRun(cfg: usize, start: f64, count: i32, out: usize, agg: usize
   const heatX = word(W_HEAT_X), heatY = word(W_HEAT_Y), heatValue = word(W_HEAT_VALUE), heatAgg = word(W_HEAT_AGG), heatOf = word(W_HEAT_OF);
   const nx = word(W_COUNT + heatX), ny = word(W_COUNT + heatY);
   const which = word(W_OBJECTIVE);
-  const nCons = word(W_NCONS);
   const nAuto = word(W_COUNT + D_AUTOSCALE), nNodes = word(W_COUNT + D_NODES);
   const autoVals = <usize>word(W_VALUES + D_AUTOSCALE), nodeVals = <usize>word(W_VALUES + D_NODES);
   const first = <i64>start;
@@ -463,7 +514,11 @@ export function swRun(cfg: usize, start: f64, count: i32, out: usize, agg: usize
         if (oServiceOk) {
           const autoscale = load<i32>(autoVals + (<usize>dA << 2));
           sFeasible = 0; sBest = best; sBestIdx = bestIdx;
-          fit += segment(nodeVals + (<usize>dN << 2), m, autoscale, <i32>oPoolMax, oConsOk, nCons, which, first + done);
+          // Two call sites, so that the optimiser keeps segment() a function of its own (its loop
+          // keeps its values in registers, measured: inlined here it spills them).
+          fit += oConsOk
+            ? segment(nodeVals + (<usize>dN << 2), m, autoscale, <i32>oPoolMax, true, which, first + done)
+            : segment(nodeVals + (<usize>dN << 2), m, autoscale, <i32>oPoolMax, false, which, first + done);
           feasible += sFeasible; best = sBest; bestIdx = sBestIdx;
         }
         done += m;
@@ -479,7 +534,7 @@ export function swRun(cfg: usize, start: f64, count: i32, out: usize, agg: usize
         const autoscale = load<i32>(autoVals + (<usize>dA << 2));
         const nodeCount = load<i32>(nodeVals + (<usize>dN << 2));
         const rec = out != 0 ? out + (<usize>done * <usize>(REC_WORDS << 2)) : 0;
-        const flags = row(autoscale, nodeCount, rec, heatOn, nCons);
+        const flags = row(autoscale, nodeCount, rec, heatOn);
         if (agg != 0) {
           if (flags & 1) fit++;
           if (flags & 2) {
@@ -549,6 +604,6 @@ export function swEvalList(cfg: usize, codes: usize, n: i32, out: usize): void {
     const c = codes + (<usize>i * <usize>(NDIM << 2));
     outer(load<i32>(c), load<i32>(c + 4), load<i32>(c + 8), load<i32>(c + 12), load<i32>(c + 16), load<i32>(c + 20),
       load<i32>(c + 24), load<i32>(c + 28), load<i32>(c + 32), load<i32>(c + 36));
-    row(load<i32>(c + 40), load<i32>(c + 44), out + (<usize>i * <usize>(REC_WORDS << 2)), true, word(W_NCONS));
+    row(load<i32>(c + 40), load<i32>(c + 44), out + (<usize>i * <usize>(REC_WORDS << 2)), true);
   }
 }
