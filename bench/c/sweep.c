@@ -12,6 +12,7 @@
  * (packages/engine/src/sweep/kernel.ts: configBlock), little-endian i32 words, with the value-list
  * pointers as byte offsets from the start of the block; bench/sweep/c-port.mjs writes it from a
  * sweep spec. Prints "rows N", "kernel_ns T" and then every aggregate, one per line.
+ * Only the aggregating path of swRun is ported (segment, heatSegment); records are not.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -183,24 +184,22 @@ static int consOuter(void) {
   return 1;
 }
 
-static int consInner(int32_t autoscale, int32_t nodeCount, int64_t planned) {
+static int64_t rowMetric(int m, int32_t autoscale, int32_t nodeCount, int64_t planned, int fits) {
+  if (INNER[m] == 0) return MET[m];
   int64_t k = oPools;
-  int64_t surge = -1;
-  for (int c = 0; c < nConsInner; c++) {
-    int m = CONS_INNER[c].metric;
-    int64_t v;
-    if (m == D_AUTOSCALE) v = autoscale;
-    else if (m == D_NODES) v = nodeCount;
-    else if (m == M_NODES) v = k * planned;
-    else if (m == M_PODS) v = k * planned * oMaxPods;
-    else if (m == M_FITS) v = 1;
-    else {
-      if (surge < 0) surge = surgeOf(planned);
-      int64_t ns = k * (planned + surge);
-      v = m == M_SURGE_NODES ? k * surge : m == M_NODE_REQ ? ns * oNodePer : ns * oPodPer;
-    }
-    if (!compare((double)v, CONS_INNER[c].op, CONS_INNER[c].x)) return 0;
-  }
+  if (m == D_AUTOSCALE) return autoscale;
+  if (m == D_NODES) return nodeCount;
+  if (m == M_NODES) return k * planned;
+  if (m == M_PODS) return k * planned * oMaxPods;
+  if (m == M_FITS) return fits ? 1 : 0;
+  int64_t surge = surgeOf(planned);
+  int64_t ns = k * (planned + surge);
+  return m == M_SURGE_NODES ? k * surge : m == M_NODE_REQ ? ns * oNodePer : ns * oPodPer;
+}
+
+static int consInner(int32_t autoscale, int32_t nodeCount, int64_t planned) {
+  for (int c = 0; c < nConsInner; c++)
+    if (!compare((double)rowMetric(CONS_INNER[c].metric, autoscale, nodeCount, planned, 1), CONS_INNER[c].op, CONS_INNER[c].x)) return 0;
   return 1;
 }
 
@@ -306,22 +305,6 @@ static void cacheFacts(void) {
   splitConstraints();
 }
 
-static inline void innerMetrics(int32_t autoscale, int32_t nodeCount, int64_t planned, int64_t surge, int fits) {
-  int64_t k = oPools;
-  int64_t ns = k * (planned + surge);
-  MET[D_AUTOSCALE] = autoscale;
-  MET[D_NODES] = nodeCount;
-  MET[M_NODES] = k * planned;
-  MET[M_PODS] = k * planned * oMaxPods;
-  MET[M_MAX_NODES] = oMaxNodes;
-  MET[M_POD_CAPACITY] = oMaxNodes * oMaxPods;
-  MET[M_SURGE_NODES] = k * surge;
-  MET[M_NODE_REQ] = ns * oNodePer;
-  MET[M_POD_REQ] = ns * oPodPer;
-  MET[M_FITS] = fits ? 1 : 0;
-}
-
-
 static int32_t sFeasible;
 static int64_t sBest, sBestIdx;
 
@@ -370,15 +353,56 @@ static int32_t segment(const int32_t *p, int32_t n, int32_t autoscale, int32_t p
   return fit;
 }
 
-/* One row (aggregation only: the kernel's record writing is not ported). Returns the flags. */
-static inline int row(int32_t autoscale, int32_t nodeCount, int metrics) {
-  int64_t planned = autoscale > 0 ? (autoscale > nodeCount ? autoscale : nodeCount) : nodeCount;
-  int fits = planned <= oPoolMax && oServiceOk;
-  int flags = fits ? 1 : 0;
-  int64_t surge = surgeOf(planned);
-  if (metrics) innerMetrics(autoscale, nodeCount, planned, surge, fits);
-  if (fits && oConsOk && (nConsInner == 0 || consInner(autoscale, nodeCount, planned))) flags |= 2;
-  return flags;
+static int hX, hY, hValue, hAgg, hOf, hNx, hNy;
+
+static int32_t heatSegment(const int32_t *p, int32_t n, int32_t autoscale, int32_t dA, int32_t dN0, int canPass, int which, int64_t index, double *agg) {
+  int32_t floor = autoscale > 0 ? autoscale : INT32_MIN;
+  int32_t poolMax = (int32_t)oPoolMax;
+  int canFit = oServiceOk;
+  int x0 = hX == D_AUTOSCALE ? dA : DIGIT[hX];
+  int y0 = hY == D_AUTOSCALE ? dA : DIGIT[hY];
+  double *cells = agg + A_HEAT + oModel * hNx * hNy * 2;
+  int32_t fit = 0;
+  for (int32_t i = 0; i < n; i++) {
+    int32_t nodeCount = p[i];
+    int32_t planned = nodeCount > floor ? nodeCount : floor;
+    int fits = planned <= poolMax && canFit;
+    int flags = 0;
+    if (fits) {
+      fit++;
+      flags = 1;
+      if (canPass && (nConsInner == 0 || consInner(autoscale, nodeCount, planned))) {
+        flags = 3;
+        sFeasible++;
+        int64_t o = objective(planned, which);
+        if (o > sBest) { sBest = o; sBestIdx = index + i; }
+      }
+    }
+    if (hOf == 0 || (hOf == 1 && (flags & 1)) || (hOf == 2 && (flags & 2))) {
+      int x = hX == D_NODES ? dN0 + i : x0, y = hY == D_NODES ? dN0 + i : y0;
+      double *cell = cells + (x * hNy + y) * 2;
+      double v = (double)rowMetric(hValue, autoscale, nodeCount, planned, fits);
+      double cur = cell[0];
+      if (hAgg == AGG_MAX) { if (v > cur) cell[0] = v; }
+      else if (hAgg == AGG_MIN) { if (v < cur) cell[0] = v; }
+      else cell[0] = cur + 1;
+      cell[1] = cell[1] + 1;
+    }
+  }
+  return fit;
+}
+
+static void heatCount(double *agg, int32_t dA, int32_t rows) {
+  if (rows == 0) return;
+  int x = hX == D_AUTOSCALE ? dA : DIGIT[hX];
+  int y = hY == D_AUTOSCALE ? dA : DIGIT[hY];
+  double *cell = agg + A_HEAT + ((oModel * hNx + x) * hNy + y) * 2;
+  double v = (double)MET[hValue];
+  double cur = cell[0];
+  if (hAgg == AGG_MAX) { if (v > cur) cell[0] = v; }
+  else if (hAgg == AGG_MIN) { if (v < cur) cell[0] = v; }
+  else cell[0] = cur + (double)rows;
+  cell[1] = cell[1] + (double)rows;
 }
 
 static inline int64_t objective(int64_t planned, int which) {
@@ -409,6 +433,8 @@ static int32_t swRun(double start, int32_t count, double *agg) {
   int heatOn = agg != 0 && word(W_HEAT_ON) != 0;
   int heatX = word(W_HEAT_X), heatY = word(W_HEAT_Y), heatValue = word(W_HEAT_VALUE), heatAgg = word(W_HEAT_AGG), heatOf = word(W_HEAT_OF);
   int nx = word(W_COUNT + heatX), ny = word(W_COUNT + heatY);
+  hX = heatX; hY = heatY; hValue = heatValue; hAgg = heatAgg; hOf = heatOf; hNx = nx; hNy = ny;
+  int heatByCount = heatX != D_NODES && heatY != D_NODES && INNER[heatValue] == 0;
   int which = word(W_OBJECTIVE);
   int nAuto = word(W_COUNT + D_AUTOSCALE), nNodes = word(W_COUNT + D_NODES);
   const int32_t *autoVals = vals[D_AUTOSCALE], *nodeVals = vals[D_NODES];
@@ -422,49 +448,23 @@ static int32_t swRun(double start, int32_t count, double *agg) {
     int64_t best = -1, bestIdx = -1;
     int32_t dA = DIGIT[D_AUTOSCALE];
     int32_t dN = DIGIT[D_NODES];
-    if (!heatOn) {
+    {
       while (done < count) {
         int32_t m = nNodes - dN < count - done ? nNodes - dN : count - done;
-        if (oServiceOk) {
+        if (oServiceOk || heatOn) {
           int32_t autoscale = autoVals[dA];
           sFeasible = 0; sBest = best; sBestIdx = bestIdx;
-          fit += segment(nodeVals + dN, m, autoscale, (int32_t)oPoolMax, oConsOk, which, first + done);
+          if (heatOn && !heatByCount) fit += heatSegment(nodeVals + dN, m, autoscale, dA, dN, oConsOk, which, first + done, agg);
+          else {
+            int32_t f = !oServiceOk ? 0 : segment(nodeVals + dN, m, autoscale, (int32_t)oPoolMax, oConsOk, which, first + done);
+            fit += f;
+            if (heatOn) heatCount(agg, dA, hOf == 0 ? m : hOf == 1 ? f : sFeasible);
+          }
           feasible += sFeasible; best = sBest; bestIdx = sBestIdx;
         }
         done += m;
         dN += m;
         if (dN < nNodes) break;
-        dN = 0;
-        if (++dA < nAuto) continue;
-        dA = 0;
-        break;
-      }
-    } else {
-      while (done < count) {
-        int32_t autoscale = autoVals[dA];
-        int32_t nodeCount = nodeVals[dN];
-        int flags = row(autoscale, nodeCount, heatOn);
-        if (flags & 1) fit++;
-        if (flags & 2) {
-          feasible++;
-          int64_t planned = autoscale > 0 ? (autoscale > nodeCount ? autoscale : nodeCount) : nodeCount;
-          int64_t o = objective(planned, which);
-          if (o > best) { best = o; bestIdx = first + done; }
-        }
-        if (heatOf == 0 || (heatOf == 1 && (flags & 1)) || (heatOf == 2 && (flags & 2))) {
-          DIGIT[D_AUTOSCALE] = dA;
-          DIGIT[D_NODES] = dN;
-          int x = DIGIT[heatX], y = DIGIT[heatY];
-          double *cell = agg + A_HEAT + ((model * nx + x) * ny + y) * 2;
-          double v = (double)MET[heatValue];
-          double cur = cell[0];
-          if (heatAgg == AGG_MAX) { if (v > cur) cell[0] = v; }
-          else if (heatAgg == AGG_MIN) { if (v < cur) cell[0] = v; }
-          else cell[0] = cur + 1;
-          cell[1] = cell[1] + 1;
-        }
-        done++;
-        if (++dN < nNodes) continue;
         dN = 0;
         if (++dA < nAuto) continue;
         dA = 0;

@@ -174,25 +174,25 @@ function consOuter(): bool {
   return true;
 }
 
-/** The constraints over the inner metrics of a row that fits, each metric computed as needed. */
-function consInner(autoscale: i32, nodeCount: i32, planned: i64): bool {
+/** Metric m of a row: computed when it changes with the innermost parameters, else from MET. */
+function rowMetric(m: i32, autoscale: i32, nodeCount: i32, planned: i64, fits: bool): i64 {
+  if (load<u8>(INNER + m) == 0) return getMet(m);
   const k = oPools;
-  let surge: i64 = -1;
+  if (m == D_AUTOSCALE) return autoscale;
+  if (m == D_NODES) return nodeCount;
+  if (m == M_NODES) return k * planned;
+  if (m == M_PODS) return k * planned * oMaxPods;
+  if (m == M_FITS) return fits ? 1 : 0;
+  const surge = surgeOf(planned);
+  const ns = k * (planned + surge);
+  return m == M_SURGE_NODES ? k * surge : m == M_NODE_REQ ? ns * oNodePer : ns * oPodPer; // M_POD_REQ
+}
+
+/** The constraints over the inner metrics of a row that fits. */
+function consInner(autoscale: i32, nodeCount: i32, planned: i64): bool {
   for (let c = 0; c < nConsInner; c++) {
     const e = CONS_INNER + (<usize>c << 4);
-    const m = load<i32>(e);
-    let v: i64;
-    if (m == D_AUTOSCALE) v = autoscale;
-    else if (m == D_NODES) v = nodeCount;
-    else if (m == M_NODES) v = k * planned;
-    else if (m == M_PODS) v = k * planned * oMaxPods;
-    else if (m == M_FITS) v = 1;
-    else {
-      if (surge < 0) surge = surgeOf(planned);
-      const ns = k * (planned + surge);
-      v = m == M_SURGE_NODES ? k * surge : m == M_NODE_REQ ? ns * oNodePer : ns * oPodPer; // M_POD_REQ
-    }
-    if (!compare(<f64>v, load<i32>(e + 4), load<f64>(e + 8))) return false;
+    if (!compare(<f64>rowMetric(load<i32>(e), autoscale, nodeCount, planned, true), load<i32>(e + 4), load<f64>(e + 8))) return false;
   }
   return true;
 }
@@ -417,6 +417,74 @@ function segment(p: usize, n: i32, autoscale: i32, poolMax: i32, canPass: bool, 
   return fit;
 }
 
+// The heatmap of the current call (swRun sets them).
+let hX: i32 = 0;
+let hY: i32 = 0;
+let hValue: i32 = 0;
+let hAgg: i32 = 0;
+let hOf: i32 = 0;
+let hNx: i32 = 0;
+let hNy: i32 = 0;
+
+/**
+ * segment() with the heatmap: n rows of one autoscale value (digit dA), nodeCount digits from
+ * dN0, each also added to its heatmap cell (when it is of the rows the heatmap counts).
+ */
+function heatSegment(p: usize, n: i32, autoscale: i32, dA: i32, dN0: i32, canPass: bool, which: i32, index: i64, agg: usize): i32 {
+  const floor = autoscale > 0 ? autoscale : i32.MIN_VALUE;
+  const poolMax = <i32>oPoolMax;
+  const canFit = oServiceOk;
+  // Cell coordinates that stay fixed along the segment.
+  const x0 = hX == D_AUTOSCALE ? dA : load<i32>(DIGIT + (<usize>hX << 2));
+  const y0 = hY == D_AUTOSCALE ? dA : load<i32>(DIGIT + (<usize>hY << 2));
+  const cells = agg + (<usize>(A_HEAT + oModel * hNx * hNy * 2) << 3);
+  let fit = 0;
+  for (let i = 0; i < n; i++) {
+    const nodeCount = load<i32>(p + (<usize>i << 2));
+    const planned = nodeCount > floor ? nodeCount : floor;
+    const fits = planned <= poolMax && canFit;
+    let flags = 0;
+    if (fits) {
+      fit++;
+      flags = 1;
+      if (canPass && (nConsInner == 0 || consInner(autoscale, nodeCount, planned))) {
+        flags = 3;
+        sFeasible++;
+        const o = objective(planned, which);
+        if (o > sBest) { sBest = o; sBestIdx = index + i; }
+      }
+    }
+    if (hOf == 0 || (hOf == 1 && (flags & 1)) || (hOf == 2 && (flags & 2))) {
+      const x = hX == D_NODES ? dN0 + i : x0, y = hY == D_NODES ? dN0 + i : y0;
+      const cell = cells + (<usize>((x * hNy + y) * 2) << 3);
+      const v = <f64>rowMetric(hValue, autoscale, nodeCount, planned, fits);
+      const cur = load<f64>(cell);
+      if (hAgg == AGG_MAX) { if (v > cur) store<f64>(cell, v); }
+      else if (hAgg == AGG_MIN) { if (v < cur) store<f64>(cell, v); }
+      else store<f64>(cell, cur + 1);
+      store<f64>(cell + 8, load<f64>(cell + 8) + 1);
+    }
+  }
+  return fit;
+}
+
+/**
+ * Adds `rows` rows of one segment (autoscale digit dA) to their heatmap cell, when every row of the
+ * segment has the same cell and the same value: as many single additions would (counts stay exact).
+ */
+function heatCount(agg: usize, dA: i32, rows: i32): void {
+  if (rows == 0) return;
+  const x = hX == D_AUTOSCALE ? dA : load<i32>(DIGIT + (<usize>hX << 2));
+  const y = hY == D_AUTOSCALE ? dA : load<i32>(DIGIT + (<usize>hY << 2));
+  const cell = agg + (<usize>(A_HEAT + ((oModel * hNx + x) * hNy + y) * 2) << 3);
+  const v = <f64>getMet(hValue);
+  const cur = load<f64>(cell);
+  if (hAgg == AGG_MAX) { if (v > cur) store<f64>(cell, v); }
+  else if (hAgg == AGG_MIN) { if (v < cur) store<f64>(cell, v); }
+  else store<f64>(cell, cur + <f64>rows);
+  store<f64>(cell + 8, load<f64>(cell + 8) + <f64>rows);
+}
+
 /**
  * One row: the outer state plus planned nodes. Writes a record at `rec` when rec != 0; returns the
  * flags (1 fits, 2 feasible). Leaves the row's metrics in MET when `metrics` is set (and when it
@@ -491,6 +559,10 @@ export function swRun(cfg: usize, start: f64, count: i32, out: usize, agg: usize
   const heatOn = agg != 0 && word(W_HEAT_ON) != 0;
   const heatX = word(W_HEAT_X), heatY = word(W_HEAT_Y), heatValue = word(W_HEAT_VALUE), heatAgg = word(W_HEAT_AGG), heatOf = word(W_HEAT_OF);
   const nx = word(W_COUNT + heatX), ny = word(W_COUNT + heatY);
+  hX = heatX; hY = heatY; hValue = heatValue; hAgg = heatAgg; hOf = heatOf; hNx = nx; hNy = ny;
+  // When a segment's rows share one cell and one value (no nodeCount axis, a value that does not
+  // change with the innermost parameters), the heatmap only needs how many rows it counts.
+  const heatByCount = heatX != D_NODES && heatY != D_NODES && load<u8>(INNER + heatValue) == 0;
   const which = word(W_OBJECTIVE);
   const nAuto = word(W_COUNT + D_AUTOSCALE), nNodes = word(W_COUNT + D_NODES);
   const autoVals = <usize>word(W_VALUES + D_AUTOSCALE), nodeVals = <usize>word(W_VALUES + D_NODES);
@@ -506,19 +578,25 @@ export function swRun(cfg: usize, start: f64, count: i32, out: usize, agg: usize
     let best: i64 = -1, bestIdx: i64 = -1;
     let dA = load<i32>(DIGIT + (<usize>D_AUTOSCALE << 2));
     let dN = load<i32>(DIGIT + (<usize>D_NODES << 2));
-    if (out == 0 && !heatOn) {
+    if (out == 0) {
       // Aggregating only: a segment of nodeCount values per autoscale value, each row just its
-      // planned size against the cluster's scale (feasibleRow for the rows that fit).
+      // planned size against the cluster's scale (feasibleRow for the rows that fit); with the
+      // heatmap, heatSegment also adds every row to its cell.
       while (done < count) {
         const m = min(nNodes - dN, count - done);
-        if (oServiceOk) {
+        if (oServiceOk || heatOn) {
           const autoscale = load<i32>(autoVals + (<usize>dA << 2));
           sFeasible = 0; sBest = best; sBestIdx = bestIdx;
           // Two call sites, so that the optimiser keeps segment() a function of its own (its loop
           // keeps its values in registers, measured: inlined here it spills them).
-          fit += oConsOk
-            ? segment(nodeVals + (<usize>dN << 2), m, autoscale, <i32>oPoolMax, true, which, first + done)
-            : segment(nodeVals + (<usize>dN << 2), m, autoscale, <i32>oPoolMax, false, which, first + done);
+          const p = nodeVals + (<usize>dN << 2);
+          if (heatOn && !heatByCount) {
+            fit += oConsOk ? heatSegment(p, m, autoscale, dA, dN, true, which, first + done, agg) : heatSegment(p, m, autoscale, dA, dN, false, which, first + done, agg);
+          } else {
+            const f = !oServiceOk ? 0 : oConsOk ? segment(p, m, autoscale, <i32>oPoolMax, true, which, first + done) : segment(p, m, autoscale, <i32>oPoolMax, false, which, first + done);
+            fit += f;
+            if (heatOn) heatCount(agg, dA, hOf == 0 ? m : hOf == 1 ? f : sFeasible);
+          }
           feasible += sFeasible; best = sBest; bestIdx = sBestIdx;
         }
         done += m;
