@@ -1,9 +1,9 @@
-// aksnet sweep on the built bundle (dist/aksnet.mjs + dist/sweep-worker.mjs), as a user runs it:
+// aksnet sweep on the built bundle (dist/aksnet.mjs, also the workers' entry), as a user runs it:
 // one thread, four workers and seven shards merged give byte-identical output; the Kubernetes Job
 // runs the same shards; Ctrl-C leaves a marked partial result; bad specs exit 2 naming the line.
 import { describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,8 +33,16 @@ function shardsMerged(args: string[], n: number, tag: string): string {
 }
 
 describe("aksnet sweep: one thread, 4 workers and 7 shards + merge give the same bytes", () => {
-  it("has the worker bundle next to the CLI bundle", () => {
-    expect(existsSync(join(repoRoot, "apps/cli/dist/sweep-worker.mjs"))).toBe(true);
+  it("runs its workers from the one bundle file (nothing else ships next to it)", () => {
+    expect(existsSync(join(repoRoot, "apps/cli/dist/sweep-worker.mjs"))).toBe(false);
+    const alone = join(mkdtempSync(join(tmpdir(), "aksnet-bundle-")), "aksnet.mjs");
+    copyFileSync(bundle, alone);
+    const args = ["sweep", join(repoRoot, SMALL), "--show", "all", "--chunk", "500"];
+    const r = spawnSync(process.execPath, [alone, ...args, "--workers", "2"], { encoding: "utf8", maxBuffer: 1 << 26 });
+    expect(r.status, r.stderr).toBe(0);
+    // The closing line names the workers that ran (a fallback to one thread would say 1 worker).
+    expect(r.stderr).toMatch(/rows in .* 2 workers\)/);
+    expect(r.stdout).toBe(ok([...args, "--workers", "1", "--quiet"]));
   });
   const cases: [string, string[]][] = [
     ["every row as CSV", ["--show", "all", "--format", "csv"]],
