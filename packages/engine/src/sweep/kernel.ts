@@ -6,6 +6,7 @@ import { METRIC_INDEX, OBJECTIVES, OPS, PARAM_INDEX, PARAMS, HEAT_OF, type Sweep
 import { kernelFacts } from "./reference.ts";
 import { AGG_NAMES, CONS_WORDS, SW, W_COUNT, W_HEAT_AGG, W_HEAT_OF, W_HEAT_VALUE, W_HEAT_X, W_HEAT_Y, W_VALUES, aggLength } from "./layout.ts";
 import { heatCells, resetAggregates } from "./aggregate.ts";
+import { rowTable, type RowFormat } from "./format.ts";
 
 const align8 = (n: number) => (n + 7) & ~7;
 
@@ -53,6 +54,9 @@ export class SweepKernel {
   private readonly out: number;
   private readonly capacity: number;
   private disposed = false;
+  /** Blocks of the row formatter: a string table per format, and the text buffer. */
+  private tables = new Map<RowFormat, { ptr: number; bytes: number; maxRow: number }>();
+  private text = { ptr: 0, bytes: 0 };
 
   /** `capacity`: the most rows one records() call may return. */
   constructor(readonly spec: SweepSpec, capacity = 1 << 14, c: Core = core()) {
@@ -76,6 +80,8 @@ export class SweepKernel {
     if (this.disposed) return;
     this.disposed = true;
     this.core.heap.disown(this, this.ptr, this.bytes);
+    for (const t of this.tables.values()) this.core.heap.disown(t, t.ptr, t.bytes);
+    if (this.text.bytes) this.core.heap.disown(this.text, this.text.ptr, this.text.bytes);
   }
 
   private live(): void {
@@ -119,6 +125,40 @@ export class SweepKernel {
     if (count > this.capacity) throw new RangeError(`at most ${this.capacity} records per call`);
     this.core.exports.swRun(this.cfg, start, count, this.out, aggregate ? this.agg : 0);
     return new Int32Array(this.core.memory.buffer, this.out, count * SW.REC_WORDS);
+  }
+
+  /**
+   * The CSV or JSON-lines text of the records the last records(start, count) call wrote (rows
+   * that are not feasible skipped with feasibleOnly), formatted in wasm: bytes valid until the
+   * next call into the core, and the rows they hold. Undefined when a value would be printed in
+   * another notation by JavaScript (products beyond 2^53): formatRows then formats the chunk.
+   */
+  formatRecords(start: number, count: number, format: RowFormat, feasibleOnly: boolean): { bytes: Uint8Array; rows: number } | undefined {
+    this.live();
+    if (count > this.capacity) throw new RangeError(`at most ${this.capacity} records per call`);
+    const heap = this.core.heap;
+    let t = this.tables.get(format);
+    if (!t) {
+      const size = rowTable(this.spec, format).block.length;
+      const ptr = heap.alloc(size);
+      const { block, maxRow } = rowTable(this.spec, format, ptr);
+      t = { ptr, bytes: size, maxRow };
+      heap.own(t, ptr, size);
+      this.tables.set(format, t);
+      new Uint8Array(this.core.memory.buffer, ptr, size).set(block);
+    }
+    const need = 4 + count * t.maxRow;
+    if (need > this.text.bytes) {
+      if (this.text.bytes) heap.disown(this.text, this.text.ptr, this.text.bytes);
+      const bytes = Math.max(need, 4 + this.capacity * t.maxRow);
+      this.text = { ptr: heap.alloc(bytes), bytes };
+      heap.own(this.text, this.text.ptr, bytes);
+    }
+    const n = this.core.exports.swFormat(this.cfg, t.ptr, start, count, this.out, feasibleOnly, this.text.ptr, this.text.bytes - 4, t.maxRow);
+    if (n === -1) return undefined;
+    if (n < 0) throw new RangeError(`the sweep's row text buffer is too small (${this.text.bytes} bytes for ${count} rows)`);
+    const buf = this.core.memory.buffer;
+    return { bytes: new Uint8Array(buf, this.text.ptr + 4, n), rows: new Int32Array(buf, this.text.ptr, 1)[0] };
   }
 
   /** Evaluates explicit configurations (PARAMS.length codes each), not grid rows. */

@@ -17,6 +17,8 @@ export interface EvaluatorOptions {
   backend?: SweepBackend;
 }
 
+const ascii = new TextDecoder();
+
 /** Rows per kernel call when rows are formatted (records are copied out in between). */
 const RECORD_BATCH = 1 << 14;
 
@@ -49,7 +51,10 @@ export class ChunkEvaluator {
         aggregateRecords(this.spec, start + done, c, rec, this.agg, heatmap);
       }
       if (rows !== "none") {
-        const f = formatRows(this.spec, start + done, c, rec, format, rows === "feasible");
+        // In wasm when the kernel runs (formatRows is its reference twin, and takes the chunk
+        // when a value needs JavaScript's own number notation).
+        const w = this.kernel?.formatRecords(start + done, c, format, rows === "feasible");
+        const f = w ? { text: ascii.decode(w.bytes), rows: w.rows } : formatRows(this.spec, start + done, c, rec, format, rows === "feasible");
         text += f.text;
         n += f.rows;
       }

@@ -137,10 +137,14 @@ describe("sweep kernel against the TypeScript reference on grids", () => {
           const x = Array.from(got.subarray(o, o + SW.REC_WORDS)), y = Array.from(ref.subarray(o, o + SW.REC_WORDS));
           if (x.join() !== y.join()) expect({ row: i, rec: x }).toEqual({ row: i, rec: y });
         }
-        // The fast row formatter (odometer, cached text) writes what the readable one writes.
+        // The fast row formatters (odometer, cached text; and in wasm) write what the readable one writes.
         for (const format of ["csv", "jsonl"] as const) {
           for (const feasible of [false, true]) {
-            expect(formatRows(spec, cut, n - cut, b, format, feasible)).toEqual(formatRowsSlow(spec, cut, n - cut, b, format, feasible));
+            const slow = formatRowsSlow(spec, cut, n - cut, b, format, feasible);
+            expect(formatRows(spec, cut, n - cut, b, format, feasible)).toEqual(slow);
+            // The wasm formatter (swFormat) on the records still in the kernel's buffer.
+            const w = kernel.formatRecords(cut, n - cut, format, feasible);
+            expect(w && { text: new TextDecoder().decode(w.bytes), rows: w.rows }).toEqual(slow);
           }
         }
         const want = newAggregates(spec);

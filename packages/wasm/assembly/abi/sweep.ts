@@ -127,6 +127,25 @@ export function swLayout(i: i32): i32 {
     case 10: return A_HEAT;
     case 11: return M_COUNT;
     case 12: return SURGE_PERCENT;
+    case 13: return T_HEADER_WORDS;
+    case 14: return S_KEY;
+    case 15: return S_LIMIT;
+    case 16: return FMT_CELLS;
     default: return -1;
   }
 }
+
+// ---- Row text table (swFormat): u32 words at tbl, then (ptr, len) u32 pairs, one per string -----
+// Header: T_NLIMITS, then T_PARAM_BASE + d (d < 12): the string id of parameter d's first value.
+export const T_NLIMITS: i32 = 0;
+export const T_PARAM_BASE: i32 = 1;
+export const T_HEADER_WORDS: i32 = 13;
+// String ids (each a (ptr, len) pair at tbl + (T_HEADER_WORDS + 2 × id) × 4).
+export const S_OPEN: i32 = 0; // "{" or ""
+export const S_CLOSE: i32 = 1; // "}\n" or "\n"
+export const S_MAX_PODS: i32 = 2; // what precedes a maxPods number: "\"maxPods\":" or ""
+export const S_TRUE: i32 = 3;
+export const S_FALSE: i32 = 4;
+export const S_KEY: i32 = 5; // 18 cells after the head: "\"index\":", "", "\"nodes\":", ...
+export const S_LIMIT: i32 = 23; // T_NLIMITS limit kind names, then the parameters' values
+export const FMT_CELLS: i32 = 18;
