@@ -180,3 +180,23 @@ describe("sweep kernel against the TypeScript reference on grids", () => {
     expect(a[0 * 3]).toBe(gridSize(spec) / 2);
   });
 });
+
+describe("sweep kernel memory", () => {
+  it("lives in the thread's core heap and gives its blocks back on dispose()", () => {
+    const spec = baseSpec([[0, 1], [1], [24], [0], [0], [30], [0], [1], [0], [1], [0], Array.from({ length: 50 }, (_, i) => i * 7)]);
+    const heap = core().heap;
+    const warm = new SweepKernel(spec, 1000);
+    warm.records(0, 100);
+    warm.formatRecords(0, 100, "jsonl", false);
+    warm.dispose();
+    const extent = heap.extent;
+    for (let i = 0; i < 50; i++) {
+      const k = new SweepKernel(spec, 1000);
+      k.records(0, 100, true);
+      expect(k.formatRecords(0, 100, "jsonl", false)!.rows).toBe(100);
+      k.dispose();
+    }
+    expect(heap.extent).toBe(extent);
+    expect(() => warm.aggregates()).toThrow(/after dispose/);
+  });
+});
