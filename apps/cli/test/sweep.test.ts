@@ -8,6 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
+import fc from "fast-check";
+import { chunks } from "@aksnet/engine/sweep";
+import { ChunkList } from "../src/sweep/pool.ts";
 import { aksnet, repoRoot } from "./run.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "aksnet-sweep-"));
@@ -146,9 +149,19 @@ describe("aksnet sweep k8s-job", () => {
   });
 });
 
+describe("the pool's chunks", () => {
+  it("are the engine's chunks(), computed by number instead of listed", () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 100000 }), fc.integer({ min: 0, max: 100000 }), fc.integer({ min: 1, max: 5000 }), (a, n, size) => {
+      const list = new ChunkList(a, a + n, size);
+      expect(Array.from({ length: list.length }, (_, i) => list.at(i))).toEqual(chunks(a, a + n, size));
+    }), { numRuns: 300 });
+  });
+});
+
 describe("aksnet sweep: Ctrl-C keeps what finished", () => {
   const big = join(dir, "big.yaml");
-  writeFileSync(big, "name: big\nparameters:\n  model: [kubenet, azure-cni, azure-cni-overlay]\n  pools: [1, 2]\n  nodeSubnetPrefix: { from: 8, to: 29 }\n  maxPods: { from: 10, to: 250 }\n  outboundIps: { from: 1, to: 16 }\n  nodeCount: { from: 0, to: 5000 }\n");
+  // 250 billion rows: far more than a run gets through before the interrupt, however fast the kernel.
+  writeFileSync(big, "name: big\nparameters:\n  model: [kubenet, azure-cni, azure-cni-overlay]\n  pools: [1, 2]\n  nodeSubnetPrefix: { from: 8, to: 29 }\n  maxPods: { from: 10, to: 250 }\n  outboundIps: { from: 1, to: 16 }\n  autoscaleMax: { from: 0, to: 5000, step: 50 }\n  nodeCount: { from: 0, to: 5000 }\n");
   function interrupted(args: string[], onFirstRows = false): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
       const p = spawn(process.execPath, [bundle, "sweep", big, ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1" } });

@@ -3,7 +3,7 @@
 // ones running finish, and their rows (the contiguous prefix) and aggregates are kept.
 import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
-import { gridSize, ChunkEvaluator, chunks, mergeAggregates, newAggregates, type SweepSpec, type SweepRun, type EvaluatorOptions } from "@aksnet/engine/sweep";
+import { gridSize, ChunkEvaluator, mergeAggregates, newAggregates, type SweepSpec, type SweepRun, type EvaluatorOptions } from "@aksnet/engine/sweep";
 import { Progress } from "./progress.ts";
 import type { FromWorker, ToWorker, WorkerInit } from "./worker.ts";
 
@@ -34,8 +34,26 @@ function workerFile(): string {
   }
 }
 
+/**
+ * The chunks of [start, end), each at most `size` rows, cut at multiples of `size` from 0 (as
+ * chunks() in the engine), computed by number rather than listed: a grid of 10^11 rows in
+ * chunks of 2,000 would be 5 × 10^7 pairs in memory.
+ */
+export class ChunkList {
+  readonly length: number;
+  private readonly first: number;
+  constructor(readonly start: number, readonly end: number, readonly size: number) {
+    this.first = Math.floor(start / size);
+    this.length = end > start ? Math.ceil(end / size) - this.first : 0;
+  }
+  at(i: number): [number, number] {
+    const c = this.first + i;
+    return [Math.max(this.start, c * this.size), Math.min(this.end, (c + 1) * this.size)];
+  }
+}
+
 export async function execute(o: RunOptions): Promise<SweepRun> {
-  const list = chunks(o.start, o.end, o.chunk);
+  const list = new ChunkList(o.start, o.end, o.chunk);
   const progress = new Progress(o.end - o.start, o.quiet, o.workers);
   let cancelled = false;
   const onInt = () => {
@@ -51,8 +69,9 @@ export async function execute(o: RunOptions): Promise<SweepRun> {
     if (o.workers <= 1 || !file) {
       if (o.workers > 1 && !o.quiet) process.stderr.write("sweep: not running from the bundle (dist/aksnet.mjs); running in one thread\n");
       const ev = new ChunkEvaluator(o.spec, o.eval);
-      for (const [s, e] of list) {
+      for (let i = 0; i < list.length; i++) {
         if (cancelled) break;
+        const [s, e] = list.at(i);
         o.write(ev.run(s, e - s).text);
         evaluated += e - s;
         progress.done = evaluated;
@@ -75,7 +94,7 @@ export async function execute(o: RunOptions): Promise<SweepRun> {
   return { spec: o.spec, total: gridSize(o.spec), start: o.start, end: o.end, evaluated, partial: cancelled && evaluated < o.end - o.start, aggregates };
 }
 
-async function pool(o: RunOptions, list: [number, number][], file: string, progress: Progress, cancelled: () => boolean): Promise<{ evaluated: number; aggregates: Float64Array }> {
+async function pool(o: RunOptions, list: ChunkList, file: string, progress: Progress, cancelled: () => boolean): Promise<{ evaluated: number; aggregates: Float64Array }> {
   const init: WorkerInit = { aksnetSweep: 1, specName: o.specName, specText: o.specText, opts: o.eval };
   const workers = Array.from({ length: Math.min(o.workers, Math.max(1, list.length)) }, () => new Worker(file, { workerData: init }));
   const send = (w: Worker, m: ToWorker) => w.postMessage(m);
@@ -107,7 +126,8 @@ async function pool(o: RunOptions, list: [number, number][], file: string, progr
           const id = next++;
           inFlight++;
           queued.set(w, queued.get(w)! + 1);
-          send(w, { type: "chunk", id, start: list[id][0], end: list[id][1] });
+          const [start, end] = list.at(id);
+          send(w, { type: "chunk", id, start, end });
         }
       }
       if (inFlight === 0 && !canDispatch()) finish();
@@ -120,7 +140,8 @@ async function pool(o: RunOptions, list: [number, number][], file: string, progr
           while (pending.has(written)) {
             o.write(pending.get(written)!);
             pending.delete(written);
-            evaluated += list[written][1] - list[written][0];
+            const [s, e] = list.at(written);
+            evaluated += e - s;
             written++;
           }
           progress.done = evaluated;
