@@ -112,4 +112,4 @@ const out = {
   node: process.version, cpu: cpus()[0]?.model, loadAverageBefore: load0, loadAverageAfter: load1,
   grid: { spec: specRel, rows, heatmap: heat }, compiler: haveC ? `${cc} -O2` : null, results, ratios,
 };
-writeFileSync(`${root}bench/results/sweep-c${quick ? ".quick.tmp" : ""}.json`, JSON.stringify(out, null, 2) + "\n");
+writeFileSync(`${root}bench/results/sweep-c${heat ? "-heatmap" : ""}${quick ? ".quick.tmp" : ""}.json`, JSON.stringify(out, null, 2) + "\n");
