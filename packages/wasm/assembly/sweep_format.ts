@@ -16,11 +16,16 @@ let tblF: usize = 0;
   return load<i32>(cfgF + (<usize>i << 2));
 }
 
-/** Copies string `id` of the table to p; returns the end. */
+/**
+ * Copies string `id` of the table to p; returns the end. Eight bytes at a time (the strings are
+ * short; memory.copy costs a call each): it may read up to 7 bytes past the string (the table
+ * is padded) and write up to 7 past the end, which the next piece overwrites (maxRow has room).
+ */
 @inline function put(p: usize, id: i32): usize {
   const e = tblF + (<usize>(T_HEADER_WORDS + 2 * id) << 2);
+  const src = <usize>load<u32>(e);
   const len = <usize>load<u32>(e + 4);
-  memory.copy(p, <usize>load<u32>(e), len);
+  for (let i: usize = 0; i < len; i += 8) store<u64>(p + i, load<u64>(src + i));
   return p + len;
 }
 
@@ -32,6 +37,7 @@ let tblF: usize = 0;
 /** Writes v (an integer below 2^53 in magnitude) in decimal, as JavaScript's String(v) does. */
 function putInt(p: usize, v: i64): usize {
   if (v < 0) { p = putByte(p, 0x2d); v = -v; }
+  if (v <= 0xffffffff) return putU32(p, <u32>v);
   let u = <u64>v;
   let n = 1;
   for (let t = u; t >= 10; t /= 10) n++;
@@ -39,6 +45,17 @@ function putInt(p: usize, v: i64): usize {
   do {
     q--;
     store<u8>(q, <u8>(0x30 + <i32>(u % 10)));
+    u /= 10;
+  } while (u != 0);
+  return p + n;
+}
+
+@inline function putU32(p: usize, u: u32): usize {
+  const n: usize = u < 10 ? 1 : u < 100 ? 2 : u < 1000 ? 3 : u < 10000 ? 4 : u < 100000 ? 5 : u < 1000000 ? 6 : u < 10000000 ? 7 : u < 100000000 ? 8 : u < 1000000000 ? 9 : 10;
+  let q = p + n;
+  do {
+    q--;
+    store<u8>(q, <u8>(0x30 + u % 10));
     u /= 10;
   } while (u != 0);
   return p + n;

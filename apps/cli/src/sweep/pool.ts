@@ -17,8 +17,8 @@ export interface RunOptions {
   workers: number;
   chunk: number;
   quiet: boolean;
-  /** Rows text, in index order. */
-  write: (s: string) => void;
+  /** The rows' bytes, in index order. */
+  write: (b: Uint8Array) => void;
 }
 
 /**
@@ -72,7 +72,7 @@ export async function execute(o: RunOptions): Promise<SweepRun> {
       for (let i = 0; i < list.length; i++) {
         if (cancelled) break;
         const [s, e] = list.at(i);
-        o.write(ev.run(s, e - s).text);
+        o.write(ev.run(s, e - s).bytes);
         evaluated += e - s;
         progress.done = evaluated;
         // Let Ctrl-C and the progress timer in between chunks.
@@ -98,7 +98,7 @@ async function pool(o: RunOptions, list: ChunkList, file: string, progress: Prog
   const init: WorkerInit = { aksnetSweep: 1, specName: o.specName, specText: o.specText, opts: o.eval };
   const workers = Array.from({ length: Math.min(o.workers, Math.max(1, list.length)) }, () => new Worker(file, { workerData: init }));
   const send = (w: Worker, m: ToWorker) => w.postMessage(m);
-  const pending = new Map<number, string>();
+  const pending = new Map<number, Uint8Array>();
   let next = 0; // next chunk to hand out
   let written = 0; // chunks [0, written) are written, in order
   let evaluated = 0;
@@ -136,7 +136,7 @@ async function pool(o: RunOptions, list: ChunkList, file: string, progress: Prog
       w.on("message", (m: FromWorker) => {
         if (m.type === "done") {
           inFlight--;
-          pending.set(m.id, m.text);
+          pending.set(m.id, m.bytes);
           while (pending.has(written)) {
             o.write(pending.get(written)!);
             pending.delete(written);

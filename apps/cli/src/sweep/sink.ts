@@ -13,9 +13,9 @@ export class Sink {
     }
   }
 
-  write(s: string): void {
-    if (!s) return;
-    const b = Buffer.from(s);
+  write(s: string | Uint8Array): void {
+    if (!s.length) return;
+    const b = typeof s === "string" ? Buffer.from(s) : s;
     for (let off = 0; off < b.length; ) {
       try {
         off += writeSync(this.fd, b, off);

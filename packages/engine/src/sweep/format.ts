@@ -148,7 +148,8 @@ export function rowTable(spec: SweepSpec, format: RowFormat, base = 0): { block:
   });
   const bytes = strings.map((t) => new TextEncoder().encode(t));
   const head = SW.T_HEADER_WORDS * 4 + strings.length * 8;
-  const block = new Uint8Array(head + bytes.reduce((a, b) => a + b.length, 0));
+  // 8 bytes of padding: swFormat copies strings 8 bytes at a time.
+  const block = new Uint8Array(head + bytes.reduce((a, b) => a + b.length, 0) + 8);
   const w = new DataView(block.buffer);
   w.setUint32(T_NLIMITS * 4, LIMIT_KINDS.length, true);
   paramBase.forEach((b, d) => w.setUint32((T_PARAM_BASE + d) * 4, b, true));
