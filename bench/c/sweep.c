@@ -184,7 +184,7 @@ static int consOuter(void) {
   return 1;
 }
 
-static int64_t rowMetric(int m, int32_t autoscale, int32_t nodeCount, int64_t planned, int fits) {
+static inline int64_t rowMetric(int m, int32_t autoscale, int32_t nodeCount, int64_t planned, int fits) {
   if (INNER[m] == 0) return MET[m];
   int64_t k = oPools;
   if (m == D_AUTOSCALE) return autoscale;
@@ -359,32 +359,36 @@ static int32_t heatSegment(const int32_t *p, int32_t n, int32_t autoscale, int32
   int32_t floor = autoscale > 0 ? autoscale : INT32_MIN;
   int32_t poolMax = (int32_t)oPoolMax;
   int canFit = oServiceOk;
-  int x0 = hX == D_AUTOSCALE ? dA : DIGIT[hX];
-  int y0 = hY == D_AUTOSCALE ? dA : DIGIT[hY];
-  double *cells = agg + A_HEAT + oModel * hNx * hNy * 2;
+  int value = hValue, aggKind = hAgg, ny = hNy;
+  int ofBit = hOf == 0 ? 4 : hOf == 1 ? 1 : 2;
+  int valueFixed = INNER[value] == 0;
+  double fixedV = (double)MET[value];
+  int xStep = hX == D_NODES ? 1 : 0, yStep = hY == D_NODES ? 1 : 0;
+  int x0 = hX == D_NODES ? dN0 : hX == D_AUTOSCALE ? dA : DIGIT[hX];
+  int y0 = hY == D_NODES ? dN0 : hY == D_AUTOSCALE ? dA : DIGIT[hY];
+  double *cells = agg + A_HEAT + oModel * hNx * ny * 2;
   int32_t fit = 0;
   for (int32_t i = 0; i < n; i++) {
     int32_t nodeCount = p[i];
     int32_t planned = nodeCount > floor ? nodeCount : floor;
     int fits = planned <= poolMax && canFit;
-    int flags = 0;
+    int flags = 4;
     if (fits) {
       fit++;
-      flags = 1;
+      flags = 5;
       if (canPass && (nConsInner == 0 || consInner(autoscale, nodeCount, planned))) {
-        flags = 3;
+        flags = 7;
         sFeasible++;
         int64_t o = objective(planned, which);
         if (o > sBest) { sBest = o; sBestIdx = index + i; }
       }
     }
-    if (hOf == 0 || (hOf == 1 && (flags & 1)) || (hOf == 2 && (flags & 2))) {
-      int x = hX == D_NODES ? dN0 + i : x0, y = hY == D_NODES ? dN0 + i : y0;
-      double *cell = cells + (x * hNy + y) * 2;
-      double v = (double)rowMetric(hValue, autoscale, nodeCount, planned, fits);
+    if (flags & ofBit) {
+      double *cell = cells + ((x0 + xStep * i) * ny + y0 + yStep * i) * 2;
+      double v = valueFixed ? fixedV : (double)rowMetric(value, autoscale, nodeCount, planned, fits);
       double cur = cell[0];
-      if (hAgg == AGG_MAX) { if (v > cur) cell[0] = v; }
-      else if (hAgg == AGG_MIN) { if (v < cur) cell[0] = v; }
+      if (aggKind == AGG_MAX) { if (v > cur) cell[0] = v; }
+      else if (aggKind == AGG_MIN) { if (v < cur) cell[0] = v; }
       else cell[0] = cur + 1;
       cell[1] = cell[1] + 1;
     }

@@ -175,7 +175,7 @@ function consOuter(): bool {
 }
 
 /** Metric m of a row: computed when it changes with the innermost parameters, else from MET. */
-function rowMetric(m: i32, autoscale: i32, nodeCount: i32, planned: i64, fits: bool): i64 {
+@inline function rowMetric(m: i32, autoscale: i32, nodeCount: i32, planned: i64, fits: bool): i64 {
   if (load<u8>(INNER + m) == 0) return getMet(m);
   const k = oPools;
   if (m == D_AUTOSCALE) return autoscale;
@@ -434,33 +434,38 @@ function heatSegment(p: usize, n: i32, autoscale: i32, dA: i32, dN0: i32, canPas
   const floor = autoscale > 0 ? autoscale : i32.MIN_VALUE;
   const poolMax = <i32>oPoolMax;
   const canFit = oServiceOk;
-  // Cell coordinates that stay fixed along the segment.
-  const x0 = hX == D_AUTOSCALE ? dA : load<i32>(DIGIT + (<usize>hX << 2));
-  const y0 = hY == D_AUTOSCALE ? dA : load<i32>(DIGIT + (<usize>hY << 2));
-  const cells = agg + (<usize>(A_HEAT + oModel * hNx * hNy * 2) << 3);
+  // The heatmap's settings in locals; which rows it counts as a flag bit (4: every row).
+  const value = hValue, aggKind = hAgg, ny = hNy;
+  const ofBit = hOf == 0 ? 4 : hOf == 1 ? 1 : 2;
+  const valueFixed = load<u8>(INNER + value) == 0;
+  const fixedV = <f64>getMet(value);
+  // Cell coordinates: fixed along the segment, or the nodeCount digit (step 1 per row).
+  const xStep = hX == D_NODES ? 1 : 0, yStep = hY == D_NODES ? 1 : 0;
+  const x0 = hX == D_NODES ? dN0 : hX == D_AUTOSCALE ? dA : load<i32>(DIGIT + (<usize>hX << 2));
+  const y0 = hY == D_NODES ? dN0 : hY == D_AUTOSCALE ? dA : load<i32>(DIGIT + (<usize>hY << 2));
+  const cells = agg + (<usize>(A_HEAT + oModel * hNx * ny * 2) << 3);
   let fit = 0;
   for (let i = 0; i < n; i++) {
     const nodeCount = load<i32>(p + (<usize>i << 2));
     const planned = nodeCount > floor ? nodeCount : floor;
     const fits = planned <= poolMax && canFit;
-    let flags = 0;
+    let flags = 4;
     if (fits) {
       fit++;
-      flags = 1;
+      flags = 5;
       if (canPass && (nConsInner == 0 || consInner(autoscale, nodeCount, planned))) {
-        flags = 3;
+        flags = 7;
         sFeasible++;
         const o = objective(planned, which);
         if (o > sBest) { sBest = o; sBestIdx = index + i; }
       }
     }
-    if (hOf == 0 || (hOf == 1 && (flags & 1)) || (hOf == 2 && (flags & 2))) {
-      const x = hX == D_NODES ? dN0 + i : x0, y = hY == D_NODES ? dN0 + i : y0;
-      const cell = cells + (<usize>((x * hNy + y) * 2) << 3);
-      const v = <f64>rowMetric(hValue, autoscale, nodeCount, planned, fits);
+    if ((flags & ofBit) != 0) {
+      const cell = cells + (<usize>(((x0 + xStep * i) * ny + y0 + yStep * i) * 2) << 3);
+      const v = valueFixed ? fixedV : <f64>rowMetric(value, autoscale, nodeCount, planned, fits);
       const cur = load<f64>(cell);
-      if (hAgg == AGG_MAX) { if (v > cur) store<f64>(cell, v); }
-      else if (hAgg == AGG_MIN) { if (v < cur) store<f64>(cell, v); }
+      if (aggKind == AGG_MAX) { if (v > cur) store<f64>(cell, v); }
+      else if (aggKind == AGG_MIN) { if (v < cur) store<f64>(cell, v); }
       else store<f64>(cell, cur + 1);
       store<f64>(cell + 8, load<f64>(cell + 8) + 1);
     }
