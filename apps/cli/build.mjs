@@ -1,4 +1,5 @@
-// Bundles the CLI and the engine (wasm bytes included) into one file: dist/aksnet.mjs.
+// Bundles the CLI and the engine (wasm bytes included) into one file: dist/aksnet.mjs. The file is
+// also the sweep's worker entry (src/sweep/worker.ts): nothing else needs to ship next to it.
 import { build } from "esbuild";
 await build({
   entryPoints: ["src/main.ts"],
@@ -8,17 +9,6 @@ await build({
   target: "node20",
   outfile: "dist/aksnet.mjs",
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  logLevel: "warning",
-});
-// The sweep worker: the same command module, whose top level runs a worker loop inside worker_threads.
-await build({
-  entryPoints: ["src/commands/sweep.ts"],
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  outfile: "dist/sweep-worker.mjs",
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   logLevel: "warning",
 });
 // npm links bin/aksnet at install time, before this file exists: make it executable here.

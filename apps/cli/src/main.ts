@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { AksnetError } from "@aksnet/engine";
 import { EXIT_USAGE, EXIT_INTERNAL, errColor } from "./io.ts";
 import { commands } from "./commands/index.ts";
+import { isSweepWorker, serveSweepWorker } from "./sweep/worker.ts";
 
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -45,7 +46,10 @@ export function internalError(e: unknown): number {
 }
 
 const isEntry = process.argv[1] && /aksnet(\.mjs)?$|main\.ts$/.test(process.argv[1]);
-if (isEntry) {
+// The bundle is also the sweep's worker entry (sweep/pool.ts starts it in worker_threads, where
+// process.argv is the parent's): there it serves chunks instead of running a command.
+if (isSweepWorker()) serveSweepWorker();
+else if (isEntry) {
   // A reader that stops early (aksnet ... | head) closes the pipe: stop quietly, as Unix tools do.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on("error", (e: NodeJS.ErrnoException) => {

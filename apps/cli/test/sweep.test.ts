@@ -1,13 +1,16 @@
-// aksnet sweep on the built bundle (dist/aksnet.mjs + dist/sweep-worker.mjs), as a user runs it:
+// aksnet sweep on the built bundle (dist/aksnet.mjs, also the workers' entry), as a user runs it:
 // one thread, four workers and seven shards merged give byte-identical output; the Kubernetes Job
 // runs the same shards; Ctrl-C leaves a marked partial result; bad specs exit 2 naming the line.
 import { describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
+import fc from "fast-check";
+import { chunks } from "@aksnet/engine/sweep";
+import { ChunkList } from "../src/sweep/pool.ts";
 import { aksnet, repoRoot } from "./run.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "aksnet-sweep-"));
@@ -33,8 +36,16 @@ function shardsMerged(args: string[], n: number, tag: string): string {
 }
 
 describe("aksnet sweep: one thread, 4 workers and 7 shards + merge give the same bytes", () => {
-  it("has the worker bundle next to the CLI bundle", () => {
-    expect(existsSync(join(repoRoot, "apps/cli/dist/sweep-worker.mjs"))).toBe(true);
+  it("runs its workers from the one bundle file (nothing else ships next to it)", () => {
+    expect(existsSync(join(repoRoot, "apps/cli/dist/sweep-worker.mjs"))).toBe(false);
+    const alone = join(mkdtempSync(join(tmpdir(), "aksnet-bundle-")), "aksnet.mjs");
+    copyFileSync(bundle, alone);
+    const args = ["sweep", join(repoRoot, SMALL), "--show", "all", "--chunk", "500"];
+    const r = spawnSync(process.execPath, [alone, ...args, "--workers", "2"], { encoding: "utf8", maxBuffer: 1 << 26 });
+    expect(r.status, r.stderr).toBe(0);
+    // The closing line names the workers that ran (a fallback to one thread would say 1 worker).
+    expect(r.stderr).toMatch(/rows in .* 2 workers\)/);
+    expect(r.stdout).toBe(ok([...args, "--workers", "1", "--quiet"]));
   });
   const cases: [string, string[]][] = [
     ["every row as CSV", ["--show", "all", "--format", "csv"]],
@@ -138,9 +149,19 @@ describe("aksnet sweep k8s-job", () => {
   });
 });
 
+describe("the pool's chunks", () => {
+  it("are the engine's chunks(), computed by number instead of listed", () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 100000 }), fc.integer({ min: 0, max: 100000 }), fc.integer({ min: 1, max: 5000 }), (a, n, size) => {
+      const list = new ChunkList(a, a + n, size);
+      expect(Array.from({ length: list.length }, (_, i) => list.at(i))).toEqual(chunks(a, a + n, size));
+    }), { numRuns: 300 });
+  });
+});
+
 describe("aksnet sweep: Ctrl-C keeps what finished", () => {
   const big = join(dir, "big.yaml");
-  writeFileSync(big, "name: big\nparameters:\n  model: [kubenet, azure-cni, azure-cni-overlay]\n  pools: [1, 2]\n  nodeSubnetPrefix: { from: 8, to: 29 }\n  maxPods: { from: 10, to: 250 }\n  outboundIps: { from: 1, to: 16 }\n  nodeCount: { from: 0, to: 5000 }\n");
+  // 250 billion rows: far more than a run gets through before the interrupt, however fast the kernel.
+  writeFileSync(big, "name: big\nparameters:\n  model: [kubenet, azure-cni, azure-cni-overlay]\n  pools: [1, 2]\n  nodeSubnetPrefix: { from: 8, to: 29 }\n  maxPods: { from: 10, to: 250 }\n  outboundIps: { from: 1, to: 16 }\n  autoscaleMax: { from: 0, to: 5000, step: 50 }\n  nodeCount: { from: 0, to: 5000 }\n");
   function interrupted(args: string[], onFirstRows = false): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
       const p = spawn(process.execPath, [bundle, "sweep", big, ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1" } });

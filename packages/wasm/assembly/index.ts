@@ -29,3 +29,4 @@ export function lastExtra(): i32 {
   return extra;
 }
 export * from "./sweep";
+export { swFormat } from "./sweep_format";

@@ -12,4 +12,4 @@ import { registerCheck } from "./check.ts"; commands.push(registerCheck);
 import { registerCompare } from "./compare.ts"; commands.push(registerCompare);
 import { registerFit } from "./fit.ts"; commands.push(registerFit);
 import { registerDiff } from "./diff.ts"; commands.push(registerDiff);
-import { registerSweep } from "./sweep.ts"; commands.push(registerSweep);
+import { registerSweep } from "../sweep/command.ts"; commands.push(registerSweep);

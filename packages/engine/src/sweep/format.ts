@@ -3,7 +3,7 @@ import { LIMIT_KINDS } from "../aks/capacity.ts";
 import { MODEL_IDS } from "../aks/constants.ts";
 import { PARAMS, PARAM_INDEX, OUTBOUND_TYPES, valueLabel, type SweepSpec } from "./spec.ts";
 import { decodeDigits, decodeIndex } from "./reference.ts";
-import { FLAG_FEASIBLE, FLAG_FITS, R, SW } from "./layout.ts";
+import { FLAG_FEASIBLE, FLAG_FITS, R, SW, S_CLOSE, S_FALSE, S_MAX_PODS, S_OPEN, S_TRUE, T_NLIMITS, T_PARAM_BASE } from "./layout.ts";
 
 export const ROW_FORMATS = ["csv", "jsonl"] as const;
 export type RowFormat = (typeof ROW_FORMATS)[number];
@@ -122,6 +122,51 @@ export function formatRows(spec: SweepSpec, start: number, count: number, rec: I
     if (digits[LAST] === 0) headValid = false;
   }
   return { text, rows };
+}
+
+/**
+ * The string table of the wasm row formatter (swFormat in packages/wasm/assembly/sweep_format.ts)
+ * for `spec` and `format`, as it lies in linear memory at `base`: header words, (ptr, len) pairs
+ * (layout.ts: S_*, T_*), then the bytes. Every piece of text is the one formatRows writes, so the
+ * two agree byte for byte (a property test checks it). `maxRow`: the most bytes one row can take.
+ */
+export function rowTable(spec: SweepSpec, format: RowFormat, base = 0): { block: Uint8Array; maxRow: number } {
+  const labels = labelsOf(spec);
+  const csv = format === "csv";
+  const strings: string[] = [];
+  strings[S_OPEN] = csv ? "" : "{";
+  strings[S_CLOSE] = csv ? "\n" : "}\n";
+  strings[S_MAX_PODS] = csv ? "" : `"maxPods":`;
+  strings[S_TRUE] = "true";
+  strings[S_FALSE] = "false";
+  for (let c = 0; c < SW.FMT_CELLS; c++) strings[SW.S_KEY + c] = csv ? "" : JSON_TAIL_KEYS[c];
+  LIMIT_KINDS.forEach((l, i) => { strings[SW.S_LIMIT + i] = csv ? l : `"${l}"`; });
+  const paramBase: number[] = [];
+  PARAMS.forEach((_, d) => {
+    paramBase.push(strings.length);
+    for (const cell of (csv ? labels.csv : labels.json)[d]) strings.push(cell);
+  });
+  const bytes = strings.map((t) => new TextEncoder().encode(t));
+  const head = SW.T_HEADER_WORDS * 4 + strings.length * 8;
+  // 8 bytes of padding: swFormat copies strings 8 bytes at a time.
+  const block = new Uint8Array(head + bytes.reduce((a, b) => a + b.length, 0) + 8);
+  const w = new DataView(block.buffer);
+  w.setUint32(T_NLIMITS * 4, LIMIT_KINDS.length, true);
+  paramBase.forEach((b, d) => w.setUint32((T_PARAM_BASE + d) * 4, b, true));
+  let at = head;
+  bytes.forEach((b, id) => {
+    w.setUint32(SW.T_HEADER_WORDS * 4 + id * 8, base + at, true);
+    w.setUint32(SW.T_HEADER_WORDS * 4 + id * 8 + 4, b.length, true);
+    block.set(b, at);
+    at += b.length;
+  });
+  // The longest row: every label at its longest, every number at 20 characters, the separators.
+  const longest = (ids: number[]) => Math.max(...ids.map((id) => bytes[id].length));
+  let maxRow = bytes[S_OPEN].length + bytes[S_CLOSE].length + 20 + 40;
+  for (let c = 0; c < SW.FMT_CELLS; c++) maxRow += bytes[SW.S_KEY + c].length + 21;
+  PARAMS.forEach((_, d) => { maxRow += Math.max(longest(spec.values[d].map((_, j) => paramBase[d] + j)), bytes[S_MAX_PODS].length + 20) + 1; });
+  maxRow += longest(LIMIT_KINDS.map((_, i) => SW.S_LIMIT + i)) + 10;
+  return { block, maxRow };
 }
 
 /** The same text as formatRows, one row at a time through rowValues (the readable reference). */

@@ -6,7 +6,7 @@ export {
 } from "./spec.ts";
 export { SW, R as SWEEP_RECORD, FLAG_FITS, FLAG_FEASIBLE, FLAG_SERVICE_OK } from "./layout.ts";
 export { decodeIndex, decodeDigits, referenceRecord, referenceRange, metricOf, kernelFacts } from "./reference.ts";
-export { SweepKernel, sweepInstance } from "./kernel.ts";
+export { SweepKernel, configBlock } from "./kernel.ts";
 export { newAggregates, aggregateRecords, mergeAggregates, countsOf, frontierOf, heatmapOf, aggregatesToJson, aggregatesFromJson, type FrontierPoint, type Heatmap, type HeatmapPanel, type ModelCounts } from "./aggregate.ts";
 export { formatRows, formatRowsSlow, rowValues, rowObject, CSV_HEADER, RESULT_COLUMNS, ROW_FORMATS, type RowFormat } from "./format.ts";
 export { ChunkEvaluator, runSweep, shardRange, chunks, type SweepRun, type EvaluatorOptions, type SweepBackend } from "./runner.ts";

@@ -14,11 +14,17 @@ export const SW = {
   A_HEAT: 18 + 6 * 33 * 33 * 2,
   M_COUNT: 22,
   SURGE_PERCENT: 0x40000000,
+  /** Row text table of swFormat: header words, the first key's string id, the first limit name's. */
+  T_HEADER_WORDS: 13,
+  S_KEY: 5,
+  S_LIMIT: 23,
+  FMT_CELLS: 18,
 } as const;
 
 /** Order of the values swLayout(i) returns. */
 export const SW_LAYOUT_ORDER = [
   "CFG_WORDS", "W_FACTS", "F_COUNT", "W_NCONS", "W_OBJECTIVE", "W_CONS", "MAX_CONS", "W_HEAT_ON", "REC_WORDS", "A_FRONT", "A_HEAT", "M_COUNT", "SURGE_PERCENT",
+  "T_HEADER_WORDS", "S_KEY", "S_LIMIT", "FMT_CELLS",
 ] as const;
 
 /** Config words after W_CONS: 4 per constraint [metric, op, f64 value]; then the heatmap. */
@@ -39,6 +45,10 @@ export const FLAG_FITS = 1, FLAG_FEASIBLE = 2, FLAG_SERVICE_OK = 4;
 export const MODELS = 6;
 export const LENS = 33;
 export const AGG_NAMES = ["max", "min", "count"] as const;
+
+/** String ids of the row text table before the keys (swFormat): S_OPEN .. S_FALSE. */
+export const S_OPEN = 0, S_CLOSE = 1, S_MAX_PODS = 2, S_TRUE = 3, S_FALSE = 4;
+export const T_NLIMITS = 0, T_PARAM_BASE = 1;
 
 export function aggLength(heatCells: number): number {
   return SW.A_HEAT + heatCells * 2;

@@ -17,6 +17,9 @@ export interface EvaluatorOptions {
   backend?: SweepBackend;
 }
 
+const utf8 = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+
 /** Rows per kernel call when rows are formatted (records are copied out in between). */
 const RECORD_BATCH = 1 << 14;
 
@@ -32,14 +35,18 @@ export class ChunkEvaluator {
     this.agg = newAggregates(spec);
   }
 
-  /** Evaluates rows [start, start + count); returns formatted rows (empty with rows: none). */
-  run(start: number, count: number): { text: string; rows: number } {
+  /**
+   * Evaluates rows [start, start + count); returns the formatted rows as UTF-8 bytes (empty with
+   * rows: none), a copy the caller owns (a worker can transfer it).
+   */
+  run(start: number, count: number): { bytes: Uint8Array; rows: number } {
     const { rows, format, heatmap } = this.opts;
     if (rows === "none" && this.kernel) {
       this.kernel.aggregate(start, count);
-      return { text: "", rows: 0 };
+      return { bytes: EMPTY, rows: 0 };
     }
-    let text = "", n = 0;
+    const pieces: Uint8Array[] = [];
+    let n = 0;
     for (let done = 0; done < count; done += RECORD_BATCH) {
       const c = Math.min(RECORD_BATCH, count - done);
       let rec: Int32Array;
@@ -49,17 +56,34 @@ export class ChunkEvaluator {
         aggregateRecords(this.spec, start + done, c, rec, this.agg, heatmap);
       }
       if (rows !== "none") {
-        const f = formatRows(this.spec, start + done, c, rec, format, rows === "feasible");
-        text += f.text;
-        n += f.rows;
+        // In wasm when the kernel runs (formatRows is its reference twin, and takes the chunk
+        // when a value needs JavaScript's own number notation).
+        const w = this.kernel?.formatRecords(start + done, c, format, rows === "feasible");
+        if (w) {
+          pieces.push(w.bytes.slice());
+          n += w.rows;
+        } else {
+          const f = formatRows(this.spec, start + done, c, rec, format, rows === "feasible");
+          pieces.push(utf8.encode(f.text));
+          n += f.rows;
+        }
       }
     }
-    return { text, rows: n };
+    if (pieces.length === 1) return { bytes: pieces[0], rows: n };
+    const bytes = new Uint8Array(pieces.reduce((a, p) => a + p.length, 0));
+    let at = 0;
+    for (const p of pieces) { bytes.set(p, at); at += p.length; }
+    return { bytes, rows: n };
   }
 
   /** The aggregates of every chunk run so far. */
   aggregates(): Float64Array {
     return this.kernel ? this.kernel.aggregates() : this.agg.slice();
+  }
+
+  /** Returns the kernel's memory to the core (the evaluator must not be used afterwards). */
+  dispose(): void {
+    this.kernel?.dispose();
   }
 
   /** The record of one row (for frontier and summary output). */
@@ -95,14 +119,16 @@ export interface SweepRun {
   aggregates: Float64Array;
 }
 
-/** Runs [start, end) in this thread; rows text goes to `write` in index order. */
-export function runSweep(spec: SweepSpec, opts: EvaluatorOptions & { start?: number; end?: number; chunk?: number; write?: (s: string) => void }): SweepRun {
+/** Runs [start, end) in this thread; the rows' bytes go to `write` in index order. */
+export function runSweep(spec: SweepSpec, opts: EvaluatorOptions & { start?: number; end?: number; chunk?: number; write?: (b: Uint8Array) => void }): SweepRun {
   const total = gridSize(spec);
   const start = opts.start ?? 0, end = opts.end ?? total;
   const ev = new ChunkEvaluator(spec, opts);
   for (const [s, e] of chunks(start, end, opts.chunk ?? 1 << 16)) {
     const r = ev.run(s, e - s);
-    if (r.text) opts.write?.(r.text);
+    if (r.bytes.length) opts.write?.(r.bytes);
   }
-  return { spec, total, start, end, evaluated: end - start, partial: false, aggregates: ev.aggregates() };
+  const aggregates = ev.aggregates();
+  ev.dispose();
+  return { spec, total, start, end, evaluated: end - start, partial: false, aggregates };
 }

@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { LIMIT_KINDS, MODEL_IDS, MODEL_NODE_LIMIT, evaluateSingle, DEFAULT_MAX_PODS, type ModelId } from "../../src/aks/index.ts";
-import { SweepKernel, SW, SWEEP_RECORD as R, FLAG_FITS, PARAMS, METRICS, OPS, OBJECTIVES, AGGS, HEAT_OF, SURGE_PERCENT_FLAG, formatRows, formatRowsSlow, referenceRange, newAggregates, aggregateRecords, gridSize, sweepInstance, type SweepSpec } from "../../src/sweep/index.ts";
+import { SweepKernel, SW, SWEEP_RECORD as R, FLAG_FITS, PARAMS, METRICS, OPS, OBJECTIVES, AGGS, HEAT_OF, SURGE_PERCENT_FLAG, formatRows, formatRowsSlow, referenceRange, newAggregates, aggregateRecords, gridSize, type SweepSpec } from "../../src/sweep/index.ts";
+import { core } from "../../src/core/index.ts";
 import { SW_LAYOUT_ORDER } from "../../src/sweep/layout.ts";
 
 const baseSpec = (values: number[][], extra: Partial<SweepSpec> = {}): SweepSpec => ({
@@ -15,12 +16,12 @@ const baseSpec = (values: number[][], extra: Partial<SweepSpec> = {}): SweepSpec
 
 describe("sweep kernel layout", () => {
   it("every layout constant in layout.ts equals what the kernel reports", () => {
-    const ex = sweepInstance();
+    const ex = core().exports;
     SW_LAYOUT_ORDER.forEach((name, i) => expect(ex.swLayout(i), name).toBe(SW[name]));
     expect(ex.swLayout(SW_LAYOUT_ORDER.length)).toBe(-1);
   });
   it("exports no wasm globals of its own (the ABI mirror test stays as it is)", () => {
-    const ex = sweepInstance() as unknown as Record<string, unknown>;
+    const ex = core().exports as unknown as Record<string, unknown>;
     expect(Object.keys(ex).filter((k) => /^sw|^SW_/i.test(k) && ex[k] instanceof WebAssembly.Global)).toEqual([]);
   });
 });
@@ -136,10 +137,14 @@ describe("sweep kernel against the TypeScript reference on grids", () => {
           const x = Array.from(got.subarray(o, o + SW.REC_WORDS)), y = Array.from(ref.subarray(o, o + SW.REC_WORDS));
           if (x.join() !== y.join()) expect({ row: i, rec: x }).toEqual({ row: i, rec: y });
         }
-        // The fast row formatter (odometer, cached text) writes what the readable one writes.
+        // The fast row formatters (odometer, cached text; and in wasm) write what the readable one writes.
         for (const format of ["csv", "jsonl"] as const) {
           for (const feasible of [false, true]) {
-            expect(formatRows(spec, cut, n - cut, b, format, feasible)).toEqual(formatRowsSlow(spec, cut, n - cut, b, format, feasible));
+            const slow = formatRowsSlow(spec, cut, n - cut, b, format, feasible);
+            expect(formatRows(spec, cut, n - cut, b, format, feasible)).toEqual(slow);
+            // The wasm formatter (swFormat) on the records still in the kernel's buffer.
+            const w = kernel.formatRecords(cut, n - cut, format, feasible);
+            expect(w && { text: new TextDecoder().decode(w.bytes), rows: w.rows }).toEqual(slow);
           }
         }
         const want = newAggregates(spec);
@@ -151,6 +156,16 @@ describe("sweep kernel against the TypeScript reference on grids", () => {
         k2.aggregate(0, cut);
         k2.aggregate(cut, n - cut);
         expect(Array.from(k2.aggregates())).toEqual(Array.from(want));
+        // And without the heatmap (the kernel's segment loop), split at the same row.
+        const noHeat = newAggregates(spec);
+        aggregateRecords(spec, 0, n, ref, noHeat, false);
+        const k3 = new SweepKernel(spec, 1);
+        k3.aggregate(0, cut);
+        k3.aggregate(cut, n - cut);
+        expect(Array.from(k3.aggregates())).toEqual(Array.from(noHeat));
+        kernel.dispose();
+        k2.dispose();
+        k3.dispose();
       }),
       { numRuns: 300, seed: 7 },
     );
@@ -163,5 +178,25 @@ describe("sweep kernel against the TypeScript reference on grids", () => {
     const a = k.aggregates();
     expect(a[0 * 3] + a[4 * 3]).toBe(gridSize(spec));
     expect(a[0 * 3]).toBe(gridSize(spec) / 2);
+  });
+});
+
+describe("sweep kernel memory", () => {
+  it("lives in the thread's core heap and gives its blocks back on dispose()", () => {
+    const spec = baseSpec([[0, 1], [1], [24], [0], [0], [30], [0], [1], [0], [1], [0], Array.from({ length: 50 }, (_, i) => i * 7)]);
+    const heap = core().heap;
+    const warm = new SweepKernel(spec, 1000);
+    warm.records(0, 100);
+    warm.formatRecords(0, 100, "jsonl", false);
+    warm.dispose();
+    const extent = heap.extent;
+    for (let i = 0; i < 50; i++) {
+      const k = new SweepKernel(spec, 1000);
+      k.records(0, 100, true);
+      expect(k.formatRecords(0, 100, "jsonl", false)!.rows).toBe(100);
+      k.dispose();
+    }
+    expect(heap.extent).toBe(extent);
+    expect(() => warm.aggregates()).toThrow(/after dispose/);
   });
 });

@@ -130,6 +130,7 @@ describe("aggregates, shards and parts", () => {
         k.heatmap = true;
         k.aggregate(bounds[i], bounds[i + 1] - bounds[i]);
         mergeAggregates(small, acc, k.aggregates());
+        k.dispose();
       }
       expect(Array.from(acc)).toEqual(Array.from(whole));
     }), { numRuns: 20 });
