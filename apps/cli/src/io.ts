@@ -47,15 +47,30 @@ export function readStdin(): string {
   return stdinCache;
 }
 
+/** "cannot read FILE: no such file" (or the system's reason), the one wording of a failed open or read. */
+function cannotRead(path: string, e: unknown): InputError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message;
+  return new InputError(`cannot read ${path}: ${why}`);
+}
+
+/** A whole file, or stdin for "-", as bytes (stdin is read once, so two "-" inputs share it). */
+export function readBytes(path: string): { name: string; bytes: Uint8Array } {
+  if (path === "-") return { name: "<stdin>", bytes: Buffer.from(readStdin()) };
+  try {
+    return { name: path, bytes: readFileSync(path) };
+  } catch (e) {
+    throw cannotRead(path, e);
+  }
+}
+
 /** Reads a file, or stdin for "-"; a missing or unreadable file is an InputError naming it. */
 export function readSource(path: string): Source {
   if (path === "-") return { name: "<stdin>", text: readStdin(), isFile: true };
   try {
     return { name: path, text: readFileSync(path, "utf8"), isFile: true };
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message;
-    throw new InputError(`cannot read ${path}: ${why}`);
+    throw cannotRead(path, e);
   }
 }
 
@@ -147,9 +162,7 @@ export function openInput(path: string): ByteInput {
   try {
     fd = openSync(path, "r");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message;
-    throw new InputError(`cannot read ${path}: ${why}`);
+    throw cannotRead(path, e);
   }
   let open = true;
   let size: number | undefined;

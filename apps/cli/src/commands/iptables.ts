@@ -2,9 +2,8 @@
 // rule path), flows (many packets, one JSON line each), lint (what can never run, what the kernel
 // would refuse, what is not modelled). Each verb parses flags, calls the engine, renders.
 import type { Command } from "commander";
-import { readFileSync } from "node:fs";
 import { parseRuleset, parseIpsets, scanFlows, lintRuleset, tracePacket, traceColumns, type Ruleset, type TraceOptions, type TraceMode, type Flow } from "@aksnet/engine/netfilter";
-import { readSource, parseFormat, json, UsageError, InputError, EXIT_FINDINGS } from "../io.ts";
+import { readSource, readBytes, parseFormat, json, UsageError, EXIT_FINDINGS } from "../io.ts";
 import { renderKernel, renderKubeProxy, renderLint, renderFlows } from "../render/iptables.ts";
 import type { Register } from "./index.ts";
 
@@ -23,18 +22,6 @@ function loadRules(path: string): Ruleset {
 }
 
 /** A file (or stdin for "-") as bytes, with readSource's errors. */
-function readBytes(path: string): { name: string; bytes: Uint8Array } {
-  // stdin is read once for every "-" (readSource keeps it), so --rules - and --flows - share it.
-  if (path === "-") return { name: "<stdin>", bytes: Buffer.from(readSource("-").text) };
-  try {
-    return { name: path, bytes: readFileSync(path) };
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message;
-    throw new InputError(`cannot read ${path}: ${why}`);
-  }
-}
-
 function parseMode(v: string): TraceMode {
   if (v === "kernel" || v === "kube-proxy-test") return v;
   throw new UsageError(`--mode must be kernel or kube-proxy-test, not ${JSON.stringify(v)}`);
