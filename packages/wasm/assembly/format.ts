@@ -14,7 +14,8 @@
 import {
   REC_SIZE, OFF_HI, OFF_LO, OFF_BITS, OFF_FAMILY, OFF_LINE,
   RANGE_SIZE, ROFF_FIRST_HI, ROFF_FIRST_LO, ROFF_LAST_HI, ROFF_LAST_LO, ROFF_FAMILY,
-} from "./abi";
+  DECOR_HEADER, SRC_SIZE, SRC_START, SRC_NAME, SRC_NAME_LEN, SRC_JSON, SRC_JSON_LEN, SRC_LINES,
+} from "./abi/cidr";
 import { largestBlock, stepBlock, stepHi, stepLo } from "./set";
 
 let fmtBytes: i32 = 0;
@@ -134,9 +135,9 @@ export function putV6(o: usize, hi: u64, lo: u64): usize {
   return putDec(o + 1, <u32>bits);
 }
 
-@inline function decorFirst(d: usize): usize { return d + 12; }
-@inline function decorSep(d: usize): usize { return d + 12 + <usize>load<u32>(d); }
-@inline function decorTrail(d: usize): usize { return d + 12 + <usize>load<u32>(d) + <usize>load<u32>(d, 4); }
+@inline function decorFirst(d: usize): usize { return d + DECOR_HEADER; }
+@inline function decorSep(d: usize): usize { return d + DECOR_HEADER + <usize>load<u32>(d); }
+@inline function decorTrail(d: usize): usize { return d + DECOR_HEADER + <usize>load<u32>(d) + <usize>load<u32>(d, 4); }
 @inline function decorBytes(d: usize): i32 { return <i32>(load<u32>(d) + load<u32>(d, 4) + load<u32>(d, 8)); }
 
 @inline function putLead(o: usize, decor: usize, started: bool): usize {
@@ -247,20 +248,19 @@ export function formatV4Keys(keys: usize, from: i32, m: i32, out: usize, cap: i3
   return i;
 }
 
-// Overlap pairs. Sources: nsrc entries of 6 u32 each (start record index, text name ptr, len,
-// JSON-escaped name ptr, len, 1 when origins carry ":line"), sorted by start.
+// Overlap pairs. Sources: nsrc entries of SRC_SIZE bytes (layout in abi/cidr.ts), sorted by start.
 @inline function sourceOf(srcs: usize, nsrc: i32, idx: u32): usize {
   let lo = 0, hi = nsrc - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (load<u32>(srcs + <usize>mid * 24) <= idx) lo = mid; else hi = mid - 1;
+    if (load<u32>(srcs + <usize>mid * SRC_SIZE + SRC_START) <= idx) lo = mid; else hi = mid - 1;
   }
-  return srcs + <usize>lo * 24;
+  return srcs + <usize>lo * SRC_SIZE;
 }
 
 function putOrigin(o: usize, rec: usize, src: usize, json: bool): usize {
-  o = json ? putBytes(o, <usize>load<u32>(src, 12), <i32>load<u32>(src, 16)) : putBytes(o, <usize>load<u32>(src, 4), <i32>load<u32>(src, 8));
-  if (load<u32>(src, 20) != 0) {
+  o = json ? putBytes(o, <usize>load<u32>(src + SRC_JSON), <i32>load<u32>(src + SRC_JSON_LEN)) : putBytes(o, <usize>load<u32>(src + SRC_NAME), <i32>load<u32>(src + SRC_NAME_LEN));
+  if (load<u32>(src + SRC_LINES) != 0) {
     store<u8>(o, 0x3a);
     o = putDec(o + 1, load<u32>(rec + OFF_LINE));
   }
@@ -280,7 +280,7 @@ function putOrigin(o: usize, rec: usize, src: usize, json: bool): usize {
 export function formatPairs(pairs: usize, from: i32, k: i32, recs: usize, srcs: usize, nsrc: i32, out: usize, cap: i32, json: i32, started: i32): i32 {
   let maxName: u32 = 0;
   for (let s = 0; s < nsrc; s++) {
-    const t = load<u32>(srcs + <usize>s * 24 + 8), j = load<u32>(srcs + <usize>s * 24 + 16);
+    const t = load<u32>(srcs + <usize>s * SRC_SIZE + SRC_NAME_LEN), j = load<u32>(srcs + <usize>s * SRC_SIZE + SRC_JSON_LEN);
     if (t > maxName) maxName = t;
     if (j > maxName) maxName = j;
   }

@@ -1,6 +1,6 @@
 // The aksnet WebAssembly core: numbers and records only. JS owns the layout of linear memory
 // above heapBase(); every verb works on whole batches (one call per batch, never per element).
-export * from "./abi";
+export * from "./abi/cidr";
 export { countLines, parseLines, parseNonOk, compactValid, nextError } from "./parse";
 export { scratchBytes, setRanges, rangesToPrefixes, excludeRanges, intersectRanges, overlappingPairs, allocate } from "./set";
 export { maskedBatch, boundBatch, containsBatch, overlapsBatch } from "./prefix";

@@ -11,7 +11,7 @@
 import {
   REC_SIZE, OFF_HI, OFF_LO, OFF_VALUE, OFF_BITS, OFF_FAMILY, RANGE_SIZE,
   ROFF_FIRST_HI, ROFF_FIRST_LO, ROFF_LAST_HI, ROFF_LAST_LO, ROFF_FAMILY,
-} from "./abi";
+} from "./abi/cidr";
 import { maskHi, maskLo, len128, lt128, le128 } from "./u128";
 import { maskInto } from "./set";
 import { sortRecords, SORT_HIST_BYTES } from "./sort";

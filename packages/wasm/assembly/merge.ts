@@ -7,7 +7,7 @@
 import {
   REC_SIZE, OFF_LO, OFF_BITS, OFF_FAMILY,
   RANGE_SIZE, ROFF_FIRST_HI, ROFF_FIRST_LO, ROFF_LAST_HI, ROFF_LAST_LO, ROFF_FAMILY,
-} from "./abi";
+} from "./abi/cidr";
 import { lt128, le128 } from "./u128";
 
 const V4_MAPPED: u64 = 0x0000ffff00000000;

@@ -1,5 +1,5 @@
 // Element-wise verbs over prefix records: masked, first/last address, contains, overlaps.
-import { REC_SIZE, OFF_HI, OFF_LO, OFF_BITS, OFF_FAMILY, OFF_FLAGS } from "./abi";
+import { REC_SIZE, OFF_HI, OFF_LO, OFF_BITS, OFF_FAMILY, OFF_FLAGS } from "./abi/cidr";
 import { maskHi, maskLo, len128 } from "./u128";
 import { maskInto } from "./set";
 

@@ -3,7 +3,7 @@
 import {
   REC_SIZE, OFF_HI, OFF_LO, OFF_VALUE, OFF_BITS, OFF_FAMILY, OFF_FLAGS, OFF_STATUS, OFF_COL, OFF_LINE,
   RANGE_SIZE, ROFF_FIRST_HI, ROFF_FIRST_LO, ROFF_LAST_HI, ROFF_LAST_LO, ROFF_FAMILY, RET_OVERFLOW, FLAG_HAS_SLASH, ST_OK,
-} from "./abi";
+} from "./abi/cidr";
 import { maskHi, maskLo, len128, ctz128, floorLog2Plus1, le128, lt128 } from "./u128";
 import { sortRecords, SORT_HIST_BYTES } from "./sort";
 

@@ -1,7 +1,7 @@
 // Stable LSD radix sort of 32-byte records by (family, hi, lo, bits): 8-bit digits, one
 // histogram pass for all digits, and digits that are the same in every record skipped
 // (IPv4 records differ only in the low 4 bytes of lo, so they take 4-5 passes, not 18).
-import { REC_SIZE, OFF_BITS, OFF_FAMILY } from "./abi";
+import { REC_SIZE, OFF_BITS, OFF_FAMILY } from "./abi/cidr";
 
 const NDIG = 18;
 // Byte offsets of the digits inside a record, least significant first.

@@ -77,15 +77,15 @@ export class OutputBuffer {
   /** A decor block (see assembly/format.ts) for a list style; released by the caller. */
   private decor(style: ListStyle): [number, number] {
     const f = encoder.encode(style.first), s = encoder.encode(style.sep), t = encoder.encode(style.trail);
-    const bytes = 12 + f.length + s.length + t.length;
+    const bytes = ABI.DECOR_HEADER + f.length + s.length + t.length;
     const p = this.core_.heap.alloc(bytes);
     const m = this.core_.u8();
     new DataView(m.buffer).setUint32(p, f.length, true);
     new DataView(m.buffer).setUint32(p + 4, s.length, true);
     new DataView(m.buffer).setUint32(p + 8, t.length, true);
-    m.set(f, p + 12);
-    m.set(s, p + 12 + f.length);
-    m.set(t, p + 12 + f.length + s.length);
+    m.set(f, p + ABI.DECOR_HEADER);
+    m.set(s, p + ABI.DECOR_HEADER + f.length);
+    m.set(t, p + ABI.DECOR_HEADER + f.length + s.length);
     return [p, bytes];
   }
 
@@ -161,26 +161,26 @@ export class OutputBuffer {
     if (k === 0) return 0;
     const names = sources.map((s) => [encoder.encode(s.name), encoder.encode(JSON.stringify(s.name).slice(1, -1))]);
     const nameBytes = names.reduce((t, [a, j]) => t + a.length + j.length, 0);
-    const tableBytes = sources.length * 24 + nameBytes + pairs.byteLength;
+    const tableBytes = sources.length * ABI.SRC_SIZE + nameBytes + pairs.byteLength;
     const table = c.heap.alloc(tableBytes);
     const [recs, rb] = this.recordsOf(b);
     try {
       const m = c.u8();
       const dv = new DataView(m.buffer);
-      let at = table + sources.length * 24;
+      let at = table + sources.length * ABI.SRC_SIZE;
       sources.forEach((s, i) => {
         const [t, j] = names[i];
-        const e = table + i * 24;
-        dv.setUint32(e, s.start, true);
-        dv.setUint32(e + 4, at, true);
-        dv.setUint32(e + 8, t.length, true);
+        const e = table + i * ABI.SRC_SIZE;
+        dv.setUint32(e + ABI.SRC_START, s.start, true);
+        dv.setUint32(e + ABI.SRC_NAME, at, true);
+        dv.setUint32(e + ABI.SRC_NAME_LEN, t.length, true);
         m.set(t, at);
         at += t.length;
-        dv.setUint32(e + 12, at, true);
-        dv.setUint32(e + 16, j.length, true);
+        dv.setUint32(e + ABI.SRC_JSON, at, true);
+        dv.setUint32(e + ABI.SRC_JSON_LEN, j.length, true);
         m.set(j, at);
         at += j.length;
-        dv.setUint32(e + 20, s.lines ? 1 : 0, true);
+        dv.setUint32(e + ABI.SRC_LINES, s.lines ? 1 : 0, true);
       });
       const pp = at;
       m.set(new Uint8Array(pairs.buffer, pairs.byteOffset, pairs.byteLength), pp);

@@ -1,4 +1,4 @@
-// TypeScript mirror of packages/wasm/assembly/abi.ts. test/abi.test.ts compares every constant
+// TypeScript mirror of packages/wasm/assembly/abi/cidr.ts. test/abi.test.ts compares every constant
 // here with the globals the .wasm exports, so a change on one side only fails loudly.
 export const ABI = {
   REC_SIZE: 32,
@@ -42,6 +42,14 @@ export const ABI = {
   ST_TRAILING: 17,
   ST_COUNT: 18,
   RET_OVERFLOW: -1,
+  DECOR_HEADER: 12,
+  SRC_SIZE: 24,
+  SRC_START: 0,
+  SRC_NAME: 4,
+  SRC_NAME_LEN: 8,
+  SRC_JSON: 12,
+  SRC_JSON_LEN: 16,
+  SRC_LINES: 20,
 } as const;
 
 export type ParseMode = "either" | "prefix" | "address";

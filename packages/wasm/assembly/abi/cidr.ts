@@ -1,6 +1,7 @@
-// Record layouts and status codes shared with TypeScript (packages/engine/src/abi.ts mirrors
-// these; a test instantiates the module and compares every exported ABI_* global with the mirror).
-// Nothing here knows about Azure: only addresses, prefixes, ranges and their records.
+// Record layouts and status codes of the CIDR verbs, shared with TypeScript
+// (packages/engine/src/core/abi.ts mirrors these one way; a test instantiates the module and
+// compares every exported global with the mirror). The netfilter and sweep layouts are beside
+// this file. Nothing here knows about Azure: only addresses, prefixes, ranges and their records.
 
 // Prefix / address record, 32 bytes, little-endian.
 //   0  u64 hi       high 64 bits of the 128-bit address (0 for IPv4)
@@ -62,3 +63,18 @@ export const ST_COUNT: i32 = 18;
 
 // Verb results that need a second number return it in a scratch global (read with lastExtra()).
 export const RET_OVERFLOW: i32 = -1; // output capacity too small: lastExtra() holds the count needed
+
+// List punctuation for the formatters (format.ts), a "decor" block: u32 firstLen, u32 sepLen,
+// u32 trailLen, then the bytes of first, sep and trail.
+export const DECOR_HEADER: i32 = 12;
+
+// Source table for overlap-pair origins (format.ts), one 24-byte entry per input source:
+//   0 u32 first record index   4 u32 name ptr   8 u32 name len
+//  12 u32 JSON-escaped name ptr  16 u32 its len  20 u32 1 when origins carry ":line"
+export const SRC_SIZE: i32 = 24;
+export const SRC_START: i32 = 0;
+export const SRC_NAME: i32 = 4;
+export const SRC_NAME_LEN: i32 = 8;
+export const SRC_JSON: i32 = 12;
+export const SRC_JSON_LEN: i32 = 16;
+export const SRC_LINES: i32 = 20;
