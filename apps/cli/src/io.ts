@@ -2,6 +2,7 @@
 // Commands only parse flags, call the engine and render; only main.ts touches process.exit.
 import { readFileSync, statSync, fstatSync, openSync, readSync, closeSync, writeSync } from "node:fs";
 import pc from "picocolors";
+import { Option } from "commander";
 import { InputError, UsageError } from "@aksnet/engine";
 import { bytesInput, type ByteInput } from "@aksnet/engine/cidr";
 
@@ -16,6 +17,11 @@ export const EXIT_INTERNAL = 70;
 
 
 export type Format = "text" | "json";
+
+/** The one --format option of every command that prints text or JSON (read it with parseFormat). */
+export function formatOption(): Option {
+  return new Option("--format <format>", "output format: text or json").default("text");
+}
 
 export function parseFormat(v: string | undefined): Format {
   if (v === undefined || v === "text" || v === "json") return v ?? "text";

@@ -8,7 +8,7 @@ import {
 } from "@aksnet/engine/cidr";
 import { ParseError } from "@aksnet/engine";
 import { type ParseMode } from "@aksnet/engine/core";
-import { inputsFrom, readSource, isFilePath, parseFormat, UsageError, InputError, EXIT_FINDINGS } from "../io.ts";
+import { inputsFrom, readSource, isFilePath, parseFormat, UsageError, InputError, EXIT_FINDINGS, formatOption } from "../io.ts";
 import { renderInfo, renderContains, renderMerge, renderExclude, renderOverlaps, renderLookup, renderFree } from "../render/cidr.ts";
 import type { Register } from "./index.ts";
 
@@ -56,13 +56,12 @@ Examples:
   aksnet cidr free --space 10.224.0.0/12 --used examples/cidr/used-subnets.txt --size 24 --count 3`,
     );
 
-  const fmt = "output format: text or json";
 
   cmd
     .command("info")
     .description("network, first and last address, size and host bits of each prefix or address")
     .argument("[values...]", "prefixes, addresses, files or -")
-    .option("--format <format>", fmt, "text")
+    .addOption(formatOption())
     .action((values: string[], o: { format: string }) => {
       const format = parseFormat(o.format);
       const { values: b, sources } = readValues(inputsFrom(values, "prefixes"));
@@ -74,7 +73,7 @@ Examples:
     .description("whether each value lies inside the container (a prefix, or a file of prefixes)")
     .argument("<container>", "prefix, file of prefixes, or -")
     .argument("[values...]", "addresses or prefixes to test, files or -")
-    .option("--format <format>", fmt, "text")
+    .addOption(formatOption())
     .action((container: string, values: string[], o: { format: string }) => {
       const format = parseFormat(o.format);
       const space = readValues(inputsFrom([container], "container")).values;
@@ -95,7 +94,7 @@ Examples:
     .command("merge")
     .description("collapse to the minimal sorted prefix list covering the same addresses")
     .argument("[values...]", "prefixes, files or -")
-    .option("--format <format>", fmt, "text")
+    .addOption(formatOption())
     .action((values: string[], o: { format: string }) => {
       const format = parseFormat(o.format);
       // Streamed: each chunk is parsed and folded into the running set of ranges.
@@ -110,7 +109,7 @@ Examples:
     .description("addresses of the inputs minus those of --remove, as the minimal prefix list")
     .argument("[values...]", "prefixes, files or -")
     .requiredOption("-r, --remove <values...>", "prefixes or files to subtract")
-    .option("--format <format>", fmt, "text")
+    .addOption(formatOption())
     .action((values: string[], o: { format: string; remove: string[] }) => {
       const format = parseFormat(o.format);
       const a = readValues(inputsFrom(values, "prefixes")).values;
@@ -122,7 +121,7 @@ Examples:
     .command("overlaps")
     .description("every pair of inputs that share addresses (exit 1 when there is one)")
     .argument("[values...]", "prefixes, files or -")
-    .option("--format <format>", fmt, "text")
+    .addOption(formatOption())
     .action((values: string[], o: { format: string }) => {
       const format = parseFormat(o.format);
       const { values: b, sources } = readValues(inputsFrom(values, "prefixes"));
@@ -136,7 +135,7 @@ Examples:
     .description("longest-prefix match of each address against a table of \"prefix [label]\" lines")
     .requiredOption("-t, --table <file>", "table file: one \"prefix label\" per line")
     .argument("[addresses...]", "addresses, files or -")
-    .option("--format <format>", fmt, "text")
+    .addOption(formatOption())
     .action((addresses: string[], o: { format: string; table: string }) => {
       const format = parseFormat(o.format);
       if (o.table !== "-" && !isFilePath(o.table)) throw new UsageError(`--table ${o.table}: no such file`);
@@ -162,7 +161,7 @@ Examples:
     .option("-u, --used <values...>", "prefixes already taken (prefixes or files)", [])
     .requiredOption("--size <length>", "prefix length to allocate, e.g. 24")
     .option("-n, --count <n>", "how many prefixes", "1")
-    .option("--format <format>", fmt, "text")
+    .addOption(formatOption())
     .action((o: { space: string[]; used: string[]; size: string; count: string; format: string }) => {
       const format = parseFormat(o.format);
       const bits = parseLength(o.size);

@@ -1,6 +1,6 @@
 // aksnet diff OLD NEW: the change plan between two configurations of a cluster.
 import { diff, loadCluster } from "@aksnet/engine/aks";
-import { parseFormat, out, json, color, readSource, UsageError } from "../io.ts";
+import { parseFormat, out, json, color, readSource, UsageError, formatOption } from "../io.ts";
 import { table } from "../render/aks.ts";
 import type { Register } from "./index.ts";
 
@@ -11,7 +11,7 @@ export const registerDiff: Register = (program) => {
     .argument("<old>", "the current configuration (spec, az aks show JSON or ARM)")
     .argument("<new>", "the wanted configuration")
     .option("--vnet <file>", "VNet JSON for both (when they are az aks show JSON)")
-    .option("--format <format>", "output format: text or json", "text")
+    .addOption(formatOption())
     .action((oldFile: string, newFile: string, o: { vnet?: string; format: string }) => {
       const format = parseFormat(o.format);
       if (oldFile === "-" && newFile === "-") throw new UsageError("stdin (-) can be read only once");

@@ -1,6 +1,6 @@
 // aksnet fit: the quick calculator — the smallest subnet for N nodes, or the most nodes in a /L.
 import { fit, DEFAULT_MAX_PODS, DEFAULT_MAX_SURGE, MODEL_IDS, type ModelId, type Surge, type FitPool } from "@aksnet/engine/aks";
-import { parseFormat, out, json, color, UsageError } from "../io.ts";
+import { parseFormat, out, json, color, UsageError, formatOption } from "../io.ts";
 import { n, MODEL_LABEL } from "../render/aks.ts";
 import type { Register } from "./index.ts";
 
@@ -50,7 +50,7 @@ export const registerFit: Register = (program) => {
     .option("--pools <list>", "other pools in the same subnet: name:nodes[:maxPods[:surge]],...")
     .option("--outbound-ports <n>", "manual SNAT ports per node (allocatedOutboundPorts)")
     .option("--outbound-ips <n>", "outbound public IPs", "1")
-    .option("--format <format>", "output format: text or json", "text")
+    .addOption(formatOption())
     .addHelpText("after", `
 Examples:
   aksnet fit --model azure-cni --max-pods 30 --nodes 50 --surge 1     # Microsoft's example: 1,581 IPs, a /21

@@ -3,7 +3,7 @@
 // would refuse, what is not modelled). Each verb parses flags, calls the engine, renders.
 import type { Command } from "commander";
 import { parseRuleset, parseIpsets, scanFlows, lintRuleset, tracePacket, traceColumns, type Ruleset, type TraceOptions, type TraceMode, type Flow } from "@aksnet/engine/netfilter";
-import { readSource, readBytes, parseFormat, json, UsageError, EXIT_FINDINGS } from "../io.ts";
+import { readSource, readBytes, parseFormat, json, UsageError, EXIT_FINDINGS, formatOption } from "../io.ts";
 import { renderKernel, renderKubeProxy, renderLint, renderFlows } from "../render/iptables.ts";
 import type { Register } from "./index.ts";
 
@@ -49,7 +49,7 @@ const FLOW_FLAGS = (cmd: Command) =>
     .option("--node-ip <ip>", "the node address MASQUERADE rewrites to (also LOCAL)")
     .option("--ipsets <file>", "set members: `ipset save` output or a JSON map {name: [members]}")
     .option("--mode <mode>", "kernel (default) or kube-proxy-test", "kernel")
-    .option("--format <format>", "output format: text or json", "text");
+    .addOption(formatOption());
 
 export const registerIptables: Register = (program, setExit) => {
   const cmd = program
@@ -115,7 +115,7 @@ Examples:
     .description("unreachable and shadowed rules, jumps to missing chains, jump loops, what is not modelled (exit 1 on errors)")
     .requiredOption("--rules <file>", "iptables-save output")
     .option("--ipsets <file>", "set members, to check that every set a rule uses is known")
-    .option("--format <format>", "output format: text or json", "text")
+    .addOption(formatOption())
     .action((o: { rules: string; ipsets?: string; format: string }) => {
       const format = parseFormat(o.format);
       const ipsets = o.ipsets ? (() => { const s = readSource(o.ipsets!); return parseIpsets(s.text, s.name); })() : undefined;

@@ -2,7 +2,7 @@
 import { BUILTIN_EXAMPLE, BUILTIN_EXAMPLE_NAME, loadCluster, type Finding, type Cluster, type InputText, type Plan } from "@aksnet/engine/aks";
 import { groupDigits } from "@aksnet/engine";
 import type { Command } from "commander";
-import { readSource, color, UsageError } from "../io.ts";
+import { readSource, color, UsageError, formatOption } from "../io.ts";
 
 export interface ClusterArgs {
   cluster?: string;
@@ -20,7 +20,7 @@ export function clusterInputOptions(cmd: Command): Command {
     .argument("[files...]", "cluster spec (YAML/JSON), az aks show JSON (+ az network vnet show JSON) or ARM template; - for stdin; none = built-in example")
     .option("--cluster <file>", "the cluster file (spec, az aks show JSON or ARM)")
     .option("--vnet <file>", "the VNet file (az network vnet show JSON or ARM VNet resource)")
-    .option("--format <format>", "output format: text or json", "text");
+    .addOption(formatOption());
 }
 
 /** Loads the cluster from FILE arguments and/or --cluster/--vnet; none at all = the built-in example. */
