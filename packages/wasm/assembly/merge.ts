@@ -15,6 +15,26 @@ const DIGIT_BITS: u32 = 11;
 const BUCKETS: i32 = 1 << DIGIT_BITS;
 const NDIG: i32 = 3;
 
+/**
+ * Turns one digit's histogram (BUCKETS u32 counts at base) into start offsets, in place. Returns
+ * false, leaving it as is, when every one of the n keys has the same digit (the pass can be skipped).
+ */
+@inline function countsToOffsets(base: usize, n: i32): bool {
+  for (let q = 0; q < BUCKETS; q++) {
+    const c = load<u32>(base + (<usize>q << 2));
+    if (c != 0) { if (c == <u32>n) return false; break; }
+  }
+  let sum: u32 = 0;
+  for (let q = 0; q < BUCKETS; q++) {
+    const p = base + (<usize>q << 2);
+    const c = load<u32>(p);
+    store<u32>(p, sum);
+    sum += c;
+  }
+  return true;
+}
+
+
 let v6Count: i32 = 0;
 
 /** IPv6 records written by the last splitFamilies call. */
@@ -68,19 +88,7 @@ export function sortV4Keys(keys: usize, n: i32, scratch: usize): usize {
   let a = keys, b = tmp;
   for (let d = 0; d < NDIG; d++) {
     const base = hist + (<usize>d * <usize>BUCKETS << 2);
-    let skip = false;
-    for (let q = 0; q < BUCKETS; q++) {
-      const c = load<u32>(base + (<usize>q << 2));
-      if (c != 0) { skip = c == <u32>n; break; }
-    }
-    if (skip) continue;
-    let sum: u32 = 0;
-    for (let q = 0; q < BUCKETS; q++) {
-      const p = base + (<usize>q << 2);
-      const c = load<u32>(p);
-      store<u32>(p, sum);
-      sum += c;
-    }
+    if (!countsToOffsets(base, n)) continue;
     const shift = <u64>(32 + d * <i32>DIGIT_BITS);
     for (let i = 0; i < n; i++) {
       const key = load<u64>(a + (<usize>i << 3));
@@ -202,19 +210,7 @@ export function sortPairs(pairs: usize, n: i32, scratch: usize): usize {
   let a = pairs, b = scratch;
   for (let d = 0; d < 6; d++) {
     const base = hist + (<usize>d * <usize>BUCKETS << 2);
-    let skip = false;
-    for (let q = 0; q < BUCKETS; q++) {
-      const c = load<u32>(base + (<usize>q << 2));
-      if (c != 0) { skip = c == <u32>n; break; }
-    }
-    if (skip) continue;
-    let sum: u32 = 0;
-    for (let q = 0; q < BUCKETS; q++) {
-      const p = base + (<usize>q << 2);
-      const c = load<u32>(p);
-      store<u32>(p, sum);
-      sum += c;
-    }
+    if (!countsToOffsets(base, n)) continue;
     const shift = <u64>(d * <i32>DIGIT_BITS);
     for (let x = 0; x < n; x++) {
       const v = load<u64>(a + (<usize>x << 3));
