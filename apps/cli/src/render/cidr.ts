@@ -2,8 +2,9 @@
 // Bulk lists (merge, exclude, overlaps) are formatted by the core into an output buffer and written
 // with one system call per buffer; the JSON around them is written as the JSON.stringify(v, null, 2)
 // of the same value would print it (the goldens pin that down).
+import { groupDigits } from "@aksnet/engine";
 import {
-  OutputBuffer, LINES, jsonStrings, overlapItems, RELATION_TEXT, groupThousands,
+  OutputBuffer, LINES, jsonStrings, overlapItems, RELATION_TEXT,
   type MergedSet, type PrefixBatch, type InfoRow, type SourceSpan,
 } from "@aksnet/engine/cidr";
 import { out, json, warn, color, writeStdout, type Format } from "../io.ts";
@@ -20,7 +21,7 @@ export function renderInfo(rows: InfoRow[], format: Format): void {
   const c = color();
   for (const r of rows) {
     out(`${c.bold(r.prefix)}${r.hostBitsSet ? c.yellow(`  (written ${r.input}: host bits set)`) : ""}`);
-    out(`  family ${r.family}   first ${r.first}   last ${r.last}   size ${groupThousands(r.size)}`);
+    out(`  family ${r.family}   first ${r.first}   last ${r.last}   size ${groupDigits(BigInt(r.size))}`);
   }
 }
 

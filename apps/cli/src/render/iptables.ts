@@ -1,5 +1,6 @@
 // Rendering of `aksnet iptables`: the rule path of one trace (text), lint findings, and the JSON
 // lines of `flows`, written a chunk at a time (the engine formats them into bytes).
+import { groupDigits } from "@aksnet/engine";
 import { writeJsonl, type KernelTrace, type KubeProxyTrace, type TraceStep, type FlowColumns, type ColumnResults, type Ruleset, type Finding } from "@aksnet/engine/netfilter";
 import { out, color, warn } from "../io.ts";
 
@@ -56,5 +57,5 @@ export function renderFlows(cols: FlowColumns, r: ColumnResults, ms: number): vo
   const n = cols.n;
   const rate = ms > 0 ? Math.round((n / ms) * 1000) : 0;
   const fallback = r.kind === "objects" ? r.fallback : undefined;
-  warn(`${n} flow${n === 1 ? "" : "s"} in ${ms.toFixed(1)} ms (${rate.toLocaleString("en-US")} flows/s, engine ${r.engine}${fallback ? `: ${fallback}` : ""})`);
+  warn(`${n} flow${n === 1 ? "" : "s"} in ${ms.toFixed(1)} ms (${groupDigits(rate)} flows/s, engine ${r.engine}${fallback ? `: ${fallback}` : ""})`);
 }

@@ -1,6 +1,8 @@
 // Progress of a sweep on stderr: a bar when stderr is a terminal, a plain line every 5 s
 // otherwise, nothing with --quiet; and the closing line with the rate.
-export const fmt = (x: number) => x.toLocaleString("en-US");
+import { groupDigits } from "@aksnet/engine";
+
+export const fmt = (x: number) => groupDigits(x);
 
 function rate(r: number): string {
   return r >= 1e6 ? `${(r / 1e6).toFixed(1)}M` : r >= 1e3 ? `${(r / 1e3).toFixed(1)}k` : r.toFixed(0);

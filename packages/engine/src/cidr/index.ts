@@ -11,4 +11,4 @@ export { bytesInput, readPrefixes, scanLines, DEFAULT_CHUNK_BYTES, type ByteInpu
 export { MergedSet, MergeAccumulator, mergeInputs, mergeBatch, type MergeResult, type MergeOptions } from "./merged.ts";
 export { OutputBuffer, LINES, jsonStrings, collectBytes, DEFAULT_OUTPUT_BYTES, MIN_OUTPUT_BYTES, type ListStyle, type WriteBytes } from "./format.ts";
 export { formatListRef, formatPairsRef, overlapItems, overlapRelation, originOf, RELATION_TEXT, type OverlapItem, type OverlapRelation } from "./format-ref.ts";
-export { infoRows, groupThousands, parseLabelledTable, type InfoRow, type LabelledTable } from "./report.ts";
+export { infoRows, parseLabelledTable, type InfoRow, type LabelledTable } from "./report.ts";

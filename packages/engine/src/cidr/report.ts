@@ -35,11 +35,6 @@ export function infoRows(e: CidrEngine, b: PrefixBatch, origin: (i: number) => s
   });
 }
 
-/** Digits of a decimal integer in groups of three ("65,536"), without Intl (its start-up costs ~30 ms). */
-export function groupThousands(decimal: string): string {
-  return decimal.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-}
-
 export interface LabelledTable {
   /** The table's prefixes, in line order; record k's LPM value is k. */
   entries: PrefixBatch;

@@ -1,6 +1,7 @@
 // Rendering a finished (or partial) sweep: summary and frontier as text, JSON or CSV; shard parts
 // written and merged back. The same functions serve a single run and a merge, which is why their
 // outputs are byte-identical.
+import { groupDigits } from "../text.ts";
 import { inputError } from "../aks/reader.ts";
 import { podRangeKind } from "../aks/capacity.ts";
 import type { ModelId } from "../aks/constants.ts";
@@ -12,7 +13,7 @@ import type { SweepRun } from "./runner.ts";
 
 export type AggregateFormat = "text" | "json" | "csv" | "jsonl";
 
-const n = (x: number) => x.toLocaleString("en-US");
+const n = (x: number) => groupDigits(x);
 
 function rangeText(run: Pick<SweepRun, "total" | "start" | "end" | "evaluated" | "partial">): string {
   const all = run.start === 0 && run.end === run.total;

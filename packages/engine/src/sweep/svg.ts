@@ -1,5 +1,6 @@
 // A heatmap as a standalone SVG: one panel per model, x and y the two swept parameters, colour
 // the aggregated metric on one shared scale (viridis), with axes, labels, a title and a legend.
+import { groupDigits } from "../text.ts";
 import type { Heatmap } from "./aggregate.ts";
 
 // Viridis at 9 stops (matplotlib's table, sampled): perceptually even and readable in greyscale.
@@ -19,7 +20,7 @@ export function viridis(t: number): string {
 }
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-const num = (v: number) => v.toLocaleString("en-US");
+const num = (v: number) => groupDigits(v);
 
 /** Labels to show on an axis of n cells of `size` px, so that they do not overlap. */
 function every(n: number, size: number, labelPx: number): number {
