@@ -4,6 +4,7 @@
 // line and column, and keeps every match and target it does not model as an issue by line.
 import { ParseError, InputError } from "../errors.ts";
 import { parseNetPrefix } from "./net.ts";
+import { fastLine, type FastState } from "./parse-fast.ts";
 import {
   BUILTIN_CHAINS,
   type Chain, type Match, type NatTo, type ParseIssue, type PortRange, type Rule, type Ruleset, type Table, type Target,
@@ -16,26 +17,28 @@ interface Tok {
   col: number;
   /** First token on its physical line. */
   nl: boolean;
+  /** Offset of its first character in the text. */
+  start: number;
 }
 
 const KNOWN_TABLES = new Set(["filter", "nat", "mangle", "raw", "security"]);
 const POLICIES = new Set(["ACCEPT", "DROP", "-", "RETURN", "QUEUE"]);
 /** Extension targets we keep but do not model; any other unknown name is taken as a chain. */
-const EXT_TARGETS = new Set([
+export const EXT_TARGETS = new Set([
   "CONNMARK", "TCPMSS", "CT", "NOTRACK", "REDIRECT", "NFQUEUE", "NFLOG", "TPROXY", "CHECKSUM", "AUDIT", "TRACE",
   "CLASSIFY", "DSCP", "TOS", "TTL", "HL", "SECMARK", "CONNSECMARK", "SET", "NETMAP", "MIRROR", "ULOG", "IDLETIMER",
   "LED", "RATEEST", "SYNPROXY", "TEE", "HMARK", "CLUSTERIP", "ECN", "TCPOPTSTRIP", "QUEUE",
 ]);
-const PROTO_NUM: Record<string, number> = {
+export const PROTO_NUM: Record<string, number> = {
   all: 0, icmp: 1, igmp: 2, tcp: 6, udp: 17, gre: 47, esp: 50, ah: 51, "ipv6-icmp": 58, icmpv6: 58, sctp: 132, udplite: 136,
 };
 
-class Scanner {
+export class Scanner {
   pos = 0;
   line = 1;
   lineStart = 0;
-  private sawNl = true;
-  private buf: Tok[] = [];
+  sawNl = true;
+  buf: Tok[] = [];
   constructor(readonly text: string, readonly source: string) {}
 
   lineText(lineStart: number): string {
@@ -127,9 +130,47 @@ class Scanner {
     }
     text += s.slice(segStart, i);
     this.pos = i;
-    const tok: Tok = { text, quoted, line: this.line, col: startCol, nl: this.sawNl };
+    const tok: Tok = { text, quoted, line: this.line, col: startCol, nl: this.sawNl, start: this.lineStart + startCol - 1 };
     this.sawNl = false;
     return tok;
+  }
+
+  /**
+   * For the fast path (fast.ts): with nothing buffered (or only the first token of a line, which
+   * is given back), skips blank space and returns true when pos is at the first token of a
+   * physical line. The general scanner, run from here, reads the same tokens.
+   */
+  atLineStart(): boolean {
+    if (this.buf.length === 1) {
+      const t = this.buf[0];
+      if (!t.nl || t.quoted) return false;
+      this.buf.length = 0;
+      this.pos = t.start;
+      this.line = t.line;
+      this.lineStart = t.start - t.col + 1;
+      this.sawNl = true;
+    } else if (this.buf.length) return false;
+    const s = this.text, n = s.length;
+    let i = this.pos;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (c === 10) {
+        this.line++;
+        this.lineStart = i + 1;
+        this.sawNl = true;
+        i++;
+      } else if (c === 32 || c === 9 || c === 13) i++;
+      else break;
+    }
+    this.pos = i;
+    return this.sawNl && i < n;
+  }
+
+  /** The fast path took the statement on this line, up to end (exclusive). */
+  tookLine(end: number): void {
+    this.lineStarts[this.line] = this.lineStart;
+    this.pos = end;
+    this.sawNl = false;
   }
 
   peek(k = 0): Tok | null {
@@ -192,6 +233,8 @@ function parseU32(s: string): number | undefined {
 export interface ParseOptions {
   /** File name for messages. */
   source?: string;
+  /** false: every statement through the general path (parse-fast.ts is skipped; tests compare the two). */
+  fast?: boolean;
 }
 
 /** Parses a whole iptables-save dump; throws ParseError (with line and column) at the first structural error. */
@@ -210,7 +253,17 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): Ruleset {
     return out;
   };
 
+  const fast: FastState = { rs, table: undefined, familySeen: false };
+  const useFast = opts.fast !== false;
   for (;;) {
+    if (useFast && table && sc.atLineStart()) {
+      fast.table = table;
+      fast.familySeen = familySeen;
+      if (fastLine(sc, fast)) {
+        familySeen = fast.familySeen;
+        continue;
+      }
+    }
     const t = sc.next();
     if (!t) break;
     if (!t.quoted && (t.text === "#" || t.text.startsWith("#"))) {
