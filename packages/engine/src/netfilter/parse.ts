@@ -699,24 +699,27 @@ function resolveTable(table: Table, rs: Ruleset): void {
 /** Jump loops: a cycle in the chain graph of one table (the kernel refuses the table). */
 function findLoops(rs: Ruleset): void {
   for (const table of rs.tables.values()) {
-    const state = new Map<string, 1 | 2>();
+    // Keyed by the chain objects (no string hashing per rule).
+    const state = new Map<Chain, 1 | 2>();
     const path: string[] = [];
     const visit = (c: Chain): void => {
-      state.set(c.name, 1);
+      state.set(c, 1);
       path.push(c.name);
-      for (const r of c.rules) {
+      const rules = c.rules;
+      for (let k = 0; k < rules.length; k++) {
+        const r = rules[k];
         if (r.target?.kind !== "jump") continue;
         const to = table.chains.get(r.target.chain);
         if (!to || to.builtin) continue;
-        const s = state.get(to.name);
+        const s = state.get(to);
         if (s === 1) {
           const loop = [...path.slice(path.indexOf(to.name)), to.name].join(" -> ");
           rs.issues.push({ code: "JumpLoop", severity: "error", message: `jump loop: ${loop} (the kernel would refuse this table)`, line: r.line, col: r.target.col, table: table.name, chain: c.name, rule: r.num });
         } else if (s === undefined) visit(to);
       }
       path.pop();
-      state.set(c.name, 2);
+      state.set(c, 2);
     };
-    for (const c of table.chains.values()) if (!state.has(c.name)) visit(c);
+    for (const c of table.chains.values()) if (!state.has(c)) visit(c);
   }
 }
