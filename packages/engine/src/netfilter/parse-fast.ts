@@ -11,12 +11,14 @@
 import type { Scanner } from "./parse.ts";
 import { PROTO_NUM, EXT_TARGETS, parsePortRange } from "./parse.ts";
 import { plainV4Prefix } from "./net.ts";
-import { BUILTIN_CHAINS, type Match, type NatTo, type Rule, type Ruleset, type Table, type Target } from "./model.ts";
+import { BUILTIN_CHAINS, type Chain, type Match, type NatTo, type Rule, type Ruleset, type Table, type Target } from "./model.ts";
 
 export interface FastState {
   rs: Ruleset;
   table: Table | undefined;
   familySeen: boolean;
+  lastTable?: Table;
+  lastChain?: Chain;
 }
 
 const SP = 32, QUOTE = 34, BANG = 33, DASH = 45;
@@ -64,6 +66,18 @@ function lineTokens(s: string, from: number, end: number): boolean {
   return true;
 }
 
+/** The words of the common shapes, by length: a token equal to one is that constant (no string made). */
+const WORDS: string[][] = [];
+for (const w of ["!", "-", "-m", "-s", "-d", "-p", "-j", "tcp", "udp", "nth", "sctp", "DROP", "DNAT", "ACCEPT", "RETURN", "random", "--mode", "comment", "--dport", "--sport",
+  "statistic", "--comment", "--probability", "KUBE-MARK-MASQ", "--to-destination"]) (WORDS[w.length] ??= []).push(w);
+
+function word(s: string, k: number): string {
+  const a = toks[k] & ~QUOTED, b = toks[k + 1];
+  const ws = WORDS[b - a];
+  if (ws) for (let i = 0; i < ws.length; i++) if (s.startsWith(ws[i], a)) return ws[i];
+  return s.slice(a, b);
+}
+
 /** A plain (unquoted) token the general scanner would not take as the start of a statement. */
 function plainValue(s: string, k: number): boolean {
   if (k >= toks.length || toks[k] & QUOTED) return false;
@@ -87,8 +101,7 @@ export function fastLine(sc: Scanner, st: FastState): boolean {
   const table = st.table!;
   const line = sc.line;
   const col = from - sc.lineStart + 1;
-  const colOf = (k: number) => (toks[k] & ~QUOTED) - sc.lineStart + 1;
-  const text = (k: number) => s.slice(toks[k] & ~QUOTED, toks[k + 1]);
+  const ls = sc.lineStart;
   const nt = toks.length;
 
   if (c0 === 58) {
@@ -96,12 +109,12 @@ export function fastLine(sc: Scanner, st: FastState): boolean {
     if (nt !== 4 && nt !== 6) return false;
     if (toks[1] - toks[0] < 2) return false;
     const name = s.slice(toks[0] + 1, toks[1]);
-    const pol = text(2);
+    const pol = word(s, 2);
     if (pol !== "-" && pol !== "ACCEPT" && pol !== "DROP") return false;
     let packets = 0, bytes = 0;
     if (nt === 6) {
       if (toks[4] & QUOTED) return false;
-      const m = /^\[(\d+):(\d+)\]$/.exec(text(4));
+      const m = /^\[(\d+):(\d+)\]$/.exec(word(s, 4));
       if (!m) return false;
       packets = Number(m[1]);
       bytes = Number(m[2]);
@@ -118,8 +131,14 @@ export function fastLine(sc: Scanner, st: FastState): boolean {
   // "-A CHAIN ..."
   if (nt < 6 || toks[1] - toks[0] !== 2 || s.charCodeAt(from + 1) !== 65) return false;
   if (!plainValue(s, 2)) return false;
-  const chain = table.chains.get(text(2));
-  if (!chain) return false;
+  // Rules of one chain come in a run: the last chain is compared before the table is looked up.
+  let chain = st.lastChain;
+  if (!chain || st.lastTable !== table || toks[3] - toks[2] !== chain.name.length || !s.startsWith(chain.name, toks[2])) {
+    chain = table.chains.get(word(s, 2));
+    if (!chain) return false;
+    st.lastChain = chain;
+    st.lastTable = table;
+  }
   const matches: Match[] = [];
   let target: Target | undefined;
   let module = "";
@@ -129,8 +148,8 @@ export function fastLine(sc: Scanner, st: FastState): boolean {
   let k = 4;
   while (k < nt) {
     if (toks[k] & QUOTED) return false;
-    const o = text(k);
-    const oc = colOf(k);
+    const o = word(s, k);
+    const oc = (toks[k] & ~QUOTED) - ls + 1;
     if (o === "!") {
       if (neg) return false;
       neg = true;
@@ -143,16 +162,16 @@ export function fastLine(sc: Scanner, st: FastState): boolean {
     if (o === "--comment" && module === "comment") {
       // Quoted, and followed by an option or nothing: the general path would take following plain words too.
       if (v >= nt || !(toks[v] & QUOTED) || neg) return false;
-      const c = text(v);
+      const c = word(s, v);
       if (c === "!") return false;
-      if (v + 2 < nt && (toks[v + 2] & QUOTED || (s.charCodeAt(toks[v + 2]) !== DASH && text(v + 2) !== "!"))) return false;
+      if (v + 2 < nt && (toks[v + 2] & QUOTED || (s.charCodeAt(toks[v + 2]) !== DASH && word(s, v + 2) !== "!"))) return false;
       matches.push({ kind: "comment", text: c, col: oc });
       k = v + 2;
       neg = false;
       continue;
     }
     if (!plainValue(s, v)) return false;
-    const val = text(v);
+    const val = word(s, v);
     switch (o) {
       case "-m":
         if (neg) return false;
@@ -197,21 +216,20 @@ export function fastLine(sc: Scanner, st: FastState): boolean {
         break;
       }
       case "-j": {
-        const tc = colOf(v);
+        const tc = toks[v] - ls + 1;
         const rest = nt - (v + 2);
         if (val === "ACCEPT" || val === "DROP" || val === "RETURN") {
           if (rest) return false;
           target = { kind: "verdict", name: val, col: tc };
         } else if (val === "DNAT") {
-          if (rest !== 4 || text(v + 2) !== "--to-destination" || !plainValue(s, v + 4)) return false;
-          const to = natTo(text(v + 4));
+          if (rest !== 4 || word(s, v + 2) !== "--to-destination" || !plainValue(s, v + 4)) return false;
+          const to = natTo(word(s, v + 4));
           if (!to) return false;
           sawV4 = true;
           target = { kind: "dnat", to, random: false, randomFully: false, col: tc };
         } else {
           if (rest || EXT_TARGETS.has(val) || val === "REJECT" || val === "SNAT" || val === "MASQUERADE" || val === "MARK" || val === "LOG") return false;
-          // The chain's own name (interned: later lookups by it hash once).
-          target = { kind: "jump", chain: table.chains.get(val)?.name ?? val, goto: false, col: tc };
+          target = { kind: "jump", chain: val, goto: false, col: tc };
         }
         k = nt;
         continue;
