@@ -255,6 +255,7 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): Ruleset {
 
   const fast: FastState = { rs, table: undefined, familySeen: false };
   const useFast = opts.fast !== false;
+  const graphs = new Map<Table, JumpGraph>();
   for (;;) {
     if (useFast && table && sc.atLineStart()) {
       fast.table = table;
@@ -289,7 +290,7 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): Ruleset {
       if (!table) sc.fail("CommitOutsideTable", "COMMIT without a table (no \"*table\" line before it)", t.line, t.col);
       const extra = restOfStatement();
       if (extra.length) sc.fail("UnexpectedToken", `unexpected ${JSON.stringify(extra[0].text)} after COMMIT`, extra[0].line, extra[0].col);
-      resolveTable(table, rs);
+      graphs.set(table, resolveTable(table, rs));
       table = undefined;
       continue;
     }
@@ -367,7 +368,7 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): Ruleset {
   if (rs.tables.size === 0) {
     throw new InputError(`${source}: no "*table" found: this is not an iptables-save dump`, "run `iptables-save > node.rules` on the node (or `iptables-save -t nat`)", "EmptyRuleset");
   }
-  findLoops(rs);
+  findLoops(rs, graphs);
   return rs;
 }
 
@@ -680,46 +681,69 @@ function parseTarget(rule: Rule, nameTok: Tok, goto: boolean, rest: Tok[], sc: S
   }
 }
 
-/** At COMMIT: every jump must name a user chain of the same table (the kernel refuses the table otherwise). */
-function resolveTable(table: Table, rs: Ruleset): void {
-  for (const chain of table.chains.values()) {
-    for (const r of chain.rules) {
+/** A committed table's jumps to user chains, for findLoops: chain i's edges are to[start[i]..start[i+1]) (chain indexes, table order). */
+interface JumpGraph {
+  chains: Chain[];
+  start: Int32Array;
+  to: Int32Array;
+  rule: Rule[];
+}
+
+/**
+ * At COMMIT: every jump must name a user chain of the same table (the kernel refuses the table
+ * otherwise). Returns the table's jump graph, so the loop search does not walk every rule again.
+ */
+function resolveTable(table: Table, rs: Ruleset): JumpGraph {
+  const chains = [...table.chains.values()];
+  const index = new Map<Chain, number>();
+  for (let i = 0; i < chains.length; i++) index.set(chains[i], i);
+  const start = new Int32Array(chains.length + 1);
+  const to: number[] = [];
+  const rule: Rule[] = [];
+  for (let ci = 0; ci < chains.length; ci++) {
+    const chain = chains[ci];
+    start[ci] = to.length;
+    const rules = chain.rules;
+    for (let k = 0; k < rules.length; k++) {
+      const r = rules[k];
       const t = r.target;
       if (t?.kind !== "jump") continue;
-      const to = table.chains.get(t.chain);
-      if (!to) {
+      const dest = table.chains.get(t.chain);
+      if (!dest) {
         rs.issues.push({ code: "JumpToMissingChain", severity: "error", message: `${t.goto ? "-g" : "-j"} ${t.chain}: no such chain in table ${table.name} (the kernel would refuse this table)`, line: r.line, col: t.col, table: table.name, chain: chain.name, rule: r.num });
-      } else if (to.builtin) {
+      } else if (dest.builtin) {
         rs.issues.push({ code: "JumpToBuiltinChain", severity: "error", message: `${t.goto ? "-g" : "-j"} ${t.chain}: jumping to a built-in chain is not allowed`, line: r.line, col: t.col, table: table.name, chain: chain.name, rule: r.num });
+      } else {
+        to.push(index.get(dest)!);
+        rule.push(r);
       }
     }
   }
+  start[chains.length] = to.length;
+  return { chains, start, to: Int32Array.from(to), rule };
 }
 
-/** Jump loops: a cycle in the chain graph of one table (the kernel refuses the table). */
-function findLoops(rs: Ruleset): void {
+/** Jump loops: a cycle in the chain graph of one table (the kernel refuses the table); depth first, chains and jumps in order. */
+function findLoops(rs: Ruleset, graphs: Map<Table, JumpGraph>): void {
   for (const table of rs.tables.values()) {
-    // Keyed by the chain objects (no string hashing per rule).
-    const state = new Map<Chain, 1 | 2>();
-    const path: string[] = [];
-    const visit = (c: Chain): void => {
-      state.set(c, 1);
-      path.push(c.name);
-      const rules = c.rules;
-      for (let k = 0; k < rules.length; k++) {
-        const r = rules[k];
-        if (r.target?.kind !== "jump") continue;
-        const to = table.chains.get(r.target.chain);
-        if (!to || to.builtin) continue;
-        const s = state.get(to);
-        if (s === 1) {
-          const loop = [...path.slice(path.indexOf(to.name)), to.name].join(" -> ");
-          rs.issues.push({ code: "JumpLoop", severity: "error", message: `jump loop: ${loop} (the kernel would refuse this table)`, line: r.line, col: r.target.col, table: table.name, chain: c.name, rule: r.num });
-        } else if (s === undefined) visit(to);
+    const g = graphs.get(table)!;
+    const state = new Uint8Array(g.chains.length); // 0 unseen, 1 on the path, 2 done
+    const path: number[] = [];
+    const visit = (ci: number): void => {
+      state[ci] = 1;
+      path.push(ci);
+      for (let e = g.start[ci], end = g.start[ci + 1]; e < end; e++) {
+        const ti = g.to[e];
+        const st = state[ti];
+        if (st === 1) {
+          const r = g.rule[e];
+          const loop = [...path.slice(path.indexOf(ti)), ti].map((i) => g.chains[i].name).join(" -> ");
+          rs.issues.push({ code: "JumpLoop", severity: "error", message: `jump loop: ${loop} (the kernel would refuse this table)`, line: r.line, col: r.target!.col, table: table.name, chain: g.chains[ci].name, rule: r.num });
+        } else if (st === 0) visit(ti);
       }
       path.pop();
-      state.set(c, 2);
+      state[ci] = 2;
     };
-    for (const c of table.chains.values()) if (!state.has(c)) visit(c);
+    for (let ci = 0; ci < g.chains.length; ci++) if (state[ci] === 0) visit(ci);
   }
 }

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { parseRuleset, type Ruleset } from "../../src/netfilter/index.ts";
 import { Scanner } from "../../src/netfilter/parse.ts";
 import { fastLine } from "../../src/netfilter/parse-fast.ts";
-import type { Table } from "../../src/netfilter/model.ts";
+import type { Chain, Table } from "../../src/netfilter/model.ts";
 
 const here = (rel: string) => new URL(rel, import.meta.url);
 const fixtures = readdirSync(here("./fixtures")).filter((f) => f.endsWith(".rules"));
@@ -103,6 +103,49 @@ describe("parser fast path == general path", () => {
         same(`${head}${body}\nCOMMIT\n`);
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+// The jump-loop search (over the jump graph resolveTable builds) against a direct walk of the rules.
+function loopsRef(rs: Ruleset) {
+  const out: unknown[] = [];
+  for (const table of rs.tables.values()) {
+    const state = new Map<string, 1 | 2>();
+    const path: string[] = [];
+    const visit = (c: Chain): void => {
+      state.set(c.name, 1);
+      path.push(c.name);
+      for (const r of c.rules) {
+        if (r.target?.kind !== "jump") continue;
+        const to = table.chains.get(r.target.chain);
+        if (!to || to.builtin) continue;
+        const s = state.get(to.name);
+        if (s === 1) {
+          const loop = [...path.slice(path.indexOf(to.name)), to.name].join(" -> ");
+          out.push({ code: "JumpLoop", severity: "error", message: `jump loop: ${loop} (the kernel would refuse this table)`, line: r.line, col: r.target.col, table: table.name, chain: c.name, rule: r.num });
+        } else if (s === undefined) visit(to);
+      }
+      path.pop();
+      state.set(c.name, 2);
+    };
+    for (const c of table.chains.values()) if (!state.has(c.name)) visit(c);
+  }
+  return out;
+}
+
+describe("jump loops == a direct walk of the rules (fast-check)", () => {
+  it("random chain graphs, with missing and built-in targets and gotos", () => {
+    const names = ["INPUT", "A", "B", "C", "D", "E", "MISSING"];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 6 }), fc.boolean()), { maxLength: 25 }), (edges) => {
+        const lines = ["*filter", ":INPUT ACCEPT [0:0]", ":A - [0:0]", ":B - [0:0]", ":C - [0:0]", ":D - [0:0]", ":E - [0:0]"];
+        for (const [from, to, goto] of edges) lines.push(`-A ${names[from]} -s 10.0.0.1/32 ${goto ? "-g" : "-j"} ${names[to]}`);
+        lines.push("COMMIT", "*nat", ":PREROUTING ACCEPT [0:0]", ":X - [0:0]", "-A X -j X", "-A PREROUTING -j X", "COMMIT");
+        const rs = parseRuleset(lines.join("\n") + "\n");
+        expect(rs.issues.filter((i) => i.code === "JumpLoop")).toStrictEqual(loopsRef(rs));
+      }),
+      { numRuns: 1000 },
     );
   });
 });
