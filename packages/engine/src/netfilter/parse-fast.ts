@@ -30,6 +30,7 @@ const SP = 32, QUOTE = 34, BANG = 33, DASH = 45;
  */
 const QUOTED = 0x40000000;
 const toks: number[] = [];
+const scratch: Match[] = [];
 
 function lineTokens(s: string, from: number, end: number): boolean {
   toks.length = 0;
@@ -139,7 +140,9 @@ export function fastLine(sc: Scanner, st: FastState): boolean {
     st.lastChain = chain;
     st.lastTable = table;
   }
-  const matches: Match[] = [];
+  // Gathered in one reused array, copied out at its exact length (a pushed-to array keeps spare room).
+  const matches = scratch;
+  matches.length = 0;
   let target: Target | undefined;
   let module = "";
   let neg = false;
@@ -247,7 +250,7 @@ export function fastLine(sc: Scanner, st: FastState): boolean {
   }
   const rule: Rule = {
     table: table.name, chain: chain.name, num: chain.rules.length + 1, line, col,
-    text: s.slice(from, toks[nt - 1]), matches,
+    text: s.slice(from, toks[nt - 1]), matches: matches.slice(),
   };
   rule.target = target;
   chain.rules.push(rule);
