@@ -4,6 +4,7 @@
 // line and column, and keeps every match and target it does not model as an issue by line.
 import { ParseError, InputError } from "../errors.ts";
 import { parseNetPrefix } from "./net.ts";
+import { fastLine, type FastState } from "./parse-fast.ts";
 import {
   BUILTIN_CHAINS,
   type Chain, type Match, type NatTo, type ParseIssue, type PortRange, type Rule, type Ruleset, type Table, type Target,
@@ -16,26 +17,28 @@ interface Tok {
   col: number;
   /** First token on its physical line. */
   nl: boolean;
+  /** Offset of its first character in the text. */
+  start: number;
 }
 
 const KNOWN_TABLES = new Set(["filter", "nat", "mangle", "raw", "security"]);
 const POLICIES = new Set(["ACCEPT", "DROP", "-", "RETURN", "QUEUE"]);
 /** Extension targets we keep but do not model; any other unknown name is taken as a chain. */
-const EXT_TARGETS = new Set([
+export const EXT_TARGETS = new Set([
   "CONNMARK", "TCPMSS", "CT", "NOTRACK", "REDIRECT", "NFQUEUE", "NFLOG", "TPROXY", "CHECKSUM", "AUDIT", "TRACE",
   "CLASSIFY", "DSCP", "TOS", "TTL", "HL", "SECMARK", "CONNSECMARK", "SET", "NETMAP", "MIRROR", "ULOG", "IDLETIMER",
   "LED", "RATEEST", "SYNPROXY", "TEE", "HMARK", "CLUSTERIP", "ECN", "TCPOPTSTRIP", "QUEUE",
 ]);
-const PROTO_NUM: Record<string, number> = {
+export const PROTO_NUM: Record<string, number> = {
   all: 0, icmp: 1, igmp: 2, tcp: 6, udp: 17, gre: 47, esp: 50, ah: 51, "ipv6-icmp": 58, icmpv6: 58, sctp: 132, udplite: 136,
 };
 
-class Scanner {
+export class Scanner {
   pos = 0;
   line = 1;
   lineStart = 0;
-  private sawNl = true;
-  private buf: Tok[] = [];
+  sawNl = true;
+  buf: Tok[] = [];
   constructor(readonly text: string, readonly source: string) {}
 
   lineText(lineStart: number): string {
@@ -127,9 +130,47 @@ class Scanner {
     }
     text += s.slice(segStart, i);
     this.pos = i;
-    const tok: Tok = { text, quoted, line: this.line, col: startCol, nl: this.sawNl };
+    const tok: Tok = { text, quoted, line: this.line, col: startCol, nl: this.sawNl, start: this.lineStart + startCol - 1 };
     this.sawNl = false;
     return tok;
+  }
+
+  /**
+   * For the fast path (fast.ts): with nothing buffered (or only the first token of a line, which
+   * is given back), skips blank space and returns true when pos is at the first token of a
+   * physical line. The general scanner, run from here, reads the same tokens.
+   */
+  atLineStart(): boolean {
+    if (this.buf.length === 1) {
+      const t = this.buf[0];
+      if (!t.nl || t.quoted) return false;
+      this.buf.length = 0;
+      this.pos = t.start;
+      this.line = t.line;
+      this.lineStart = t.start - t.col + 1;
+      this.sawNl = true;
+    } else if (this.buf.length) return false;
+    const s = this.text, n = s.length;
+    let i = this.pos;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (c === 10) {
+        this.line++;
+        this.lineStart = i + 1;
+        this.sawNl = true;
+        i++;
+      } else if (c === 32 || c === 9 || c === 13) i++;
+      else break;
+    }
+    this.pos = i;
+    return this.sawNl && i < n;
+  }
+
+  /** The fast path took the statement on this line, up to end (exclusive). */
+  tookLine(end: number): void {
+    this.lineStarts[this.line] = this.lineStart;
+    this.pos = end;
+    this.sawNl = false;
   }
 
   peek(k = 0): Tok | null {
@@ -192,6 +233,8 @@ function parseU32(s: string): number | undefined {
 export interface ParseOptions {
   /** File name for messages. */
   source?: string;
+  /** false: every statement through the general path (parse-fast.ts is skipped; tests compare the two). */
+  fast?: boolean;
 }
 
 /** Parses a whole iptables-save dump; throws ParseError (with line and column) at the first structural error. */
@@ -210,7 +253,18 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): Ruleset {
     return out;
   };
 
+  const fast: FastState = { rs, table: undefined, familySeen: false };
+  const useFast = opts.fast !== false;
+  const graphs = new Map<Table, JumpGraph>();
   for (;;) {
+    if (useFast && table && sc.atLineStart()) {
+      fast.table = table;
+      fast.familySeen = familySeen;
+      if (fastLine(sc, fast)) {
+        familySeen = fast.familySeen;
+        continue;
+      }
+    }
     const t = sc.next();
     if (!t) break;
     if (!t.quoted && (t.text === "#" || t.text.startsWith("#"))) {
@@ -236,7 +290,7 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): Ruleset {
       if (!table) sc.fail("CommitOutsideTable", "COMMIT without a table (no \"*table\" line before it)", t.line, t.col);
       const extra = restOfStatement();
       if (extra.length) sc.fail("UnexpectedToken", `unexpected ${JSON.stringify(extra[0].text)} after COMMIT`, extra[0].line, extra[0].col);
-      resolveTable(table, rs);
+      graphs.set(table, resolveTable(table, rs));
       table = undefined;
       continue;
     }
@@ -314,7 +368,7 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): Ruleset {
   if (rs.tables.size === 0) {
     throw new InputError(`${source}: no "*table" found: this is not an iptables-save dump`, "run `iptables-save > node.rules` on the node (or `iptables-save -t nat`)", "EmptyRuleset");
   }
-  findLoops(rs);
+  findLoops(rs, graphs);
   return rs;
 }
 
@@ -627,43 +681,69 @@ function parseTarget(rule: Rule, nameTok: Tok, goto: boolean, rest: Tok[], sc: S
   }
 }
 
-/** At COMMIT: every jump must name a user chain of the same table (the kernel refuses the table otherwise). */
-function resolveTable(table: Table, rs: Ruleset): void {
-  for (const chain of table.chains.values()) {
-    for (const r of chain.rules) {
+/** A committed table's jumps to user chains, for findLoops: chain i's edges are to[start[i]..start[i+1]) (chain indexes, table order). */
+interface JumpGraph {
+  chains: Chain[];
+  start: Int32Array;
+  to: Int32Array;
+  rule: Rule[];
+}
+
+/**
+ * At COMMIT: every jump must name a user chain of the same table (the kernel refuses the table
+ * otherwise). Returns the table's jump graph, so the loop search does not walk every rule again.
+ */
+function resolveTable(table: Table, rs: Ruleset): JumpGraph {
+  const chains = [...table.chains.values()];
+  const index = new Map<Chain, number>();
+  for (let i = 0; i < chains.length; i++) index.set(chains[i], i);
+  const start = new Int32Array(chains.length + 1);
+  const to: number[] = [];
+  const rule: Rule[] = [];
+  for (let ci = 0; ci < chains.length; ci++) {
+    const chain = chains[ci];
+    start[ci] = to.length;
+    const rules = chain.rules;
+    for (let k = 0; k < rules.length; k++) {
+      const r = rules[k];
       const t = r.target;
       if (t?.kind !== "jump") continue;
-      const to = table.chains.get(t.chain);
-      if (!to) {
+      const dest = table.chains.get(t.chain);
+      if (!dest) {
         rs.issues.push({ code: "JumpToMissingChain", severity: "error", message: `${t.goto ? "-g" : "-j"} ${t.chain}: no such chain in table ${table.name} (the kernel would refuse this table)`, line: r.line, col: t.col, table: table.name, chain: chain.name, rule: r.num });
-      } else if (to.builtin) {
+      } else if (dest.builtin) {
         rs.issues.push({ code: "JumpToBuiltinChain", severity: "error", message: `${t.goto ? "-g" : "-j"} ${t.chain}: jumping to a built-in chain is not allowed`, line: r.line, col: t.col, table: table.name, chain: chain.name, rule: r.num });
+      } else {
+        to.push(index.get(dest)!);
+        rule.push(r);
       }
     }
   }
+  start[chains.length] = to.length;
+  return { chains, start, to: Int32Array.from(to), rule };
 }
 
-/** Jump loops: a cycle in the chain graph of one table (the kernel refuses the table). */
-function findLoops(rs: Ruleset): void {
+/** Jump loops: a cycle in the chain graph of one table (the kernel refuses the table); depth first, chains and jumps in order. */
+function findLoops(rs: Ruleset, graphs: Map<Table, JumpGraph>): void {
   for (const table of rs.tables.values()) {
-    const state = new Map<string, 1 | 2>();
-    const path: string[] = [];
-    const visit = (c: Chain): void => {
-      state.set(c.name, 1);
-      path.push(c.name);
-      for (const r of c.rules) {
-        if (r.target?.kind !== "jump") continue;
-        const to = table.chains.get(r.target.chain);
-        if (!to || to.builtin) continue;
-        const s = state.get(to.name);
-        if (s === 1) {
-          const loop = [...path.slice(path.indexOf(to.name)), to.name].join(" -> ");
-          rs.issues.push({ code: "JumpLoop", severity: "error", message: `jump loop: ${loop} (the kernel would refuse this table)`, line: r.line, col: r.target.col, table: table.name, chain: c.name, rule: r.num });
-        } else if (s === undefined) visit(to);
+    const g = graphs.get(table)!;
+    const state = new Uint8Array(g.chains.length); // 0 unseen, 1 on the path, 2 done
+    const path: number[] = [];
+    const visit = (ci: number): void => {
+      state[ci] = 1;
+      path.push(ci);
+      for (let e = g.start[ci], end = g.start[ci + 1]; e < end; e++) {
+        const ti = g.to[e];
+        const st = state[ti];
+        if (st === 1) {
+          const r = g.rule[e];
+          const loop = [...path.slice(path.indexOf(ti)), ti].map((i) => g.chains[i].name).join(" -> ");
+          rs.issues.push({ code: "JumpLoop", severity: "error", message: `jump loop: ${loop} (the kernel would refuse this table)`, line: r.line, col: r.target!.col, table: table.name, chain: g.chains[ci].name, rule: r.num });
+        } else if (st === 0) visit(ti);
       }
       path.pop();
-      state.set(c.name, 2);
+      state[ci] = 2;
     };
-    for (const c of table.chains.values()) if (!state.has(c.name)) visit(c);
+    for (let ci = 0; ci < g.chains.length; ci++) if (state[ci] === 0) visit(ci);
   }
 }

@@ -8,6 +8,7 @@ import {
   parseFlows, scanFlows, columnsToFlows, parseRuleset, traceColumns, traceFlowsTs, writeJsonl, flowJsonLine, type Flow,
 } from "../../src/netfilter/index.ts";
 import { ParseError } from "../../src/errors.ts";
+import { countLf } from "../../src/netfilter/flow-scan.ts";
 
 const enc = new TextEncoder();
 // As the CLI read files before (readFileSync(path, "utf8")): a BOM is kept.
@@ -192,5 +193,24 @@ describe("flow results written as bytes == flowJsonLine (fast-check)", () => {
     const flows = parseFlows(text, { source: "f.csv" });
     const ref = traceFlowsTs(rs, flows, { mode: "kube-proxy-test" });
     expect(got).toBe(flows.map((f, i) => flowJsonLine(f, ref[i]) + "\n").join(""));
+  });
+});
+
+describe("countLf (the row bound of the CSV scan) == a byte-at-a-time count (fast-check)", () => {
+  it("any bytes, any start, any offset into the buffer", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(8), fc.nat(200), (bytes, shift, from0) => {
+        // Mostly newlines and their neighbours (0x09, 0x0b, 0x8a) to stress the word test.
+        const mixed = bytes.map((b) => [10, 9, 11, 0x8a, 0, 0xff, b, b][b & 7]);
+        const buf = new Uint8Array(mixed.length + shift);
+        buf.set(mixed, shift);
+        const s = buf.subarray(shift);
+        const from = Math.min(from0, s.length);
+        let want = 0;
+        for (let i = from; i < s.length; i++) if (s[i] === 10) want++;
+        expect(countLf(s, from)).toBe(want);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -6,11 +6,11 @@
 // - a per-call result cache in wasm, keyed on (dst, proto, dport) and validated by the logged
 //   outcome of every test the trace made on the source (see netfilter.ts).
 import { core, type Core } from "../../core/module.ts";
-import { kpView, outputAddress, KP_FILTER_CHAINS } from "./trace.ts";
+import { kpFlat, newKpFlat, outputAddress, KP_FILTER_CHAINS } from "./trace.ts";
 import type { Flow, TraceOptions, KubeProxyResult } from "../types.ts";
 import { parseNetAddr, quickV4 } from "../net.ts";
 import { bucketTable } from "../buckets.ts";
-import type { Ruleset } from "../model.ts";
+import type { Rule, Ruleset } from "../model.ts";
 import type { FlowColumns } from "../flow-scan.ts";
 
 /** TypeScript mirror of the NF_* constants in packages/wasm/assembly/abi/netfilter.ts (a test compares them). */
@@ -31,6 +31,21 @@ export const NF_ABI = {
   NF_FMT_LIT_SRC: 0, NF_FMT_LIT_DST: 1, NF_FMT_LIT_PROTO: 2, NF_FMT_LIT_SPORT: 3, NF_FMT_LIT_DPORT: 4, NF_FMT_LIT_OUTPUT: 5, NF_FMT_LIT_MASQ_T: 6, NF_FMT_LIT_MASQ_F: 7, NF_FMT_LIT_SEP: 8,
 } as const;
 const A = NF_ABI;
+
+const typeCode = (v: string): number => (v === "LOCAL" ? A.NF_TYPE_LOCAL : v === "not-matched" ? A.NF_TYPE_NOT_MATCHED : A.NF_TYPE_OTHER);
+
+/** --dport as the helper's text, as a port number: "0" or 1-5 digits without a leading zero, <= 65535; else -1 (never equal). */
+function portValue(v: string): number {
+  const n = v.length;
+  if (n < 1 || n > 5 || (n > 1 && v.charCodeAt(0) === 48)) return -1;
+  let x = 0;
+  for (let i = 0; i < n; i++) {
+    const d = v.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    x = x * 10 + d;
+  }
+  return x <= 65535 ? x : -1;
+}
 
 /** Chains with at least this many rules get a (dst, proto, dport) index. */
 export const INDEX_MIN_RULES = 8;
@@ -61,13 +76,13 @@ export class KpProgram {
 
   constructor(readonly rs: Ruleset) {
     const chainIds = new Map<string, Map<string, number>>([["nat", new Map()], ["filter", new Map()]]);
-    const chains: { table: string; name: string }[] = [];
+    const chains: { table: string; name: string; rules: Rule[] }[] = [];
     for (const t of ["nat", "filter"]) {
       const table = rs.tables.get(t);
       if (!table) continue;
-      for (const name of table.chains.keys()) {
+      for (const [name, chain] of table.chains) {
         chainIds.get(t)!.set(name, chains.length);
-        chains.push({ table: t, name });
+        chains.push({ table: t, name, rules: chain.rules });
       }
     }
     const outIds = new Map<string, number>();
@@ -80,10 +95,16 @@ export class KpProgram {
         outIds.set(text, id);
         this.outputs.push(text);
         let a = 0, valid = 0;
-        try {
-          const na = parseNetAddr(outputAddress(text));
-          if (na.family === 4) { a = na.v4; valid = 1; }
-        } catch { /* ACCEPT, REJECT, DROP: not an address */ }
+        const at = outputAddress(text);
+        // The plain dotted quad without the strict parser (it reads it as the same number).
+        const q = quickV4(at);
+        if (q >= 0) { a = q; valid = 1; }
+        else {
+          try {
+            const na = parseNetAddr(at);
+            if (na.family === 4) { a = na.v4; valid = 1; }
+          } catch { /* ACCEPT, REJECT, DROP: not an address */ }
+        }
         outAddr.push(a);
         outValid.push(valid);
       }
@@ -94,37 +115,37 @@ export class KpProgram {
       if (id === undefined) this.protoIds.set(p, (id = this.protoIds.size));
       return id;
     };
-    const view = kpView(rs);
     let totalRules = 0;
-    for (const c of chains) totalRules += view.chain(c.table, c.name)?.length ?? 0;
+    for (const c of chains) totalRules += c.rules.length;
     const ruleWords = new Uint32Array(totalRules * 12);
     let rw = 0;
-    const chainRec: number[][] = [];
+    const chainRec = new Uint32Array(chains.length * 8);
+    const k = newKpFlat();
     const postings: number[] = [];
     const bucketTables: { chain: number; words: Uint32Array }[] = [];
     let ruleIndex = 0;
     let indexed = 0;
     for (let c = 0; c < chains.length; c++) {
-      const { table, name } = chains[c];
-      const rules = view.chain(table, name) ?? [];
+      const { table, rules } = chains[c];
+      const tableIds = chainIds.get(table)!;
       const first = ruleIndex;
-      const keyed = new Map<string, { dst: number; pp: number; list: number[] }>();
+      const keyed = new Map<number | string, { dst: number; pp: number; list: number[] }>();
       const residual: number[] = [];
-      for (const k of rules) {
+      for (let ri = 0; ri < rules.length; ri++) {
+        kpFlat(rules[ri], k);
         let flags = 0;
         let srcNet = 0, srcMask = 0, dstNet = 0, dstMask = 0, proto = 0, dport = -1;
         let stype: number = A.NF_TYPE_OTHER, dtype: number = A.NF_TYPE_OTHER;
         if (k.src) {
-          flags |= A.NF_F_SRC | (k.src.neg ? A.NF_F_SRC_NEG : 0);
-          srcNet = k.src.prefix.v4net;
-          srcMask = k.src.prefix.v4mask;
+          flags |= A.NF_F_SRC | (k.srcNeg ? A.NF_F_SRC_NEG : 0);
+          srcNet = k.src.v4net;
+          srcMask = k.src.v4mask;
         }
-        if (k.dst) { flags |= A.NF_F_DST | (k.dst.neg ? A.NF_F_DST_NEG : 0); dstNet = k.dst.prefix.v4net; dstMask = k.dst.prefix.v4mask; }
-        if (k.proto) { flags |= A.NF_F_PROTO | (k.proto.neg ? A.NF_F_PROTO_NEG : 0); proto = protoId(k.proto.value); }
-        if (k.dport) { flags |= A.NF_F_DPORT | (k.dport.neg ? A.NF_F_DPORT_NEG : 0); dport = /^(0|[1-9]\d{0,4})$/.test(k.dport.value) && Number(k.dport.value) <= 65535 ? Number(k.dport.value) : -1; }
-        const typeCode = (v: string) => (v === "LOCAL" ? A.NF_TYPE_LOCAL : v === "not-matched" ? A.NF_TYPE_NOT_MATCHED : A.NF_TYPE_OTHER);
-        if (k.srcType) { flags |= A.NF_F_STYPE | (k.srcType.neg ? A.NF_F_STYPE_NEG : 0); stype = typeCode(k.srcType.value); }
-        if (k.dstType) { flags |= A.NF_F_DTYPE | (k.dstType.neg ? A.NF_F_DTYPE_NEG : 0); dtype = typeCode(k.dstType.value); }
+        if (k.dst) { flags |= A.NF_F_DST | (k.dstNeg ? A.NF_F_DST_NEG : 0); dstNet = k.dst.v4net; dstMask = k.dst.v4mask; }
+        if (k.proto !== undefined) { flags |= A.NF_F_PROTO | (k.protoNeg ? A.NF_F_PROTO_NEG : 0); proto = protoId(k.proto); }
+        if (k.dport !== undefined) { flags |= A.NF_F_DPORT | (k.dportNeg ? A.NF_F_DPORT_NEG : 0); dport = portValue(k.dport); }
+        if (k.srcType !== undefined) { flags |= A.NF_F_STYPE | (k.srcTypeNeg ? A.NF_F_STYPE_NEG : 0); stype = typeCode(k.srcType); }
+        if (k.dstType !== undefined) { flags |= A.NF_F_DTYPE | (k.dstTypeNeg ? A.NF_F_DTYPE_NEG : 0); dtype = typeCode(k.dstType); }
         if (k.never) flags |= A.NF_F_NEVER;
         if (k.probability) flags |= A.NF_F_PROB;
         let act: number = A.NF_ACT_SKIP, arg = 0;
@@ -133,7 +154,7 @@ export class KpProgram {
         else if (k.jump === "ACCEPT" || k.jump === "REJECT" || k.jump === "DROP") { act = A.NF_ACT_OUTPUT; arg = outputId(k.jump); }
         else if (k.jump === "DNAT") { act = A.NF_ACT_OUTPUT; arg = outputId(k.dnat ?? ""); }
         else {
-          const id = chainIds.get(table)?.get(k.jump);
+          const id = tableIds.get(k.jump);
           if (id === undefined) act = A.NF_ACT_MISSING;
           else { act = A.NF_ACT_JUMP; arg = id; }
         }
@@ -142,10 +163,11 @@ export class KpProgram {
         W[rw + 6] = dport >>> 0; W[rw + 7] = stype; W[rw + 8] = dtype; W[rw + 9] = act; W[rw + 10] = arg; W[rw + 11] = 0;
         rw += 12;
         const idx = ruleIndex++;
-        const indexable = k.dst && !k.dst.neg && k.dst.prefix.v4mask === 0xffffffff && k.proto && !k.proto.neg && k.dport && !k.dport.neg && dport >= 0;
+        const indexable = k.dst && !k.dstNeg && k.dst.v4mask === 0xffffffff && k.proto !== undefined && !k.protoNeg && k.dport !== undefined && !k.dportNeg && dport >= 0;
         if (indexable) {
           const pp = ((proto << 16) | dport) >>> 0;
-          const key = dstNet + ":" + pp;
+          // A number while it is exact (dst: 32 bits, port: 16, protocol id: 5), else text.
+          const key = proto < 32 ? (dstNet * 65536 + dport) * 32 + proto : dstNet + ":" + pp;
           let e = keyed.get(key);
           if (!e) keyed.set(key, (e = { dst: dstNet, pp, list: [] }));
           e.list.push(idx);
@@ -158,9 +180,10 @@ export class KpProgram {
         const rOff = postings.length;
         postings.push(...residual);
         bucketTables.push({ chain: c, words });
-        chainRec.push([first, count, 0, mask, rOff, residual.length, 0, 0]);
+        chainRec.set([first, count, 0, mask, rOff, residual.length, 0, 0], c * 8);
       } else {
-        chainRec.push([first, count, 0, 0, 0, 0, 0, 0]);
+        chainRec[c * 8] = first;
+        chainRec[c * 8 + 1] = count;
       }
     }
     this.indexedChains = indexed;
@@ -170,7 +193,7 @@ export class KpProgram {
     // Layout: header | rules | chains | postings | buckets... | outputs | local (64 slots)
     let off: number = A.NF_PROG_SIZE;
     const rulesOff = off; off += ruleWords.length * 4;
-    const chainsOff = off; off += chainRec.length * A.NF_CHAIN_SIZE;
+    const chainsOff = off; off += chains.length * A.NF_CHAIN_SIZE;
     const postOff = off; off += postings.length * 4;
     const bucketOffs: number[] = [];
     for (const b of bucketTables) { off = (off + 15) & ~15; bucketOffs.push(off); off += b.words.byteLength; }
@@ -184,7 +207,8 @@ export class KpProgram {
     u32.fill(0);
     const B = this.base;
     u32.set(ruleWords, rulesOff / 4);
-    chainRec.forEach((w, i) => u32.set(w, (chainsOff + i * A.NF_CHAIN_SIZE) / 4));
+    // NF_CHAIN_SIZE is 8 words: the records are laid out as built.
+    u32.set(chainRec, chainsOff / 4);
     bucketTables.forEach((b, i) => {
       u32.set(b.words, bucketOffs[i] / 4);
       u32[(chainsOff + b.chain * A.NF_CHAIN_SIZE) / 4 + 2] = B + bucketOffs[i];

@@ -27,38 +27,75 @@ export interface KpRule {
   dnat?: string;
 }
 
-export function kpRule(r: Rule): KpRule {
-  const k: KpRule = { rule: r, never: false, probability: false };
-  for (const m of r.matches) {
+/** kpRule's reading of a rule, flat (no object per parameter): what the bulk compiler reads, into one reused record. */
+export interface KpFlat {
+  src: NetPrefix | undefined; srcNeg: boolean;
+  dst: NetPrefix | undefined; dstNeg: boolean;
+  proto: string | undefined; protoNeg: boolean;
+  srcType: string | undefined; srcTypeNeg: boolean;
+  dstType: string | undefined; dstTypeNeg: boolean;
+  dport: string | undefined; dportNeg: boolean;
+  never: boolean;
+  probability: boolean;
+  jump: string | undefined;
+  dnat: string | undefined;
+}
+
+export const newKpFlat = (): KpFlat => ({
+  src: undefined, srcNeg: false, dst: undefined, dstNeg: false, proto: undefined, protoNeg: false, srcType: undefined, srcTypeNeg: false,
+  dstType: undefined, dstTypeNeg: false, dport: undefined, dportNeg: false, never: false, probability: false, jump: undefined, dnat: undefined,
+});
+
+/** Fills f with the helper's view of r (see KpRule) and returns it. */
+export function kpFlat(r: Rule, f: KpFlat): KpFlat {
+  f.src = f.dst = f.proto = f.srcType = f.dstType = f.dport = f.jump = f.dnat = undefined;
+  f.srcNeg = f.dstNeg = f.protoNeg = f.srcTypeNeg = f.dstTypeNeg = f.dportNeg = f.never = f.probability = false;
+  const ms = r.matches;
+  for (let i = 0; i < ms.length; i++) {
+    const m = ms[i];
     switch (m.kind) {
-      case "src": k.src = { neg: m.neg, prefix: m.prefix }; break;
-      case "dst": k.dst = { neg: m.neg, prefix: m.prefix }; break;
-      case "proto": k.proto = { neg: m.neg, value: m.proto }; break;
-      case "addrtype": if (m.which === "src") k.srcType = { neg: m.neg, value: m.raw }; else k.dstType = { neg: m.neg, value: m.raw }; break;
-      case "dport": k.dport = { neg: m.neg, value: m.raw }; break;
-      case "mark": case "ctstate": if (m.kind === "mark" || m.module === "conntrack") k.never = true; break;
-      case "recent": if (m.op === "rcheck") k.never = true; break;
-      case "statistic": if (m.mode === "random") k.probability = true; break;
+      case "src": f.src = m.prefix; f.srcNeg = m.neg; break;
+      case "dst": f.dst = m.prefix; f.dstNeg = m.neg; break;
+      case "proto": f.proto = m.proto; f.protoNeg = m.neg; break;
+      case "addrtype": if (m.which === "src") { f.srcType = m.raw; f.srcTypeNeg = m.neg; } else { f.dstType = m.raw; f.dstTypeNeg = m.neg; } break;
+      case "dport": f.dport = m.raw; f.dportNeg = m.neg; break;
+      case "mark": case "ctstate": if (m.kind === "mark" || m.module === "conntrack") f.never = true; break;
+      case "recent": if (m.op === "rcheck") f.never = true; break;
+      case "statistic": if (m.mode === "random") f.probability = true; break;
       case "unknown":
         // The helper reads parameters by name whatever the module: "-m connmark --mark" counts as
         // a mark check, "-m dccp --dport" as a port.
-        if (m.option === "--mark" || m.option === "--rcheck" || m.option === "--ctstate") k.never = true;
-        else if (m.option === "--dport" && m.args[0] !== undefined) k.dport = { neg: m.neg, value: m.args[0] };
+        if (m.option === "--mark" || m.option === "--rcheck" || m.option === "--ctstate") f.never = true;
+        else if (m.option === "--dport" && m.args[0] !== undefined) { f.dport = m.args[0]; f.dportNeg = m.neg; }
         break;
       default: break;
     }
   }
   const t = r.target;
   if (t && !(t.kind === "jump" && t.goto)) {
-    if (t.kind === "verdict") k.jump = t.name;
-    else if (t.kind === "jump") k.jump = t.chain;
-    else if (t.kind === "dnat") { k.jump = "DNAT"; k.dnat = t.to.raw; }
-    else if (t.kind === "snat") k.jump = "SNAT";
-    else if (t.kind === "masquerade") k.jump = "MASQUERADE";
-    else if (t.kind === "mark") k.jump = "MARK";
-    else if (t.kind === "log") k.jump = "LOG";
-    else if (t.kind === "unknown") k.jump = t.name;
+    if (t.kind === "verdict") f.jump = t.name;
+    else if (t.kind === "jump") f.jump = t.chain;
+    else if (t.kind === "dnat") { f.jump = "DNAT"; f.dnat = t.to.raw; }
+    else if (t.kind === "snat") f.jump = "SNAT";
+    else if (t.kind === "masquerade") f.jump = "MASQUERADE";
+    else if (t.kind === "mark") f.jump = "MARK";
+    else if (t.kind === "log") f.jump = "LOG";
+    else if (t.kind === "unknown") f.jump = t.name;
   }
+  return f;
+}
+
+export function kpRule(r: Rule): KpRule {
+  const f = kpFlat(r, newKpFlat());
+  const k: KpRule = { rule: r, never: f.never, probability: f.probability };
+  if (f.src) k.src = { neg: f.srcNeg, prefix: f.src };
+  if (f.dst) k.dst = { neg: f.dstNeg, prefix: f.dst };
+  if (f.proto !== undefined) k.proto = { neg: f.protoNeg, value: f.proto };
+  if (f.srcType !== undefined) k.srcType = { neg: f.srcTypeNeg, value: f.srcType };
+  if (f.dstType !== undefined) k.dstType = { neg: f.dstTypeNeg, value: f.dstType };
+  if (f.dport !== undefined) k.dport = { neg: f.dportNeg, value: f.dport };
+  if (f.jump !== undefined) k.jump = f.jump;
+  if (f.dnat !== undefined) k.dnat = f.dnat;
   return k;
 }
 
@@ -116,9 +153,14 @@ export const KP_FILTER_CHAINS = ["KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES", "KUB
 
 /** The address part of an output such as "10.0.0.1:80" or "[fd00::1]:80"; undefined for ACCEPT etc. */
 export function outputAddress(out: string): string {
-  const b = /^\[([^\]]*)\]/.exec(out);
-  if (b) return b[1];
-  return (out.match(/:/g) ?? []).length > 1 ? out : out.split(":")[0];
+  if (out.charCodeAt(0) === 91) {
+    const b = /^\[([^\]]*)\]/.exec(out);
+    if (b) return b[1];
+  }
+  // More than one colon: the whole text; else what is before the colon.
+  const c = out.indexOf(":");
+  if (c < 0) return out;
+  return out.indexOf(":", c + 1) >= 0 ? out : out.slice(0, c);
 }
 
 /**
