@@ -5,8 +5,8 @@
 // addresses (::ffff:0:0/96) with a dotted tail.
 //
 // Every verb is resumable: it formats items from `from` while the buffer has room for one more
-// (a worst case per item), returns where it stopped, and leaves the bytes written in
-// formatBytes() and the items written in formatItems(). JS flushes and calls again.
+// (a worst case per item), returns where it stopped, and writes the bytes written to res + RES_A
+// and the items written to res + RES_B. JS flushes and calls again.
 //
 // A list's punctuation comes from a "decor" block, so text lines and JSON arrays share one
 // kernel: u32 firstLen, u32 sepLen, u32 trailLen, then the bytes of first, sep and trail. Item k
@@ -16,15 +16,9 @@ import {
   RANGE_SIZE, ROFF_FIRST_HI, ROFF_FIRST_LO, ROFF_LAST_HI, ROFF_LAST_LO, ROFF_FAMILY,
   DECOR_HEADER, SRC_SIZE, SRC_START, SRC_NAME, SRC_NAME_LEN, SRC_JSON, SRC_JSON_LEN, SRC_LINES,
 } from "./abi/cidr";
+import { RES_A, RES_B } from "./abi/core";
 import { largestBlock, stepBlock, stepHi, stepLo } from "./set";
 
-let fmtBytes: i32 = 0;
-let fmtItems: i32 = 0;
-
-/** Bytes written by the last format call. */
-export function formatBytes(): i32 { return fmtBytes; }
-/** Items (prefixes, addresses, pairs) written by the last format call. */
-export function formatItems(): i32 { return fmtItems; }
 
 const HEX = memory.data<u8>([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
 const V4MAP = memory.data<u8>([58, 58, 102, 102, 102, 102, 58]); // "::ffff:"
@@ -148,7 +142,7 @@ export function putV6(o: usize, hi: u64, lo: u64): usize {
  * Records [from, n) at recs as prefixes ("addr/bits"; bare = 1 leaves full-length prefixes as a
  * bare address); records with family 0 are skipped. Returns the index where it stopped.
  */
-export function formatPrefixes(recs: usize, from: i32, n: i32, out: usize, cap: i32, bare: i32, decor: usize, started: i32): i32 {
+export function formatPrefixes(recs: usize, from: i32, n: i32, out: usize, cap: i32, bare: i32, decor: usize, started: i32, res: usize): i32 {
   const need = <usize>(MAX_VALUE + decorBytes(decor));
   const end = out + <usize>cap;
   let o = out;
@@ -166,8 +160,8 @@ export function formatPrefixes(recs: usize, from: i32, n: i32, out: usize, cap: 
     o = putBytes(o, decorTrail(decor), <i32>load<u32>(decor, 8));
     k++;
   }
-  fmtBytes = <i32>(o - out);
-  fmtItems = k;
+  store<i32>(res + RES_A, <i32>(o - out));
+  store<i32>(res + RES_B, k);
   return i;
 }
 
@@ -176,7 +170,7 @@ export function formatPrefixes(recs: usize, from: i32, n: i32, out: usize, cap: 
  * same walk as rangesToPrefixes. Stops only between ranges (when the worst case of one range,
  * 256 prefixes, might not fit). Returns the range index reached.
  */
-export function formatRanges(ranges: usize, from: i32, m: i32, out: usize, cap: i32, decor: usize, started: i32): i32 {
+export function formatRanges(ranges: usize, from: i32, m: i32, out: usize, cap: i32, decor: usize, started: i32, res: usize): i32 {
   const item = <usize>(MAX_VALUE + decorBytes(decor));
   const end = out + <usize>cap;
   let o = out;
@@ -202,8 +196,8 @@ export function formatRanges(ranges: usize, from: i32, m: i32, out: usize, cap: 
       fh = stepHi; fl = stepLo;
     }
   }
-  fmtBytes = <i32>(o - out);
-  fmtItems = k;
+  store<i32>(res + RES_A, <i32>(o - out));
+  store<i32>(res + RES_B, k);
   return i;
 }
 
@@ -211,7 +205,7 @@ export function formatRanges(ranges: usize, from: i32, m: i32, out: usize, cap: 
  * Merged IPv4 ranges as u64 keys (first << 32 | last, see merge.ts) [from, m) as their minimal
  * prefix lists. Stops only between ranges. Returns the range index reached.
  */
-export function formatV4Keys(keys: usize, from: i32, m: i32, out: usize, cap: i32, decor: usize, started: i32): i32 {
+export function formatV4Keys(keys: usize, from: i32, m: i32, out: usize, cap: i32, decor: usize, started: i32, res: usize): i32 {
   const item = <usize>(24 + decorBytes(decor));
   const end = out + <usize>cap;
   let o = out;
@@ -243,8 +237,8 @@ export function formatV4Keys(keys: usize, from: i32, m: i32, out: usize, cap: i3
       if (first > last) break;
     }
   }
-  fmtBytes = <i32>(o - out);
-  fmtItems = k;
+  store<i32>(res + RES_A, <i32>(o - out));
+  store<i32>(res + RES_B, k);
   return i;
 }
 
@@ -277,7 +271,7 @@ function putOrigin(o: usize, rec: usize, src: usize, json: bool): usize {
  * {a, aOrigin, b, bOrigin, relation}. The relation follows from the lengths of two overlapping
  * prefixes: equal is "same", shorter "contains", longer "inside". Returns the pair index reached.
  */
-export function formatPairs(pairs: usize, from: i32, k: i32, recs: usize, srcs: usize, nsrc: i32, out: usize, cap: i32, json: i32, started: i32): i32 {
+export function formatPairs(pairs: usize, from: i32, k: i32, recs: usize, srcs: usize, nsrc: i32, out: usize, cap: i32, json: i32, started: i32, res: usize): i32 {
   let maxName: u32 = 0;
   for (let s = 0; s < nsrc; s++) {
     const t = load<u32>(srcs + <usize>s * SRC_SIZE + SRC_NAME_LEN), j = load<u32>(srcs + <usize>s * SRC_SIZE + SRC_JSON_LEN);
@@ -329,7 +323,7 @@ export function formatPairs(pairs: usize, from: i32, k: i32, recs: usize, srcs: 
     st = true;
     n++;
   }
-  fmtBytes = <i32>(o - out);
-  fmtItems = n;
+  store<i32>(res + RES_A, <i32>(o - out));
+  store<i32>(res + RES_B, n);
   return p;
 }

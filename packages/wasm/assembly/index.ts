@@ -1,14 +1,14 @@
 // The aksnet WebAssembly core: numbers and records only. JS owns the layout of linear memory
 // above heapBase(); every verb works on whole batches (one call per batch, never per element).
 export * from "./abi/cidr";
-export { countLines, parseLines, parseNonOk, compactValid, nextError } from "./parse";
+export * from "./abi/core";
+export { countLines, parseLines, compactValid, nextError } from "./parse";
 export { scratchBytes, setRanges, rangesToPrefixes, excludeRanges, intersectRanges, overlappingPairs, allocate } from "./set";
 export { maskedBatch, boundBatch, containsBatch, overlapsBatch } from "./prefix";
-export { formatBytes, formatItems, formatPrefixes, formatRanges, formatV4Keys, formatPairs } from "./format";
-export { splitFamilies, splitV6Count, v4SortScratchBytes, sortV4Keys, mergeV4Keys, unionV4Keys, v4KeysToRanges, unionRanges, pairSortScratchBytes, sortPairs } from "./merge";
+export { formatPrefixes, formatRanges, formatV4Keys, formatPairs } from "./format";
+export { splitFamilies, v4SortScratchBytes, sortV4Keys, mergeV4Keys, unionV4Keys, v4KeysToRanges, unionRanges, pairSortScratchBytes, sortPairs } from "./merge";
 export { lpmTableBytes, lpmScratchBytes, lpmBuild, lpmLookup } from "./lpm";
 export * from "./netfilter";
-import { extra } from "./set";
 
 /** First byte JS may use. */
 export function heapBase(): usize {
@@ -24,9 +24,5 @@ export function ensure(bytes: usize): bool {
   return memory.grow(pages) >= 0;
 }
 
-/** Second result of the last verb that returned RET_OVERFLOW. */
-export function lastExtra(): i32 {
-  return extra;
-}
 export * from "./sweep";
 export { swFormat } from "./sweep_format";

@@ -8,6 +8,7 @@ import {
   REC_SIZE, OFF_LO, OFF_BITS, OFF_FAMILY,
   RANGE_SIZE, ROFF_FIRST_HI, ROFF_FIRST_LO, ROFF_LAST_HI, ROFF_LAST_LO, ROFF_FAMILY,
 } from "./abi/cidr";
+import { RES_A } from "./abi/core";
 import { lt128, le128 } from "./u128";
 
 const V4_MAPPED: u64 = 0x0000ffff00000000;
@@ -35,11 +36,6 @@ const NDIG: i32 = 3;
 }
 
 
-let v6Count: i32 = 0;
-
-/** IPv6 records written by the last splitFamilies call. */
-export function splitV6Count(): i32 { return v6Count; }
-
 /** Bytes of scratch sortV4Keys needs for n keys (n more keys and the histograms). */
 export function v4SortScratchBytes(n: i32): i32 {
   return n * 8 + NDIG * BUCKETS * 4 + 16;
@@ -47,10 +43,10 @@ export function v4SortScratchBytes(n: i32): i32 {
 
 /**
  * Splits n prefix records by family: IPv4 as keys (first << 32 | last, host bits dropped) at
- * keys, IPv6 records copied to v6 (their count in splitV6Count()); family 0 is skipped.
+ * keys, IPv6 records copied to v6 (their count to res + RES_A); family 0 is skipped.
  * Returns the number of IPv4 keys.
  */
-export function splitFamilies(recs: usize, n: i32, keys: usize, v6: usize): i32 {
+export function splitFamilies(recs: usize, n: i32, keys: usize, v6: usize, res: usize): i32 {
   let k = 0, m = 0;
   for (let i = 0; i < n; i++) {
     const r = recs + <usize>i * REC_SIZE;
@@ -67,7 +63,7 @@ export function splitFamilies(recs: usize, n: i32, keys: usize, v6: usize): i32 
       m++;
     }
   }
-  v6Count = m;
+  store<i32>(res + RES_A, m);
   return k;
 }
 

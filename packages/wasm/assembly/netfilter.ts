@@ -27,6 +27,7 @@
 // Flow (NF_FLOW_SIZE): src, dst, proto id, dport (i32, -2 when the flow has none).
 // Result (NF_RES_SIZE): first output index in the output-id arena, output count, masq (0/1).
 import { hashKey, probeBucket } from "./nf_hash";
+import { RES_A } from "./abi/core";
 import {
   NF_PROG_SIZE, NF_RULE_SIZE, NF_CHAIN_SIZE, NF_BUCKET_SIZE, NF_OUT_SIZE, NF_FLOW_SIZE,
   NF_RES_SIZE, NF_CACHE_SIZE, NF_CACHE_TESTS, NF_CACHE_MIN_WORK, NF_F_SRC, NF_F_SRC_NEG,
@@ -194,7 +195,7 @@ function runChain(id: u32, depth: i32): bool {
  * Traces n flows. Output ids go to `outIds` (capacity `cap`); returns the total written, or
  * NF_RET_OVERFLOW when `cap` was too small (lastNfNeeded() then holds the count needed).
  */
-export function nfKpRun(prog: usize, flows: usize, n: i32, results: usize, outIds: usize, cap: i32): i32 {
+export function nfKpRun(prog: usize, flows: usize, n: i32, results: usize, outIds: usize, cap: i32, res: usize): i32 {
   gRules = <usize>load<u32>(prog, P_RULES);
   gChains = <usize>load<u32>(prog, P_CHAINS);
   gPostings = <usize>load<u32>(prog, P_POSTINGS);
@@ -282,15 +283,8 @@ export function nfKpRun(prog: usize, flows: usize, n: i32, results: usize, outId
       store<u32>(slot, logBits, 28);
     }
   }
-  needed = outN;
+  store<i32>(res + RES_A, outN);
   return outN > cap ? NF_RET_OVERFLOW : outN;
-}
-
-let needed: i32 = 0;
-
-/** Output ids the last nfKpRun needed (after NF_RET_OVERFLOW). */
-export function nfLastNeeded(): i32 {
-  return needed;
 }
 export * from "./netfilter_kernel";
 export * from "./abi/netfilter";

@@ -24,6 +24,7 @@
 // Alternative (NK_ALT_SIZE): f64 probability, verdict | delivery << 8 | src placeholder << 16,
 //   src, dst, sport, dport, mark.
 import { probeBucket } from "./nf_hash";
+import { RES_A } from "./abi/core";
 import {
   NK_PROG_SIZE, NK_RULE_SIZE, NK_CHAIN_SIZE, NK_BUCKET_SIZE, NK_MAX_JUMPS, NK_SET_SIZE,
   NK_ENTRY_SIZE, NK_FLOW_SIZE, NK_RES_SIZE, NK_ALT_SIZE, NK_NONE, NK_MAX_CHOICES,
@@ -310,7 +311,6 @@ function hook(start: u32): i32 {
 
 let nodeIp: u32 = 0;
 let nodeIpSet: bool = false;
-let kneeded: i32 = 0;
 
 @inline function hookAt(prog: usize, slot: i32): u32 {
   return load<u32>(prog + 44 + (<usize>slot << 2));
@@ -318,10 +318,10 @@ let kneeded: i32 = 0;
 
 /**
  * Traces n flows in kernel mode. Alternatives go to `alts` (capacity `cap` records); returns the
- * number written, or -1 when `cap` was too small (nkLastNeeded() then holds the count needed).
+ * number written, or -1 when `cap` was too small (the count needed is then at ret + RES_A).
  * `scratch` needs NK_MAX_CHOICES * 9 + 65 * 8 bytes.
  */
-export function nkRun(prog: usize, flows: usize, n: i32, results: usize, alts: usize, cap: i32, scratch: usize): i32 {
+export function nkRun(prog: usize, flows: usize, n: i32, results: usize, alts: usize, cap: i32, scratch: usize, ret: usize): i32 {
   kRules = <usize>load<u32>(prog);
   kChains = <usize>load<u32>(prog, 4);
   kOps = <usize>load<u32>(prog, 8);
@@ -416,10 +416,6 @@ export function nkRun(prog: usize, flows: usize, n: i32, results: usize, alts: u
     store<u32>(res, status, 8);
     store<u32>(res, truncated, 12);
   }
-  kneeded = out;
+  store<i32>(ret + RES_A, out);
   return out > cap ? -1 : out;
-}
-
-export function nkLastNeeded(): i32 {
-  return kneeded;
 }

@@ -8,6 +8,7 @@ import {
   ST_PREFIX_MISSING, ST_PREFIX_UNEXPECTED, ST_PREFIX_BAD, ST_PREFIX_RANGE, ST_TRAILING,
 } from "./abi/cidr";
 import { maskHi, maskLo } from "./u128";
+import { RES_A } from "./abi/core";
 
 const V4_MAPPED: u64 = 0x0000ffff00000000;
 
@@ -281,21 +282,14 @@ export function countLines(ptr: usize, len: usize): i32 {
   return n;
 }
 
-let nonOk: i32 = 0;
-
-/** Lines of the last parseLines call that were blank, comments or errors. */
-export function parseNonOk(): i32 {
-  return nonOk;
-}
-
 /**
  * Parses every line; writes one record per line at out (capacity cap records). Returns lines
- * written. The byte at ptr + len must hold "\n" (a sentinel that ends every scan), and the 32
+ * written; the count of blank, comment and failed lines goes to res + RES_A. The byte at ptr + len must hold "\n" (a sentinel that ends every scan), and the 32
  * bytes after it must be readable (the SIMD fast path loads past the end of short lines).
  * Plain IPv4 lines ("a.b.c.d" or "a.b.c.d/n" and a newline) take a one-pass fast path; anything
  * else (IPv6, blanks, comments, CRLF, errors) goes through the full parser.
  */
-export function parseLines(ptr: usize, len: usize, out: usize, cap: i32, mode: i32, firstLine: i32): i32 {
+export function parseLines(ptr: usize, len: usize, out: usize, cap: i32, mode: i32, firstLine: i32, res: usize): i32 {
   const end = ptr + len;
   let s = ptr;
   let n = 0;
@@ -332,7 +326,7 @@ export function parseLines(ptr: usize, len: usize, out: usize, cap: i32, mode: i
     n++;
     s = e + 1;
   }
-  nonOk = bad;
+  store<i32>(res + RES_A, bad);
   return n;
 }
 

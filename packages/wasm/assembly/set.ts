@@ -4,10 +4,10 @@ import {
   REC_SIZE, OFF_HI, OFF_LO, OFF_VALUE, OFF_BITS, OFF_FAMILY, OFF_FLAGS, OFF_STATUS, OFF_COL, OFF_LINE,
   RANGE_SIZE, ROFF_FIRST_HI, ROFF_FIRST_LO, ROFF_LAST_HI, ROFF_LAST_LO, ROFF_FAMILY, RET_OVERFLOW, FLAG_HAS_SLASH, ST_OK,
 } from "./abi/cidr";
+import { RES_A } from "./abi/core";
 import { maskHi, maskLo, len128, ctz128, floorLog2Plus1, le128, lt128 } from "./u128";
 import { sortRecords, SORT_HIST_BYTES } from "./sort";
 
-export let extra: i32 = 0;
 
 /** Scratch bytes the verbs below need for n input records. */
 export function scratchBytes(n: i32): i32 {
@@ -122,9 +122,9 @@ export let stepLo: u64 = 0;
 
 /**
  * The minimal prefix list covering each range, in order. Writes at most cap records; returns the
- * count, or RET_OVERFLOW with the count needed in `extra`.
+ * count, or RET_OVERFLOW with the count needed at res + RES_A.
  */
-export function rangesToPrefixes(ranges: usize, m: i32, out: usize, cap: i32): i32 {
+export function rangesToPrefixes(ranges: usize, m: i32, out: usize, cap: i32, res: usize): i32 {
   let k = 0;
   for (let i = 0; i < m; i++) {
     const r = ranges + <usize>i * RANGE_SIZE;
@@ -142,7 +142,7 @@ export function rangesToPrefixes(ranges: usize, m: i32, out: usize, cap: i32): i
       fh = stepHi; fl = stepLo;
     }
   }
-  if (k > cap) { extra = k; return RET_OVERFLOW; }
+  if (k > cap) { store<i32>(res + RES_A, k); return RET_OVERFLOW; }
   return k;
 }
 
@@ -213,9 +213,9 @@ export function intersectRanges(a: usize, na: i32, b: usize, nb: i32, out: usize
 /**
  * Every pair (i, j), i < j, of input records whose prefixes overlap, by sort + stack sweep
  * (prefixes are nested or disjoint, so the open prefixes form a chain). Writes at most cap pairs
- * as u32 (i, j) to out; returns the count, or RET_OVERFLOW with the count needed in `extra`.
+ * as u32 (i, j) to out; returns the count, or RET_OVERFLOW with the count needed at res + RES_A.
  */
-export function overlappingPairs(inp: usize, n: i32, scratch: usize, out: usize, cap: i32): i32 {
+export function overlappingPairs(inp: usize, n: i32, scratch: usize, out: usize, cap: i32, res: usize): i32 {
   const work = scratch;
   const tmp = work + <usize>n * REC_SIZE;
   const hist = tmp + <usize>n * REC_SIZE;
@@ -250,7 +250,7 @@ export function overlappingPairs(inp: usize, n: i32, scratch: usize, out: usize,
     store<u32>(stack + <usize>sp * 4, <u32>r);
     sp++;
   }
-  if (k > cap) { extra = k; return RET_OVERFLOW; }
+  if (k > cap) { store<i32>(res + RES_A, k); return RET_OVERFLOW; }
   return k;
 }
 

@@ -128,9 +128,9 @@ export class WasmBackend implements Backend {
       const [ptr, len] = this.putText(scope, text);
       const n = this.exports.countLines(ptr, len);
       const out = this.heap.alloc(n * R);
-      const got = this.exports.parseLines(ptr, len, out, n, mode, firstLine);
+      const got = this.exports.parseLines(ptr, len, out, n, mode, firstLine, this.core.res);
       const records = this.own(out, got);
-      const nonOk = this.exports.parseNonOk();
+      const nonOk = this.core.result(ABI.RES_A);
       if (nonOk === 0) return { records, values: records, nonOk };
       const vals = this.heap.alloc((got - nonOk) * R);
       const m = this.exports.compactValid(out, got, vals);
@@ -202,11 +202,11 @@ export class WasmBackend implements Backend {
       const result = this.run((scope) => {
         const inp = this.input(scope, r);
         const out = scope.alloc(cap * R);
-        const k = this.exports.rangesToPrefixes(inp, r.length, out, cap);
+        const k = this.exports.rangesToPrefixes(inp, r.length, out, cap, this.core.res);
         return k === ABI.RET_OVERFLOW ? undefined : this.keep(out, k);
       });
       if (result) return result;
-      cap = this.exports.lastExtra();
+      cap = this.core.result(ABI.RES_A);
     }
   }
 
@@ -248,14 +248,14 @@ export class WasmBackend implements Backend {
         const inp = this.input(scope, b);
         const scratch = scope.alloc(this.exports.scratchBytes(b.length));
         const out = scope.alloc(cap * 8);
-        const k = this.exports.overlappingPairs(inp, b.length, scratch, out, cap);
+        const k = this.exports.overlappingPairs(inp, b.length, scratch, out, cap, this.core.res);
         if (k === ABI.RET_OVERFLOW) return undefined;
         // Sorted by (i, j) in the core: a radix sort on i << 32 | j (twin: sortPairs in backend.ts).
         const sorted = this.exports.sortPairs(out, k, scope.alloc(this.exports.pairSortScratchBytes(k))) >>> 0;
         return new Uint32Array(this.u8().slice(sorted, sorted + k * 8).buffer);
       });
       if (result) return result;
-      cap = this.exports.lastExtra();
+      cap = this.core.result(ABI.RES_A);
     }
   }
 

@@ -100,8 +100,8 @@ export class OutputBuffer {
     while (from < total) {
       if (this.room < this.size / 2) this.flush();
       const next = step(from, this.ptr + this.used, this.room, items > 0 ? 1 : 0);
-      this.used += x.formatBytes();
-      items += x.formatItems();
+      this.used += this.core_.result(ABI.RES_A);
+      items += this.core_.result(ABI.RES_B);
       if (next === from) {
         // Not even one item fitted: the buffer must be emptied first.
         if (this.used === 0) throw new RangeError("output buffer too small for one item");
@@ -127,7 +127,7 @@ export class OutputBuffer {
     const [recs, rb] = this.recordsOf(b);
     try {
       const x = this.core_.exports;
-      return this.drain(b.length, (from, out, cap, started) => x.formatPrefixes(recs, from, b.length, out, cap, bare ? 1 : 0, d, started));
+      return this.drain(b.length, (from, out, cap, started) => x.formatPrefixes(recs, from, b.length, out, cap, bare ? 1 : 0, d, started, this.core_.res));
     } finally {
       if (rb) this.core_.heap.release(recs, rb);
       this.core_.heap.release(d, db);
@@ -139,8 +139,8 @@ export class OutputBuffer {
     const [d, db] = this.decor(style);
     const x = this.core_.exports;
     try {
-      const n4 = this.drain(set.v4Count, (from, out, cap, started) => x.formatV4Keys(set.v4Ptr, from, set.v4Count, out, cap, d, started));
-      const n6 = this.drainAfter(n4 > 0, set.v6Count, (from, out, cap, started) => x.formatRanges(set.v6Ptr, from, set.v6Count, out, cap, d, started));
+      const n4 = this.drain(set.v4Count, (from, out, cap, started) => x.formatV4Keys(set.v4Ptr, from, set.v4Count, out, cap, d, started, this.core_.res));
+      const n6 = this.drainAfter(n4 > 0, set.v6Count, (from, out, cap, started) => x.formatRanges(set.v6Ptr, from, set.v6Count, out, cap, d, started, this.core_.res));
       return n4 + n6;
     } finally {
       this.core_.heap.release(d, db);
@@ -185,7 +185,7 @@ export class OutputBuffer {
       const pp = at;
       m.set(new Uint8Array(pairs.buffer, pairs.byteOffset, pairs.byteLength), pp);
       const x = c.exports;
-      return this.drain(k, (from, out, cap, started) => x.formatPairs(pp, from, k, recs, table, sources.length, out, cap, json ? 1 : 0, started));
+      return this.drain(k, (from, out, cap, started) => x.formatPairs(pp, from, k, recs, table, sources.length, out, cap, json ? 1 : 0, started, c.res));
     } finally {
       if (rb) c.heap.release(recs, rb);
       c.heap.release(table, tableBytes);

@@ -157,10 +157,11 @@ export class MergeAccumulator {
     const x = this.c.exports;
     this.keys.reserve((this.pk + n) * 8, this.pk * 8);
     this.v6.reserve((this.p6 + n) * R, this.p6 * R);
-    const k = x.splitFamilies(recs, n, this.keys.ptr + this.pk * 8, this.v6.ptr + this.p6 * R);
+    const k = x.splitFamilies(recs, n, this.keys.ptr + this.pk * 8, this.v6.ptr + this.p6 * R, this.c.res);
+    const k6 = this.c.result(ABI.RES_A);
     this.pk += k;
-    this.p6 += x.splitV6Count();
-    this.count += k + x.splitV6Count();
+    this.p6 += k6;
+    this.count += k + k6;
     if (this.pk > this.fold4) this.foldV4();
     if (this.p6 > this.fold6) this.foldV6();
   }
@@ -273,14 +274,14 @@ export function prefixesOfRanges(c: Core, p: number, n: number): PrefixBatch {
   let cap = n + (n >> 1) + 64;
   for (;;) {
     const out = c.heap.alloc(cap * R);
-    const k = c.exports.rangesToPrefixes(p, n, out, cap);
+    const k = c.exports.rangesToPrefixes(p, n, out, cap, c.res);
     if (k !== ABI.RET_OVERFLOW) {
       if (k === 0) { c.heap.release(out, cap * R); return PrefixBatch.empty(); }
       shrink(c, out, cap * R, k * R);
       return residentBatch(c, out, k);
     }
     c.heap.release(out, cap * R);
-    cap = c.exports.lastExtra();
+    cap = c.result(ABI.RES_A);
   }
 }
 

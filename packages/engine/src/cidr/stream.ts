@@ -131,8 +131,8 @@ export function scanLines(c: Core, input: ByteInput, chunkBytes: number, onLines
  */
 export function parseRegion(c: Core, ptr: number, len: number, firstLine: number, recs: number, n: number, modeCode: number, mode: ParseMode, source: string, errs: ScanErrors): [number, number] {
   const x = c.exports;
-  const got = x.parseLines(ptr, len, recs, n, modeCode, firstLine);
-  const nonOk = x.parseNonOk();
+  const got = x.parseLines(ptr, len, recs, n, modeCode, firstLine, c.res);
+  const nonOk = c.result(ABI.RES_A);
   if (nonOk === 0) return [got, 0];
   // Errors, located on demand: walk the region's lines forward to each failed record.
   let i = x.nextError(recs, 0, got);

@@ -5,6 +5,7 @@
 import { wasmBase64 } from "@aksnet/wasm";
 import type { CoreExports } from "@aksnet/wasm/exports";
 import { WasmHeap } from "./heap.ts";
+import { ABI } from "./abi.ts";
 
 export type { CoreExports };
 
@@ -57,6 +58,11 @@ export class Core {
   readonly exports: CoreExports;
   readonly heap: WasmHeap;
   readonly base: number;
+  /**
+   * The result block (ABI.RES_SIZE bytes) this instance passes as `res` to every verb that gives
+   * more than one number; read it with result() right after the call.
+   */
+  readonly res: number;
 
   constructor() {
     const instance = new WebAssembly.Instance(coreModule(), {
@@ -65,6 +71,12 @@ export class Core {
     this.exports = instance.exports as unknown as CoreExports;
     this.base = this.exports.heapBase() >>> 0;
     this.heap = new WasmHeap(this.exports.memory, this.base, (top) => this.growTo(top));
+    this.res = this.heap.alloc(ABI.RES_SIZE);
+  }
+
+  /** Word `at` (ABI.RES_A, ABI.RES_B) of the result block, as the last verb given `res` wrote it. */
+  result(at: number): number {
+    return new Int32Array(this.exports.memory.buffer, this.res + at, 1)[0];
   }
 
   get memory(): WebAssembly.Memory {

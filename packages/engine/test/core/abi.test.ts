@@ -45,3 +45,14 @@ describe("ABI mirror", () => {
     expect(new Set(STATUS_TEXT.map((s) => s.code)).size).toBe(ABI.ST_COUNT);
   });
 });
+
+describe("result block", () => {
+  it("carries a verb's second result: the count needed when the output did not fit", async () => {
+    const { cidr, ReferenceBackend, CidrEngine } = await import("../../src/cidr/index.ts");
+    // ::/0 minus one address is 128 prefixes, more than the first guess of output capacity (4 per
+    // range + 64), so the core reports the count it needs in the result block and the call runs again.
+    const got = cidr().exclude(["::/0"], ["2001:db8::1"]).toStrings();
+    expect(got).toHaveLength(128);
+    expect(got).toEqual(new CidrEngine(new ReferenceBackend()).exclude(["::/0"], ["2001:db8::1"]).toStrings());
+  });
+});

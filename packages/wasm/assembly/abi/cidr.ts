@@ -61,8 +61,8 @@ export const ST_PREFIX_RANGE: i32 = 16; // length > 32 or > 128
 export const ST_TRAILING: i32 = 17; // junk after a complete value
 export const ST_COUNT: i32 = 18;
 
-// Verb results that need a second number return it in a scratch global (read with lastExtra()).
-export const RET_OVERFLOW: i32 = -1; // output capacity too small: lastExtra() holds the count needed
+// Verb results that need a second number write it into the caller's result block (abi/core.ts).
+export const RET_OVERFLOW: i32 = -1; // output capacity too small: the count needed is at res + RES_A
 
 // List punctuation for the formatters (format.ts), a "decor" block: u32 firstLen, u32 sepLen,
 // u32 trailLen, then the bytes of first, sep and trail.

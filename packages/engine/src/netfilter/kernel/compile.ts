@@ -5,6 +5,7 @@ import { getChain, BUILTIN_CHAINS, type Ruleset, type Match } from "../model.ts"
 import { parseNetAddr, quickV4 } from "../net.ts";
 import { bucketTable } from "../buckets.ts";
 import { formatV4 } from "../../ip/addr.ts";
+import { ABI } from "../../core/abi.ts";
 import { core, type Core } from "../../core/module.ts";
 import { traceKernel } from "./trace.ts";
 import type { Flow, TraceOptions, KernelResult } from "../types.ts";
@@ -306,9 +307,9 @@ export class KernelProgram {
       new Uint32Array(buf, hdr[5], 64).set(local4.map((a) => a.v4));
       new Uint32Array(buf, blk + flowsOff, fw.length).set(fw);
       new Uint8Array(buf, blk + ifmOff, ifm.length).set(ifm);
-      const got = this.core.exports.nkRun(B, blk + flowsOff, n, blk + resOff, blk + altsOff, cap, blk + scratchOff);
+      const got = this.core.exports.nkRun(B, blk + flowsOff, n, blk + resOff, blk + altsOff, cap, blk + scratchOff, this.core.res);
       if (got < 0) {
-        cap = this.core.exports.nkLastNeeded() + 16;
+        cap = this.core.result(ABI.RES_A) + 16;
         continue;
       }
       const after = this.core.memory.buffer;

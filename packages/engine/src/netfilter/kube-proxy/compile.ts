@@ -5,6 +5,7 @@
 //   gets a hash table from that key to its rules, merged in rule order with the other rules;
 // - a per-call result cache in wasm, keyed on (dst, proto, dport) and validated by the logged
 //   outcome of every test the trace made on the source (see netfilter.ts).
+import { ABI } from "../../core/abi.ts";
 import { core, type Core } from "../../core/module.ts";
 import { kpFlat, newKpFlat, outputAddress, KP_FILTER_CHAINS } from "./trace.ts";
 import type { Flow, TraceOptions, KubeProxyResult } from "../types.ts";
@@ -303,9 +304,9 @@ export class KpProgram {
         hdr[14] = blk + cacheOff;
         hdr[15] = slots - 1;
         hdr[16] = slots / 2;
-        const got = this.core.exports.nfKpRun(this.base, blk + flowsOff, n, blk + resOff, blk + outOff, cap);
+        const got = this.core.exports.nfKpRun(this.base, blk + flowsOff, n, blk + resOff, blk + outOff, cap, this.core.res);
         if (got === A.NF_RET_OVERFLOW) {
-          cap = this.core.exports.nfLastNeeded() + 16;
+          cap = this.core.result(ABI.RES_A) + 16;
           continue;
         }
         const after = this.core.memory.buffer;
