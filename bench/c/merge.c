@@ -20,37 +20,13 @@
 #include <unistd.h>
 #include <fcntl.h>
 
+#define PROG "merge"
+#include "common.h"
+
 typedef unsigned __int128 u128;
 
 typedef struct { uint32_t s, e; } r4;
 typedef struct { u128 s, e; } r6;
-
-static void die(const char *m) { fprintf(stderr, "merge: %s\n", m); exit(1); }
-
-static void *xmalloc(size_t n) {
-  void *p = malloc(n ? n : 1);
-  if (!p) die("out of memory");
-  return p;
-}
-
-/* The whole input in one buffer (a benchmark reference, not a streaming tool). */
-static char *slurp(const char *path, size_t *len) {
-  int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY);
-  if (fd < 0) { perror(path); exit(1); }
-  size_t cap = 1 << 20, n = 0;
-  char *b = xmalloc(cap + 1);
-  for (;;) {
-    if (n == cap) { cap *= 2; b = realloc(b, cap + 1); if (!b) die("out of memory"); }
-    ssize_t k = read(fd, b + n, cap - n);
-    if (k < 0) { perror(path); exit(1); }
-    if (k == 0) break;
-    n += (size_t)k;
-  }
-  if (fd) close(fd);
-  b[n] = 0;
-  *len = n;
-  return b;
-}
 
 /* LSD radix sort by start, 8-bit digits; a pass whose digit is the same for every key is skipped. */
 static void sort4(r4 *a, size_t n) {

@@ -22,6 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#define PROG "overlaps"
+#include "common.h"
+
 typedef unsigned __int128 u128;
 
 typedef struct {
@@ -31,32 +34,6 @@ typedef struct {
   uint32_t line; /* 1-based line number */
   uint8_t bits, six;
 } rec;
-
-static void die(const char *m) { fprintf(stderr, "overlaps: %s\n", m); exit(1); }
-
-static void *xmalloc(size_t n) {
-  void *p = malloc(n ? n : 1);
-  if (!p) die("out of memory");
-  return p;
-}
-
-static char *slurp(const char *path, size_t *len) {
-  int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY);
-  if (fd < 0) { perror(path); exit(1); }
-  size_t cap = 1 << 20, n = 0;
-  char *b = xmalloc(cap + 1);
-  for (;;) {
-    if (n == cap) { cap *= 2; b = realloc(b, cap + 1); if (!b) die("out of memory"); }
-    ssize_t k = read(fd, b + n, cap - n);
-    if (k < 0) { perror(path); exit(1); }
-    if (k == 0) break;
-    n += (size_t)k;
-  }
-  if (fd) close(fd);
-  b[n] = 0;
-  *len = n;
-  return b;
-}
 
 /* Stable LSD radix sort: by prefix length (one counting pass), then by start in 8-bit digits. */
 static void sort_recs(rec *a, size_t n) {

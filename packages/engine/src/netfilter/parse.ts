@@ -69,15 +69,10 @@ export class Scanner {
     this.buf.length = 0;
   }
 
-  private scan(): Tok | null {
-    const s = this.text;
-    const n = s.length;
-    let i = this.pos;
-    for (;;) {
-      if (i >= n) {
-        this.pos = i;
-        return null;
-      }
+  /** Skips blanks and line breaks from i (counting lines); returns the first other position. */
+  private skipBlanks(i: number): number {
+    const s = this.text, n = s.length;
+    while (i < n) {
       const c = s.charCodeAt(i);
       if (c === 10) {
         this.line++;
@@ -86,6 +81,17 @@ export class Scanner {
         i++;
       } else if (c === 32 || c === 9 || c === 13) i++;
       else break;
+    }
+    return i;
+  }
+
+  private scan(): Tok | null {
+    const s = this.text;
+    const n = s.length;
+    let i = this.skipBlanks(this.pos);
+    if (i >= n) {
+      this.pos = i;
+      return null;
     }
     const startCol = i - this.lineStart + 1;
     // Only lines that hold tokens are remembered (a file of blank lines costs nothing).
@@ -151,17 +157,7 @@ export class Scanner {
       this.sawNl = true;
     } else if (this.buf.length) return false;
     const s = this.text, n = s.length;
-    let i = this.pos;
-    while (i < n) {
-      const c = s.charCodeAt(i);
-      if (c === 10) {
-        this.line++;
-        this.lineStart = i + 1;
-        this.sawNl = true;
-        i++;
-      } else if (c === 32 || c === 9 || c === 13) i++;
-      else break;
-    }
+    let i = this.skipBlanks(this.pos);
     this.pos = i;
     return this.sawNl && i < n;
   }
