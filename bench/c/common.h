@@ -32,3 +32,26 @@ static char *slurp(const char *path, size_t *len) {
   *len = n;
   return b;
 }
+
+static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+/* The next line of [*p, end) holding a value: [*s, *e) with blanks trimmed and a "#" comment (at
+ * the line start or after a blank, aksnet's rule) cut; blank and comment lines are skipped. *line
+ * counts every line read. Returns 0 at the end of the text. */
+static int next_value(char **p, char *end, char **s, char **e, size_t *line) {
+  while (*p < end) {
+    char *nl = memchr(*p, '\n', (size_t)(end - *p));
+    char *le = nl ? nl : end;
+    ++*line;
+    char *a = *p;
+    while (a < le && is_blank(*a)) a++;
+    char *b = a;
+    for (char *q = a; q < le; q++) {
+      if (*q == '#' && (q == a || is_blank(q[-1]))) break;
+      if (!is_blank(*q)) b = q + 1;
+    }
+    *p = le + 1;
+    if (a != b) { *s = a; *e = b; return 1; }
+  }
+  return 0;
+}

@@ -161,7 +161,6 @@ static size_t split6(u128 s, u128 e) {
   }
 }
 
-static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
 int main(int argc, char **argv) {
   if (argc != 2) { fprintf(stderr, "usage: merge FILE|-\n"); return 2; }
@@ -173,21 +172,8 @@ int main(int argc, char **argv) {
   r6 *v6 = xmalloc(cap6 * sizeof *v6);
   size_t lineno = 0;
   char *p = text, *end = text + len;
-  while (p < end) {
-    char *nl = memchr(p, '\n', (size_t)(end - p));
-    char *le = nl ? nl : end;
-    lineno++;
-    /* Trim blanks; "#" starts a comment at line start or after a blank (aksnet's rule). */
-    char *s = p;
-    while (s < le && is_blank(*s)) s++;
-    char *e = s;
-    for (char *q = s; q < le; q++) {
-      if (*q == '#' && (q == s || is_blank(q[-1]))) break;
-      if (!is_blank(*q)) e = q + 1;
-    }
-    p = le + 1;
-    if (s == e) continue;
-
+  char *s, *e;
+  while (next_value(&p, end, &s, &e, &lineno)) {
     char buf[64];
     size_t n = (size_t)(e - s);
     if (n >= sizeof buf) { fprintf(stderr, "merge: line %zu: too long\n", lineno); return 2; }

@@ -136,7 +136,6 @@ static void put_prefix(const rec *r) {
   putu(r->bits);
 }
 
-static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
 int main(int argc, char **argv) {
   int print = 0;
@@ -152,24 +151,13 @@ int main(int argc, char **argv) {
 
   size_t cap = 1024, n = 0, n4 = 0;
   rec *all = xmalloc(cap * sizeof *all);
-  uint32_t lineno = 0;
+  size_t lineno = 0;
   char *p = text, *end = text + len;
-  while (p < end) {
-    char *nl = memchr(p, '\n', (size_t)(end - p));
-    char *le = nl ? nl : end;
-    lineno++;
-    char *s = p;
-    while (s < le && is_blank(*s)) s++;
-    char *e = s;
-    for (char *q = s; q < le; q++) {
-      if (*q == '#' && (q == s || is_blank(q[-1]))) break;
-      if (!is_blank(*q)) e = q + 1;
-    }
-    p = le + 1;
-    if (s == e) continue;
+  char *s, *e;
+  while (next_value(&p, end, &s, &e, &lineno)) {
     char buf[64];
     size_t k = (size_t)(e - s);
-    if (k >= sizeof buf) { fprintf(stderr, "overlaps: line %u: too long\n", lineno); return 2; }
+    if (k >= sizeof buf) { fprintf(stderr, "overlaps: line %zu: too long\n", lineno); return 2; }
     memcpy(buf, s, k);
     buf[k] = 0;
     char *slash = strchr(buf, '/');
@@ -179,17 +167,17 @@ int main(int argc, char **argv) {
       *slash = 0;
       char *t = slash + 1, *te;
       long v = strtol(t, &te, 10);
-      if (te == t || *te || v < 0 || v > max) { fprintf(stderr, "overlaps: line %u: bad prefix length\n", lineno); return 2; }
+      if (te == t || *te || v < 0 || v > max) { fprintf(stderr, "overlaps: line %zu: bad prefix length\n", lineno); return 2; }
       bits = (int)v;
     }
     u128 x = 0;
     if (six) {
       unsigned char a[16];
-      if (inet_pton(AF_INET6, buf, a) != 1) { fprintf(stderr, "overlaps: line %u: not an IPv6 address\n", lineno); return 2; }
+      if (inet_pton(AF_INET6, buf, a) != 1) { fprintf(stderr, "overlaps: line %zu: not an IPv6 address\n", lineno); return 2; }
       for (int i = 0; i < 16; i++) x = (x << 8) | a[i];
     } else {
       struct in_addr a;
-      if (inet_pton(AF_INET, buf, &a) != 1) { fprintf(stderr, "overlaps: line %u: not an IPv4 address\n", lineno); return 2; }
+      if (inet_pton(AF_INET, buf, &a) != 1) { fprintf(stderr, "overlaps: line %zu: not an IPv4 address\n", lineno); return 2; }
       x = ntohl(a.s_addr);
     }
     int hb = max - bits;
