@@ -15,7 +15,6 @@ export const EXIT_USAGE = 2;
 /** A bug in aksnet (an exception no command meant to raise). */
 export const EXIT_INTERNAL = 70;
 
-
 export type Format = "text" | "json";
 
 /** The one --format option of every command that prints text or JSON (read it with parseFormat). */

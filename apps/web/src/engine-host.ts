@@ -5,7 +5,7 @@
 // visible in the browser's performance tools and to the browser tests.
 import { UsageError } from "@aksnet/engine";
 import { ABI } from "@aksnet/engine/core";
-import { cidr, type CidrEngine, type PrefixBatch } from "@aksnet/engine/cidr";
+import { cidr, OutputBuffer, LINES, type CidrEngine, type PrefixBatch } from "@aksnet/engine/cidr";
 import {
   WIRE_ERROR, isCidrMethod,
   type CidrWorkerApi, type EngineResponse, type WireBatch, type WireParsedList, type WireParseOptions, type WireRef,
@@ -27,13 +27,37 @@ export interface EngineHost {
 
 const badRequest = (message: string) => new UsageError(message, "send a request made by engine-client.ts", WIRE_ERROR.badRequest);
 
-/** Strings, one per record, as one "\n"-terminated UTF-8 buffer with the offset of each line. */
-function toText(strings: readonly string[]): Pick<WireBatch, "text" | "starts"> {
-  const text = encoder.encode(strings.length ? strings.join("\n") + "\n" : "");
-  const starts = new Uint32Array(strings.length + 1);
+type WireText = Pick<WireBatch, "text" | "starts">;
+
+/** One "\n"-terminated UTF-8 buffer of `lines` lines, with the offset of each line (and the end). */
+function withStarts(text: Uint8Array, lines: number): WireText {
+  const starts = new Uint32Array(lines + 1);
   let k = 1;
   for (let i = 0; i < text.length; i++) if (text[i] === NEWLINE) starts[k++] = i + 1;
   return { text, starts };
+}
+
+/** Strings, one per record, as wire text. */
+function toText(strings: readonly string[]): WireText {
+  return withStarts(encoder.encode(strings.length ? strings.join("\n") + "\n" : ""), strings.length);
+}
+
+/**
+ * A batch's values as wire text, formatted by the core's formatter (as the CLI prints them):
+ * "addr/bits", or with bare a full-length prefix as its address; no JS string per record.
+ */
+function formatted(b: PrefixBatch, bare = false): WireText {
+  const parts: Uint8Array[] = [];
+  let bytes = 0;
+  const out = new OutputBuffer((v) => { parts.push(v.slice()); bytes += v.length; });
+  try {
+    out.prefixes(b, LINES, bare);
+  } finally {
+    out.close();
+  }
+  const text = parts.length === 1 ? parts[0] : new Uint8Array(bytes);
+  if (parts.length !== 1) parts.reduce((at, part) => (text.set(part, at), at + part.length), 0);
+  return withStarts(text, b.length);
 }
 
 /** Records as text, as written: bare addresses stay bare, "10.1.2.3/16" keeps its host bits. */
@@ -68,7 +92,7 @@ export function createEngineHost(engine: CidrEngine = cidr()): EngineHost {
     return b;
   };
 
-  const wire = (b: PrefixBatch, strings: readonly string[], id = hold(b)): WireBatch => ({ batch: id, length: b.length, ...toText(strings) });
+  const wire = (b: PrefixBatch, text: WireText, id = hold(b)): WireBatch => ({ batch: id, length: b.length, ...text });
 
   const api: CidrWorkerApi = {
     parseList(bytes, opts) {
@@ -97,19 +121,19 @@ export function createEngineHost(engine: CidrEngine = cidr()): EngineHost {
     },
     batch(input) {
       const b = get(input, "batch's input");
-      return wire(b, asWritten(b), (input as WireRef).batch);
+      return wire(b, toText(asWritten(b)), (input as WireRef).batch);
     },
     merge: (input) => {
       const out = engine.merge(get(input, "merge's input"));
-      return wire(out, out.toStrings());
+      return wire(out, formatted(out));
     },
     exclude: (a, b) => {
       const out = engine.exclude(get(a, "exclude's first list"), get(b, "exclude's second list"));
-      return wire(out, out.toStrings());
+      return wire(out, formatted(out));
     },
     intersect: (a, b) => {
       const out = engine.intersect(get(a, "intersect's first list"), get(b, "intersect's second list"));
-      return wire(out, out.toStrings());
+      return wire(out, formatted(out));
     },
     overlappingPairs(input) {
       const values = get(input, "overlappingPairs' input");
@@ -127,15 +151,15 @@ export function createEngineHost(engine: CidrEngine = cidr()): EngineHost {
     },
     masked: (input) => {
       const out = engine.masked(get(input, "masked's input"));
-      return wire(out, out.toStrings());
+      return wire(out, formatted(out));
     },
     firstAddresses: (input) => {
       const out = engine.firstAddresses(get(input, "firstAddresses' input"));
-      return wire(out, out.toStrings(true));
+      return wire(out, formatted(out, true));
     },
     lastAddresses: (input) => {
       const out = engine.lastAddresses(get(input, "lastAddresses' input"));
-      return wire(out, out.toStrings(true));
+      return wire(out, formatted(out, true));
     },
     allocate(space, used, bits, count, family) {
       const s = get(space, "allocate's space"), u = get(used, "allocate's used list");
@@ -144,7 +168,7 @@ export function createEngineHost(engine: CidrEngine = cidr()): EngineHost {
       if (family !== undefined && family !== 4 && family !== 6) throw badRequest("allocate's family must be 4 or 6");
       const got = engine.allocate(s, u, bits, count, family);
       const out = engine.batch(got);
-      return wire(out, got.map(String));
+      return wire(out, toText(got.map(String)));
     },
   };
 
