@@ -137,17 +137,10 @@ export function createEngineHost(engine: CidrEngine = cidr()): EngineHost {
     },
     overlappingPairs(input) {
       const values = get(input, "overlappingPairs' input");
-      const found = engine.overlappingPairs(values);
-      const pairs = new Uint32Array(found.length * 2);
-      const lines = new Uint32Array(found.length * 2);
-      for (let k = 0; k < found.length; k++) {
-        const [i, j] = found[k];
-        pairs[2 * k] = i;
-        pairs[2 * k + 1] = j;
-        lines[2 * k] = values.line(i);
-        lines[2 * k + 1] = values.line(j);
-      }
-      return { length: found.length, pairs, lines };
+      const pairs = engine.overlappingPairsFlat(values);
+      const lines = new Uint32Array(pairs.length);
+      for (let k = 0; k < pairs.length; k++) lines[k] = values.line(pairs[k]);
+      return { length: pairs.length / 2, pairs, lines };
     },
     masked: (input) => {
       const out = engine.masked(get(input, "masked's input"));

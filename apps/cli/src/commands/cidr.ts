@@ -125,7 +125,7 @@ Examples:
     .action((values: string[], o: { format: string }) => {
       const format = parseFormat(o.format);
       const { values: b, sources } = readValues(inputsFrom(values, "prefixes"));
-      const pairs = cidr().backend.overlappingPairs(b);
+      const pairs = cidr().overlappingPairsFlat(b);
       if (pairs.length) setExit(EXIT_FINDINGS);
       renderOverlaps(pairs, b, sources, format);
     });

@@ -100,9 +100,14 @@ export class CidrEngine {
     return this.backend.rangesToPrefixes(RangeBatch.from([{ first, last }]));
   }
 
+  /** Every pair (i, j), i < j, of inputs that share an address, flattened and sorted by (i, j). */
+  overlappingPairsFlat(input: PrefixInput): Uint32Array {
+    return this.backend.overlappingPairs(this.batch(input));
+  }
+
   /** Every pair [i, j] (i < j) of inputs that share an address, sorted. */
   overlappingPairs(input: PrefixInput): [number, number][] {
-    const flat = this.backend.overlappingPairs(this.batch(input));
+    const flat = this.overlappingPairsFlat(input);
     const out: [number, number][] = new Array(flat.length / 2);
     for (let k = 0; k < out.length; k++) out[k] = [flat[2 * k], flat[2 * k + 1]];
     return out;
