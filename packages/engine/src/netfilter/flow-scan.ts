@@ -7,6 +7,8 @@
 // (file:line:col) as parseFlows on the decoded text (a property test compares the two).
 import type { Flow } from "./types.ts";
 import { quickV4 } from "./net.ts";
+import { InputError } from "../errors.ts";
+import { groupDigits } from "../text.ts";
 import { formatV4 } from "../ip/addr.ts";
 import { core } from "../core/module.ts";
 import { NF_ABI } from "./kube-proxy/compile.ts";
@@ -37,10 +39,14 @@ export interface FlowColumns {
 class Dict {
   readonly list: string[] = [];
   private readonly ids = new Map<string, number>();
+  constructor(private readonly source: string, private readonly what: string) {}
   id(s: string): number {
     let id = this.ids.get(s);
     if (id === undefined) {
-      if (this.list.length >= NO_ID) throw new RangeError("more than 65,535 distinct protocols or interface names");
+      // The columns hold 16-bit ids: a bound of the input, reported as one (not a bug).
+      if (this.list.length >= NO_ID) {
+        throw new InputError(`${this.source}: more than ${groupDigits(NO_ID)} distinct ${this.what}`, "split the flows into smaller files", "TooManyNames");
+      }
       this.ids.set(s, (id = this.list.length));
       this.list.push(s);
     }
@@ -57,11 +63,13 @@ class Builder {
   dport: Int32Array = new Int32Array(1024);
   inIface: Uint16Array = new Uint16Array(1024);
   outIface: Uint16Array = new Uint16Array(1024);
-  readonly protos = new Dict();
-  readonly ifaces = new Dict();
+  readonly protos: Dict;
+  readonly ifaces: Dict;
   readonly other = new Map<number, Flow>();
 
-  constructor(expect: number) {
+  constructor(expect: number, source: string) {
+    this.protos = new Dict(source, "protocols");
+    this.ifaces = new Dict(source, "interface names");
     if (expect > 1024) this.resize(expect);
   }
 
@@ -175,7 +183,7 @@ export function scanFlows(bytes: Uint8Array, opts: { source?: string; format?: F
   const format = opts.format ?? sniff(bytes, source);
   const s = bytes;
   const len = s.length;
-  const b = new Builder(0);
+  const b = new Builder(0, source);
   // JSON Lines, and CSV up to its header, line by line through the readable reader; the CSV body
   // in the wasm core (nfScanCsv).
   let lineNo = 0;

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import {
   parseFlows, scanFlows, columnsToFlows, parseRuleset, traceColumns, traceFlowsTs, writeJsonl, flowJsonLine, type Flow,
 } from "../../src/netfilter/index.ts";
-import { ParseError } from "../../src/errors.ts";
+import { ParseError, InputError } from "../../src/errors.ts";
 import { countLf } from "../../src/netfilter/flow-scan.ts";
 
 const enc = new TextEncoder();
@@ -212,5 +212,18 @@ describe("countLf (the row bound of the CSV scan) == a byte-at-a-time count (fas
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe("flow scanner: its 16-bit name ids are a bound of the input", () => {
+  it("more than 65,535 distinct interface names is an InputError naming the file, not a bug", () => {
+    const rows = ["src,dst,proto,dport,in_iface"];
+    for (let i = 0; i <= 65535; i++) rows.push(`10.0.0.1,10.0.0.2,tcp,80,eth${i}`);
+    const bytes = new TextEncoder().encode(rows.join("\n") + "\n");
+    expect(() => scanFlows(bytes, { source: "many.csv" })).toThrow(InputError);
+    expect(() => scanFlows(bytes, { source: "many.csv" })).toThrow(/^many\.csv: more than 65,535 distinct interface names$/);
+    // One name fewer fits.
+    const fits = new TextEncoder().encode(rows.slice(0, -1).join("\n") + "\n");
+    expect(scanFlows(fits, { source: "ok.csv" }).ifaces.length).toBe(65535);
   });
 });
