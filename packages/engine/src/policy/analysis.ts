@@ -129,10 +129,10 @@ export class PolicyAnalysis {
   }
 
   /** Whether a selector peer of policy p matches workload w (its namespace and its labels). */
-  peerMatches(p: Policy, peer: Peer, w: Workload, dropNegatives = false): boolean {
+  peerMatches(p: Policy, peer: Peer, w: Workload, dropNegatives = false, asSpec = false): boolean {
     if (peer.kind !== "selector") return false;
     // Under Cilium a hostNetwork pod's traffic carries the node's identity, not the pod's.
-    if (this.ctx.engine === "cilium" && w.hostNetwork) return false;
+    if (!asSpec && this.ctx.engine === "cilium" && w.hostNetwork) return false;
     const nsSel = dropNegatives ? withoutNegatives(peer.namespaceSelector) : peer.namespaceSelector;
     const podSel = dropNegatives ? withoutNegatives(peer.podSelector) : peer.podSelector;
     if (nsSel) {

@@ -44,9 +44,14 @@ export function lintPolicies(input: PolicyInput, ctx?: PolicyContext): LintResul
         const any = a.workloads.some((w) => a.peerMatches(p, peer, w));
         if (!any) {
           dead++;
-          add("warning", "PolicyPeerMatchesNothing", p, `${r.where.path}.${kind}[${i}]`, peer.where.at,
-            nsOk ? "matches no workload in the manifests" : `its namespaceSelector (${selectorText(peer.namespaceSelector!)}) matches no namespace`,
-            nsOk ? "check the selectors against the workloads' labels" : "label the namespace, or fix the selector (every namespace has kubernetes.io/metadata.name)");
+          const hostOnly = a.workloads.filter((w) => a.peerMatches(p, peer, w, false, true)).map(workloadName);
+          if (hostOnly.length) {
+            add("warning", "CiliumHostNetworkPeer", p, `${r.where.path}.${kind}[${i}]`, peer.where.at, `matches only hostNetwork pods (${hostOnly.join(", ")}), whose traffic Cilium sees as the node's, not as these pods'`, "run the pods without hostNetwork, or allow them some other way (Cilium's host entity)");
+          } else {
+            add("warning", "PolicyPeerMatchesNothing", p, `${r.where.path}.${kind}[${i}]`, peer.where.at,
+              nsOk ? "matches no workload in the manifests" : `its namespaceSelector (${selectorText(peer.namespaceSelector!)}) matches no namespace`,
+              nsOk ? "check the selectors against the workloads' labels" : "label the namespace, or fix the selector (every namespace has kubernetes.io/metadata.name)");
+          }
         }
       });
       if (r.peers && dead === r.peers.length && dead > 0) {
@@ -161,7 +166,7 @@ function lintEngine(a: PolicyAnalysis, input: PolicyInput, selected: Uint8Array[
         if (!hidden.isEmpty && (!coversNodes || c.engine === "cilium")) {
           const model = c.model === "kubenet" || c.model === "azure-cni-overlay" ? `on ${c.model} pod IPs can't be reached from outside the cluster` : "sources outside the VNet, peered VNets and on-premises come in through a load balancer";
           add("warning", "IpBlockSourceHiddenByNat", p, field, peer.where.at,
-            `${hidden.toString()} never reach these pods with their own address: ${model}, so they arrive through a Service SNATed to a node IP (externalTrafficPolicy ${EXTERNAL_TRAFFIC_POLICY_ASSUMED} assumed), which this ipBlock ${c.engine === "cilium" ? "can't match under Cilium" : "doesn't hold"}`,
+            `sources in ${hidden.equals(peer.set) ? peer.cidr.toString() : `${peer.cidr} outside the VNet, peered and on-premises ranges`} never reach these pods with their own address: ${model}, so they arrive through a Service SNATed to a node IP (externalTrafficPolicy ${EXTERNAL_TRAFFIC_POLICY_ASSUMED} assumed), which this ipBlock ${c.engine === "cilium" ? "can't match under Cilium" : "doesn't hold"}`,
             "set externalTrafficPolicy: Local on the Service to keep client IPs, or allow the node subnet");
         }
       }
@@ -177,7 +182,7 @@ function lintEngine(a: PolicyAnalysis, input: PolicyInput, selected: Uint8Array[
       const names = onWindows.map(workloadName).join(", ");
       for (const r of [...p.ingress, ...p.egress]) {
         (r.ports ?? []).forEach((ps, i) => {
-          if (typeof ps.port === "string") add("error", "AzureNpmWindowsNamedPort", p, `${r.where.path}.ports[${i}]`, ps.where.at, `Azure NPM on Windows doesn't support named ports (${names}): aksnet takes this entry as matching nothing (${WINDOWS_NPM_GAPS.namedPort})`, "use the port number");
+          if (typeof ps.port === "string") add("error", "AzureNpmWindowsNamedPort", p, `${r.where.path}.ports[${i}]`, ps.where.at, `Azure NPM on Windows doesn't support named ports (${names}): aksnet takes this entry as: ${WINDOWS_NPM_GAPS.namedPort}`, "use the port number");
           else if (ps.protocol === "SCTP") add("error", "AzureNpmWindowsSctp", p, `${r.where.path}.ports[${i}]`, ps.where.at, `Azure NPM on Windows doesn't support SCTP (${names}): this entry matches nothing`, "use Calico for SCTP on Windows, or Linux nodes");
         });
         (r.peers ?? []).forEach((peer, i) => {

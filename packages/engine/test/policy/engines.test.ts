@@ -1,0 +1,88 @@
+// The same workloads and policies (fixtures/app) on four clusters that differ only in network
+// model and policy engine (fixtures/clusters): the answers differ as aks-facts §6 and §5.1/§5.5
+// say they must. Each expected cell is derived by hand in the comment above its row.
+import { describe, expect, it } from "vitest";
+import { readFileSync, readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { connectivityList, explainConnection, lintPolicies, loadPolicyContext, loadPolicyInput, type PolicyContext } from "../../src/policy/index.ts";
+
+const dir = fileURLToPath(new URL("./fixtures/", import.meta.url));
+const appFiles = readdirSync(join(dir, "app")).sort().map((f) => ({ name: `app/${f}`, text: readFileSync(join(dir, "app", f), "utf8") }));
+const input = loadPolicyInput(appFiles);
+const cluster = (m: string): PolicyContext => loadPolicyContext([{ name: `${m}.yaml`, text: readFileSync(join(dir, "clusters", `${m}.yaml`), "utf8") }]);
+
+const CLUSTERS = ["spec", "kubenet-calico", "azure-cni-npm", "overlay-cilium", "overlay-none"] as const;
+const ctxOf = (m: (typeof CLUSTERS)[number]) => (m === "spec" ? undefined : cluster(m));
+
+// [from, to, port, expected per cluster in CLUSTERS order]
+const QUESTIONS: [string, string, number, string][] = [
+  // On-premises client to web (web-from-onprem allows 172.16.0.0/12 on 8080). spec: the ipBlock
+  // holds it. kubenet: on-prem can't reach pod IPs, it comes through a Service as a node IP
+  // (10.42.0.0/22), which the ipBlock doesn't hold. Azure CNI node subnet: pod IPs are VNet IPs,
+  // on-prem reaches them directly: allowed. Overlay: hidden as on kubenet (and Cilium's ipBlocks
+  // never match node IPs anyway). none: nothing enforced.
+  ["172.16.5.5", "shop/web", 8080, "Y.Y.Y"],
+  // hostNetwork agent to web (web-from-cluster allows app=agent on http=8080). Only Cilium
+  // differs: a hostNetwork pod's traffic has the node's identity, not matched by podSelector.
+  ["shop/agent", "shop/web", 8080, "YYY.Y"],
+  // client to web on the named port http (8080): allowed everywhere.
+  ["shop/client", "shop/web", 8080, "YYYYY"],
+  // client to winapp on the named port web (9000): winapp runs on Windows (nodeSelector); Azure NPM
+  // on Windows has no named ports, so the entry matches nothing there.
+  ["shop/client", "shop/winapp", 9000, "YY.YY"],
+  // 10.5.0.1 (outside the VNet) to winapp on 9000 (ipBlock 10.0.0.0/8 except 10.99.0.0/16): spec:
+  // inside. kubenet / Azure CNI: from outside the VNet it arrives as a node IP (10.42.0.0/22),
+  // which 10.0.0.0/8 holds. Cilium: its ipBlocks never match node IPs. none: allowed.
+  ["10.5.0.1", "shop/winapp", 9000, "YYY.Y"],
+  // 10.99.0.1 is in the except: spec denies. Arriving as a node IP (kubenet, Azure CNI) the except
+  // no longer applies: allowed. Cilium: denied. none: allowed.
+  ["10.99.0.1", "shop/winapp", 9000, ".YY.Y"],
+  // client to agent: default-deny-ingress selects agent too; under Cilium a hostNetwork pod gets no
+  // policy at all, so it is allowed there (and with none).
+  ["shop/client", "shop/agent", 9100, "...YY"],
+];
+
+describe("the same app on different models and engines", () => {
+  for (const [from, to, port, want] of QUESTIONS) {
+    it(`${from} -> ${to}:${port} is ${want} across ${CLUSTERS.join(", ")}`, () => {
+      const got = CLUSTERS.map((m) => (explainConnection(input, ctxOf(m), from, to, port).allowed ? "Y" : ".")).join("");
+      expect(got).toBe(want);
+    });
+  }
+
+  it("networkPolicy none: the list allows every pair and says why", () => {
+    const l = connectivityList(input, cluster("overlay-none"));
+    const W = input.workloads.length;
+    // Every ordered pair of different workloads, plus one external range each way per workload.
+    expect(l.connections.length).toBe(W * (W - 1) + 2 * W);
+    expect(l.connections.every((c) => c.conn === "All Connections")).toBe(true);
+    expect(l.notes[0]).toMatch(/not enforced.*networkPolicy is none/);
+  });
+});
+
+describe("lint on each cluster", () => {
+  const codes = (m: (typeof CLUSTERS)[number]) => lintPolicies(input, ctxOf(m)).findings.map((f) => f.code).filter((c) => c !== "RetiredOption" && c !== "RetiringOption").sort();
+  it("spec: nothing to say", () => expect(codes("spec")).toEqual([]));
+  it("kubenet + Calico: the on-premises ipBlock is hidden behind the node IP", () => expect(codes("kubenet-calico")).toEqual(["IpBlockSourceHiddenByNat"]));
+  it("Azure CNI + Azure NPM with a Windows pool: the named port and the except on the Windows workload", () => {
+    expect(codes("azure-cni-npm")).toEqual(["AzureNpmWindowsExcept", "AzureNpmWindowsNamedPort"]);
+  });
+  it("Overlay + Cilium: hostNetwork agent (target and peer), node-IP ipBlock, NAT-hidden sources", () => {
+    expect(codes("overlay-cilium")).toEqual(["CiliumHostNetworkNotSubject", "CiliumHostNetworkPeer", "CiliumIpBlockPodOrNodeIp", "IpBlockSourceHiddenByNat", "IpBlockSourceHiddenByNat"]);
+  });
+  it("none: every policy is reported as not enforced, with a fix", () => {
+    const f = lintPolicies(input, cluster("overlay-none")).findings;
+    expect(f.map((x) => x.code)).toEqual(Array(input.policies.length).fill("NetworkPolicyNotEnforced"));
+    expect(f.every((x) => x.fix && x.at?.startsWith("app/policies.yaml:"))).toBe(true);
+  });
+  it("every finding names the object, the field and where it is written", () => {
+    for (const m of CLUSTERS) {
+      for (const f of lintPolicies(input, ctxOf(m)).findings) {
+        if (f.path.startsWith("cluster ")) continue;
+        expect(f.path).toMatch(/^NetworkPolicy shop\/[a-z-]+/);
+        expect(f.at).toMatch(/^app\/policies\.yaml:\d+:\d+$/);
+      }
+    }
+  });
+});
