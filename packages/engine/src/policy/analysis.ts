@@ -304,15 +304,6 @@ export class PolicyAnalysis {
   /** A workload by "ns/name[Kind]", "ns/name" or "name" (in any namespace, if only one has it), or an IP address. */
   endpoint(text: string, flag: string): Endpoint {
     const t = text.trim();
-    if (/^[0-9a-fA-F:.]+$/.test(t) && (t.includes(".") || t.includes(":"))) {
-      let a: Addr;
-      try {
-        a = Addr.parse(t);
-      } catch (e) {
-        throw new UsageError(`${flag}: ${(e as Error).message}`);
-      }
-      return { kind: "external", first: a, last: a };
-    }
     const exact = this.byName.get(t);
     if (exact !== undefined) return { kind: "workload", index: exact };
     const m = /^(?:([^/[\]]+)\/)?([^/[\]]+)(?:\[([A-Za-z]+)\])?$/.exec(t);
@@ -323,7 +314,19 @@ export class PolicyAnalysis {
         .filter(({ w }) => w.name === name && (ns === undefined || w.namespace === ns) && (kind === undefined || w.kind === kind));
       const pick = hits.length > 1 && ns === undefined ? hits.filter(({ w }) => w.namespace === "default") : hits;
       if (pick.length === 1) return { kind: "workload", index: pick[0].i };
-      if (pick.length > 1) throw new UsageError(`${flag} ${JSON.stringify(t)} names ${pick.length} workloads: ${pick.map(({ w }) => workloadName(w)).join(", ")}`, "write it as namespace/name[Kind]");
+      if (pick.length > 1 || hits.length > 1) {
+        const all = pick.length > 1 ? pick : hits;
+        throw new UsageError(`${flag} ${JSON.stringify(t)} names ${all.length} workloads: ${all.map(({ w }) => workloadName(w)).join(", ")}`, "write it as namespace/name[Kind]");
+      }
+    }
+    // Not a workload: an address (a workload name like "a.b" was tried first).
+    if (/^[0-9a-fA-F:.]+$/.test(t) && (t.includes(".") || t.includes(":"))) {
+      try {
+        const a = Addr.parse(t);
+        return { kind: "external", first: a, last: a };
+      } catch (e) {
+        throw new UsageError(`${flag}: ${(e as Error).message}`);
+      }
     }
     const known = this.workloads.slice(0, 8).map(workloadName).join(", ");
     throw new UsageError(`${flag} ${JSON.stringify(t)} is not a workload in the manifests nor an IP address`, known ? `workloads include ${known}` : "the manifests have no workloads (Pods, Deployments, ...)");

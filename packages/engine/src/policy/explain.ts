@@ -6,6 +6,7 @@ import { ConnSet, type Protocol } from "./conns.ts";
 import { PolicyAnalysis, type CompiledRule, type Endpoint } from "./analysis.ts";
 import { EXTERNAL_TRAFFIC_POLICY_ASSUMED, type PolicyContext } from "./context.ts";
 import type { PolicyInput } from "./model.ts";
+import { UsageError } from "../errors.ts";
 
 export interface RuleRef {
   policy: string;
@@ -45,7 +46,8 @@ function ref(a: PolicyAnalysis, c: CompiledRule): RuleRef {
   return { policy: `${p.namespace}/${p.name}`, rule: `spec.${c.rule.direction}[${c.rule.index}]`, at: c.rule.where.at };
 }
 
-function side(a: PolicyAnalysis, direction: "egress" | "ingress", wi: number, other: Endpoint, protocol: Protocol, port: number): SideDecision {
+/** One side of a connection: the egress of the source workload or the ingress of the destination. */
+export function decideSide(a: PolicyAnalysis, direction: "egress" | "ingress", wi: number, other: Endpoint, protocol: Protocol, port: number): SideDecision {
   const w = a.workloads[wi];
   const st = a.state[wi];
   const workload = a.endpointName({ kind: "workload", index: wi });
@@ -75,9 +77,10 @@ export function explainConnection(input: PolicyInput, ctx: PolicyContext | undef
   const a = new PolicyAnalysis(input, ctx);
   const src = a.endpoint(from, "--from");
   const dst = a.endpoint(to, "--to");
+  if (src.kind === "external" && dst.kind === "external") throw new UsageError("--from and --to are both addresses: one of them must be a workload", "policies decide only connections from or to a pod");
   const sides: SideDecision[] = [];
-  if (src.kind === "workload") sides.push(side(a, "egress", src.index, dst, protocol, port));
-  if (dst.kind === "workload") sides.push(side(a, "ingress", dst.index, src, protocol, port));
+  if (src.kind === "workload") sides.push(decideSide(a, "egress", src.index, dst, protocol, port));
+  if (dst.kind === "workload") sides.push(decideSide(a, "ingress", dst.index, src, protocol, port));
   const notes: string[] = [];
   if (!a.enforced) notes.push(a.ctx.engine === "none" ? "networkPolicy is none on this cluster: no NetworkPolicy is enforced" : "Azure NPM is not supported on kubenet: no NetworkPolicy is enforced");
   if (src.kind === "external" && dst.kind === "workload" && a.sourceSeenAs(src.first) === "node") {

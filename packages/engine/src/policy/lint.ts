@@ -81,6 +81,8 @@ export function lintPolicies(input: PolicyInput, ctx?: PolicyContext): LintResul
   return { findings: out, summary: { errors: count("error"), warnings: count("warning"), infos: count("info"), policies: input.policies.length, workloads: W } };
 }
 
+const label = (e: string) => ({ azure: "Azure NPM", calico: "Calico", cilium: "Cilium" })[e] ?? e;
+
 type Add = (severity: Severity, code: string, p: Policy, field: string, at: string | undefined, message: string, fix?: string) => void;
 
 function subset(a: Uint8Array, b: Uint8Array): boolean {
@@ -155,6 +157,9 @@ function lintEngine(a: PolicyAnalysis, input: PolicyInput, selected: Uint8Array[
       const field = `${r.where.path}.${r.direction === "ingress" ? "from" : "to"}[${i}].ipBlock`;
       if (c.engine === "cilium" && (peer.set.overlaps(nodes) || peer.set.overlaps(pods))) {
         add("warning", "CiliumIpBlockPodOrNodeIp", p, field, peer.where.at, `${peer.cidr} covers ${peer.set.overlaps(pods) ? "pod" : "node"} IPs, which Cilium's ipBlocks never match`, "select pods with podSelector/namespaceSelector; nodes can't be selected by ipBlock under Cilium");
+      }
+      if (c.engine !== "cilium" && peer.set.overlaps(pods)) {
+        add("info", "PolicyIpBlockNamesPods", p, field, peer.where.at, `${peer.cidr} covers pod IPs (${c.podCidrs.join(", ")}): ${label(c.engine)} would match the pods holding them now, which change as pods come and go; aksnet matches pods by selectors only`, "select the pods with podSelector/namespaceSelector");
       }
       if (c.engine === "azure" && peer.cidr.family === 6) {
         add("error", "AzureNpmNoIpv6", p, field, peer.where.at, `Azure NPM has no IPv6 support: ${peer.cidr} is not enforced`, "use Cilium network policy for IPv6 and dual-stack");

@@ -86,3 +86,16 @@ describe("lint on each cluster", () => {
     }
   });
 });
+
+describe("cluster-only findings and questions", () => {
+  const extra = loadPolicyInput([...appFiles, { name: "pods-cidr.yaml", text: "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: by-ip, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: web}}\n  ingress: [{from: [{ipBlock: {cidr: 192.168.4.0/24}}]}]\n" }]);
+  it("an ipBlock over the pod CIDR: info on Calico (pods are matched by their current IPs), warning on Cilium (never)", () => {
+    const on = (m: string) => lintPolicies(extra, cluster(m)).findings.filter((f) => f.path.includes("by-ip")).map((f) => `${f.severity} ${f.code}`);
+    expect(on("kubenet-calico")).toContain("info PolicyIpBlockNamesPods");
+    expect(on("overlay-cilium")).toContain("warning CiliumIpBlockPodOrNodeIp");
+    expect(on("overlay-cilium")).not.toContain("info PolicyIpBlockNamesPods");
+  });
+  it("two addresses are not a question policies answer", () => {
+    expect(() => explainConnection(input, undefined, "10.0.0.1", "10.0.0.2", 80)).toThrow(/both addresses/);
+  });
+});
