@@ -6,10 +6,10 @@
 //   node bench/policy/e2e.mjs --pods 200 --policies 50  a smaller input
 //
 // Times are wall clock of the whole process (node start, reading and parsing the YAML, the list,
-// writing it); peak RSS from /usr/bin/time (-f "%e %M"). Before timing, the text and JSON forms are
+// writing it to a file); peak RSS from /usr/bin/time (-f "%e %M"). Before timing, the text and JSON forms are
 // checked to hold the same connections. Results go to bench/results/policy-e2e.json.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir, cpus } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,18 +30,20 @@ writeFileSync(input, manifests({ pods: PODS, policies: POLICIES }));
 
 function run(format) {
   const outFile = join(dir, `out.${format}`);
-  const r = spawnSync("/usr/bin/time", ["-f", "%e %M", "-o", join(dir, "time.txt"), process.execPath, cli, "policy", "list", input, "--format", format], { maxBuffer: 1 << 30 });
+  // stdout goes straight to a file, as `> file` would, not through a pipe into this process.
+  const fd = openSync(outFile, "w");
+  const r = spawnSync("/usr/bin/time", ["-f", "%e %M", "-o", join(dir, "time.txt"), process.execPath, cli, "policy", "list", input, "--format", format], { stdio: ["ignore", fd, "pipe"] });
+  closeSync(fd);
   if (r.status !== 0) throw new Error(`aksnet exited ${r.status}: ${r.stderr}`);
-  writeFileSync(outFile, r.stdout);
   const [secs, kb] = readFileSync(join(dir, "time.txt"), "utf8").trim().split(/\s+/).map(Number);
-  return { secs, mib: kb / 1024, bytes: r.stdout.length, out: r.stdout };
+  return { secs, mib: kb / 1024, bytes: statSync(outFile).size, file: outFile };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // Check: the text lines and the JSON entries are the same connections.
 const text = run("text"), jsonRun = run("json");
-const lines = text.out.toString().trimEnd().split("\n");
-const fromJson = JSON.parse(jsonRun.out.toString()).map((c) => `${c.src} => ${c.dst} : ${c.conn}`);
+const lines = readFileSync(text.file, "utf8").trimEnd().split("\n");
+const fromJson = JSON.parse(readFileSync(jsonRun.file, "utf8")).map((c) => `${c.src} => ${c.dst} : ${c.conn}`);
 if (lines.length !== fromJson.length || lines.some((l, i) => l !== fromJson[i])) throw new Error("text and json lists differ");
 
 const results = {};

@@ -4,11 +4,11 @@ import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Option, type Command } from "commander";
 import {
-  connectivityList, explainConnection, lintPolicies, loadPolicyContext, loadPolicyInput, PROTOCOLS,
+  connectivityList, streamConnectivityList, explainConnection, lintPolicies, loadPolicyContext, loadPolicyInput, PROTOCOLS,
   type ManifestText, type PolicyContext, type PolicyInput, type Protocol,
 } from "@aksnet/engine/policy";
-import { EXIT_FINDINGS, UsageError, InputError, json, out, parseFormat, readSource, warn } from "../io.ts";
-import { renderDecision, renderLint, renderList, type ListFormat } from "../render/policy.ts";
+import { EXIT_FINDINGS, UsageError, InputError, json, out, parseFormat, readSource, warn, writeStdout } from "../io.ts";
+import { listWriter, renderDecision, renderLint, renderList, type ListFormat } from "../render/policy.ts";
 import type { Register } from "./index.ts";
 
 const MANIFEST_EXT = /\.(ya?ml|json)$/i;
@@ -104,9 +104,16 @@ Examples:
       const format = (o.format ?? "text") as ListFormat;
       if (!["text", "json", "csv", "md", "dot"].includes(format)) throw new UsageError(`--format must be text, json, csv, md or dot, not ${JSON.stringify(o.format)}`);
       const { input, ctx } = load(paths, o);
-      const l = connectivityList(input, ctx);
-      for (const n of l.notes) warn(`note: ${n}`);
-      process.stdout.write(renderList(l, format));
+      if (format === "dot") {
+        const l = connectivityList(input, ctx);
+        for (const n of l.notes) warn(`note: ${n}`);
+        return writeStdout(Buffer.from(renderList(l, format)));
+      }
+      // The other forms stream: the engine emits the lines in order, the writer flushes chunks.
+      const w = listWriter(format, (chunk) => writeStdout(Buffer.from(chunk)));
+      const { notes } = streamConnectivityList(input, ctx, w.line);
+      w.end();
+      for (const n of notes) warn(`note: ${n}`);
     });
 
   for (const [name, explain] of [["eval", false], ["explain", true]] as const) {

@@ -9,6 +9,37 @@ function csvField(s: string): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/**
+ * A line writer for the list formats that stream (text, csv, md, json): call line() per
+ * connection in order, then end(). Output leaves in chunks of about 1 MiB through write.
+ */
+export function listWriter(format: Exclude<ListFormat, "dot">, write: (chunk: string) => void): { line(src: string, dst: string, conn: string): void; end(): void } {
+  let buf = "";
+  let n = 0;
+  const put = (s: string) => {
+    buf += s;
+    if (buf.length >= 1 << 20) { write(buf); buf = ""; }
+  };
+  if (format === "csv") put("src,dst,conn\n");
+  if (format === "md") put("| src | dst | conn |\n|-----|-----|------|\n");
+  if (format === "json") put("[");
+  const q = JSON.stringify;
+  return {
+    line(src, dst, conn) {
+      if (format === "text") put(`${src} => ${dst} : ${conn}\n`);
+      else if (format === "csv") put(`${csvField(src)},${csvField(dst)},${csvField(conn)}\n`);
+      else if (format === "md") put(`| ${src} | ${dst} | ${conn} |\n`);
+      else put(`${n ? "," : ""}\n  {\n    "src": ${q(src)},\n    "dst": ${q(dst)},\n    "conn": ${q(conn)}\n  }`);
+      n++;
+    },
+    end() {
+      if (format === "json") put(n ? "\n]\n" : "]\n");
+      if (buf) write(buf);
+      buf = "";
+    },
+  };
+}
+
 export function renderList(l: ConnList, format: ListFormat): string {
   const c = l.connections;
   switch (format) {

@@ -3,7 +3,9 @@
 // IPv4 ranges `a.b.c.d-e.f.g.h[External]` — as `SRC => DST : CONN`, sorted by source then
 // destination (plain string order). No entry when nothing is allowed, none from a workload to
 // itself, none between two external ranges, and no list at all without workloads.
+import type { Addr } from "../ip/addr.ts";
 import { PolicyAnalysis, externalName, workloadName, type Endpoint } from "./analysis.ts";
+import type { ConnSet } from "./conns.ts";
 import type { PolicyContext } from "./context.ts";
 import type { PolicyInput } from "./model.ts";
 
@@ -22,55 +24,63 @@ export interface ConnList {
   externals: string[];
 }
 
+const byCodeUnits = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+
+/** Why the list allows everything, when nothing enforces the policies. */
+export function listNotes(a: PolicyAnalysis): string[] {
+  if (a.enforced || !a.policies.length) return [];
+  const why = a.ctx.engine === "none" ? "the cluster's networkPolicy is none" : "Azure NPM is not supported on kubenet";
+  return [`${a.policies.length} NetworkPolicies are not enforced (${why}): every connection is allowed`];
+}
+
+/**
+ * Calls emit for every allowed connection, already in the list's order: sources sorted, and for
+ * each source its destinations sorted, which is the order of sorting the lines by (src, dst) —
+ * so nothing is collected or sorted, and a writer can stream the lines out. CONN strings are
+ * made once per distinct connection set.
+ */
+export function eachConnection(a: PolicyAnalysis, emit: (src: string, dst: string, conn: string) => void): void {
+  const W = a.workloads.length;
+  if (W === 0) return;
+  interface P { name: string; ep: Endpoint }
+  const wl: P[] = a.workloads.map((w, i) => ({ name: workloadName(w), ep: { kind: "workload", index: i } }));
+  const ext = (r: { first: Addr; last: Addr }): P => ({ name: externalName(r.first, r.last), ep: { kind: "external", first: r.first, last: r.last } });
+  const srcs = [...wl, ...a.externalRanges("ingress").map(ext)].sort((x, y) => byCodeUnits(x.name, y.name));
+  const dstAll = [...wl, ...a.externalRanges("egress").map(ext)].sort((x, y) => byCodeUnits(x.name, y.name));
+  const dstW = dstAll.filter((d) => d.ep.kind === "workload");
+  const text = new Map<ConnSet, string>();
+  for (const s of srcs) {
+    for (const d of s.ep.kind === "workload" ? dstAll : dstW) {
+      if (d === s || (s.ep.kind === "workload" && d.ep.kind === "workload" && s.ep.index === d.ep.index)) continue;
+      const c = a.allowed(s.ep, d.ep);
+      if (c.isEmpty) continue;
+      let t = text.get(c);
+      if (t === undefined) text.set(c, (t = c.toString()));
+      emit(s.name, d.name, t);
+    }
+  }
+}
+
+/** The list streamed to emit in order (for writers that don't keep it); returns the notes. */
+export function streamConnectivityList(input: PolicyInput, ctx: PolicyContext | undefined, emit: (src: string, dst: string, conn: string) => void): { notes: string[] } {
+  const a = new PolicyAnalysis(input, ctx);
+  eachConnection(a, emit);
+  return { notes: listNotes(a) };
+}
+
 export function connectivityList(input: PolicyInput, ctx?: PolicyContext): ConnList {
   const a = new PolicyAnalysis(input, ctx);
-  const out: Connection[] = [];
-  const notes: string[] = [];
-  if (!a.enforced && input.policies.length) {
-    const why = a.ctx.engine === "none" ? "the cluster's networkPolicy is none" : "Azure NPM is not supported on kubenet";
-    notes.push(`${input.policies.length} NetworkPolicies are not enforced (${why}): every connection is allowed`);
-  }
-  const W = a.workloads.length;
-  const names = a.workloads.map(workloadName);
+  const connections: Connection[] = [];
   const externals = new Set<string>();
-  if (W > 0) {
-    const srcRanges = a.externalRanges("ingress");
-    const dstRanges = a.externalRanges("egress");
-    const dst: Endpoint = { kind: "workload", index: 0 };
-    const src: Endpoint = { kind: "workload", index: 0 };
-    for (let s = 0; s < W; s++) {
-      src.index = s;
-      for (let d = 0; d < W; d++) {
-        if (s === d) continue;
-        dst.index = d;
-        const c = a.allowed(src, dst);
-        if (!c.isEmpty) out.push({ src: names[s], dst: names[d], conn: c.toString() });
-      }
-      for (const r of dstRanges) {
-        const c = a.allowed(src, { kind: "external", first: r.first, last: r.last });
-        if (c.isEmpty) continue;
-        const n = externalName(r.first, r.last);
-        externals.add(n);
-        out.push({ src: names[s], dst: n, conn: c.toString() });
-      }
-    }
-    for (const r of srcRanges) {
-      const e: Endpoint = { kind: "external", first: r.first, last: r.last };
-      const n = externalName(r.first, r.last);
-      for (let d = 0; d < W; d++) {
-        dst.index = d;
-        const c = a.allowed(e, dst);
-        if (c.isEmpty) continue;
-        externals.add(n);
-        out.push({ src: n, dst: names[d], conn: c.toString() });
-      }
-    }
-  }
-  out.sort((x, y) => (x.src < y.src ? -1 : x.src > y.src ? 1 : x.dst < y.dst ? -1 : x.dst > y.dst ? 1 : 0));
+  eachConnection(a, (src, dst, conn) => {
+    connections.push({ src, dst, conn });
+    if (src.endsWith("[External]")) externals.add(src);
+    if (dst.endsWith("[External]")) externals.add(dst);
+  });
   return {
-    connections: out,
-    notes,
+    connections,
+    notes: listNotes(a),
     workloads: a.workloads.map((w) => ({ namespace: w.namespace, name: `${w.name}[${w.kind}]` })),
-    externals: [...externals].sort(),
+    externals: [...externals].sort(byCodeUnits),
   };
 }

@@ -7,7 +7,7 @@ export { loadPolicyInput, NAMESPACE_NAME_LABEL, OS_LABEL, DEFAULT_NAMESPACE } fr
 export { selectorMatches, requirementMatches, selectorText } from "./selectors.ts";
 export { SPEC_CONTEXT, EXTERNAL_TRAFFIC_POLICY_ASSUMED, AZURE_NPM_POD_LIMIT, WINDOWS_NPM_GAPS, enforced, type PolicyContext, type EngineId } from "./context.ts";
 export { PolicyAnalysis, workloadName, externalName, type Endpoint, type CompiledRule, type WorkloadState } from "./analysis.ts";
-export { connectivityList, type ConnList, type Connection } from "./connlist.ts";
+export { connectivityList, streamConnectivityList, eachConnection, listNotes, type ConnList, type Connection } from "./connlist.ts";
 export { explainConnection, decideSide, type Decision, type SideDecision, type RuleRef } from "./explain.ts";
 export { contextFromCluster, loadPolicyContext } from "./cluster.ts";
 export { lintPolicies, type LintResult } from "./lint.ts";
