@@ -2,6 +2,7 @@
 // loadCluster reads) becomes the PolicyContext the analysis uses. Only the planner's public API
 // (loadCluster, plan) is used, read-only.
 import { loadCluster, plan, type Cluster, type InputText } from "../aks/index.ts";
+import { Prefix } from "../ip/prefix.ts";
 import type { PolicyContext } from "./context.ts";
 
 /** The planner findings that are about the policy engine (its networkPolicy field). */
@@ -27,7 +28,8 @@ export function contextFromCluster(c: Cluster): PolicyContext {
     dualStack: c.podCidrs.some((x) => x.prefix.family === 6) || c.serviceCidrs.some((x) => x.prefix.family === 6),
     podCidrs: podRanges,
     nodeSubnets: c.vnet.subnets.filter((s) => nodeSubnets.has(s.name)).flatMap((s) => s.prefixes),
-    directSources: flat ? [...c.vnet.addressSpace.map((x) => x.prefix), ...c.external.flatMap((e) => e.prefixes.map((x) => x.prefix))] : [],
+    // BYO CNI: aksnet doesn't know the plugin's NAT, so sources are taken as they are written.
+    directSources: c.model === "byo" ? [Prefix.parse("0.0.0.0/0"), Prefix.parse("::/0")] : flat ? [...c.vnet.addressSpace.map((x) => x.prefix), ...c.external.flatMap((e) => e.prefixes.map((x) => x.prefix))] : [],
     nodes: p.pools.reduce((s, x) => s + x.nodes, 0),
     plannerFindings: policyFindings(c, p.findings),
   };

@@ -28,6 +28,8 @@ const TEMPLATE_AT: Record<string, Seg[]> = {
   Job: ["spec", "template"],
   CronJob: ["spec", "jobTemplate", "spec", "template"],
 };
+/** The API versions a Kubernetes NetworkPolicy was served under (the beta ones read as v1). */
+const K8S_POLICY_APIS = new Set(["networking.k8s.io/v1", "networking.k8s.io/v1beta1", "extensions/v1beta1"]);
 const OWNER_KINDS = new Set<string>(["Deployment", "ReplicaSet", "ReplicationController", "StatefulSet", "DaemonSet", "Job", "CronJob"]);
 /** IANA service names, as Kubernetes validates a port name: ≤ 15 of [a-z0-9-], a letter, no "--", no edge "-". */
 const PORT_NAME = /^(?=.*[a-z])(?!.*--)[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
@@ -285,7 +287,10 @@ export function loadPolicyInput(files: readonly ManifestText[]): PolicyInput {
   const templated: { o: Obj; n: Node; ns: string; name: string }[] = [];
   for (const m of manifests) {
     const o = new Obj(m.node, m.kind);
-    if (m.kind === "NetworkPolicy") {
+    if (m.kind === "NetworkPolicy" && m.apiVersion && !K8S_POLICY_APIS.has(m.apiVersion)) {
+      // Calico's projectcalico.org/v3 NetworkPolicy shares the kind, not the schema.
+      notes.push({ at: o.where(m.node).at, message: `skipped NetworkPolicy of apiVersion ${m.apiVersion} (not a Kubernetes networking.k8s.io/v1 NetworkPolicy)` });
+    } else if (m.kind === "NetworkPolicy") {
       if (m.apiVersion && m.apiVersion !== "networking.k8s.io/v1") {
         notes.push({ at: o.where(m.node).at, message: `NetworkPolicy with apiVersion ${m.apiVersion} read as networking.k8s.io/v1` });
       }

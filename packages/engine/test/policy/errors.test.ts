@@ -79,3 +79,17 @@ describe("unknown kinds and odd shapes", () => {
     expect(r.namespaces.find((n) => n.name === "x")!.labels).toEqual({ team: "t", "kubernetes.io/metadata.name": "x" });
   });
 });
+
+describe("NetworkPolicies of other API groups", () => {
+  it("Calico's projectcalico.org/v3 NetworkPolicy is skipped with a note; the beta Kubernetes groups are read", () => {
+    const r = loadPolicyInput([{ name: "np.yaml", text: [
+      "apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata: {name: calico}\nspec:\n  selector: app == 'web'\n  ingress: [{action: Allow}]",
+      "apiVersion: extensions/v1beta1\nkind: NetworkPolicy\nmetadata: {name: old}\nspec:\n  podSelector: {}",
+    ].join("\n---\n") }]);
+    expect(r.policies.map((p) => p.name)).toEqual(["old"]);
+    expect(r.notes.map((n) => n.message)).toEqual([
+      "skipped NetworkPolicy of apiVersion projectcalico.org/v3 (not a Kubernetes networking.k8s.io/v1 NetworkPolicy)",
+      "NetworkPolicy with apiVersion extensions/v1beta1 read as networking.k8s.io/v1",
+    ]);
+  });
+});
