@@ -110,7 +110,7 @@ Examples:
         return writeStdout(Buffer.from(renderList(l, format)));
       }
       // The other forms stream: the engine emits the lines in order, the writer flushes chunks.
-      const w = listWriter(format, (chunk) => writeStdout(Buffer.from(chunk)));
+      const w = listWriter(format, writeStdout);
       const { notes } = streamConnectivityList(input, ctx, w.line);
       w.end();
       for (const n of notes) warn(`note: ${n}`);

@@ -9,33 +9,52 @@ function csvField(s: string): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+const CHUNK = 1 << 20;
+
 /**
  * A line writer for the list formats that stream (text, csv, md, json): call line() per
- * connection in order, then end(). Output leaves in chunks of about 1 MiB through write.
+ * connection in order, then end(). Lines are assembled as bytes in one reused 1 MiB buffer (each
+ * distinct name and CONN string encoded once) and leave through write, one call per chunk.
  */
-export function listWriter(format: Exclude<ListFormat, "dot">, write: (chunk: string) => void): { line(src: string, dst: string, conn: string): void; end(): void } {
-  let buf = "";
+export function listWriter(format: Exclude<ListFormat, "dot">, write: (chunk: Uint8Array) => void): { line(src: string, dst: string, conn: string): void; end(): void } {
+  const enc = new TextEncoder();
+  const buf = new Uint8Array(CHUNK);
+  let at = 0;
   let n = 0;
-  const put = (s: string) => {
-    buf += s;
-    if (buf.length >= 1 << 20) { write(buf); buf = ""; }
+  const flush = () => { if (at) write(buf.subarray(0, at)); at = 0; };
+  const put = (b: Uint8Array) => {
+    if (at + b.length > CHUNK) flush();
+    if (b.length > CHUNK) { write(b); return; }
+    buf.set(b, at);
+    at += b.length;
   };
-  if (format === "csv") put("src,dst,conn\n");
-  if (format === "md") put("| src | dst | conn |\n|-----|-----|------|\n");
-  if (format === "json") put("[");
-  const q = JSON.stringify;
+  const field = format === "csv" ? csvField : format === "json" ? (x: string) => JSON.stringify(x) : (x: string) => x;
+  const cache = new Map<string, Uint8Array>();
+  const b = (x: string) => {
+    let v = cache.get(x);
+    if (!v) { v = enc.encode(field(x)); if (cache.size < 1 << 16) cache.set(x, v); }
+    return v;
+  };
+  const lit = (x: string) => enc.encode(x);
+  const parts = {
+    text: [lit(""), lit(" => "), lit(" : "), lit("\n")],
+    csv: [lit(""), lit(","), lit(","), lit("\n")],
+    md: [lit("| "), lit(" | "), lit(" | "), lit(" |\n")],
+    json: [lit('\n  {\n    "src": '), lit(',\n    "dst": '), lit(',\n    "conn": '), lit("\n  }")],
+  }[format];
+  const comma = lit(",");
+  if (format === "csv") put(lit("src,dst,conn\n"));
+  if (format === "md") put(lit("| src | dst | conn |\n|-----|-----|------|\n"));
+  if (format === "json") put(lit("["));
   return {
     line(src, dst, conn) {
-      if (format === "text") put(`${src} => ${dst} : ${conn}\n`);
-      else if (format === "csv") put(`${csvField(src)},${csvField(dst)},${csvField(conn)}\n`);
-      else if (format === "md") put(`| ${src} | ${dst} | ${conn} |\n`);
-      else put(`${n ? "," : ""}\n  {\n    "src": ${q(src)},\n    "dst": ${q(dst)},\n    "conn": ${q(conn)}\n  }`);
+      if (format === "json" && n) put(comma);
+      put(parts[0]); put(b(src)); put(parts[1]); put(b(dst)); put(parts[2]); put(b(conn)); put(parts[3]);
       n++;
     },
     end() {
-      if (format === "json") put(n ? "\n]\n" : "]\n");
-      if (buf) write(buf);
-      buf = "";
+      if (format === "json") put(lit(n ? "\n]\n" : "]\n"));
+      flush();
     },
   };
 }

@@ -88,6 +88,8 @@ export class PolicyAnalysis {
   private readonly directSet?: IPSet;
   private readonly podSet?: IPSet;
   private readonly byName = new Map<string, number>();
+  /** One endpoint object per workload, reused by every question about it. */
+  readonly wEp: Endpoint[];
 
   constructor(readonly input: PolicyInput, readonly ctx: PolicyContext = SPEC_CONTEXT) {
     this.workloads = input.workloads;
@@ -95,6 +97,7 @@ export class PolicyAnalysis {
     this.enforced = enforced(ctx);
     this.nsLabels = new Map(input.namespaces.map((n) => [n.name, n.labels]));
     this.workloads.forEach((w, i) => this.byName.set(workloadName(w), i));
+    this.wEp = this.workloads.map((_, index) => ({ kind: "workload", index }));
     if (hasCluster(ctx)) {
       const e = cidr();
       this.nodeSet = e.set(ctx.nodeSubnets.map((p) => p.masked()));
@@ -225,7 +228,7 @@ export class PolicyAnalysis {
     for (const r0 of s.egressRules) {
       const r = this.variant(r0, src);
       if (this.ruleMatchesDst(r, dst)) {
-        acc = acc.union(this.rulePorts(r, dst));
+        acc = this.union(acc, this.rulePorts(r, dst));
         if (acc.isAll) break;
       }
     }
@@ -236,15 +239,38 @@ export class PolicyAnalysis {
     const s = this.state[dst];
     if (!s.ingressIsolated) return ConnSet.ALL;
     let acc = ConnSet.NONE;
-    const d: Endpoint = { kind: "workload", index: dst };
+    const d = this.wEp[dst];
     for (const r0 of s.ingressRules) {
       const r = this.variant(r0, dst);
       if (this.ruleMatchesSrc(r, src)) {
-        acc = acc.union(this.rulePorts(r, d));
+        acc = this.union(acc, this.rulePorts(r, d));
         if (acc.isAll) break;
       }
     }
     return acc;
+  }
+
+  // Unions and intersections memoised by the identity of their operands: rule port sets are made
+  // once per rule (per destination with named ports), so the sets met over a million pairs are
+  // few, each result is made once, and equal answers are the same object (the list prints each once).
+  private readonly unions = new Map<ConnSet, Map<ConnSet, ConnSet>>();
+  private readonly intersections = new Map<ConnSet, Map<ConnSet, ConnSet>>();
+  private memo(cache: Map<ConnSet, Map<ConnSet, ConnSet>>, a: ConnSet, b: ConnSet, op: (x: ConnSet, y: ConnSet) => ConnSet): ConnSet {
+    let m = cache.get(a);
+    if (!m) cache.set(a, (m = new Map()));
+    let v = m.get(b);
+    if (!v) m.set(b, (v = op(a, b)));
+    return v;
+  }
+  private union(a: ConnSet, b: ConnSet): ConnSet {
+    if (a.isEmpty || b.isAll) return b;
+    if (b.isEmpty || a.isAll) return a;
+    return this.memo(this.unions, a, b, (x, y) => x.union(y));
+  }
+  private intersect(a: ConnSet, b: ConnSet): ConnSet {
+    if (a.isAll || b.isEmpty) return b;
+    if (b.isAll || a.isEmpty) return a;
+    return this.memo(this.intersections, a, b, (x, y) => x.intersect(y));
   }
 
   /** Everything allowed from src to dst: the source's egress intersected with the destination's ingress. */
@@ -253,7 +279,7 @@ export class PolicyAnalysis {
     const eg = src.kind === "workload" ? this.egress(src.index, dst) : ConnSet.ALL;
     if (eg.isEmpty) return eg;
     const ig = dst.kind === "workload" ? this.ingress(dst.index, src) : ConnSet.ALL;
-    return eg.intersect(ig);
+    return this.intersect(eg, ig);
   }
 
   /**
