@@ -31,7 +31,7 @@ export function lintPolicies(input: PolicyInput, ctx?: PolicyContext): LintResul
   // ---- The policies on their own ----
   input.policies.forEach((p, pi) => {
     if (haveWorkloads && !selected[pi].some((x) => x)) {
-      add("warning", "PolicySelectsNoPods", p, "spec.podSelector", p.where.at, `selects no workload in namespace ${p.namespace} (podSelector ${selectorText(p.podSelector)}): it has no effect`, "check the podSelector against the labels of the pods it is meant for");
+      add("warning", "PolicySelectsNoPods", p, "spec.podSelector", p.podSelectorAt, `selects no workload in namespace ${p.namespace} (podSelector ${selectorText(p.podSelector)}): it has no effect`, "check the podSelector against the labels of the pods it is meant for");
     }
     if (!p.types.ingress && p.ingress.length) add("warning", "PolicyRulesIgnored", p, "spec.ingress", p.ingress[0].where.at, "has ingress rules but policyTypes lacks Ingress: the rules are ignored", "add Ingress to policyTypes, or remove the rules");
     if (!p.types.egress && p.egress.length) add("warning", "PolicyRulesIgnored", p, "spec.egress", p.egress[0].where.at, "has egress rules but policyTypes lacks Egress: the rules are ignored", "add Egress to policyTypes, or remove the rules");
@@ -178,7 +178,7 @@ function lintEngine(a: PolicyAnalysis, input: PolicyInput, selected: Uint8Array[
     }
     if (c.engine === "cilium") {
       for (const w of targets) {
-        if (w.hostNetwork) add("warning", "CiliumHostNetworkNotSubject", p, "spec.podSelector", p.where.at, `selects ${workloadName(w)}, a hostNetwork pod: Cilium applies no policy to it`, "protect the node instead (NSG, host firewall), or run the pod without hostNetwork");
+        if (w.hostNetwork) add("warning", "CiliumHostNetworkNotSubject", p, "spec.podSelector", p.podSelectorAt, `selects ${workloadName(w)}, a hostNetwork pod: Cilium applies no policy to it`, "protect the node instead (NSG, host firewall), or run the pod without hostNetwork");
       }
     }
     if (c.engine === "azure" && c.windowsPools.length) {
@@ -196,7 +196,7 @@ function lintEngine(a: PolicyAnalysis, input: PolicyInput, selected: Uint8Array[
           if (peer.kind === "selector" && (hasNegative(peer.podSelector) || hasNegative(peer.namespaceSelector))) add("error", "AzureNpmWindowsNegativeSelector", p, field, peer.where.at, `Azure NPM on Windows doesn't support NotIn or DoesNotExist (${names}): aksnet drops those requirements, so the peer matches more`, "select with In or Exists instead");
         });
       }
-      if (hasNegative(p.podSelector)) add("error", "AzureNpmWindowsNegativeSelector", p, "spec.podSelector", p.where.at, `Azure NPM on Windows doesn't support NotIn or DoesNotExist (${names})`, "select with In or Exists instead");
+      if (hasNegative(p.podSelector)) add("error", "AzureNpmWindowsNegativeSelector", p, "spec.podSelector", p.podSelectorAt, `Azure NPM on Windows doesn't support NotIn or DoesNotExist (${names})`, "select with In or Exists instead");
     }
   });
   if (c.engine === "azure") {

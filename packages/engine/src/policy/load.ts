@@ -216,7 +216,7 @@ function policy(o: Obj, n: Node): Policy {
     // The API server's default: Ingress always, Egress when the policy has egress rules.
     types = { ingress: true, egress: egress.length > 0, inferred: true };
   }
-  return { namespace: md.namespace, name: md.name, podSelector, types, ingress, egress, where: o.where(n) };
+  return { namespace: md.namespace, name: md.name, podSelector, podSelectorAt: o.where(ps ?? spec).at, types, ingress, egress, where: o.where(n) };
 }
 
 interface PodTemplate {

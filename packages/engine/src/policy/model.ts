@@ -100,6 +100,8 @@ export interface Policy {
   namespace: string;
   name: string;
   podSelector: Selector;
+  /** Where spec.podSelector is written (the spec when it is left out). */
+  podSelectorAt: string;
   /** Ingress / Egress isolation, explicit or inferred as the API server defaults it. */
   types: { ingress: boolean; egress: boolean; inferred: boolean };
   ingress: Rule[];

@@ -11,7 +11,10 @@ const pods = [pod({ name: "web", labels: { app: "web" }, ports: [{ name: "http",
 
 describe("lint without a cluster", () => {
   it("a policy selecting nothing, and not when it selects a pod", () => {
-    expect(codes([...pods, np("p", "  podSelector: {matchLabels: {app: cache}}\n  policyTypes: [Ingress]")])).toEqual(["PolicySelectsNoPods NetworkPolicy default/p spec.podSelector"]);
+    const f = lint([...pods, np("p", "  podSelector: {matchLabels: {app: cache}}\n  policyTypes: [Ingress]")]);
+    expect(f.map((x) => `${x.code} ${x.path}`)).toEqual(["PolicySelectsNoPods NetworkPolicy default/p spec.podSelector"]);
+    expect(f[0].at).toMatch(/^l\.yaml:\d+:16$/); // the podSelector's value, not the policy
+    expect(f[0].message).toMatch(/podSelector app=cache/);
     expect(codes([...pods, np("p", "  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Ingress]")])).toEqual([]);
   });
   it("a peer matching nothing makes a rule that never matches; a namespaceSelector with no namespace says so", () => {
