@@ -99,3 +99,41 @@ describe("cluster-only findings and questions", () => {
     expect(() => explainConnection(input, undefined, "10.0.0.1", "10.0.0.2", 80)).toThrow(/both addresses/);
   });
 });
+
+describe("engine limits, from contexts written out", () => {
+  const base = { ...cluster("azure-cni-npm"), plannerFindings: [] };
+  const load = (text: string) => loadPolicyInput([{ name: "x.yaml", text }]);
+  const codesOf = (text: string, ctx: PolicyContext) => lintPolicies(load(text), ctx).findings.map((f) => f.code);
+  it("Azure NPM: an IPv6 ipBlock is not enforced (error)", () => {
+    const t = "kind: Pod\nmetadata: {name: a}\n---\nkind: NetworkPolicy\nmetadata: {name: v6}\nspec:\n  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 'fd00::/8'}}]}]\n";
+    expect(codesOf(t, base)).toContain("AzureNpmNoIpv6");
+    expect(codesOf(t, cluster("overlay-cilium"))).not.toContain("AzureNpmNoIpv6");
+  });
+  it("Azure NPM: more than 20,000 pods (replicas counted)", () => {
+    const t = (n: number) => `kind: Deployment\nmetadata: {name: big}\nspec: {replicas: ${n}, template: {metadata: {labels: {app: big}}}}\n`;
+    expect(codesOf(t(20_001), base)).toContain("AzureNpmScaleLimit");
+    expect(codesOf(t(20_000), base)).not.toContain("AzureNpmScaleLimit");
+  });
+  it("Azure NPM on kubenet enforces nothing; Calico on kubenet with Windows pools is an error", () => {
+    const t = "kind: Pod\nmetadata: {name: a}\n---\nkind: Pod\nmetadata: {name: b}\n---\nkind: NetworkPolicy\nmetadata: {name: deny}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]\n";
+    const npmKubenet: PolicyContext = { ...base, model: "kubenet" };
+    expect(codesOf(t, npmKubenet)).toEqual(["NetworkPolicyNotEnforced"]);
+    expect(explainConnection(load(t), npmKubenet, "default/a", "default/b", 80).allowed).toBe(true);
+    expect(explainConnection(load(t), base, "default/a", "default/b", 80).allowed).toBe(false);
+    const calicoKubenet: PolicyContext = { ...cluster("kubenet-calico"), windowsPools: ["win"], plannerFindings: [] };
+    expect(codesOf(t, calicoKubenet)).toEqual(["CalicoWindowsNotOnKubenet"]);
+  });
+  it("Azure NPM on a Windows pod: a negative selector requirement is dropped, so the peer matches more", () => {
+    const t = [
+      "kind: Pod\nmetadata: {name: win, labels: {app: win}}\nspec: {nodeSelector: {kubernetes.io/os: windows}}",
+      "kind: Pod\nmetadata: {name: lin, labels: {app: win}}",
+      "kind: Pod\nmetadata: {name: dev, labels: {env: dev}}",
+      "kind: NetworkPolicy\nmetadata: {name: not-dev}\nspec:\n  podSelector: {matchLabels: {app: win}}\n  ingress: [{from: [{podSelector: {matchExpressions: [{key: env, operator: NotIn, values: [dev]}]}}]}]",
+    ].join("\n---\n");
+    // Spec: dev is excluded from both. NPM: still excluded on the Linux pod, admitted on the Windows one.
+    expect(explainConnection(load(t), undefined, "default/dev", "default/win", 80).allowed).toBe(false);
+    expect(explainConnection(load(t), base, "default/dev", "default/win", 80).allowed).toBe(true);
+    expect(explainConnection(load(t), base, "default/dev", "default/lin", 80).allowed).toBe(false);
+    expect(codesOf(t, base)).toContain("AzureNpmWindowsNegativeSelector");
+  });
+});
