@@ -85,7 +85,9 @@ function renderDot(l: ConnList): string {
   }
   const lines = ["digraph {"];
   for (const ns of [...byNs.keys()].sort()) {
-    lines.push(`\tsubgraph ${q(`cluster_${ns}`)} {`);
+    // netpol-analyzer writes `subgraph cluster_NS`; a namespace with "-" needs the quoted form.
+    const id = /^[A-Za-z0-9_]+$/.test(ns) ? `cluster_${ns}` : q(`cluster_${ns}`);
+    lines.push(`\tsubgraph ${id} {`);
     for (const name of byNs.get(ns)!.sort()) lines.push(`\t\t${q(`${ns}/${name}`)} [label=${q(name)} color="blue" fontcolor="blue"]`);
     lines.push(`\t\tlabel=${q(ns)}`, "\t}");
   }
