@@ -280,7 +280,6 @@ export function loadPolicyInput(files: readonly ManifestText[]): PolicyInput {
     const have = workloads.get(r.key);
     if (have) {
       have.replicas += r.w.replicas;
-      have.ips.push(...r.w.ips);
     } else workloads.set(r.key, r.w);
   };
 
@@ -322,19 +321,16 @@ export function loadPolicyInput(files: readonly ManifestText[]): PolicyInput {
     const replicas = kind === "DaemonSet" || kind === "CronJob" || kind === "Job" ? 1 : spec?.int(["replicas"], 0, 1_000_000) ?? 1;
     add({
       key: `${t.ns}/${ref.name}[${ref.kind}]`,
-      w: { namespace: t.ns, name: ref.name, kind: ref.kind as WorkloadKind, ...pt, replicas, ips: [], where: t.o.where(t.n) },
+      w: { namespace: t.ns, name: ref.name, kind: ref.kind as WorkloadKind, ...pt, replicas, where: t.o.where(t.n) },
     });
   }
   for (const p of pods) {
     const ref = p.owner ? top(p.ns, p.owner) : { kind: "Pod", name: p.name };
     const pt = podTemplate(p.o, p.n);
     pt.labels = strMap(p.o, p.n.obj("metadata")?.child("labels"));
-    const ips = (p.n.obj("status")?.list("podIPs") ?? []).map((x) => x.str("ip")).filter((x): x is string => !!x);
-    const one = p.n.obj("status")?.str("podIP");
-    if (one && !ips.includes(one)) ips.push(one);
     add({
       key: `${p.ns}/${ref.name}[${ref.kind}]`,
-      w: { namespace: p.ns, name: ref.name, kind: ref.kind as WorkloadKind, ...pt, replicas: 1, ips, where: p.o.where(p.n) },
+      w: { namespace: p.ns, name: ref.name, kind: ref.kind as WorkloadKind, ...pt, replicas: 1, where: p.o.where(p.n) },
     });
   }
   // Namespaces named by workloads or policies exist even when not declared.

@@ -3,7 +3,7 @@
 // validated once, when the manifests are loaded (load.ts); everything below trusts them.
 import type { IPSet } from "../cidr/ipset.ts";
 import type { Prefix } from "../ip/prefix.ts";
-import type { ConnSet, Protocol } from "./conns.ts";
+import type { Protocol } from "./conns.ts";
 
 /** Where something was written: "file:line:col" and its path inside the object. */
 export interface Located {
@@ -40,7 +40,7 @@ export interface ContainerPort {
   protocol: Protocol;
 }
 
-export type WorkloadKind = "Pod" | "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" | "Job" | "CronJob" | "ReplicationController" | "DeploymentConfig";
+export type WorkloadKind = "Pod" | "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" | "Job" | "CronJob" | "ReplicationController";
 
 /** One workload: the pods one top owner creates, all with the same labels and ports. */
 export interface Workload {
@@ -53,8 +53,6 @@ export interface Workload {
   /** The node OS the pods run on: "windows" when the template's nodeSelector asks for it. */
   os: "linux" | "windows";
   replicas: number;
-  /** Known pod IPs (from Pod status), if any. */
-  ips: string[];
   where: Located;
 }
 
@@ -136,6 +134,3 @@ export interface PolicyFinding {
   at?: string;
   fix?: string;
 }
-
-/** A port wanted by a rule, resolved against one destination workload. */
-export type ResolvedPorts = ConnSet;
