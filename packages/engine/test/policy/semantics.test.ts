@@ -204,6 +204,12 @@ describe("policyTypes", () => {
     table(a, ["default/a", "default/b"], ["-.", "Y-"], 80);
     table(a, ["default/a", "default/b"], ["-Y", "Y-"], 443);
   });
+  it("`from: []` and `ports: []` are the same as leaving them out: every source, every port", () => {
+    const p = np("metadata: {name: a}\nspec:\n  podSelector: {matchLabels: {app: a}}\n  ingress: [{from: [], ports: []}]");
+    const a = analyse([...pods, p]);
+    expect(a.allowed({ kind: "workload", index: 1 }, { kind: "workload", index: 0 })).toBe(ConnSet.ALL);
+    expect(can(a, "203.0.113.1", "default/a", 9, "SCTP")).toBe(true);
+  });
   it("an empty rule (`ingress: [{}]`) admits everything, an absent one nothing", () => {
     const allowAll = np("metadata: {name: a}\nspec:\n  podSelector: {matchLabels: {app: a}}\n  ingress: [{}]");
     expect(analyse([...pods, allowAll]).allowed({ kind: "workload", index: 1 }, { kind: "workload", index: 0 })).toBe(ConnSet.ALL);
