@@ -137,3 +137,15 @@ describe("engine limits, from contexts written out", () => {
     expect(codesOf(t, base)).toContain("AzureNpmWindowsNegativeSelector");
   });
 });
+
+describe("egress ipBlocks and Cilium's node IPs", () => {
+  const t = "kind: Pod\nmetadata: {name: a}\n---\nkind: NetworkPolicy\nmetadata: {name: out}\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress: [{to: [{ipBlock: {cidr: 10.42.0.0/16}}]}]\n";
+  const inp = loadPolicyInput([{ name: "e.yaml", text: t }]);
+  it("a node address (10.42.0.0/22 holds the nodes) is never matched under Cilium; another VNet address is", () => {
+    const q = (ctx: PolicyContext | undefined, ip: string) => explainConnection(inp, ctx, "default/a", ip, 443).allowed;
+    expect([q(undefined, "10.42.0.5"), q(undefined, "10.42.8.1")]).toEqual([true, true]);
+    expect([q(cluster("overlay-cilium"), "10.42.0.5"), q(cluster("overlay-cilium"), "10.42.8.1")]).toEqual([false, true]);
+    // Egress is decided at the pod, before any SNAT: kubenet + Calico matches both.
+    expect([q(cluster("kubenet-calico"), "10.42.0.5"), q(cluster("kubenet-calico"), "10.42.8.1")]).toEqual([true, true]);
+  });
+});
