@@ -122,3 +122,11 @@ describe("bad input", () => {
     expect(aksnet(["policy", "list", DOCS, "--format", "xml"]).code).toBe(2);
   });
 });
+
+describe("policy list without workloads", () => {
+  it("prints nothing and says why on stderr", () => {
+    const r = aksnet(["policy", "list", DOCS]);
+    expect([r.code, r.stdout]).toEqual([0, ""]);
+    expect(r.stderr).toMatch(/note: the manifests have no workloads/);
+  });
+});

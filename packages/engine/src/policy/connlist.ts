@@ -26,8 +26,9 @@ export interface ConnList {
 
 const byCodeUnits = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
 
-/** Why the list allows everything, when nothing enforces the policies. */
+/** Why the list is empty (no workloads) or allows everything (nothing enforces the policies). */
 export function listNotes(a: PolicyAnalysis): string[] {
+  if (!a.workloads.length) return ["the manifests have no workloads (Pods, Deployments, ...): the list is empty"];
   if (a.enforced || !a.policies.length) return [];
   const why = a.ctx.engine === "none" ? "the cluster's networkPolicy is none" : "Azure NPM is not supported on kubenet";
   return [`${a.policies.length} NetworkPolicies are not enforced (${why}): every connection is allowed`];
