@@ -110,7 +110,10 @@ export function renderDecision(d: Decision, explain: boolean): string {
     }
     lines.push(`${head}: selected by ${s.policies.map((p) => `${p.name} (${p.at})`).join(", ")}`);
     if (s.allowing.length) for (const r of s.allowing) lines.push(`    allowed by ${r.policy} ${r.rule} (${r.at})`);
-    else lines.push(`    ${s.reason}`);
+    else {
+      lines.push(`    ${s.reason}`);
+      for (const r of s.notMatching) lines.push(`    ${r.policy} ${r.rule} (${r.at}): ${r.why}`);
+    }
   }
   lines.push(`  allowed between them: ${d.conn}`);
   for (const n of d.notes) lines.push(`  note: ${n}`);

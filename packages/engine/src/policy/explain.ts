@@ -23,6 +23,8 @@ export interface SideDecision {
   policies: { name: string; at: string }[];
   /** Rules that allow the connection. */
   allowing: RuleRef[];
+  /** When nothing allows it: each rule of the selecting policies and what it doesn't match. */
+  notMatching: (RuleRef & { why: string })[];
   allowed: boolean;
   /** Why without rules: "not isolated", "hostNetwork pod: not subject to policies", ... */
   reason: string;
@@ -56,19 +58,28 @@ export function decideSide(a: PolicyAnalysis, direction: "egress" | "ingress", w
     const p = a.policies[pi];
     return { name: `${p.namespace}/${p.name}`, at: p.where.at };
   });
-  if (!a.enforced) return { direction, workload, policies: pols, allowing: [], allowed: true, reason: "policies are not enforced on this cluster" };
-  if (!st.subject) return { direction, workload, policies: [], allowing: [], allowed: true, reason: "hostNetwork pod: Cilium applies no policy to it" };
-  if (!isolated) return { direction, workload, policies: [], allowing: [], allowed: true, reason: `no policy of type ${direction === "egress" ? "Egress" : "Ingress"} selects it` };
+  const none = { allowing: [], notMatching: [], allowed: true };
+  if (!a.enforced) return { direction, workload, policies: pols, ...none, reason: "policies are not enforced on this cluster" };
+  if (!st.subject) return { direction, workload, policies: [], ...none, reason: "hostNetwork pod: Cilium applies no policy to it" };
+  if (!isolated) return { direction, workload, policies: [], ...none, reason: `no policy of type ${direction === "egress" ? "Egress" : "Ingress"} selects it` };
   const allowing: RuleRef[] = [];
+  const notMatching: (RuleRef & { why: string })[] = [];
   const dst: Endpoint = direction === "egress" ? other : { kind: "workload", index: wi };
+  const peerWord = direction === "egress" ? "the destination is not in its to" : "the source is not in its from";
   for (const r0 of direction === "egress" ? st.egressRules : st.ingressRules) {
     const r = r0.win && w.os === "windows" ? r0.win : r0;
     const matches = direction === "egress" ? a.ruleMatchesDst(r, other) : a.ruleMatchesSrc(r, other);
-    if (matches && a.rulePorts(r, dst).has(protocol, port)) allowing.push(ref(a, r));
+    const ports = a.rulePorts(r, dst);
+    if (matches && ports.has(protocol, port)) allowing.push(ref(a, r));
+    else notMatching.push({ ...ref(a, r), why: !matches ? peerWord : `${protocol}/${port} is not in its ports (${ports.toString()})` });
   }
+  // The policies with no rule of this direction are the default deny proper; name them first.
+  const withRules = new Set((direction === "egress" ? st.egressRules : st.ingressRules).map((r) => r.policy));
+  const denyOnly = (direction === "egress" ? st.egressPolicies : st.ingressPolicies).filter((pi) => !withRules.has(pi)).map((pi) => `${a.policies[pi].namespace}/${a.policies[pi].name}`);
+  const deciding = denyOnly.length ? denyOnly : pols.map((p) => p.name);
   return {
-    direction, workload, policies: pols, allowing, allowed: allowing.length > 0,
-    reason: allowing.length ? "allowed by a rule" : `no rule allows it: default deny of ${pols.map((p) => p.name).join(", ")}`,
+    direction, workload, policies: pols, allowing, notMatching: allowing.length ? [] : notMatching, allowed: allowing.length > 0,
+    reason: allowing.length ? "allowed by a rule" : `no rule allows it: default deny of ${deciding.join(", ")}`,
   };
 }
 

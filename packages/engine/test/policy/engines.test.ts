@@ -149,3 +149,16 @@ describe("egress ipBlocks and Cilium's node IPs", () => {
     expect([q(cluster("kubenet-calico"), "10.42.0.5"), q(cluster("kubenet-calico"), "10.42.8.1")]).toEqual([true, true]);
   });
 });
+
+describe("explain", () => {
+  it("a denial names the default deny proper and says what each rule doesn't match", () => {
+    const d = explainConnection(input, undefined, "shop/client", "shop/web", 9999);
+    const ing = d.sides.find((s) => s.direction === "ingress")!;
+    expect(ing.reason).toBe("no rule allows it: default deny of shop/default-deny-ingress");
+    expect(ing.notMatching.map((r) => `${r.policy} ${r.rule}: ${r.why}`)).toEqual([
+      "shop/web-from-onprem spec.ingress[0]: the source is not in its from",
+      "shop/web-from-cluster spec.ingress[0]: TCP/9999 is not in its ports (TCP 8080)",
+    ]);
+    expect(d.conn).toBe("TCP 8080");
+  });
+});
