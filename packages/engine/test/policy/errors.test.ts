@@ -2,7 +2,7 @@
 // RangeError; unknown kinds are skipped with a located note.
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.ts";
-import { loadPolicyInput, MAX_ALIASES } from "../../src/policy/index.ts";
+import { connectivityList, lintPolicies, loadPolicyInput, MAX_ALIASES } from "../../src/policy/index.ts";
 
 function fails(text: string, name = "bad.yaml"): InputError {
   try {
@@ -91,5 +91,40 @@ describe("NetworkPolicies of other API groups", () => {
       "skipped NetworkPolicy of apiVersion projectcalico.org/v3 (not a Kubernetes networking.k8s.io/v1 NetworkPolicy)",
       "NetworkPolicy with apiVersion extensions/v1beta1 read as networking.k8s.io/v1",
     ]);
+  });
+});
+
+describe("robustness: any value in any place", () => {
+  it("replacing any node of real manifests with a value of another shape gives a result (that lists and lints) or an InputError, never another exception", async () => {
+    const fc = (await import("fast-check")).default;
+    const { parseAllDocuments } = await import("yaml");
+    const { readFileSync } = await import("node:fs");
+    const fx = (p: string) => readFileSync(new URL(`./fixtures/${p}`, import.meta.url), "utf8");
+    const docs = [fx("netpol-real/k8s-docs/networkpolicy.yaml"), fx("app/app.yaml"), fx("app/policies.yaml"), fx("netpol-real/ahmetb-recipes/11-deny-egress-traffic-from-an-application-2.yaml")]
+      .flatMap((t) => parseAllDocuments(t).map((d) => d.toJS()));
+    const paths: (string | number)[][] = [];
+    const walk = (v: unknown, at: (string | number)[]) => {
+      paths.push(at);
+      if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...at, i]));
+      else if (v && typeof v === "object") for (const k of Object.keys(v)) walk((v as Record<string, unknown>)[k], [...at, k]);
+    };
+    walk(docs, []);
+    const odd = [null, 0, -1, 70000, 1.5, "x", "", "Http", "10.0.0.0/33", [], {}, true, [1], { a: 1 }, [{}], "*", "::/0"];
+    fc.assert(fc.property(fc.integer({ min: 1, max: paths.length - 1 }), fc.constantFrom(...odd), (pi, value) => {
+      const copy = structuredClone(docs);
+      const at = paths[pi];
+      let parent: Record<string | number, unknown> = copy as unknown as Record<string | number, unknown>;
+      for (const k of at.slice(0, -1)) parent = parent[k] as Record<string | number, unknown>;
+      parent[at[at.length - 1]] = value;
+      const text = copy.map((d) => JSON.stringify(d)).join("\n---\n");
+      try {
+        const input = loadPolicyInput([{ name: "m.yaml", text }]);
+        // What loads must also list and lint.
+        connectivityList(input);
+        lintPolicies(input);
+      } catch (e) {
+        if (!(e instanceof InputError)) throw new Error(`${at.join(".")} = ${JSON.stringify(value)}: ${(e as Error).name}: ${(e as Error).message}`);
+      }
+    }), { numRuns: 500 });
   });
 });
