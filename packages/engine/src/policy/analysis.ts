@@ -33,6 +33,8 @@ export interface CompiledRule {
   ports?: ConnSet;
   /** Per destination workload, when the rule has named ports. */
   portCache?: Map<number, ConnSet>;
+  /** Towards external addresses, when the rule has named ports. */
+  externalPorts?: ConnSet;
   /** The Windows Azure NPM variant (context.ts WINDOWS_NPM_GAPS), when it differs. */
   win?: CompiledRule;
 }
@@ -168,7 +170,8 @@ export class PolicyAnalysis {
   /** The ports a rule allows towards a destination (named ports resolved on a workload). */
   rulePorts(c: CompiledRule, dst: Endpoint): ConnSet {
     if (c.ports) return c.ports;
-    if (dst.kind !== "workload") return portsOf(c.rule.ports, undefined, false);
+    // Towards an external address a named port matches nothing: one set per rule, made once.
+    if (dst.kind !== "workload") return (c.externalPorts ??= portsOf(c.rule.ports, undefined, false));
     let v = c.portCache!.get(dst.index);
     if (!v) c.portCache!.set(dst.index, (v = portsOf(c.rule.ports, this.workloads[dst.index], false)));
     return v;
