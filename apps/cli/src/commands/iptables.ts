@@ -2,9 +2,9 @@
 // rule path), flows (many packets, one JSON line each), lint (what can never run, what the kernel
 // would refuse, what is not modelled). Each verb parses flags, calls the engine, renders.
 import type { Command } from "commander";
-import { parseRuleset, parseIpsets, scanFlows, lintRuleset, tracePacket, traceColumns, type Ruleset, type TraceOptions, type TraceMode, type Flow } from "@aksnet/engine/netfilter";
+import { parseRuleset, parseIpsets, scanFlows, RulesDump, traceKubeProxyCsv, lintRuleset, tracePacket, traceColumns, type Ruleset, type TraceOptions, type TraceMode, type Flow } from "@aksnet/engine/netfilter";
 import { readSource, readBytes, parseFormat, json, UsageError, EXIT_FINDINGS, formatOption } from "../io.ts";
-import { renderKernel, renderKubeProxy, renderLint, renderFlows } from "../render/iptables.ts";
+import { renderKernel, renderKubeProxy, renderLint, renderFlows, renderFlowRate, flowSink } from "../render/iptables.ts";
 import type { Register } from "./index.ts";
 
 interface CommonFlags {
@@ -102,11 +102,22 @@ Examples:
     parseFormat(o.format);
     if (!["auto", "wasm", "ts"].includes(o.engine)) throw new UsageError(`--engine must be auto, wasm or ts, not ${JSON.stringify(o.engine)}`);
     const opts = traceOptions(o);
-    const rs = loadRules(o.rules);
+    // The dump as bytes: in kube-proxy-test mode its program is read from them directly (the
+    // Ruleset is built only if the TypeScript tracer needs it, or to report the dump's errors).
+    const rules = readBytes(o.rules);
+    const dump = new RulesDump(rules.bytes, rules.name);
+    // Read before the flows, so a broken dump is reported first, as by the other verbs.
+    if (opts.mode === "kube-proxy-test" && o.engine !== "ts") dump.kubeProxyProgram();
+    else dump.ruleset();
     const src = readBytes(o.flows);
+    if (opts.mode === "kube-proxy-test" && o.engine !== "ts") {
+      // CSV through the wasm path, resident in the core from scan to output (else the general path below).
+      const done = traceKubeProxyCsv(dump, src.bytes, src.name, opts, flowSink);
+      if (done) return renderFlowRate(done.n, done.ms, "wasm");
+    }
     const cols = scanFlows(src.bytes, { source: src.name });
     const t0 = performance.now();
-    const r = traceColumns(rs, cols, { ...opts, engine: o.engine as "auto" });
+    const r = traceColumns(dump, cols, { ...opts, engine: o.engine as "auto" });
     renderFlows(cols, r, performance.now() - t0);
   });
 

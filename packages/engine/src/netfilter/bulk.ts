@@ -5,7 +5,12 @@
 // empty, so "auto" never falls back to TypeScript for want of a module.
 import { traceKernel } from "./kernel/trace.ts";
 import { traceKubeProxy } from "./kube-proxy/trace.ts";
-import { traceFlowsWasm, traceColumnsWasm, type KpProgram, type KpRun } from "./kube-proxy/compile.ts";
+import { traceFlowsWasm, traceColumnsWasm, compileKubeProxy, localOf, KpProgram, type KpRun, type NotCompiled } from "./kube-proxy/compile.ts";
+import { scanFlowsResident } from "./flow-scan.ts";
+import { writeKpResident, type ByteSink } from "./jsonl.ts";
+import { core } from "../core/module.ts";
+import { kpRulesFromBytes } from "./kube-proxy/load.ts";
+import { parseRuleset } from "./parse.ts";
 import { traceFlowsKernelWasm } from "./kernel/compile.ts";
 import type { Flow, TraceOptions, FlowResult } from "./types.ts";
 import type { Ruleset } from "./model.ts";
@@ -65,16 +70,78 @@ export type ColumnResults =
   | { kind: "kube-proxy-batch"; program: KpProgram; run: KpRun; engine: "wasm" }
   | { kind: "objects"; flows: Flow[]; results: FlowResult[]; engine: "wasm" | "ts"; fallback?: string };
 
-export function traceColumns(rs: Ruleset, cols: FlowColumns, opts: BulkOptions = {}): ColumnResults {
+// ignoreBOM: a BOM stays in the text, as readFileSync(path, "utf8") leaves it for the parser.
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/**
+ * An iptables-save dump as bytes, for bulk runs. In kube-proxy-test mode its program is read
+ * straight from the bytes by the flows loader (kube-proxy/load.ts) where that applies; the parsed
+ * Ruleset — for the TypeScript tracer, kernel mode, or a dump the loader leaves to the parser
+ * (which then reports its errors) — is built only when asked for, once.
+ */
+export class RulesDump {
+  private rs?: Ruleset;
+  private kp?: KpProgram | NotCompiled;
+  constructor(readonly bytes: Uint8Array, readonly source: string) {}
+
+  ruleset(): Ruleset {
+    return (this.rs ??= parseRuleset(utf8.decode(this.bytes), { source: this.source }));
+  }
+
+  /** The kube-proxy-test program: from the bytes when the loader reads them, else compiled from the parsed ruleset. */
+  kubeProxyProgram(): KpProgram | NotCompiled {
+    if (this.kp) return this.kp;
+    const rules = this.rs ? undefined : kpRulesFromBytes(this.bytes, this.source);
+    return (this.kp = rules ? new KpProgram(rules) : compileKubeProxy(this.ruleset()));
+  }
+}
+
+export function traceColumns(dump: Ruleset | RulesDump, cols: FlowColumns, opts: BulkOptions = {}): ColumnResults {
   const engine = opts.engine ?? "auto";
+  const rsOf = () => (dump instanceof RulesDump ? dump.ruleset() : dump);
   if (engine !== "ts" && (opts.mode ?? "kernel") === "kube-proxy-test") {
-    const r = traceColumnsWasm(rs, cols, opts);
+    const r = traceColumnsWasm(dump instanceof RulesDump ? dump.kubeProxyProgram() : compileKubeProxy(dump), cols, opts);
     if ("run" in r) return { kind: "kube-proxy-batch", program: r.program, run: r.run, engine: "wasm" };
     if (engine === "wasm") wasmFailed(r.unsupported);
     const flows = columnsToFlows(cols);
-    return { kind: "objects", flows, results: traceFlowsTs(rs, flows, opts), engine: "ts", fallback: r.unsupported };
+    return { kind: "objects", flows, results: traceFlowsTs(rsOf(), flows, opts), engine: "ts", fallback: r.unsupported };
   }
   const flows = columnsToFlows(cols);
-  const r = traceFlows(rs, flows, opts);
+  const r = traceFlows(rsOf(), flows, opts);
   return { kind: "objects", flows, ...r };
+}
+
+/**
+ * kube-proxy-test over a CSV flow file with every step in the core's heap: the scanned columns,
+ * the flow records, the results and the formatted lines never become JS arrays (the JSON lines go
+ * to the sink a chunk at a time). Returns the flow count and the evaluation time, or undefined
+ * where this path does not apply (JSON Lines, a flow that is not IPv4 or that the tracer would
+ * refuse, a dump the wasm path does not take): then traceColumns gives the same lines.
+ */
+export function traceKubeProxyCsv(dump: RulesDump, flows: Uint8Array, source: string, opts: TraceOptions, sink: ByteSink): { n: number; ms: number } | undefined {
+  const p = dump.kubeProxyProgram();
+  if (!(p instanceof KpProgram)) return undefined;
+  const cols = scanFlowsResident(flows, { source });
+  if (!cols) return undefined;
+  const heap = core().heap;
+  try {
+    const records = p.encodeResident(cols);
+    if (records === undefined) return undefined;
+    try {
+      p.setLocal(localOf(opts));
+      const t0 = performance.now();
+      const run = p.runAt(records, cols.n);
+      const ms = performance.now() - t0;
+      try {
+        writeKpResident(cols, p.outputs, run, sink);
+      } finally {
+        heap.release(run.blk, run.size);
+      }
+      return { n: cols.n, ms };
+    } finally {
+      heap.release(records, Math.max(16, cols.n * 16));
+    }
+  } finally {
+    heap.release(cols.blk, cols.size);
+  }
 }

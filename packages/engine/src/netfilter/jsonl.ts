@@ -6,15 +6,15 @@
 // bytes with the reference's).
 import type { Flow, FlowResult } from "./types.ts";
 import type { ColumnResults } from "./bulk.ts";
-import type { FlowColumns } from "./flow-scan.ts";
-import { NF_ABI } from "./kube-proxy/compile.ts";
+import type { FlowColumns, ResidentColumns } from "./flow-scan.ts";
+import { NF_ABI, type ResidentRun } from "./kube-proxy/compile.ts";
 import { core } from "../core/module.ts";
 
 export function flowJsonLine(f: Flow, r: FlowResult): string {
   return JSON.stringify({ src: f.src, dst: f.dst, proto: f.proto ?? "tcp", sport: f.sport, dport: f.dport, ...r });
 }
 
-/** Receives each chunk once; a chunk is not reused after the call. */
+/** Receives each chunk once. The chunk is valid during the call only (it may be a view of the core's memory, or a buffer reused for the next chunk): a sink that keeps it copies it. */
 export type ByteSink = (chunk: Uint8Array) => void;
 
 const enc = new TextEncoder();
@@ -74,7 +74,6 @@ export class ByteWriter {
   flush(): void {
     if (this.pos === 0) return;
     this.sink(this.buf.subarray(0, this.pos));
-    this.buf = new Uint8Array(CHUNK);
     this.pos = 0;
   }
 }
@@ -94,35 +93,28 @@ export function writeJsonl(cols: FlowColumns, r: ColumnResults, sink: ByteSink):
   writeKpBatch(cols, r.program.outputs, r.run.results, r.run.outIds, sink);
 }
 
-/**
- * The kube-proxy-test lines of a batch, formatted by the wasm core (nfKpFormat) into an output
- * block of its heap, a chunk per call: the flow from its columns, the output from the output-id
- * arena, masq from the result words. JS only lays out the inputs and copies each chunk out.
- */
+/** Where a kube-proxy-test batch's columns and results are in the core's heap (addresses), for formatKp. */
+interface KpBatchAt {
+  n: number;
+  src: number; dst: number; proto: number; sport: number; dport: number;
+  results: number;
+  outIds: number;
+}
+
+/** The kube-proxy-test lines of a batch whose columns and results are resident in the core's heap (nothing is copied). */
+export function writeKpResident(cols: ResidentColumns, outputs: readonly string[], run: ResidentRun, sink: ByteSink): void {
+  formatKp({ n: cols.n, src: cols.src, dst: cols.dst, proto: cols.proto, sport: cols.sport, dport: cols.dport, results: run.results, outIds: run.outIds }, cols.protos, outputs, sink);
+}
+
+/** The same from typed arrays: copied into the heap, then formatted there. */
 function writeKpBatch(cols: FlowColumns, outputs: readonly string[], results: Uint32Array, outIds: Uint32Array, sink: ByteSink): void {
   const n = cols.n;
   if (n === 0) return;
-  const A = NF_ABI;
-  // The string table: the literals, each protocol JSON-quoted (then the default "tcp"), each output
-  // JSON-escaped (escaping commutes with joining: "a, b" escapes to esc(a) + ", " + esc(b)).
-  const lits = [SRC, DST, PROTO, SPORT, DPORT, OUTPUT, MASQ_T, MASQ_F, SEP];
-  const protos = [...cols.protos.map((p) => lit(JSON.stringify(p))), lit('"tcp"')];
-  const outs = outputs.map((o) => lit(JSON.stringify(o).slice(1, -1)));
-  const strings = [...lits, ...protos, ...outs];
-  let strBytes = 0;
-  for (const x of strings) strBytes += x.length;
-  // The longest line there can be (nfKpFormat writes whole lines only): a chunk holds at least one.
-  let maxCount = 0;
-  for (let i = 0; i < n; i++) maxCount = Math.max(maxCount, results[i * 3 + 1]);
-  const longest = (xs: Uint8Array[]) => xs.reduce((m, x) => Math.max(m, x.length), 0);
-  const maxLine = 64 + lits.reduce((t, x) => t + x.length, 0) + longest(protos) + maxCount * (longest(outs) + 2);
-  const cap = Math.max(CHUNK, maxLine);
   const al = (x: number) => (x + 15) & ~15;
   let off = 0;
   const at = (bytes: number) => { const o = off; off += al(bytes); return o; };
-  const oParams = at(A.NF_FMT_PARAMS_SIZE), oSrc = at(4 * n), oDst = at(4 * n), oProto = at(2 * n), oSport = at(4 * n), oDport = at(4 * n);
-  const oRes = at(results.byteLength), oIds = at(Math.max(4, outIds.byteLength)), oStr = at(strBytes);
-  const oLits = at(8 * lits.length), oProtos = at(8 * protos.length), oOuts = at(Math.max(8, 8 * outs.length)), oBuf = at(cap);
+  const oSrc = at(4 * n), oDst = at(4 * n), oProto = at(2 * n), oSport = at(4 * n), oDport = at(4 * n);
+  const oRes = at(results.byteLength), oIds = at(Math.max(4, outIds.byteLength));
   const c = core();
   const blk = c.heap.alloc(off);
   try {
@@ -134,6 +126,48 @@ function writeKpBatch(cols: FlowColumns, outputs: readonly string[], results: Ui
     new Int32Array(buf, blk + oDport, n).set(cols.dport);
     new Uint32Array(buf, blk + oRes, results.length).set(results);
     new Uint32Array(buf, blk + oIds, outIds.length).set(outIds);
+    formatKp({ n, src: blk + oSrc, dst: blk + oDst, proto: blk + oProto, sport: blk + oSport, dport: blk + oDport, results: blk + oRes, outIds: blk + oIds }, cols.protos, outputs, sink);
+  } finally {
+    c.heap.release(blk, off);
+  }
+}
+
+/**
+ * The kube-proxy-test lines of a batch, formatted by the wasm core (nfKpFormat) into an output
+ * block of its heap, a chunk per call: the flow from its columns, the output from the output-id
+ * arena, masq from the result words. JS only lays out the string table and hands each chunk on.
+ */
+function formatKp(at: KpBatchAt, colProtos: readonly string[], outputs: readonly string[], sink: ByteSink): void {
+  const n = at.n;
+  if (n === 0) return;
+  const A = NF_ABI;
+  // The string table: the literals, each protocol JSON-quoted (then the default "tcp"), each output
+  // JSON-escaped (escaping commutes with joining: "a, b" escapes to esc(a) + ", " + esc(b)).
+  const lits = [SRC, DST, PROTO, SPORT, DPORT, OUTPUT, MASQ_T, MASQ_F, SEP];
+  const protos = [...colProtos.map((p) => lit(JSON.stringify(p))), lit('"tcp"')];
+  const outs = outputs.map((o) => lit(JSON.stringify(o).slice(1, -1)));
+  const strings = [...lits, ...protos, ...outs];
+  let strBytes = 0;
+  for (const x of strings) strBytes += x.length;
+  const c = core();
+  // The longest line there can be (nfKpFormat writes whole lines only): a chunk holds at least one.
+  let maxCount = 0;
+  {
+    const res = new Uint32Array(c.memory.buffer, at.results, n * 3);
+    for (let i = 1; i < res.length; i += 3) if (res[i] > maxCount) maxCount = res[i];
+  }
+  const longest = (xs: Uint8Array[]) => xs.reduce((m, x) => Math.max(m, x.length), 0);
+  const maxLine = 64 + lits.reduce((t, x) => t + x.length, 0) + longest(protos) + maxCount * (longest(outs) + 2);
+  // 16 bytes more than a line: the core keeps them free at the end of the buffer (its word copies).
+  const cap = Math.max(CHUNK, maxLine + 16);
+  const al = (x: number) => (x + 15) & ~15;
+  let off = 0;
+  const place = (bytes: number) => { const o = off; off += al(bytes); return o; };
+  const oParams = place(A.NF_FMT_PARAMS_SIZE), oStr = place(strBytes + 16);
+  const oLits = place(8 * lits.length), oProtos = place(8 * protos.length), oOuts = place(Math.max(8, 8 * outs.length)), oBuf = place(cap);
+  const blk = c.heap.alloc(off);
+  try {
+    const buf = c.memory.buffer;
     const u8 = new Uint8Array(buf);
     const u32 = new Uint32Array(buf);
     let so = 0;
@@ -148,16 +182,16 @@ function writeKpBatch(cols: FlowColumns, outputs: readonly string[], results: Ui
     table(oOuts, outs);
     const P = (blk + oParams) / 4;
     const put = (k: number, v: number) => (u32[P + k / 4] = v);
-    put(A.NF_FMT_SRC, blk + oSrc); put(A.NF_FMT_DST, blk + oDst); put(A.NF_FMT_PROTO, blk + oProto);
-    put(A.NF_FMT_SPORT, blk + oSport); put(A.NF_FMT_DPORT, blk + oDport); put(A.NF_FMT_RESULTS, blk + oRes);
-    put(A.NF_FMT_OUT_IDS, blk + oIds); put(A.NF_FMT_STRINGS, blk + oStr); put(A.NF_FMT_PROTOS, blk + oProtos);
+    put(A.NF_FMT_SRC, at.src); put(A.NF_FMT_DST, at.dst); put(A.NF_FMT_PROTO, at.proto);
+    put(A.NF_FMT_SPORT, at.sport); put(A.NF_FMT_DPORT, at.dport); put(A.NF_FMT_RESULTS, at.results);
+    put(A.NF_FMT_OUT_IDS, at.outIds); put(A.NF_FMT_STRINGS, blk + oStr); put(A.NF_FMT_PROTOS, blk + oProtos);
     put(A.NF_FMT_NPROTOS, protos.length - 1); put(A.NF_FMT_OUTPUTS, blk + oOuts); put(A.NF_FMT_LITS, blk + oLits);
     put(A.NF_FMT_BUF, blk + oBuf); put(A.NF_FMT_CAP, cap);
     for (let i = 0; i < n; ) {
       const next = c.exports.nfKpFormat(blk + oParams, i, n);
       const written = new Uint32Array(c.memory.buffer)[P + A.NF_FMT_WRITTEN / 4];
       if (next === i) throw new Error(`nfKpFormat made no progress at flow ${i}`);
-      sink(new Uint8Array(c.memory.buffer, blk + oBuf, written).slice());
+      sink(new Uint8Array(c.memory.buffer, blk + oBuf, written));
       i = next;
     }
   } finally {

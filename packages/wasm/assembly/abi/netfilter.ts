@@ -170,11 +170,27 @@ export const NF_SCAN_DPORT: i32 = 44;
 export const NF_SCAN_PROTO: i32 = 48;
 export const NF_SCAN_IN: i32 = 52;
 export const NF_SCAN_OUT: i32 = 56;
-export const NF_SCAN_PARAMS_SIZE: i32 = 64;
-export const NF_SCAN_NONE: u32 = 0xffffffff;
+// The cell dictionary: entries (NF_SCAN_ENTRY_SIZE bytes: offset, length, kind, id), its count,
+// the hash table (u32 slots, entry index + 1, 0 = empty) and its mask, the ids given per kind.
+export const NF_SCAN_DICT: i32 = 60;
+export const NF_SCAN_NDICT: i32 = 64;
+export const NF_SCAN_HASH: i32 = 68;
+export const NF_SCAN_HASH_MASK: i32 = 72;
+export const NF_SCAN_NPROTO: i32 = 76;
+export const NF_SCAN_NIFACE: i32 = 80;
+export const NF_SCAN_PARAMS_SIZE: i32 = 96;
+export const NF_SCAN_ENTRY_SIZE: i32 = 16;
+/** No cell (the proto, in and out columns hold u16 ids). */
+export const NF_SCAN_NONE: u32 = 0xffff;
+/** Ids per kind (protocols; interface names): the columns are 16-bit, NF_SCAN_NONE excluded. */
+export const NF_SCAN_MAX_IDS: u32 = 0xffff;
+export const NF_SCAN_KIND_PROTO: u32 = 0;
+export const NF_SCAN_KIND_IFACE: u32 = 1;
 export const NF_SCAN_DONE: i32 = 0;
 export const NF_SCAN_SLOW: i32 = 1;
 export const NF_SCAN_FULL: i32 = 2;
+/** More than NF_SCAN_MAX_IDS distinct values of one kind (NF_SCAN_LINE: the line that had one more). */
+export const NF_SCAN_TOO_MANY: i32 = 3;
 // Column codes (the CSV header mapped to flow fields; 0 = a column no field reads).
 export const NF_COL_SRC: i32 = 1;
 export const NF_COL_DST: i32 = 2;
