@@ -344,3 +344,12 @@ export function nfCountLf(ptr: usize, len: usize): u32 {
   for (; i < len; i++) if (load<u8>(ptr + i) == 10) n++;
   return n;
 }
+
+/** 1 when a byte in [ptr, ptr + len) has its top bit set (not ASCII), else 0; 16 at a time. */
+export function nfHasHighBit(ptr: usize, len: usize): i32 {
+  const high = i8x16.splat(-128);
+  let i: usize = 0;
+  for (; i + 16 <= len; i += 16) if (v128.any_true(v128.and(v128.load(ptr + i), high))) return 1;
+  for (; i < len; i++) if (load<u8>(ptr + i) >= 0x80) return 1;
+  return 0;
+}

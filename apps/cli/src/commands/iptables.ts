@@ -2,9 +2,9 @@
 // rule path), flows (many packets, one JSON line each), lint (what can never run, what the kernel
 // would refuse, what is not modelled). Each verb parses flags, calls the engine, renders.
 import type { Command } from "commander";
-import { parseRuleset, parseIpsets, scanFlows, RulesDump, traceKubeProxyCsv, lintRuleset, tracePacket, traceColumns, type Ruleset, type TraceOptions, type TraceMode, type Flow } from "@aksnet/engine/netfilter";
-import { readSource, readBytes, parseFormat, json, UsageError, EXIT_FINDINGS, formatOption } from "../io.ts";
-import { renderKernel, renderKubeProxy, renderLint, renderFlows, renderFlowRate, flowSink } from "../render/iptables.ts";
+import { parseRuleset, parseIpsets, RulesDump, traceFlowFile, lintRuleset, tracePacket, type Ruleset, type TraceOptions, type TraceMode, type Flow } from "@aksnet/engine/netfilter";
+import { readSource, readBytes, openInput, parseFormat, json, UsageError, EXIT_FINDINGS, formatOption } from "../io.ts";
+import { renderKernel, renderKubeProxy, renderLint, renderFlowRate, flowSink } from "../render/iptables.ts";
 import type { Register } from "./index.ts";
 
 interface CommonFlags {
@@ -109,16 +109,8 @@ Examples:
     // Read before the flows, so a broken dump is reported first, as by the other verbs.
     if (opts.mode === "kube-proxy-test" && o.engine !== "ts") dump.kubeProxyProgram();
     else dump.ruleset();
-    const src = readBytes(o.flows);
-    if (opts.mode === "kube-proxy-test" && o.engine !== "ts") {
-      // CSV through the wasm path, resident in the core from scan to output (else the general path below).
-      const done = traceKubeProxyCsv(dump, src.bytes, src.name, opts, flowSink);
-      if (done) return renderFlowRate(done.n, done.ms, "wasm");
-    }
-    const cols = scanFlows(src.bytes, { source: src.name });
-    const t0 = performance.now();
-    const r = traceColumns(dump, cols, { ...opts, engine: o.engine as "auto" });
-    renderFlows(cols, r, performance.now() - t0);
+    const run = traceFlowFile(dump, openInput(o.flows), { ...opts, engine: o.engine as "auto" }, flowSink);
+    renderFlowRate(run.n, run.ms, run.engine, run.fallback);
   });
 
   cmd

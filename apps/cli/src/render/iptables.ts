@@ -1,7 +1,7 @@
 // Rendering of `aksnet iptables`: the rule path of one trace (text), lint findings, and the JSON
 // lines of `flows`, written a chunk at a time (the engine formats them into bytes).
 import { groupDigits } from "@aksnet/engine";
-import { writeJsonl, type KernelTrace, type KubeProxyTrace, type TraceStep, type FlowColumns, type ColumnResults, type Ruleset, type Finding } from "@aksnet/engine/netfilter";
+import type { KernelTrace, KubeProxyTrace, TraceStep, Ruleset, Finding } from "@aksnet/engine/netfilter";
 import { out, color, warn, writeStdout } from "../io.ts";
 
 const endpoint = (a: string, p?: number) => (p === undefined ? a : a.includes(":") ? `[${a}]:${p}` : `${a}:${p}`);
@@ -56,12 +56,6 @@ export function renderLint(rs: Ruleset, tables: { name: string; rules: number }[
  * of the core's memory, valid during the call only).
  */
 export const flowSink = writeStdout;
-
-/** One JSON line per flow on stdout (one write per chunk), then the throughput on stderr. */
-export function renderFlows(cols: FlowColumns, r: ColumnResults, ms: number): void {
-  writeJsonl(cols, r, flowSink);
-  renderFlowRate(cols.n, ms, r.engine, r.kind === "objects" ? r.fallback : undefined);
-}
 
 /** The throughput line on stderr. */
 export function renderFlowRate(n: number, ms: number, engine: string, fallback?: string): void {

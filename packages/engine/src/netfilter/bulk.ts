@@ -9,6 +9,9 @@ import { traceFlowsWasm, traceColumnsWasm, compileKubeProxy, localOf, KpProgram,
 import { scanFlowsResident } from "./flow-scan.ts";
 import { writeKpResident, type ByteSink } from "./jsonl.ts";
 import { core } from "../core/module.ts";
+import { readToHeap, type HeapBytes, type HeapReadable } from "../core/read.ts";
+import { scanFlows } from "./flow-scan.ts";
+import { writeJsonl } from "./jsonl.ts";
 import { kpRulesFromBytes } from "./kube-proxy/load.ts";
 import { parseRuleset } from "./parse.ts";
 import { traceFlowsKernelWasm } from "./kernel/compile.ts";
@@ -118,7 +121,7 @@ export function traceColumns(dump: Ruleset | RulesDump, cols: FlowColumns, opts:
  * where this path does not apply (JSON Lines, a flow that is not IPv4 or that the tracer would
  * refuse, a dump the wasm path does not take): then traceColumns gives the same lines.
  */
-export function traceKubeProxyCsv(dump: RulesDump, flows: Uint8Array, source: string, opts: TraceOptions, sink: ByteSink): { n: number; ms: number } | undefined {
+export function traceKubeProxyCsv(dump: RulesDump, flows: Uint8Array | HeapBytes, source: string, opts: TraceOptions, sink: ByteSink): { n: number; ms: number } | undefined {
   const p = dump.kubeProxyProgram();
   if (!(p instanceof KpProgram)) return undefined;
   const cols = scanFlowsResident(flows, { source });
@@ -144,4 +147,38 @@ export function traceKubeProxyCsv(dump: RulesDump, flows: Uint8Array, source: st
   } finally {
     heap.release(cols.blk, cols.size);
   }
+}
+
+/** What a bulk run over a flow file did: flows, evaluation time, the engine, and why TypeScript ran when it did. */
+export interface FlowRun {
+  n: number;
+  ms: number;
+  engine: "wasm" | "ts";
+  fallback?: string;
+}
+
+/**
+ * The JSON lines of every flow in a flow file (CSV or JSON Lines) against a dump, to the sink: a
+ * kube-proxy-test CSV is read straight into the core's heap and stays there (traceKubeProxyCsv);
+ * anything else is scanned into columns and traced by traceColumns (the same lines).
+ */
+export function traceFlowFile(dump: RulesDump, input: HeapReadable & { name: string }, opts: BulkOptions, sink: ByteSink): FlowRun {
+  const heap = core().heap;
+  const hb = readToHeap(input);
+  let bytes: Uint8Array;
+  try {
+    if ((opts.mode ?? "kernel") === "kube-proxy-test" && opts.engine !== "ts") {
+      const done = traceKubeProxyCsv(dump, hb, input.name, opts, sink);
+      if (done) return { ...done, engine: "wasm" };
+    }
+    bytes = core().u8().slice(hb.ptr, hb.ptr + hb.len);
+  } finally {
+    heap.release(hb.ptr, hb.size);
+  }
+  const cols = scanFlows(bytes, { source: input.name });
+  const t0 = performance.now();
+  const r = traceColumns(dump, cols, opts);
+  const ms = performance.now() - t0;
+  writeJsonl(cols, r, sink);
+  return { n: cols.n, ms, engine: r.engine, fallback: r.kind === "objects" ? r.fallback : undefined };
 }

@@ -11,6 +11,7 @@ import { InputError } from "../errors.ts";
 import { groupDigits } from "../text.ts";
 import { formatV4 } from "../ip/addr.ts";
 import { core } from "../core/module.ts";
+import type { HeapBytes } from "../core/read.ts";
 import { NF_ABI } from "./kube-proxy/compile.ts";
 import { flowFormat, isFlowFiller, parseCsvHeader, parseCsvFlowLine, parseJsonFlowLine, type CsvHeader, type FlowFormat } from "./flows.ts";
 
@@ -215,18 +216,23 @@ export interface ResidentColumns {
   other: Map<number, Flow>;
 }
 
-/** The CSV data lines from `pos` (line `lineNo` was the header) into columns in the core's heap (interned in the builder's dictionaries). */
-function scanCsvResident(s: Uint8Array, pos: number, lineNo: number, header: CsvHeader, source: string, b: Builder): ResidentColumns {
+/**
+ * The CSV data lines from `pos` (line `lineNo` was the header) into columns in the core's heap
+ * (interned in the builder's dictionaries). The bytes are copied into the heap, or are there
+ * already (`heapAt`: s is then a view of them at that address, renewed here after each allocation).
+ */
+function scanCsvResident(s: Uint8Array, pos: number, lineNo: number, header: CsvHeader, source: string, b: Builder, heapAt?: number): ResidentColumns {
   const len = s.length;
   const codes = header.map((k) => (k === undefined ? 0 : FIELD_CODE[k as string] ?? 0));
   const A = NF_ABI;
   const c = core();
   // The bytes first, so the core counts the lines (at most one row per line left) in place.
   const body = len - pos;
-  const bytesBlk = c.heap.alloc(body + 16);
+  const inHeap = heapAt !== undefined;
+  const bytesBlk = inHeap ? heapAt + pos : c.heap.alloc(body + 16);
   let blk = 0, off = 0;
   try {
-    c.u8().set(s.subarray(pos), bytesBlk);
+    if (!inHeap) c.u8().set(s.subarray(pos), bytesBlk);
     const cap = 1 + c.exports.nfCountLf(bytesBlk, body);
     // The cell dictionary: at most three cells per row, at most MAX_IDS per kind; twice as many hash slots.
     const entries = Math.min(2 * A.NF_SCAN_MAX_IDS, 3 * cap);
@@ -240,6 +246,7 @@ function scanCsvResident(s: Uint8Array, pos: number, lineNo: number, header: Csv
     const oP = at(A.NF_SCAN_PARAMS_SIZE), oCodes = at(codes.length + 1);
     const oDict = at(A.NF_SCAN_ENTRY_SIZE * entries), oHash = at(4 * slots);
     blk = c.heap.alloc(off);
+    if (inHeap) s = c.u8().subarray(heapAt, heapAt + len);
     c.u8().set(codes, blk + oCodes);
     c.u8().fill(0, blk + oHash, blk + oHash + 4 * slots);
     let u32 = c.u32();
@@ -315,7 +322,7 @@ function scanCsvResident(s: Uint8Array, pos: number, lineNo: number, header: Csv
     return done;
   } finally {
     if (blk) c.heap.release(blk, off);
-    c.heap.release(bytesBlk, body + 16);
+    if (!inHeap) c.heap.release(bytesBlk, body + 16);
   }
 }
 
@@ -339,11 +346,14 @@ function scanCsvBody(s: Uint8Array, pos: number, lineNo: number, header: CsvHead
  * them there); undefined for JSON Lines and files without data lines (scanFlows reads those).
  * The caller releases the block (core().heap.release(blk, size)).
  */
-export function scanFlowsResident(bytes: Uint8Array, opts: { source?: string; format?: FlowFormat } = {}): ResidentColumns | undefined {
+export function scanFlowsResident(bytes: Uint8Array | HeapBytes, opts: { source?: string; format?: FlowFormat } = {}): ResidentColumns | undefined {
   const source = opts.source ?? "flows";
-  const format = opts.format ?? sniff(bytes, source);
+  // Bytes already in the heap are scanned where they are (the caller keeps their block).
+  const at = bytes instanceof Uint8Array ? undefined : bytes.ptr;
+  const s = bytes instanceof Uint8Array ? bytes : core().u8().subarray(bytes.ptr, bytes.ptr + bytes.len);
+  const format = opts.format ?? sniff(s, source);
   if (format === "jsonl") return undefined;
-  const s = bytes, len = s.length;
+  const len = s.length;
   let lineNo = 0, pos = 0;
   while (pos < len) {
     lineNo++;
@@ -353,7 +363,7 @@ export function scanFlowsResident(bytes: Uint8Array, opts: { source?: string; fo
     if (e > pos && s[e - 1] === 13) e--;
     const line = utf8.decode(s.subarray(pos, e));
     pos = Math.min(len, end + 1);
-    if (!isFlowFiller(line)) return scanCsvResident(s, pos, lineNo, parseCsvHeader(line, lineNo, source), source, new Builder(0, source));
+    if (!isFlowFiller(line)) return scanCsvResident(s, pos, lineNo, parseCsvHeader(line, lineNo, source), source, new Builder(0, source), at);
     if (end >= len) break;
   }
   return undefined;

@@ -20,7 +20,7 @@ export { traceKubeProxy, kpView, kpRule, outputAddress, KP_FILTER_CHAINS } from 
 export { parseFlows, flowFormat, type FlowFormat } from "./flows.ts";
 export { scanFlows, scanFlowsResident, columnsToFlows, columnFlow, NO_ID, type FlowColumns } from "./flow-scan.ts";
 export { flowJsonLine, writeJsonl, writeKpResident, ByteWriter, type ByteSink } from "./jsonl.ts";
-export { traceFlows, traceFlowsTs, traceColumns, traceKubeProxyCsv, RulesDump, type ColumnResults, type BulkOptions, type BulkResult } from "./bulk.ts";
+export { traceFlows, traceFlowsTs, traceColumns, traceKubeProxyCsv, traceFlowFile, RulesDump, type FlowRun, type ColumnResults, type BulkOptions, type BulkResult } from "./bulk.ts";
 export { hashKey, bucketTable } from "./buckets.ts";
 export { kpRulesFromBytes } from "./kube-proxy/load.ts";
 export { KpProgram, kpRulesOf, NF_ABI, INDEX_MIN_RULES, compileKubeProxy, traceFlowsWasm, traceColumnsWasm, kpProtoOk, type KpRun, type NotCompiled } from "./kube-proxy/compile.ts";

@@ -243,6 +243,8 @@ describe("countLf and the core's nfCountLf (the row bound of the CSV scan) == a 
         try {
           c.u8().set(s.subarray(from), at);
           expect(c.exports.nfCountLf(at, s.length - from)).toBe(want);
+          // And nfHasHighBit (the dump loader's ASCII test) == a byte-at-a-time test.
+          expect(c.exports.nfHasHighBit(at, s.length - from)).toBe(s.subarray(from).some((b) => b >= 0x80) ? 1 : 0);
         } finally {
           c.heap.release(at, Math.max(16, s.length - from));
         }

@@ -173,9 +173,19 @@ export class KpProgram {
 
   constructor(rules: KpRules) {
     const { chains, rec, strings } = rules;
-    // Chains by name, for jumps the producer did not resolve (built on the first such jump).
+    // Chains by name, for jumps the producer did not resolve. A few names (RETURN, say, which names
+    // no chain) are found by a scan and remembered; past 16 of them the whole map is built.
     let chainIds: Map<string, Map<string, number>> | undefined;
+    const scanned = new Map<string, number | undefined>();
     const chainId = (table: string, name: string) => {
+      if (!chainIds && scanned.size < 16) {
+        const key = table + " " + name;
+        if (scanned.has(key)) return scanned.get(key);
+        let found: number | undefined;
+        for (let c = 0; c < chains.length && found === undefined; c++) if (chains[c].name === name && chains[c].table === table) found = c;
+        scanned.set(key, found);
+        return found;
+      }
       if (!chainIds) {
         chainIds = new Map([["nat", new Map()], ["filter", new Map()]]);
         for (let c = 0; c < chains.length; c++) chainIds.get(chains[c].table)!.set(chains[c].name, c);
