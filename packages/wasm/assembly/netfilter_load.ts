@@ -428,6 +428,19 @@ function oddChainToken(): i32 {
   return plainValue(k + 1) ? k + 1 : -1;
 }
 
+/** A split rule line of table t for the engine's parser: its slot and chain (LD_ST_ODD), or LD_ST_BAIL when it names no declared chain. */
+function oddLine(params: usize, t: u32, from: usize, e: usize): i32 {
+  const k = oddChainToken();
+  if (k < 0) return LD_ST_BAIL;
+  const chain = findChain(t, tA(k), tB(k));
+  if (chain == LD_NONE) return LD_ST_BAIL;
+  store<u32>(params + LD_C, chain);
+  newRule(chain);
+  store<u32>(params + LD_A, <u32>(from - gBase));
+  store<u32>(params + LD_B, <u32>(e - gBase));
+  return LD_ST_ODD;
+}
+
 function loadGlobals(params: usize): void {
   gBase = <usize>load<u32>(params + LD_BYTES);
   gRec = <usize>load<u32>(params + LD_REC); gRChain = <usize>load<u32>(params + LD_RCHAIN); gRStr = <usize>load<u32>(params + LD_RSTR);
@@ -470,27 +483,12 @@ export function nfKpLoad(params: usize): i32 {
       const got = fastRule(table);
       if (got == RULE_TAKEN) continue;
       if (got == RULE_BAIL) { st = LD_ST_BAIL; break; }
-      const k = oddChainToken();
-      if (k < 0) { st = LD_ST_BAIL; break; }
-      const chain = findChain(table, tA(k), tB(k));
-      if (chain == LD_NONE) { st = LD_ST_BAIL; break; }
-      store<u32>(params + LD_C, chain);
-      newRule(chain);
-      store<u32>(params + LD_A, <u32>(from - gBase)); store<u32>(params + LD_B, <u32>(e - gBase));
-      st = LD_ST_ODD;
+      st = oddLine(params, table, from, e);
       break;
     }
     if (c0 == 91 && table != LD_NONE) {
       // "[packets:bytes] -A CHAIN ...": counters in front (iptables-save -c): the parser's.
-      if (!tokens(from, e)) { st = LD_ST_BAIL; break; }
-      const k = oddChainToken();
-      if (k < 0) { st = LD_ST_BAIL; break; }
-      const chain = findChain(table, tA(k), tB(k));
-      if (chain == LD_NONE) { st = LD_ST_BAIL; break; }
-      store<u32>(params + LD_C, chain);
-      newRule(chain);
-      store<u32>(params + LD_A, <u32>(from - gBase)); store<u32>(params + LD_B, <u32>(e - gBase));
-      st = LD_ST_ODD;
+      st = tokens(from, e) ? oddLine(params, table, from, e) : LD_ST_BAIL;
       break;
     }
     if (c0 == 58 && table != LD_NONE) {

@@ -369,16 +369,25 @@ export class KpProgram {
     return w;
   }
 
-  /** The same records from flow columns (flow-scan.ts), or undefined where encodeFlows would refuse. */
-  encodeColumns(c: FlowColumns): Uint32Array | undefined {
-    if (c.other.size) return undefined;
-    const ids = new Uint32Array(c.protos.length + 1);
-    for (let p = 0; p < c.protos.length; p++) {
-      const proto = c.protos[p].toLowerCase();
+  /**
+   * The program's protocol id for each of a flow file's protocol names (the last entry: the default,
+   * tcp), or undefined when one is a name the TypeScript tracer would refuse (it gives the error).
+   */
+  private protoMap(protos: readonly string[]): Uint32Array | undefined {
+    const ids = new Uint32Array(protos.length + 1);
+    for (let p = 0; p < protos.length; p++) {
+      const proto = protos[p].toLowerCase();
       if (!kpProtoOk(proto)) return undefined;
       ids[p] = this.protoIds.get(proto) ?? NO_PROTO;
     }
-    ids[c.protos.length] = this.protoIds.get("tcp") ?? NO_PROTO;
+    ids[protos.length] = this.protoIds.get("tcp") ?? NO_PROTO;
+    return ids;
+  }
+
+  /** The same records from flow columns (flow-scan.ts), or undefined where encodeFlows would refuse. */
+  encodeColumns(c: FlowColumns): Uint32Array | undefined {
+    const ids = c.other.size ? undefined : this.protoMap(c.protos);
+    if (!ids) return undefined;
     const n = c.n;
     const w = new Uint32Array(n * 4);
     const { src, dst, proto, dport } = c;
@@ -399,15 +408,9 @@ export class KpProgram {
    * would refuse (a row that is not IPv4, an unknown protocol).
    */
   encodeResident(c: ResidentColumns): number | undefined {
-    if (c.other.size) return undefined;
-    const ids = new Uint32Array(c.protos.length + 1);
-    for (let p = 0; p < c.protos.length; p++) {
-      const proto = c.protos[p].toLowerCase();
-      if (!kpProtoOk(proto)) return undefined;
-      ids[p] = this.protoIds.get(proto) ?? NO_PROTO;
-    }
+    const ids = c.other.size ? undefined : this.protoMap(c.protos);
+    if (!ids) return undefined;
     const none = c.protos.length;
-    ids[none] = this.protoIds.get("tcp") ?? NO_PROTO;
     const n = c.n;
     const blk = this.core.heap.alloc(Math.max(16, n * 16));
     const buf = this.core.memory.buffer;
