@@ -84,9 +84,14 @@ let gLastIface: u32 = 0xffffffff;
 }
 
 /** The id of the cell [a, a + n) of a kind, added when new; NF_SCAN_MAX_IDS when the kind is full. */
-function intern(kind: u32, a: usize, n: usize): u32 {
+@inline function intern(kind: u32, a: usize, n: usize): u32 {
   const last = kind == NF_SCAN_KIND_PROTO ? gLastProto : gLastIface;
   if (last != 0xffffffff && entryMatches(last, kind, a, n)) return load<u32>(gDict + <usize>last * NF_SCAN_ENTRY_SIZE, 12);
+  return internSlow(kind, a, n);
+}
+
+/** intern past the last-entry check: the hash table. */
+function internSlow(kind: u32, a: usize, n: usize): u32 {
   // FNV-1a of the kind and the bytes.
   let h: u32 = 2166136261 ^ kind;
   for (let i: usize = 0; i < n; i++) h = (h ^ <u32>load<u8>(a + i)) * 16777619;
@@ -335,12 +340,22 @@ export function nfScanCsv(params: usize): i32 {
   return status;
 }
 
-/** The number of "\\n" bytes in [ptr, ptr + len), 16 at a time. */
+/**
+ * The number of "\n" bytes in [ptr, ptr + len), 16 at a time: per-lane byte counters (each
+ * compare gives -1 where a byte matches, subtracted), summed every 255 blocks before they wrap.
+ */
 export function nfCountLf(ptr: usize, len: usize): u32 {
   const nl = i8x16.splat(10);
   let n: u32 = 0;
   let i: usize = 0;
-  for (; i + 16 <= len; i += 16) n += <u32>popcnt<i32>(i8x16.bitmask(i8x16.eq(v128.load(ptr + i), nl)));
+  while (i + 16 <= len) {
+    let acc = i8x16.splat(0);
+    let blocks = 0;
+    for (; blocks < 255 && i + 16 <= len; blocks++, i += 16) acc = i8x16.sub(acc, i8x16.eq(v128.load(ptr + i), nl));
+    // 16 byte counters -> 8 sums -> 4 sums -> total.
+    const s4 = i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(acc));
+    n += <u32>(i32x4.extract_lane(s4, 0) + i32x4.extract_lane(s4, 1) + i32x4.extract_lane(s4, 2) + i32x4.extract_lane(s4, 3));
+  }
   for (; i < len; i++) if (load<u8>(ptr + i) == 10) n++;
   return n;
 }
