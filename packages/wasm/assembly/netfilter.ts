@@ -291,3 +291,4 @@ export * from "./abi/netfilter";
 export { nfKpFormat } from "./netfilter_format";
 export { nfScanCsv, nfCountLf, nfHasHighBit } from "./netfilter_scan";
 export { nfKpLoad, nfKpResolve } from "./netfilter_load";
+export { nkFormat, nkProbIds } from "./netfilter_kernel_format";

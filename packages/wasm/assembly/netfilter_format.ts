@@ -19,14 +19,14 @@ import {
 let gStrings: usize = 0;
 let gLits: usize = 0;
 
-// Copies may write and read up to 7 bytes past a string: the output buffer keeps SLACK bytes
-// free at its end, and the string table is followed by other tables of the same block.
-const SLACK: usize = 16;
+// Copies may write and read up to 7 bytes past a string: the output buffer keeps FORMAT_SLACK
+// bytes free at its end, and the string table is followed by other tables of the same block.
+export const FORMAT_SLACK: usize = 16;
 
-@inline function put(p: usize, table: usize, id: u32): usize {
-  const e = table + (<usize>id << 3);
-  const len = <usize>load<u32>(e, 4);
-  let from = gStrings + <usize>load<u32>(e);
+/** The string of a table entry (u32 offset into strings, u32 length) at p; returns the end. */
+@inline export function putString(p: usize, strings: usize, entry: usize): usize {
+  const len = <usize>load<u32>(entry, 4);
+  let from = strings + <usize>load<u32>(entry);
   // Short strings by 8-byte words: memory.copy is a call out of the module, costly for a few bytes.
   if (len <= 64) {
     const stop = p + len;
@@ -35,11 +35,15 @@ const SLACK: usize = 16;
   return p + len;
 }
 
+@inline function put(p: usize, table: usize, id: u32): usize {
+  return putString(p, gStrings, table + (<usize>id << 3));
+}
+
 // Each octet 0-255 in decimal: up to three ASCII digits in the low bytes, the digit count in the top byte.
 const OCTETS = memory.data(256 * 4);
 let octetsReady = false;
 
-function initOctets(): void {
+export function initOctets(): void {
   for (let v: u32 = 0; v < 256; v++) {
     const w: u32 = v < 10 ? 48 + v | (1 << 24)
       : v < 100 ? (48 + v / 10) | ((48 + v % 10) << 8) | (2 << 24)
@@ -64,6 +68,11 @@ function initOctets(): void {
   return load<u32>(table + (<usize>id << 3), 4);
 }
 
+/** v in decimal at p; returns the end. */
+@inline export function putDecimal(p: usize, v: u32): usize {
+  return putDec(p, v);
+}
+
 @inline function putDec(p: usize, v: u32): usize {
   let d: usize = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : v < 100000 ? 5 : 10;
   if (d == 10) { d = 1; let x = v / 10; while (x) { d++; x /= 10; } }
@@ -71,6 +80,16 @@ function initOctets(): void {
   let q = end;
   do { q--; store<u8>(q, 48 + v % 10); v /= 10; } while (q > p);
   return end;
+}
+
+/** An IPv4 address in dotted decimal at p (the octet table ready: ensureOctets()); returns the end. */
+@inline export function putOctetsV4(p: usize, a: u32): usize {
+  return putV4(p, a);
+}
+
+/** The octet table putOctetsV4 reads, built once. */
+export function ensureOctets(): void {
+  if (!octetsReady) initOctets();
 }
 
 @inline function putV4(p: usize, a: u32): usize {
@@ -94,7 +113,7 @@ export function nfKpFormat(params: usize, from: i32, n: i32): i32 {
   gStrings = <usize>load<u32>(params + NF_FMT_STRINGS);
   gLits = <usize>load<u32>(params + NF_FMT_LITS);
   const buf = <usize>load<u32>(params + NF_FMT_BUF);
-  const end = buf + <usize>load<u32>(params + NF_FMT_CAP) - SLACK;
+  const end = buf + <usize>load<u32>(params + NF_FMT_CAP) - FORMAT_SLACK;
   if (!octetsReady) initOctets();
   // Fixed bytes of a line, at most: the literals, two addresses, two ports, the masq tail.
   let fixed: usize = 30 + 10;

@@ -14,10 +14,11 @@ import { scanFlows } from "./flow-scan.ts";
 import { writeJsonl } from "./jsonl.ts";
 import { kpRulesFromBytes } from "./kube-proxy/load.ts";
 import { parseRuleset } from "./parse.ts";
-import { traceFlowsKernelWasm } from "./kernel/compile.ts";
+import { traceFlowsKernelWasm, compileKernel, KernelProgram, type KernelBatch } from "./kernel/compile.ts";
+import { parseNetAddr } from "./net.ts";
 import type { Flow, TraceOptions, FlowResult } from "./types.ts";
 import type { Ruleset } from "./model.ts";
-import { columnsToFlows, type FlowColumns } from "./flow-scan.ts";
+import { columnsToFlows, columnFlow, type FlowColumns } from "./flow-scan.ts";
 import { UnsupportedError } from "../errors.ts";
 
 export type { FlowResult, KubeProxyResult, KernelResult } from "./types.ts";
@@ -71,6 +72,8 @@ export function traceFlows(rs: Ruleset, flows: Flow[], opts: BulkOptions = {}): 
  */
 export type ColumnResults =
   | { kind: "kube-proxy-batch"; program: KpProgram; run: KpRun; engine: "wasm" }
+  /** Kernel mode in the heap; the flows the core left to the TypeScript tracer, by row. */
+  | { kind: "kernel-batch"; batch: KernelBatch; traced: Map<number, FlowResult>; engine: "wasm" }
   | { kind: "objects"; flows: Flow[]; results: FlowResult[]; engine: "wasm" | "ts"; fallback?: string };
 
 // ignoreBOM: a BOM stays in the text, as readFileSync(path, "utf8") leaves it for the parser.
@@ -108,6 +111,18 @@ export function traceColumns(dump: Ruleset | RulesDump, cols: FlowColumns, opts:
     if (engine === "wasm") wasmFailed(r.unsupported);
     const flows = columnsToFlows(cols);
     return { kind: "objects", flows, results: traceFlowsTs(rsOf(), flows, opts), engine: "ts", fallback: r.unsupported };
+  }
+  if (engine !== "ts" && (opts.mode ?? "kernel") === "kernel") {
+    const rs = rsOf();
+    const p = compileKernel(rs, opts.ipsets);
+    const nodeIpV6 = opts.nodeIp !== undefined && parseNetAddr(opts.nodeIp).family !== 4;
+    const b = p instanceof KernelProgram && !nodeIpV6 ? p.runColumns(cols, opts) : undefined;
+    if (b && !("unsupported" in b)) {
+      const traced = new Map<number, FlowResult>();
+      const res = new Uint32Array(core().memory.buffer, b.res, b.n * 4);
+      for (let i = 0; i < b.n; i++) if (res[i * 4 + 2] !== 0) traced.set(i, traceFlowsTs(rs, [columnFlow(cols, i)], opts)[0]);
+      return { kind: "kernel-batch", batch: b, traced, engine: "wasm" };
+    }
   }
   const flows = columnsToFlows(cols);
   const r = traceFlows(rsOf(), flows, opts);

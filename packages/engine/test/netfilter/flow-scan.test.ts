@@ -171,7 +171,8 @@ describe("flow results written as bytes == flowJsonLine (fast-check)", () => {
           const opts = { mode, local: [...local], nodeIp: local[0] };
           const r = traceColumns(rs, cols, opts);
           expect(r.engine).toBe("wasm");
-          if (mode === "kube-proxy-test") expect(r.kind).toBe("kube-proxy-batch");
+          // Both modes stay in the core's memory from the columns to the bytes.
+          expect(r.kind).toBe(mode === "kube-proxy-test" ? "kube-proxy-batch" : "kernel-batch");
           const flows = parseFlows(text, { source: "f.csv" });
           const ref = traceFlowsTs(rs, flows, opts);
           const want = flows.map((f, i) => flowJsonLine(f, ref[i]) + "\n").join("");
@@ -207,6 +208,23 @@ describe("flow results written as bytes == flowJsonLine (fast-check)", () => {
     );
     // JSON Lines are not scanned into resident columns.
     expect(traceKubeProxyCsv(dump, enc.encode('{"src":"10.244.1.9","dst":"10.0.0.10"}\n'), "f.jsonl", { mode: "kube-proxy-test" }, () => {})).toBeUndefined();
+  });
+
+  it("kernel mode: a flow the core leaves to the TypeScript tracer (too many choices) is written in its place", () => {
+    // 300 probabilistic rules in a row: a path through all of them holds more choices than the core keeps.
+    const rules = ["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]"];
+    for (let k = 0; k < 300; k++) rules.push(`-A FORWARD -d 10.9.0.0/16 -m statistic --mode random --probability 0.5 -j ${k % 2 ? "ACCEPT" : "DROP"}`);
+    rules.push("COMMIT");
+    const many = parseRuleset(rules.join("\n") + "\n", { source: "many.rules" });
+    const text = HEAD + ["10.244.1.9,10.9.1.1,tcp,1,80", "10.244.1.9,10.0.0.10,udp,2,53", "10.244.1.9,10.9.2.2,tcp,3,443"].join("\n") + "\n";
+    const cols = scanFlows(enc.encode(text), { source: "f.csv" });
+    const opts = { mode: "kernel" as const, maxAlternatives: 1000 };
+    const r = traceColumns(many, cols, opts);
+    expect(r.kind).toBe("kernel-batch");
+    if (r.kind === "kernel-batch") expect([...r.traced.keys()]).toEqual([0, 2]);
+    const flows = parseFlows(text, { source: "f.csv" });
+    const ref = traceFlowsTs(many, flows, opts);
+    expect(collect((sink) => writeJsonl(cols, r, sink))).toBe(flows.map((f, i) => flowJsonLine(f, ref[i]) + "\n").join(""));
   });
 
   it("a batch larger than one output chunk is split across writes and still equal", () => {

@@ -272,3 +272,50 @@ export const LD_FROM_STR: u32 = 0xffffffff;
 export const LD_JUMP_STR: u32 = 0xfffffff1;
 export const LD_JUMP_DNAT: u32 = 0xfffffff2;
 export const LD_JUMP_TARGET: u32 = 0xfffffff3;
+
+// Kernel-mode JSON lines (netfilter_kernel_format.ts): the parameter block, u32 at each offset.
+// Columns src, dst (u32), proto (u16 ids, NF_SCAN_NONE = the default), sport, dport (i32, -1 =
+// none); per protocol id (the default last) a u8 "ports shown" flag; nkRun's results and
+// alternatives (the alternative's last word holds its probability's id, from nkProbIds); the string
+// table and its lists (u32 pairs: offset, length): the literals (NKF_LIT_*), the protocols
+// (JSON-quoted) and the probabilities (as JS prints them); the output buffer, its capacity, bytes written.
+export const NKF_SRC: i32 = 0;
+export const NKF_DST: i32 = 4;
+export const NKF_PROTO: i32 = 8;
+export const NKF_SPORT: i32 = 12;
+export const NKF_DPORT: i32 = 16;
+export const NKF_PORTS_SHOWN: i32 = 20;
+export const NKF_RES: i32 = 24;
+export const NKF_ALTS: i32 = 28;
+export const NKF_STRINGS: i32 = 32;
+export const NKF_LITS: i32 = 36;
+export const NKF_PROTOS: i32 = 40;
+export const NKF_NPROTOS: i32 = 44;
+export const NKF_PROBS: i32 = 48;
+export const NKF_BUF: i32 = 52;
+export const NKF_CAP: i32 = 56;
+export const NKF_WRITTEN: i32 = 60;
+export const NKF_PARAMS_SIZE: i32 = 64;
+// Literals, in NKF_LITS order.
+export const NKF_LIT_SRC: i32 = 0; // {"src":"
+export const NKF_LIT_DST: i32 = 1; // ","dst":"
+export const NKF_LIT_PROTO: i32 = 2; // ","proto":
+export const NKF_LIT_SPORT: i32 = 3; // ,"sport":
+export const NKF_LIT_DPORT: i32 = 4; // ,"dport":
+export const NKF_LIT_VERDICT: i32 = 5; // ,"verdict":"
+export const NKF_LIT_ALTS: i32 = 6; // ","alternatives":[
+export const NKF_LIT_PROB: i32 = 7; // {"probability":
+export const NKF_LIT_QUOTE: i32 = 8; // "
+export const NKF_LIT_DELIVERY: i32 = 9; // ,"delivery":"
+export const NKF_LIT_ASRC: i32 = 10; // ,"src":"
+export const NKF_LIT_ADST: i32 = 11; // ,"dst":"
+export const NKF_LIT_CLOSE: i32 = 12; // }
+export const NKF_LIT_COMMA: i32 = 13; // ,
+export const NKF_LIT_END: i32 = 14; // ]}\n
+export const NKF_LIT_NODE_IP: i32 = 15; // (node IP)
+/** Verdict texts from here: ACCEPT, DROP, REJECT (NK_V_*), then MIXED. */
+export const NKF_LIT_VERDICTS: i32 = 16;
+export const NKF_LIT_MIXED: i32 = 19;
+/** Delivery texts from here, by NK_D_* (NK_D_NONE's entry is empty, never written). */
+export const NKF_LIT_DELIVERIES: i32 = 20;
+export const NKF_LIT_COUNT: i32 = 24;
