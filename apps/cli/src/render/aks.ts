@@ -7,6 +7,22 @@ import { readSource, color, UsageError, formatOption } from "../io.ts";
 export interface ClusterArgs {
   cluster?: string;
   vnet?: string;
+  /** --subnet NAME=CIDR, repeated or comma-separated. */
+  subnet?: string[];
+  /** --on-prem CIDR[,CIDR], repeated. */
+  onPrem?: string[];
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((x) => x.trim()).filter(Boolean)];
+
+/** --subnet nodes=10.0.0.0/22 → { name, cidr }; a malformed entry is a usage error. */
+function subnetArgs(list: string[] | undefined): { name: string; cidr: string }[] | undefined {
+  if (!list?.length) return undefined;
+  return list.map((t) => {
+    const m = /^([^=\s]+)=(\S+)$/.exec(t);
+    if (!m) throw new UsageError(`--subnet takes NAME=CIDR (e.g. nodeSubnet=10.240.0.0/22), not ${JSON.stringify(t)}`);
+    return { name: m[1], cidr: m[2] };
+  });
 }
 
 const read = (path: string): InputText => {
@@ -20,6 +36,8 @@ export function clusterInputOptions(cmd: Command): Command {
     .argument("[files...]", "cluster spec (YAML/JSON), az aks show JSON (+ az network vnet show JSON) or ARM template; - for stdin; none = built-in example")
     .option("--cluster <file>", "the cluster file (spec, az aks show JSON or ARM)")
     .option("--vnet <file>", "the VNet file (az network vnet show JSON or ARM VNet resource)")
+    .option("--subnet <name=cidr>", "a subnet's range without the VNet document (repeat, or comma-separate)", collect)
+    .option("--on-prem <cidrs>", "on-premises / VPN / ExpressRoute ranges to check overlaps against (CIDR[,CIDR])", collect)
     .addOption(formatOption());
 }
 
@@ -29,10 +47,10 @@ export function loadFromArgs(files: string[], o: ClusterArgs, builtin = true): C
   if (inputs.filter((f) => f === "-").length + (o.vnet === "-" ? 1 : 0) > 1) throw new UsageError("stdin (-) can be read only once");
   if (!inputs.length) {
     if (!builtin) throw new UsageError("no cluster file given", "pass a spec (YAML/JSON), az aks show JSON or an ARM template");
-    if (o.vnet) throw new UsageError("--vnet needs a cluster file too");
-    return loadCluster([{ name: BUILTIN_EXAMPLE_NAME, text: BUILTIN_EXAMPLE }]);
+    if (o.vnet || o.subnet?.length) throw new UsageError(`${o.vnet ? "--vnet" : "--subnet"} needs a cluster file too`);
+    return loadCluster([{ name: BUILTIN_EXAMPLE_NAME, text: BUILTIN_EXAMPLE }], { onPrem: o.onPrem });
   }
-  return loadCluster(inputs.map(read), o.vnet ? { vnet: read(o.vnet) } : {});
+  return loadCluster(inputs.map(read), { ...(o.vnet ? { vnet: read(o.vnet) } : {}), subnets: subnetArgs(o.subnet), onPrem: o.onPrem });
 }
 
 export const MODEL_LABEL: Record<string, string> = {
@@ -84,7 +102,7 @@ export function renderFindings(findings: Finding[]): string[] {
   if (!findings.length) return [`  ${c.green("no findings")}`];
   const out: string[] = [];
   for (const f of findings) {
-    out.push(`  ${severityLabel(f.severity)}  ${c.bold(f.code)}  ${c.dim(f.path)}`);
+    out.push(`  ${severityLabel(f.severity)}  ${c.bold(f.code)}  ${c.dim(f.path)}${f.location ? c.dim(`  (${f.location})`) : ""}`);
     out.push(`           ${f.message}`);
     if (f.fix) out.push(`           ${c.green("fix:")} ${f.fix}`);
   }
@@ -95,6 +113,12 @@ export function summaryLine(p: Pick<Plan, "summary">): string {
   const s = p.summary;
   const plural = (k: number, w: string) => `${k} ${w}${k === 1 ? "" : "s"}`;
   return `${plural(s.errors, "error")}, ${plural(s.warnings, "warning")}, ${s.infos} info`;
+}
+
+/** The cluster as every AKS command's JSON names it: an object, as in plan's `cluster`. */
+export function clusterRef(p: Plan): { name: string; model: string; dataplane: string; policy: string; kubernetesVersion: string | null } {
+  const c = p.cluster;
+  return { name: c.name, model: c.model, dataplane: c.dataplane, policy: c.policy, kubernetesVersion: c.kubernetesVersion };
 }
 
 export function renderPlan(p: Plan): string {
@@ -108,7 +132,9 @@ export function renderPlan(p: Plan): string {
   L.push("");
   L.push(c.bold("Subnets") + c.dim("  (usable = size − 5 Azure-reserved; required = pools at max + upgrade surge)"));
   L.push(...table(["NAME", "CIDR", "ROLE", "USABLE", "AT COUNT", "AT MAX", "+SURGE", "FREE", "USE"],
-    p.subnets.map((s) => [s.name, s.cidr, s.role, n(s.usable), n(s.requiredAtCount), n(s.requiredAtMax), n(s.required), s.free < 0 ? c.red(n(s.free)) : n(s.free), s.role === "unused" ? c.dim("not used by this cluster") : bar(s.required, s.usable)]),
+    p.subnets.map((s) => s.unknown
+      ? [s.name, "unknown", s.role, "?", "?", "?", "?", "?", c.dim("range not in the input: --vnet or --subnet NAME=CIDR")]
+      : [s.name, s.cidr, s.role, n(s.usable), n(s.requiredAtCount), n(s.requiredAtMax), n(s.required), s.free < 0 ? c.red(n(s.free)) : n(s.free), s.role === "unused" ? c.dim("not used by this cluster") : bar(s.required, s.usable) + (s.inUseByOthers ? c.dim(` incl. ${n(s.inUseByOthers)} in use by others`) : "")]),
     [3, 4, 5, 6, 7]));
   if (p.podRanges.length) {
     L.push("");
@@ -120,7 +146,7 @@ export function renderPlan(p: Plan): string {
   L.push("");
   L.push(c.bold("Node pools") + c.dim("  (max nodes: this pool grown, the others at their planned size)"));
   L.push(...table(["POOL", "MODE", "OS", "COUNT", "PLANNED", "SURGE", "MAXPODS", "IPS/NODE", "SUBNET", "MAX NODES", "LIMITED BY"],
-    p.pools.map((x) => [x.name, x.mode, x.os, x.autoscale ? `${x.count} (${x.minCount ?? x.count}-${x.maxCount})` : String(x.count), n(x.nodes), `${x.maxSurge} → ${x.surgeNodes}`, String(x.maxPods),
+    p.pools.map((x) => [x.name, x.mode, x.os, x.autoscale ? `${x.count} (${x.minCount ?? x.count}-${x.maxCount})` : String(x.count), n(x.nodes), `${x.maxSurge} → ${x.surgeNodes}${x.maxUnavailable ? ` (unavail. ${x.maxUnavailable})` : ""}`, String(x.maxPods),
       x.podSubnet ? `${x.nodeSubnetIpsPerNode} + ${x.podRangeIpsPerNode}` : x.podRangeIpsPerNode ? `${x.nodeSubnetIpsPerNode} (+/24)` : String(x.nodeSubnetIpsPerNode),
       x.podSubnet ? `${x.nodeSubnet} / ${x.podSubnet}` : x.nodeSubnet, x.maxNodes < x.nodes ? c.red(n(x.maxNodes)) : n(x.maxNodes), x.limitedBy.message]),
     [4, 6, 9]));

@@ -10,3 +10,4 @@ export { compare, asModel, type Comparison, type CompareRow } from "./compare.ts
 export { fit, type FitInput, type FitResult, type FitPool } from "./fit.ts";
 export { diff, type Change, type ChangeKind, type ChangePlan } from "./diff.ts";
 export { BUILTIN_EXAMPLE_NAME, BUILTIN_EXAMPLE } from "./example.ts";
+export { applyFix } from "./fix.ts";

@@ -55,7 +55,8 @@ export function capacityModel(c: Cluster): CapacityModel {
     const onlyPods = c.pools.every((p) => p.nodeSubnet !== s.name);
     const staticOnly = onlyPods && c.pools.filter((p) => p.podSubnet === s.name).every((p) => p.podIpAllocation === "StaticBlock");
     const len = s.prefixes[i4].bits;
-    const capacity = onlyPods ? podRangeCapacity(staticOnly ? "azure-cni-static-block" : "azure-cni-pod-subnet", len) : usableIps(len);
+    // Addresses other resources already hold in the subnet (from the VNet's ipConfigurations) are not the cluster's.
+    const capacity = Math.max(0, (onlyPods ? podRangeCapacity(staticOnly ? "azure-cni-static-block" : "azure-cni-pod-subnet", len) : usableIps(len)) - (s.inUseByOthers ?? 0));
     add({ kind: onlyPods ? "podRange" : "nodeSubnet", ref: si, capacity, perNode: per, withSurge: true },
       { resource: s.name, message: `${onlyPods ? "pod" : "node"} subnet ${s.name} (${s.prefixes[i4].masked()}: ${fmt(capacity)} ${onlyPods && staticOnly ? "addresses in whole /28 blocks" : "usable"})` });
   });
@@ -110,12 +111,13 @@ export function plan(c: Cluster): Plan {
     const role = asNodes.length && asPods.length ? "nodes+pods" : asNodes.length ? "nodes" : asPods.length ? "pods" : "unused";
     const ri = m.resources.findIndex((r) => r.ref === c.vnet.subnets.indexOf(s) && (r.kind === "nodeSubnet" || r.kind === "podRange"));
     const r = ri >= 0 ? m.resources[ri] : undefined;
-    const usable = r ? r.capacity : i4 >= 0 ? usableIps(s.prefixes[i4].bits) : 0;
-    const at = (f: (p: Pool, d: PoolDemand) => number) => (r ? c.pools.reduce((sum, p, k) => sum + r.perNode[k] * f(p, m.demands[k]), 0) : 0);
-    const required = r ? resourceRequired(r, m.demands) : 0;
+    const others = s.inUseByOthers ?? 0;
+    const usable = r ? r.capacity + others : i4 >= 0 ? usableIps(s.prefixes[i4].bits) : 0;
+    const at = (f: (p: Pool, d: PoolDemand) => number) => (r ? others + c.pools.reduce((sum, p, k) => sum + r.perNode[k] * f(p, m.demands[k]), 0) : 0);
+    const required = r ? others + resourceRequired(r, m.demands) : 0;
     return {
       name: s.name,
-      cidr: s.prefixes.map((p) => p.toString()).join(","),
+      cidr: s.unknown ? "unknown" : s.prefixes.map((p) => p.toString()).join(","),
       role,
       pools: [...new Set([...asNodes, ...asPods].map((p) => p.name))],
       usable,
@@ -124,6 +126,8 @@ export function plan(c: Cluster): Plan {
       required,
       free: usable - required,
       fits: required <= usable,
+      ...(s.unknown ? { unknown: true } : {}),
+      ...(others ? { inUseByOthers: others } : {}),
     };
   });
 
@@ -141,7 +145,7 @@ export function plan(c: Cluster): Plan {
       });
     }
   } else if (kind === "pod-subnet") {
-    for (const s of subnets.filter((x) => x.role === "pods" || x.role === "nodes+pods")) {
+    for (const s of subnets.filter((x) => (x.role === "pods" || x.role === "nodes+pods") && !x.unknown)) {
       const users = c.pools.filter((p) => p.podSubnet === s.name);
       const pers = users.map((p) => podRangeIpsPerNode(p.podIpAllocation === "StaticBlock" ? "azure-cni-static-block" : "azure-cni-pod-subnet", p.maxPods));
       const maxPer = Math.max(...pers);
@@ -161,7 +165,7 @@ export function plan(c: Cluster): Plan {
     const d = m.demands[k];
     return {
       name: p.name, mode: p.mode, os: p.osType, count: p.count, autoscale: p.autoscale, minCount: p.minCount, maxCount: p.maxCount,
-      nodes: d.nodes, maxSurge: p.maxSurgeText, surgeNodes: surgeNodes(d.nodes, d.surge), maxPods: p.maxPods,
+      nodes: d.nodes, maxSurge: p.maxSurgeText, ...(p.maxUnavailableText ? { maxUnavailable: p.maxUnavailableText } : {}), surgeNodes: surgeNodes(d.nodes, d.surge), maxPods: p.maxPods,
       nodeSubnet: p.nodeSubnet, podSubnet: kind === "pod-subnet" ? p.podSubnet : undefined, podIpAllocation: kind === "pod-subnet" ? p.podIpAllocation : undefined,
       nodeSubnetIpsPerNode: nodeSubnetIpsPerNode(c.model, p.maxPods),
       podRangeIpsPerNode: kind === "pod-subnet" ? podRangeIpsPerNode(p.podIpAllocation === "StaticBlock" ? "azure-cni-static-block" : "azure-cni-pod-subnet", p.maxPods) : podRangeIpsPerNode(c.model, p.maxPods),
@@ -179,7 +183,10 @@ export function plan(c: Cluster): Plan {
 
   const snat = snatPlan(c, m);
   const partial = { subnets, podRanges, pools, snat };
-  const findings = checkCluster(c, partial);
+  const findings = checkCluster(c, partial).map((f) => {
+    const at = c.locate?.(f.path);
+    return at ? { ...f, location: `${at.file}:${at.line}:${at.col}` } : f;
+  });
   const count = (s: Finding["severity"]) => findings.filter((f) => f.severity === s).length;
   return {
     cluster: {
