@@ -358,7 +358,10 @@ export function checkCluster(c: Cluster, plan: Partial): Finding[] {
     if (lb.managedOutboundIps > LB_MANAGED_IPS_MAX || ips < 1) add("error", "InvalidLoadBalancerProfileManagedOutboundIPs", c.paths.managedOutboundIps, `managedOutboundIPs count must be 1 to ${LB_MANAGED_IPS_MAX} (it is ${lb.managedOutboundIps}).`);
     const ports = lb.allocatedOutboundPorts;
     if (ports < 0 || ports > LB_PORTS_PER_IP || ports % LB_PORT_MULTIPLE !== 0) {
-      add("error", "InvalidLoadBalancerProfileAllocatedOutboundPorts", portsPath, `allocatedOutboundPorts ${ports} must be a multiple of ${LB_PORT_MULTIPLE} from 0 to ${fmt(LB_PORTS_PER_IP)}.`, `use ${Math.min(LB_PORTS_PER_IP, Math.max(0, Math.floor(ports / LB_PORT_MULTIPLE) * LB_PORT_MULTIPLE))}`, [{ field: "allocatedOutboundPorts", value: String(Math.min(LB_PORTS_PER_IP, Math.max(0, Math.floor(ports / LB_PORT_MULTIPLE) * LB_PORT_MULTIPLE))) }]);
+      // The nearest valid value that also leaves every node (surge included) its ports.
+      const nodes = Math.max(1, plan.snat.nodesCounted);
+      const use = Math.min(LB_PORTS_PER_IP, Math.max(0, Math.floor(ports / LB_PORT_MULTIPLE) * LB_PORT_MULTIPLE), Math.floor((LB_PORTS_PER_IP * Math.max(1, ips)) / nodes / LB_PORT_MULTIPLE) * LB_PORT_MULTIPLE);
+      add("error", "InvalidLoadBalancerProfileAllocatedOutboundPorts", portsPath, `allocatedOutboundPorts ${ports} must be a multiple of ${LB_PORT_MULTIPLE} from 0 to ${fmt(LB_PORTS_PER_IP)}.`, `use ${use}`, [{ field: "allocatedOutboundPorts", value: String(use) }]);
     } else if (ports > 0 && ips >= 1 && !plan.snat.fits) {
       const nodes = plan.snat.nodesCounted;
       const maxPorts = Math.floor((LB_PORTS_PER_IP * ips) / nodes / LB_PORT_MULTIPLE) * LB_PORT_MULTIPLE;

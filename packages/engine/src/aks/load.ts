@@ -555,7 +555,8 @@ function finish(d: Draft, kind: InputKind, files: string[], src: SourceDoc, ipCo
   const findSubnet = (ref: Ref, what: string): string => {
     const name = subnetName(ref.text);
     const vnetOfId = SUBNET_ID.exec(ref.text)?.[1];
-    if (vnetOfId && !vnet!.managed && vnetOfId.toLowerCase() !== vnet!.name.toLowerCase() && d.vnet) {
+    if (vnetOfId && vnet!.unknownSpace && vnet!.name === "vnet") vnet!.name = vnetOfId;
+    if (vnetOfId && !vnet!.managed && !vnet!.unknownSpace && vnetOfId.toLowerCase() !== vnet!.name.toLowerCase() && d.vnet) {
       throw inputError(`${src.name}: ${ref.path}: the ${what} is in VNet ${JSON.stringify(vnetOfId)} but the VNet given is ${JSON.stringify(vnet!.name)}`, "pass the VNet the cluster uses");
     }
     const hit = vnet!.subnets.find((s) => s.name.toLowerCase() === name.toLowerCase());
