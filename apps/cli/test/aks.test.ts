@@ -42,6 +42,7 @@ const EXAMPLES = [
   { name: "az", args: ["examples/clusters/az/aks-show.json", "--vnet", "examples/clusters/az/vnet-show.json"], code: 0 },
   { name: "arm", args: ["examples/clusters/arm/azuredeploy.json"], code: 0 },
   { name: "spec-static-block", args: ["examples/clusters/static-block.yaml"], code: 0 },
+  { name: "terraform", args: ["examples/clusters/terraform/plan.json"], code: 0 },
 ];
 
 describe("golden: aksnet plan", () => {

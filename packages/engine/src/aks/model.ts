@@ -8,7 +8,7 @@ import type { Surge } from "./capacity.ts";
 export type Dataplane = "azure" | "cilium";
 export type PolicyEngine = "none" | "calico" | "azure" | "cilium";
 export type OutboundType = "loadBalancer" | "managedNATGateway" | "userAssignedNATGateway" | "userDefinedRouting" | "none" | "block" | "managedNATGatewayV2";
-export type InputKind = "spec" | "az" | "arm";
+export type InputKind = "spec" | "az" | "arm" | "terraform";
 
 /** Where a value came from: the input (with its path) or a default (with the reason). */
 export interface Provenance {
