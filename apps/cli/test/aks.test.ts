@@ -193,4 +193,11 @@ describe("issue 9: real az aks show documents, no VNet, and the new flags", () =
     expect(r.stdout).toContain("blocked until: Kubernetes 1.27 or later (the cluster runs 1.21.9)");
     expect(r.stdout).toMatch(/1\. upgrade one minor version at a time/);
   });
+  it("plan --live puts kubectl usage beside the plan", () => {
+    const r = run(["plan", "examples/clusters/overlay-cilium.yaml", "--live", "examples/clusters/kubectl/nodes-overlay.json", "--format", "json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).live.podCidrs[0]).toMatchObject({ blocksNow: 11, slots: 256 });
+    const t = run(["plan", "examples/clusters/overlay-cilium.yaml", "--live", "examples/clusters/kubectl/nodes-overlay.json"]);
+    expect(t.stdout).toContain("pod CIDR 192.168.0.0/16: 11 of 256 /24 node blocks in use now");
+  });
 });
