@@ -200,4 +200,14 @@ describe("issue 9: real az aks show documents, no VNet, and the new flags", () =
     const t = run(["plan", "examples/clusters/overlay-cilium.yaml", "--live", "examples/clusters/kubectl/nodes-overlay.json"]);
     expect(t.stdout).toContain("pod CIDR 192.168.0.0/16: 11 of 256 /24 node blocks in use now");
   });
+  it("forecast: first to run out first; exit 1 when something is already out", () => {
+    const a = run(["forecast", "examples/clusters/overlay-cilium.yaml", "--growth", "5/month", "--start", "2026-12-01", "--format", "json"]);
+    expect(a.code).toBe(0);
+    const f = JSON.parse(a.stdout);
+    const steps = f.rows.map((r: { step: number | null }) => r.step ?? Infinity);
+    expect(steps).toEqual([...steps].sort((x: number, y: number) => x - y));
+    expect(f.best.gained).toBeGreaterThan(0);
+    expect(run(["forecast", "examples/clusters/kubenet-legacy.yaml", "--growth", "10%/quarter"]).code).toBe(1);
+    expect(run(["forecast", "examples/clusters/kubenet-legacy.yaml", "--growth", "lots"]).code).toBe(2);
+  });
 });

@@ -1,5 +1,5 @@
 // Shared input handling and text rendering for the AKS commands (plan, check, compare, fit, diff).
-import { BUILTIN_EXAMPLE, BUILTIN_EXAMPLE_NAME, loadCluster, type Finding, type Cluster, type InputText, type Plan } from "@aksnet/engine/aks";
+import { BUILTIN_EXAMPLE, BUILTIN_EXAMPLE_NAME, loadCluster, type Finding, type Cluster, type InputText, type Plan, type Forecast } from "@aksnet/engine/aks";
 import { groupDigits } from "@aksnet/engine";
 import type { Command } from "commander";
 import { readSource, color, UsageError, formatOption } from "../io.ts";
@@ -169,5 +169,19 @@ export function renderPlan(p: Plan): string {
   L.push("");
   L.push(c.bold("Findings") + `  ${summaryLine(p)}`);
   L.push(...renderFindings(p.findings));
+  return L.join("\n");
+}
+
+/** aksnet forecast: one row per limited resource, first to run out first. */
+export function renderForecast(f: Forecast): string {
+  const c = color();
+  const L: string[] = [];
+  L.push(`${c.bold(f.cluster.name)}  pool ${f.growth.pool} grows by ${f.growth.text} from ${f.start} (${n(f.now.nodes)} planned nodes now)`);
+  L.push(...table(["RUNS OUT", "WHEN", "STEP", `${f.growth.pool.toUpperCase()} NODES`],
+    f.rows.map((r) => [r.resource, r.step === null ? c.dim(`not within ${f.horizon} ${f.growth.period}s`) : r.step === 0 ? c.red("already") : r.date!, r.step === null ? "-" : String(r.step), r.nodes === null ? "-" : n(r.nodes)]), [2, 3]));
+  L.push("");
+  if (!f.first) L.push(`  nothing runs out within ${f.horizon} ${f.growth.period}s`);
+  else L.push(`  first: ${f.first.resource}${f.first.step === 0 ? c.red(" is already out") : ` after ${f.first.step} ${f.growth.period}${f.first.step === 1 ? "" : "s"} (${f.first.date})`}`);
+  if (f.best) L.push(`  buys the most time: ${c.bold(f.best.change)}${f.best.firstStep === null ? ` (nothing runs out within ${f.horizon} ${f.growth.period}s)` : ` (+${f.best.gained} ${f.growth.period}${f.best.gained === 1 ? "" : "s"}, first limit then after ${f.best.firstStep})`}`);
   return L.join("\n");
 }
