@@ -211,3 +211,16 @@ describe("issue 9: real az aks show documents, no VNet, and the new flags", () =
     expect(run(["forecast", "examples/clusters/kubenet-legacy.yaml", "--growth", "lots"]).code).toBe(2);
   });
 });
+
+describe("issue 9 point 12: sweep's help and docs say what it prints", () => {
+  it("sweep --help names example files that exist, and small.yaml prints a frontier as the docs say", () => {
+    const help = run(["sweep", "--help"]).stdout;
+    for (const m of help.matchAll(/examples\/sweeps\/([\w.-]+\.yaml)/g)) expect(existsSync(join(repo, "examples/sweeps", m[1])), m[1]).toBe(true);
+    const out = run(["sweep", "examples/sweeps/small.yaml"]).stdout;
+    expect(out).toContain("Pareto frontier");
+    for (const doc of ["README.md", "docs/sweep.md"]) {
+      const line = readFileSync(join(repo, doc), "utf8").split("\n").find((l) => l.startsWith("aksnet sweep examples/sweeps/small.yaml "))!;
+      expect(line, doc).toContain("Pareto frontier");
+    }
+  });
+});
