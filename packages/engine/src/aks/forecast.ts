@@ -22,6 +22,8 @@ export function parseGrowth(text: string): Growth {
   if (!m || Number(m[1]) <= 0) throw new UsageError(`--growth must be like 5/month, 500 pods/week or 10%/quarter, not ${JSON.stringify(text)}`);
   const unit: GrowthUnit = m[2] === "%" ? "percent" : /^pod/i.test(m[2] ?? "") ? "pods" : "nodes";
   if (unit === "nodes" && !Number.isInteger(Number(m[1]))) throw new UsageError(`--growth ${text}: a node count is a whole number`);
+  const max = unit === "percent" ? 1000 : unit === "pods" ? 1_000_000 : 5000;
+  if (Number(m[1]) > max) throw new UsageError(`--growth ${text}: at most ${groupDigits(max)}${unit === "percent" ? "%" : ` ${unit}`} a period`);
   return { amount: Number(m[1]), unit, period: m[3].toLowerCase() as Period };
 }
 
@@ -71,6 +73,9 @@ export function forecast(c: Cluster, growth: Growth, opts: { pool?: string; star
   const pool = c.pools[gi];
   const horizon = opts.horizon ?? HORIZON;
   const start = opts.start ?? today();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(start) || Number.isNaN(Date.parse(`${start}T00:00:00Z`)) || new Date(`${start}T00:00:00Z`).toISOString().slice(0, 10) !== start) {
+    throw new UsageError(`--start must be a real date like 2026-12-01, not ${JSON.stringify(start)}`);
+  }
   const total0 = planned.reduce((s, x) => s + x, 0);
   const nodesAt = (step: number): number => {
     if (growth.unit === "nodes") return planned[gi] + growth.amount * step;

@@ -713,6 +713,14 @@ function finish(d: Draft, kind: InputKind, files: string[], src: SourceDoc, ipCo
     if (!hit) throw inputError(`${src.name}: ${ref.path}: ${what} ${JSON.stringify(name)} is not in VNet ${vnet!.name} (subnets: ${vnet!.subnets.map((s) => s.name).join(", ") || "none"})`, "name a subnet of the VNet, or add it");
     return hit.name;
   };
+  // With the VNet's subnets unknown, every subnet a pool names is known by name first, so a pool
+  // that names none falls into the first of them (as before, into the VNet's first subnet).
+  if (vnet.unknownSpace) for (const p of d.pools) for (const [ref, what] of [[p.nodeSubnet, "node subnet"], [p.podSubnet, "pod subnet"]] as const) if (ref) findSubnet(ref, what);
+  const noSubnet = d.pools.find((x) => !x.nodeSubnet);
+  if (!vnet.subnets.length && !vnet.managed && noSubnet) {
+    const p = noSubnet;
+    p.node.fail(p.node.segs, `no node subnet: pool ${p.name} names none and the VNet given has no subnets`, "add the subnet the pools use");
+  }
   const seen = new Set<string>();
   const pools: Pool[] = d.pools.map((p) => {
     const ppath = p.node.path;

@@ -49,3 +49,13 @@ describe("forecast", () => {
     }), { numRuns: 40, seed: 13 });
   });
 });
+
+describe("forecast refuses what it can't compute", () => {
+  it("absurd rates and dates are usage errors, not internal errors", () => {
+    expect(() => parseGrowth("1e308/month")).toThrow(UsageError);
+    expect(() => parseGrowth("5000000%/month")).toThrow(UsageError);
+    expect(() => forecast(example(), parseGrowth("5/month"), { start: "2026-13-45" })).toThrow(UsageError);
+    const f = forecast(example(), parseGrowth("1000%/year"), { start: "2026-01-01" });
+    expect(f.rows.every((r) => r.step === null || Number.isFinite(r.nodes!))).toBe(true);
+  });
+});
