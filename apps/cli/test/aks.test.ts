@@ -168,6 +168,12 @@ describe("issue 9: real az aks show documents, no VNet, and the new flags", () =
     const r = run(["check", `${realDir}/A-overlay-cilium-dataplane.json`, "--on-prem", "10.244.0.0/20,192.168.0.0/16", "--format", "json"]);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).findings.map((x: { code: string }) => x.code)).toContain("PodCidrOverlapOnPremises");
+    const dir = mkdtempSync(join(tmpdir(), "aksnet-onprem-"));
+    writeFileSync(join(dir, "onprem.yaml"), "- name: dc-ams\n  cidrs: [10.0.0.0/20]\n- 172.16.0.0/12\n");
+    const y = JSON.parse(run(["check", `${realDir}/A-overlay-cilium-dataplane.json`, "--on-prem", join(dir, "onprem.yaml"), "--format", "json"]).stdout);
+    const svc = y.findings.find((x: { code: string }) => x.code === "ServiceCidrOverlapOnPremises");
+    expect(svc.message).toContain("dc-ams (10.0.0.0/20)");
+    expect(run(["check", `${realDir}/A-overlay-cilium-dataplane.json`, "--on-prem", join(dir, "missing.yaml")]).code).toBe(2);
   });
   it("fit exits 1 with the reason when nothing fits, and refuses ports that are not a multiple of 8", () => {
     const r = run(["fit", "--model", "kubenet", "--nodes", "9", "--outbound-ports", "8000", "--outbound-ips", "1", "--surge", "0%"]);

@@ -37,7 +37,7 @@ export function clusterInputOptions(cmd: Command): Command {
     .option("--cluster <file>", "the cluster file (spec, az aks show JSON or ARM)")
     .option("--vnet <file>", "the VNet file (az network vnet show JSON or ARM VNet resource)")
     .option("--subnet <name=cidr>", "a subnet's range without the VNet document (repeat, or comma-separate)", collect)
-    .option("--on-prem <cidrs>", "on-premises / VPN / ExpressRoute ranges to check overlaps against (CIDR[,CIDR])", collect)
+    .option("--on-prem <cidrs|file>", "on-premises / VPN / ExpressRoute ranges to check overlaps against (CIDR[,CIDR], or a YAML/JSON file of them)", collect)
     .addOption(formatOption());
 }
 
@@ -48,9 +48,16 @@ export function loadFromArgs(files: string[], o: ClusterArgs, builtin = true): C
   if (!inputs.length) {
     if (!builtin) throw new UsageError("no cluster file given", "pass a spec (YAML/JSON), az aks show JSON or an ARM template");
     if (o.vnet || o.subnet?.length) throw new UsageError(`${o.vnet ? "--vnet" : "--subnet"} needs a cluster file too`);
-    return loadCluster([{ name: BUILTIN_EXAMPLE_NAME, text: BUILTIN_EXAMPLE }], { onPrem: o.onPrem });
+    return loadCluster([{ name: BUILTIN_EXAMPLE_NAME, text: BUILTIN_EXAMPLE }], onPremArgs(o.onPrem));
   }
-  return loadCluster(inputs.map(read), { ...(o.vnet ? { vnet: read(o.vnet) } : {}), subnets: subnetArgs(o.subnet), onPrem: o.onPrem });
+  return loadCluster(inputs.map(read), { ...(o.vnet ? { vnet: read(o.vnet) } : {}), subnets: subnetArgs(o.subnet), ...onPremArgs(o.onPrem) });
+}
+
+/** --on-prem values: CIDRs as they are, anything else is a YAML/JSON file of ranges. */
+function onPremArgs(list: string[] | undefined): { onPrem?: string[]; onPremFiles?: InputText[] } {
+  if (!list?.length) return {};
+  const cidr = (t: string) => /^[0-9a-fA-F:.]+\/\d{1,3}$/.test(t);
+  return { onPrem: list.filter(cidr), onPremFiles: list.filter((t) => !cidr(t)).map(read) };
 }
 
 export const MODEL_LABEL: Record<string, string> = {

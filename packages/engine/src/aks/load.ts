@@ -503,6 +503,8 @@ export interface LoadOptions {
   subnets?: { name: string; cidr: string }[];
   /** On-premises / VPN / ExpressRoute ranges (`--on-prem CIDR,...`), checked like the spec's onPremises. */
   onPrem?: string[];
+  /** Small YAML/JSON files of on-premises ranges (`--on-prem FILE`): a list of CIDRs or of { name, cidrs }, or { onPremises: [...] }. */
+  onPremFiles?: InputText[];
 }
 
 /**
@@ -588,6 +590,16 @@ export function loadCluster(inputs: InputText[], opts: LoadOptions = {}): Cluste
       try { return { prefix: Prefix.parse(t.trim()), path: "--on-prem" }; } catch (e) { throw new UsageError(`--on-prem ${t}: invalid CIDR: ${(e as Error).message}`); }
     });
     d.external.push({ name: "on-prem (--on-prem)", kind: "on-premises", prefixes });
+  }
+  for (const t of opts.onPremFiles ?? []) {
+    const src = parseSource(t.name, t.text);
+    const r = new Node(src, src.value, []);
+    const list = Array.isArray(r.value) ? r.value.map((v, i) => new Node(src, v, [i])) : r.list("onPremises", "onPrem", "ranges");
+    if (!list) r.fail([], "expected a list of CIDRs, or of { name, cidrs }, or onPremises: [...]");
+    for (const e of list!) {
+      if (typeof e.value === "string") d.external.push({ name: e.value, kind: "on-premises", prefixes: [{ prefix: e.asPrefix(), path: `${t.name}:${e.path}` }] });
+      else d.external.push({ name: e.str("name") ?? `on-prem ${e.segs.at(-1)}`, kind: "on-premises", prefixes: (e.prefixes("cidrs", "cidr", "addressPrefixes") ?? e.fail([...e.segs, "cidrs"], "missing cidrs")).map((x) => ({ ...x, path: `${t.name}:${x.path}` })) });
+    }
   }
   const cluster = finish(d, kind, docs.map((x) => x.src.name), c.src, ipConfigs);
   const located = [c, ...vnets, ...subnetDocs];
