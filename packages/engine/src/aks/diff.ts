@@ -184,11 +184,14 @@ export function diff(a: Cluster, bIn: Cluster): ChangePlan {
 /** `b` with every field it leaves to a default taken from `a` (the running value is kept). */
 function keepUnwritten(a: Cluster, b: Cluster): Cluster {
   const keep = <T>(field: string, av: T, bv: T): T => (wrote(b, field) ? bv : av);
+  // A new file without a VNet keeps the running cluster's VNet, and its pools their subnets.
+  const keepVnet = !wrote(b, "vnet") && wrote(a, "vnet");
   const pools = b.pools.map((pb) => {
     const pa = a.pools.find((x) => x.name.toLowerCase() === pb.name.toLowerCase());
-    if (!pa) return pb;
+    if (!pa) return keepVnet ? { ...pb, nodeSubnet: a.pools[0]?.nodeSubnet ?? pb.nodeSubnet } : pb;
     return {
       ...pb,
+      ...(keepVnet ? { nodeSubnet: pa.nodeSubnet, podSubnet: pa.podSubnet } : {}),
       maxPods: keep(`${pb.name}.maxPods`, pa.maxPods, pb.maxPods),
       count: keep(`${pb.name}.count`, pa.count, pb.count),
       ...(wrote(b, `${pb.name}.maxSurge`) ? {} : { maxSurge: pa.maxSurge, maxSurgeText: pa.maxSurgeText }),
@@ -213,7 +216,7 @@ function keepUnwritten(a: Cluster, b: Cluster): Cluster {
     serviceCidrs: keep("serviceCidr", a.serviceCidrs, b.serviceCidrs),
     dnsServiceIp: keep("dnsServiceIP", a.dnsServiceIp, b.dnsServiceIp),
     outbound,
-    vnet: wrote(b, "vnet") || !wrote(a, "vnet") ? b.vnet : a.vnet,
+    vnet: keepVnet ? a.vnet : b.vnet,
     pools,
   };
 }

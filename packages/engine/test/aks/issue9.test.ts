@@ -272,3 +272,14 @@ describe("maxUnavailable upgrades", () => {
     expect(err(() => load("nodePools: [ { name: a, maxSurge: 0 } ]\n")).message).toContain("maxSurge 0 needs maxUnavailable");
   });
 });
+
+describe("3. (cont.) a new file that leaves the VNet out keeps the running cluster's", () => {
+  it("az aks show + VNet → a spec that only raises one pool's max: one change", () => {
+    const text = (p: string) => readFileSync(new URL(`../../../../${p}`, import.meta.url), "utf8");
+    const a = loadCluster([{ name: "aks.json", text: text("examples/clusters/az/aks-show.json") }, { name: "vnet.json", text: text("examples/clusters/az/vnet-show.json") }]);
+    const b = load(`name: aks-shop-weu\nnetwork: { plugin: azure, policy: azure }\nnodePools:\n  - { name: system, mode: System, count: 3, autoscale: { min: 3, max: 5 }, maxPods: 30 }\n  - { name: user1, count: 12, autoscale: { min: 6, max: 30 }, maxPods: 30, maxSurge: 33% }\n`);
+    const p = diff(a, b);
+    expect(p.changes.map((c) => [c.field, c.from, c.to])).toEqual([["user1.autoscale", "6-20", "6-30"]]);
+    expect(p.verdict).toBe("in-place");
+  });
+});
