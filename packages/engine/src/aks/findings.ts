@@ -321,8 +321,9 @@ export function checkCluster(c: Cluster, plan: Partial): Finding[] {
     const why = c.model !== "azure-cni-overlay" ? `a ${c.model} pod CIDR can't change after creation (the migration to Overlay can set a new one)`
       : blockers.length ? `expanding in place is not allowed with ${blockers.join(" or ")}`
       : `its superset ${superset} overlaps ${clash!.what}, so it can't be expanded in place`;
+    // For a cluster that exists, the pod CIDR can't be replaced in place; for a plan, just use the bigger range.
     add("error", "InsufficientSubnetSize", np.path, message,
-      `use a /${len} or larger${free ? `, e.g. ${free}` : ""}; ${why}, so that means a new cluster`, free ? [{ field: "podCidr", value: free }] : undefined);
+      `use a /${len} or larger${free ? `, e.g. ${free}` : ""}${c.existing ? `; ${why}, so that means a new cluster` : c.model === "azure-cni-overlay" ? ` (once created, ${why})` : ""}`, free ? [{ field: "podCidr", value: free }] : undefined);
   }
   // A static-block pod subnet is at most a /12. [aks-facts §1.5]
   for (const sub of c.vnet.subnets) {

@@ -37,8 +37,16 @@ describe("1. an overlay pod-CIDR fix is a contiguous superset, and says when exp
     const c = load(overlay("10.244.0.0/22", "  - { name: sys, mode: System, count: 3, maxSurge: 1, subnet: nodes }\n  - { name: win, os: Windows, count: 2, maxSurge: 1, subnet: nodes }"));
     const f = findings(c).find((x) => x.code === "InsufficientSubnetSize" && x.path === "network.podCidr")!;
     expect(f.fix).toContain("not allowed with Windows pools");
-    expect(f.fix).toContain("new cluster");
     expect(f.patch![0].value).not.toBe("10.244.0.0/21");
+  });
+  it("a running kubenet cluster: the pod CIDR can't change, so a bigger one means a new cluster", () => {
+    const j = JSON.parse(fixture("A-kubenet-lb-outbound-ports.json"));
+    j.properties.networkProfile.podCidr = "10.244.0.0/23";
+    j.properties.networkProfile.podCidrs = ["10.244.0.0/23"];
+    const f = findings(load(JSON.stringify(j), "k.json")).find((x) => x.code === "InsufficientSubnetSize")!;
+    expect(f.path).toBe("properties.networkProfile.podCidrs[0]");
+    expect(f.fix).toContain("kubenet pod CIDR can't change after creation");
+    expect(f.fix).toContain("new cluster");
   });
   it("a superset that would overlap the service CIDR is not suggested", () => {
     const text = overlay("172.20.4.0/22", "  - { name: sys, mode: System, count: 7, maxSurge: 1, subnet: nodes }");
