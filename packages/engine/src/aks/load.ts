@@ -396,7 +396,14 @@ function fromTerraform(root: Node, d: Draft): void {
     const lb = tfFirst(net, "load_balancer_profile");
     if (lb) {
       d.managedIps = lb.int(["managed_outbound_ip_count"], 0, 100);
-      d.byoIps = (lb.list("outbound_ip_address_ids")?.length ?? 0) + ipPrefixes(lb.list("outbound_ip_prefix_ids"), d);
+      // Prefix IDs are usually unknown until apply: the configuration names the
+      // azurerm_public_ip_prefix resources, whose prefix_length the plan knows.
+      const prefixRefs = (refs.get(addrOf(cr))?.list("network_profile")?.[0]?.list("load_balancer_profile")?.[0]?.child("outbound_ip_prefix_ids")?.list("references") ?? [])
+        .map((x) => String(x.value)).filter((x) => /^(module\.[^.]+\.)*azurerm_public_ip_prefix\.[^.]+$/.test(x));
+      const prefixRes = prefixRefs.map((a) => ofType("azurerm_public_ip_prefix").find((r) => addrOf(r) === a)).filter((r): r is Node => !!r);
+      const known = lb.list("outbound_ip_prefix_ids");
+      d.byoIps = (lb.list("outbound_ip_address_ids")?.length ?? 0)
+        + (prefixRes.length && !known?.length ? prefixRes.reduce((sum, r) => sum + 2 ** (32 - (r.obj("values")?.int(["prefix_length"], PUBLIC_IP_PREFIX_MIN_LEN, 32) ?? 32)), 0) : ipPrefixes(known, d));
       d.ports = lb.int(["outbound_ports_allocated"], -1_000_000, 1_000_000);
       d.idle = lb.int(["idle_timeout_in_minutes"], 0, 1000);
     }

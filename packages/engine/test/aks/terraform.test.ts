@@ -59,3 +59,16 @@ describe("Bicep's compiled ARM", () => {
     expect(b.pools.map((p) => p.maxNodes)).toEqual(base.pools.map((p) => p.maxNodes));
   });
 });
+
+describe("terraform: public IP prefixes by their planned prefix_length", () => {
+  it("an azurerm_public_ip_prefix of /30 referenced by outbound_ip_prefix_ids counts 4 IPs", () => {
+    const j = JSON.parse(text);
+    const lb = j.planned_values.root_module.resources[0].values.network_profile[0].load_balancer_profile[0];
+    lb.managed_outbound_ip_count = null;
+    j.planned_values.root_module.resources.push({ address: "azurerm_public_ip_prefix.egress", mode: "managed", type: "azurerm_public_ip_prefix", name: "egress", provider_name: "registry.terraform.io/hashicorp/azurerm", schema_version: 0, values: { name: "pip-egress", prefix_length: 30, ip_version: "IPv4", sku: "Standard" }, sensitive_values: {} });
+    j.configuration.root_module.resources[0].expressions.network_profile = [{ load_balancer_profile: [{ outbound_ip_prefix_ids: { references: ["azurerm_public_ip_prefix.egress.id", "azurerm_public_ip_prefix.egress"] } }] }];
+    const p = plan(loadCluster([{ name: "p.json", text: JSON.stringify(j) }]));
+    expect(p.snat.outboundIps).toBe(4);
+    expect(p.defaults.map((d) => d.field)).not.toContain("outboundIPPrefixes");
+  });
+});
