@@ -74,10 +74,11 @@ export function checkCluster(c: Cluster, plan: Partial): Finding[] {
   };
 
   // ---- Host bits ----
-  const hostBits = (np: NamedPrefix, what: string, strict: boolean) => {
+  const hostBits = (np: NamedPrefix, what: string, strict: boolean, field?: string) => {
     if (np.prefix.hasHostBits) {
       add(strict ? "error" : "warning", "HostBitsSet", np.path,
-        `${what} ${np.prefix} has host bits set; it means ${np.prefix.masked()}.${strict ? " Azure rejects such a prefix (InvalidCIDRNotation)." : ""} Write ${np.prefix.masked()}.`, `use ${np.prefix.masked()}`);
+        `${what} ${np.prefix} has host bits set; it means ${np.prefix.masked()}.${strict ? " Azure rejects such a prefix (InvalidCIDRNotation)." : ""} Write ${np.prefix.masked()}.`, `use ${np.prefix.masked()}`,
+        field ? [{ field, value: np.prefix.masked().toString() }] : undefined);
     }
   };
   if (!c.vnet.managed) {
@@ -87,10 +88,10 @@ export function checkCluster(c: Cluster, plan: Partial): Finding[] {
       add("warning", "SubnetRangeUnknown", s.path, `Subnet ${s.name} (pools ${users.join(", ")}) is named but its range is not in the input, so its size, its overlaps and the nodes it holds are not checked.`,
         `pass the VNet (--vnet vnet.json, from az network vnet show -o json) or the subnet's range (--subnet ${s.name}=CIDR)`);
     });
-    c.vnet.subnets.forEach((s) => s.prefixes.forEach((p) => hostBits({ prefix: p, path: s.path }, `subnet ${s.name}`, true)));
+    c.vnet.subnets.forEach((s) => s.prefixes.forEach((p) => hostBits({ prefix: p, path: s.path }, `subnet ${s.name}`, true, s.prefixes.filter((q) => q.family === p.family).length === 1 ? `subnet:${s.name}` : undefined)));
   }
-  c.podCidrs.forEach((np) => hostBits(np, "podCidr", false));
-  c.serviceCidrs.forEach((np) => hostBits(np, "serviceCidr", false));
+  c.podCidrs.forEach((np) => hostBits(np, "podCidr", false, c.podCidrs.filter((q) => q.prefix.family === np.prefix.family).length === 1 ? "podCidr" : undefined));
+  c.serviceCidrs.forEach((np) => hostBits(np, "serviceCidr", false, c.serviceCidrs.filter((q) => q.prefix.family === np.prefix.family).length === 1 ? "serviceCidr" : undefined));
   externals.forEach((e) => hostBits(e, `${e.net.kind} range ${e.net.name}`, false));
 
   // ---- VNet and subnets ----
@@ -102,12 +103,12 @@ export function checkCluster(c: Cluster, plan: Partial): Finding[] {
     const spaceSet = engine.set(sp.map((x) => x.prefix.masked()));
     const flat = c.vnet.subnets.flatMap((s) => s.prefixes.map((p) => ({ s, p: p.masked() })));
     for (const { s, p } of flat) {
-      if (!spaceSet.contains(p)) add("error", "SubnetOutsideVnet", s.path, `Subnet ${s.name} (${p}) is not inside the VNet address space ${sp.map((x) => x.prefix).join(", ")}. Add its range to the VNet or move the subnet.`, p.family === 4 ? freeInVnet(p.bits) && `a free /${p.bits} in the VNet: ${freeInVnet(p.bits)}` : undefined);
+      if (!spaceSet.contains(p)) add("error", "SubnetOutsideVnet", s.path, `Subnet ${s.name} (${p}) is not inside the VNet address space ${sp.map((x) => x.prefix).join(", ")}. Add its range to the VNet or move the subnet.`, p.family === 4 ? freeInVnet(p.bits) && `a free /${p.bits} in the VNet: ${freeInVnet(p.bits)}` : undefined, p.family === 4 && s.prefixes.length === 1 && freeInVnet(p.bits) ? [{ field: `subnet:${s.name}`, value: freeInVnet(p.bits)! }] : undefined);
       if (p.family === 4 && p.bits > SMALLEST_SUBNET_LEN) add("error", "SubnetTooSmall", s.path, `Subnet ${s.name} is a /${p.bits}; Azure's smallest IPv4 subnet is a /${SMALLEST_SUBNET_LEN}.`);
     }
     for (const [i, j] of engine.overlappingPairs(flat.map((x) => x.p))) {
       if (flat[i].s === flat[j].s) continue;
-      add("error", "SubnetOverlap", flat[j].s.path, `Subnets ${flat[i].s.name} (${flat[i].p}) and ${flat[j].s.name} (${flat[j].p}) overlap; Azure rejects overlapping subnets.`, freeInVnet(flat[j].p.bits) && `move ${flat[j].s.name} to a free /${flat[j].p.bits}: ${freeInVnet(flat[j].p.bits)}`);
+      add("error", "SubnetOverlap", flat[j].s.path, `Subnets ${flat[i].s.name} (${flat[i].p}) and ${flat[j].s.name} (${flat[j].p}) overlap; Azure rejects overlapping subnets.`, freeInVnet(flat[j].p.bits) && `move ${flat[j].s.name} to a free /${flat[j].p.bits}: ${freeInVnet(flat[j].p.bits)}`, flat[j].p.family === 4 && flat[j].s.prefixes.length === 1 && freeInVnet(flat[j].p.bits) ? [{ field: `subnet:${flat[j].s.name}`, value: freeInVnet(flat[j].p.bits)! }] : undefined);
     }
     for (const np of sp) {
       const hits = [...AKS_RESERVED_RANGES, ...VNET_FORBIDDEN].filter((r) => np.prefix.masked().overlaps(P(r)));

@@ -7,7 +7,7 @@ import { loadCluster, plan, diff, fit, applyFix, type ModelId, type Finding } fr
 
 const MODELS: ModelId[] = ["kubenet", "azure-cni", "azure-cni-pod-subnet", "azure-cni-static-block", "azure-cni-overlay"];
 // Pod and service candidates that overlap the VNet, each other, reserved ranges and on-prem.
-const POD = ["10.244.0.0/16", "10.244.0.0/22", "10.0.0.0/20", "10.0.128.0/20", "172.16.0.0/12", "192.168.0.0/20", "100.64.0.0/18", "10.96.0.0/16", "10.244.0.0/24"];
+const POD = ["10.244.1.0/16", "10.244.0.0/16", "10.244.0.0/22", "10.0.0.0/20", "10.0.128.0/20", "172.16.0.0/12", "192.168.0.0/20", "100.64.0.0/18", "10.96.0.0/16", "10.244.0.0/24"];
 const SVC = ["10.0.0.0/16", "10.96.0.0/16", "10.64.0.0/11", "172.30.0.0/16", "192.168.0.0/16", "10.100.0.0/12", "10.244.0.0/16"];
 const ONPREM = [null, "192.168.0.0/20", "10.244.128.0/20", "10.96.0.0/12"];
 
@@ -20,6 +20,8 @@ const gen = fc.record({
   onPrem: fc.constantFrom(...ONPREM),
   nodeLen: fc.integer({ min: 22, max: 28 }),
   podLen: fc.integer({ min: 18, max: 26 }),
+  // Where the pod subnet sits: inside the VNet, overlapping the node subnet, outside the VNet, or with host bits.
+  podAt: fc.constantFrom("10.0.64.0", "10.0.0.0", "10.9.0.0", "10.0.64.1"),
   ports: fc.constantFrom(0, 1001, 1024, 8000, 4000),
   ips: fc.integer({ min: 1, max: 3 }),
   pools: fc.array(fc.record({ count: fc.integer({ min: 1, max: 120 }), maxPods: fc.constantFrom(30, 63, 110, 250), surge: fc.constantFrom("1", "10%", "33%") }), { minLength: 1, maxLength: 3 }),
@@ -37,7 +39,7 @@ vnet:
   addressSpace: [10.0.0.0/16]
   subnets:
     - { name: nodes, cidr: 10.0.0.0/${g.nodeLen} }
-    - { name: pods, cidr: 10.0.64.0/${g.podLen} }
+    - { name: pods, cidr: ${g.podAt}/${g.podLen} }
 ${g.onPrem ? `onPremises: [ { name: dc, cidrs: [${g.onPrem}] } ]\n` : ""}nodePools:
 ${g.pools.map((p, i) => `  - { name: p${i}, ${i === 0 ? "mode: System, " : ""}count: ${p.count}, maxPods: ${p.maxPods}, maxSurge: "${p.surge}", subnet: nodes${podSubnet ? ", podSubnet: pods" : ""} }`).join("\n")}
 `;
@@ -48,19 +50,22 @@ const key = (f: Finding) => `${f.code} @ ${f.path}`;
 describe("suggested fixes pass the tool's own checks", () => {
   it("applying any patch removes its finding and adds no new error", () => {
     let patched = 0;
+    const codes = new Set<string>();
     fc.assert(fc.property(gen, (g) => {
       const c = loadCluster([{ name: "p.yaml", text: spec(g) }]);
       const before = plan(c).findings;
       const errorsBefore = new Set(before.filter((f) => f.severity === "error").map(key));
       for (const f of before.filter((x) => x.patch)) {
         patched++;
+        codes.add(f.code);
         const after = plan(applyFix(c, f.patch!)).findings;
         expect(after.map(key), `${key(f)} fixed by ${JSON.stringify(f.patch)}\n${spec(g)}`).not.toContain(key(f));
         const added = after.filter((x) => x.severity === "error" && !errorsBefore.has(key(x))).map((x) => `${key(x)}: ${x.message}`);
         expect(added, `${key(f)} fixed by ${JSON.stringify(f.patch)}\n${spec(g)}`).toEqual([]);
       }
     }), { numRuns: 300, seed: 9 });
-    expect(patched).toBeGreaterThan(100); // the generator does produce fixable findings
+    expect(patched).toBeGreaterThan(100); // the generator does produce fixable findings, of these kinds:
+    for (const code of ["HostBitsSet", "SubnetOverlap", "SubnetOutsideVnet", "InsufficientSubnetSize", "NetworkProfileCIDROverlapVNET", "PodCidrOverlapServiceCidr", "ServiceCidrOverlapExistingSubnetsCidr", "ServiceCidrTooLarge", "ReservedRangeOverlap", "DnsServiceIpOutOfServiceCidr", "DnsServiceIpReserved", "InvalidLoadBalancerProfileAllocatedOutboundPorts", "PodCidrOverlapOnPremises"]) expect(codes, code).toContain(code);
   });
 });
 
