@@ -60,6 +60,8 @@ interface DraftPool {
 }
 interface Draft {
   name: string;
+  /** Values the input says are not known yet (Terraform's after_unknown), reported beside the defaults. */
+  unknowns?: Provenance[];
   /** The cluster document's text, to read a number back as written. */
   text?: string;
   version?: string;
@@ -346,8 +348,32 @@ function tfResources(root: Node): { all: Node[]; refs: Map<string, Node> } {
 
 const tfFirst = (n: Node | undefined, key: string): Node | undefined => { const l = n?.list(key); return l?.[0]?.isObject() ? l[0] : undefined; };
 
+/** Attributes that matter to the plan, reported when Terraform knows them only after apply. */
+const TF_UNKNOWN_WATCH = new Set(["kubernetes_version", "node_count", "min_count", "max_count", "max_pods", "max_surge", "pod_cidr", "pod_cidrs", "service_cidr", "service_cidrs",
+  "dns_service_ip", "outbound_type", "managed_outbound_ip_count", "outbound_ports_allocated", "outbound_ip_prefix_ids", "address_prefixes", "address_space", "vnet_subnet_id", "pod_subnet_id", "network_plugin", "network_plugin_mode"]);
+
+/** resource_changes[].change.after_unknown: the watched attributes that are true, by path. */
+function tfUnknowns(root: Node, resolvedSubnets: Set<string>): Provenance[] {
+  const out: Provenance[] = [];
+  for (const rc of root.list("resource_changes") ?? []) {
+    const addr = rc.str("address") ?? "";
+    const type = rc.str("type") ?? "";
+    if (!/^azurerm_(kubernetes_cluster|kubernetes_cluster_node_pool|virtual_network|subnet|public_ip_prefix)$/.test(type)) continue;
+    const walk = (v: unknown, path: string) => {
+      if (v === true) {
+        const key = path.split(/[.[]/).filter(Boolean).at(-1)!.replace(/\]$/, "");
+        if (TF_UNKNOWN_WATCH.has(key) && !resolvedSubnets.has(`${addr}.${path}`)) out.push({ field: `${addr}.${path}`, value: "unknown until apply", source: "derived", path: `${rc.path}.change.after_unknown.${path}`, why: key.endsWith("_subnet_id") ? "Terraform knows it only after apply and the configuration names no azurerm_subnet for it" : "Terraform knows it only after apply: planned with the default, or left unknown" });
+      } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+      else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k);
+    };
+    walk(rc.obj("change")?.child("after_unknown")?.value, "");
+  }
+  return out;
+}
+
 function fromTerraform(root: Node, d: Draft): void {
   const { all, refs } = tfResources(root);
+  const resolvedSubnets = new Set<string>();
   const ofType = (t: string) => all.filter((r) => r.str("type") === t);
   const clusters = ofType("azurerm_kubernetes_cluster");
   if (clusters.length !== 1) root.fail([...root.segs, "planned_values"], clusters.length ? `${clusters.length} azurerm_kubernetes_cluster resources in the plan; aksnet plans one cluster` : "no azurerm_kubernetes_cluster resource in the plan's planned_values");
@@ -363,6 +389,7 @@ function fromTerraform(root: Node, d: Draft): void {
     for (const s of exprPath) e = e === undefined ? undefined : typeof s === "number" ? (Array.isArray(e.value) ? new Node(e.src, e.value[s], [...e.segs, s]) : undefined) : e.child(s);
     const target = (e?.child(key)?.list("references") ?? []).map((x) => String(x.value)).find((x) => /azurerm_subnet\./.test(x));
     if (!target) return undefined;
+    resolvedSubnets.add(`${addrOf(owner)}.${[...exprPath.map((x) => (typeof x === "number" ? `[${x}]` : x)), key].join(".").replace(/\.\[/g, "[")}`);
     const addr = target.replace(/\.id$/, "");
     const hit = subnets.find((s) => addrOf(s) === addr || addrOf(s).endsWith(`.${addr}`) || addr.endsWith(addrOf(s)));
     const name = hit?.obj("values")?.str("name") ?? addr.split(".").pop()!;
@@ -459,6 +486,7 @@ function fromTerraform(root: Node, d: Draft): void {
     const sv = s.obj("values");
     if (sv && !subnetList.some((x) => x.name === sv.str("name"))) addSubnet(sv.str("name") ?? addrOf(s), sv, "address_prefixes");
   }
+  d.unknowns = tfUnknowns(root, resolvedSubnets);
   const space = vn?.prefixes("address_space");
   if (vn && space?.length) d.vnet = { name: vn.str("name") ?? "vnet", addressSpace: space, subnets: subnetList, path: vn.pathOf("address_space"), managed: false };
   else if (subnetList.length) d.vnet = { name: vn?.str("name") ?? "vnet", addressSpace: [], subnets: subnetList, path: vn?.pathOf("address_space") ?? subnetList[0].path, managed: false, unknownSpace: true };
@@ -846,7 +874,7 @@ function finish(d: Draft, kind: InputKind, files: string[], src: SourceDoc, ipCo
       natGatewayIps: d.paths.natGatewayIps ?? `${net}.outbound.natGatewayIPs`, loadBalancerSku: d.paths.loadBalancerSku ?? `${net}.loadBalancerSku`, ipFamilies: d.paths.ipFamilies ?? `${net}.ipFamilies`,
       kubernetesVersion: d.paths.kubernetesVersion ?? "kubernetesVersion", identity: d.identity?.path ?? (kind === "spec" ? "identity" : "identity.type"),
     },
-    provenance: prov,
+    provenance: [...prov, ...(d.unknowns ?? [])],
     input: { kind, files },
     ...(d.identity ? { identity: d.identity } : {}),
     ...(d.ipFamilies ? { ipFamilies: d.ipFamilies } : {}),

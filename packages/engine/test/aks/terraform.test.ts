@@ -72,3 +72,17 @@ describe("terraform: public IP prefixes by their planned prefix_length", () => {
     expect(p.defaults.map((d) => d.field)).not.toContain("outboundIPPrefixes");
   });
 });
+
+describe("terraform: values known only after apply are reported", () => {
+  it("an unknown node_count and an unresolvable subnet ID are listed beside the defaults", () => {
+    const j = JSON.parse(text);
+    delete j.planned_values.root_module.resources[1].values.node_count;
+    j.resource_changes[1].change.after_unknown.node_count = true;
+    j.configuration.root_module.resources[1].expressions.vnet_subnet_id = { references: ["var.subnet_id"] };
+    const p = plan(loadCluster([{ name: "p.json", text: JSON.stringify(j) }]));
+    const unknown = p.defaults.filter((d) => d.source === "derived").map((d) => d.field);
+    expect(unknown).toEqual(["azurerm_kubernetes_cluster_node_pool.apps.vnet_subnet_id", "azurerm_kubernetes_cluster_node_pool.apps.node_count"]);
+    expect(p.defaults.find((d) => d.field === "apps.count")?.why).toContain("autoscaling pool");
+    expect(plan(tf()).defaults.filter((d) => d.source === "derived")).toEqual([]); // resolved through the configuration
+  });
+});
