@@ -43,6 +43,7 @@ const EXAMPLES = [
   { name: "arm", args: ["examples/clusters/arm/azuredeploy.json"], code: 0 },
   { name: "spec-static-block", args: ["examples/clusters/static-block.yaml"], code: 0 },
   { name: "terraform", args: ["examples/clusters/terraform/plan.json"], code: 0 },
+  { name: "az-only-real", args: ["packages/engine/test/aks/fixtures/az-real/A-azurecni-podsubnet-staticblock.json"], code: 0 },
 ];
 
 describe("golden: aksnet plan", () => {

@@ -135,7 +135,7 @@ export function renderPlan(p: Plan): string {
   L.push(`${c.bold(cl.name)}  ${MODEL_LABEL[cl.model]}, dataplane ${cl.dataplane}, policy ${cl.policy}${cl.kubernetesVersion ? `, Kubernetes ${cl.kubernetesVersion}` : ""}`);
   L.push(c.dim(`  from ${cl.input.files.join(" + ")} (${cl.input.kind})`));
   const nw = p.network;
-  L.push(`  pods ${nw.podCidrs.join(",") || "(from subnets)"}   services ${nw.serviceCidrs.join(",")}   DNS ${nw.dnsServiceIP}   VNet ${nw.vnet} ${nw.addressSpace.join(",")}${nw.managedVnet ? " (AKS-managed)" : ""}`);
+  L.push(`  pods ${nw.podCidrs.join(",") || "(from subnets)"}   services ${nw.serviceCidrs.join(",")}   DNS ${nw.dnsServiceIP}   VNet ${nw.vnet} ${nw.addressSpace.join(",") || "(address space not in the input)"}${nw.managedVnet ? " (AKS-managed)" : ""}`);
   L.push("");
   L.push(c.bold("Subnets") + c.dim("  (usable = size − 5 Azure-reserved; required = pools at max + upgrade surge)"));
   L.push(...table(["NAME", "CIDR", "ROLE", "USABLE", "AT COUNT", "AT MAX", "+SURGE", "FREE", "USE"],
@@ -160,7 +160,7 @@ export function renderPlan(p: Plan): string {
   L.push("");
   L.push(c.bold("Cluster") + c.dim("  (max: all pools scaled together, keeping their mix)"));
   L.push(`  planned ${n(cl.plannedNodes)} nodes, ${n(cl.plannedPods)} pods; at most ${c.bold(n(cl.maxNodes))} nodes, ${c.bold(n(cl.maxPods))} pods`);
-  L.push(`  limited by ${cl.limitedBy.message}`);
+  L.push(`  limited by ${cl.limitedBy.message}${p.subnets.some((x) => x.unknown) ? c.dim("  (subnet ranges unknown: an upper bound)") : ""}`);
   L.push("");
   const s = p.snat;
   L.push(c.bold(`Outbound (${s.outboundType})`));
