@@ -231,3 +231,22 @@ describe("issue 9 point 12: sweep's help and docs say what it prints", () => {
     }
   });
 });
+
+describe("issue 9 point 12: hints don't name another command", () => {
+  it("check and diff on broken or incomplete input never say 'aksnet plan'", () => {
+    const cases: [string[], string][] = [
+      [["check", "-"], "vnet: { addressSpace: [10.0.0.0/16], subnets: [ { name: a, cidr: 10.0.0.0/24 } ] }\nnodePools: [ { name: p, subnet: b } ]\n"],
+      [["check", "-"], "network: { plugin: weave }\nnodePools: [ { name: a } ]\n"],
+      [["check", "examples/clusters/az/aks-show.json", "--vnet", "-"], '{"name": "v", "addressSpace": {"addressPrefixes": ["10.9.0.0/16"]}, "subnets": []}'],
+      [["diff", "examples/clusters/az/aks-show.json", "-"], "nodePools: [ { name: a, maxSurge: 101% } ]\n"],
+    ];
+    const noVnet = run(["check", "examples/clusters/az/aks-show.json"]); // on main: exit 2, "hint: … aksnet plan cluster.json --vnet …"
+    expect([noVnet.code, noVnet.stderr]).toEqual([0, ""]);
+    for (const [args, input] of cases) {
+      const r = run(args, input);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).not.toContain("aksnet plan");
+    }
+  });
+});
+
