@@ -140,7 +140,7 @@ export function renderPlan(p: Plan): string {
   L.push(c.bold("Subnets") + c.dim("  (usable = size − 5 Azure-reserved; required = pools at max + upgrade surge)"));
   L.push(...table(["NAME", "CIDR", "ROLE", "USABLE", "AT COUNT", "AT MAX", "+SURGE", "FREE", "USE"],
     p.subnets.map((s) => s.unknown
-      ? [s.name, "unknown", s.role, "?", "?", "?", "?", "?", c.dim("range not in the input: --vnet or --subnet NAME=CIDR")]
+      ? [s.name, "unknown", s.role, "?", n(s.requiredAtCount), n(s.requiredAtMax), n(s.required), "?", c.dim("range not in the input: --vnet or --subnet NAME=CIDR")]
       : [s.name, s.cidr, s.role, n(s.usable), n(s.requiredAtCount), n(s.requiredAtMax), n(s.required), s.free < 0 ? c.red(n(s.free)) : n(s.free), s.role === "unused" ? c.dim("not used by this cluster") : bar(s.required, s.usable) + (s.inUseByOthers ? c.dim(` incl. ${n(s.inUseByOthers)} in use by others`) : "")]),
     [3, 4, 5, 6, 7]));
   if (p.podRanges.length) {

@@ -154,7 +154,10 @@ export function compare(c: Cluster): Comparison {
     const needsPodSubnet = v.model === "azure-cni-pod-subnet" || v.model === "azure-cni-static-block";
     const noPodSubnet = needsPodSubnet && cluster.pools.some((p) => !p.podSubnet || !cluster.vnet.subnets.some((s) => s.name === p.podSubnet && s.prefixes.length));
     const unknownSubnets = cluster.vnet.subnets.filter((s) => s.unknown && cluster.pools.some((p) => p.nodeSubnet === s.name || p.podSubnet === s.name)).map((s) => s.name);
-    const missing = noPodSubnet ? `a pod subnet: ${notes.find((n) => n.startsWith("no free")) ?? "none in the input"} (add one to the VNet)` : undefined;
+    const unknownPod = cluster.pools.map((p) => p.podSubnet).find((n) => n && cluster.vnet.subnets.some((s) => s.name === n && s.unknown));
+    const missing = !noPodSubnet ? undefined
+      : unknownPod ? `the range of pod subnet ${unknownPod} (--vnet, or --subnet ${unknownPod}=CIDR)`
+      : `a pod subnet: ${notes.find((n) => n.startsWith("no free")) ?? "none in the input"} (add one to the VNet)`;
     if (unknownSubnets.length) notes.push(`subnet ${unknownSubnets.join(", ")}: range unknown, not counted (--vnet or --subnet NAME=CIDR)`);
     return row(v, plan(cluster), notes, missing);
   });

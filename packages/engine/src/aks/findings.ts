@@ -85,7 +85,10 @@ export function checkCluster(c: Cluster, plan: Partial): Finding[] {
     c.vnet.addressSpace.forEach((np) => hostBits(np, "VNet address space", true));
     c.vnet.subnets.filter((s) => s.unknown).forEach((s) => {
       const users = c.pools.filter((p) => p.nodeSubnet === s.name || p.podSubnet === s.name).map((p) => p.name);
-      add("warning", "SubnetRangeUnknown", s.path, `Subnet ${s.name} (pools ${users.join(", ")}) is named but its range is not in the input, so its size, its overlaps and the nodes it holds are not checked.`,
+      const need = plan.subnets.find((x) => x.name === s.name)?.required ?? 0;
+      const isPods = c.pools.every((p) => p.nodeSubnet !== s.name);
+      const len = need > 0 ? (isPods ? smallestPodRangeLen(c.pools.filter((p) => p.podSubnet === s.name).every((p) => p.podIpAllocation === "StaticBlock") ? "azure-cni-static-block" : "azure-cni-pod-subnet", need) : smallestSubnetLen(need)) : -1;
+      add("warning", "SubnetRangeUnknown", s.path, `Subnet ${s.name} (pools ${users.join(", ")}) is named but its range is not in the input, so its size, its overlaps and the nodes it holds are not checked${need > 0 ? `; the pools need ${plural(need, "address", "addresses")} there at full scale with surge${len > 0 ? ` (a /${len} or larger)` : ""}` : ""}.`,
         `pass the VNet (--vnet vnet.json, from az network vnet show -o json) or the subnet's range (--subnet ${s.name}=CIDR)`);
     });
     c.vnet.subnets.forEach((s) => s.prefixes.forEach((p) => hostBits({ prefix: p, path: s.path }, `subnet ${s.name}`, true, s.prefixes.filter((q) => q.family === p.family).length === 1 ? `subnet:${s.name}` : undefined)));

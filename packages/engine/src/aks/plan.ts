@@ -50,7 +50,7 @@ export function capacityModel(c: Cluster): CapacityModel {
   c.vnet.subnets.forEach((s, si) => {
     const i4 = v4(s.prefixes);
     if (i4 < 0) return;
-    const per = c.pools.map((p) => (p.nodeSubnet === s.name ? nodeSubnetIpsPerNode(c.model, p.maxPods) : 0) + (kind === "pod-subnet" && p.podSubnet === s.name ? podRangeIpsPerNode(p.podIpAllocation === "StaticBlock" ? "azure-cni-static-block" : "azure-cni-pod-subnet", p.maxPods) : 0));
+    const per = subnetPerNode(c, s.name);
     if (per.every((x) => x === 0)) return;
     const onlyPods = c.pools.every((p) => p.nodeSubnet !== s.name);
     const staticOnly = onlyPods && c.pools.filter((p) => p.podSubnet === s.name).every((p) => p.podIpAllocation === "StaticBlock");
@@ -95,6 +95,12 @@ export function capacityModel(c: Cluster): CapacityModel {
   return { demands, resources, names };
 }
 
+/** Addresses of subnet `name` one node of each pool takes (its node IP and pre-allocated pod IPs, or its pod-subnet share). */
+export function subnetPerNode(c: Cluster, name: string): number[] {
+  const kind = podRangeKind(c.model);
+  return c.pools.map((p) => (p.nodeSubnet === name ? nodeSubnetIpsPerNode(c.model, p.maxPods) : 0) + (kind === "pod-subnet" && p.podSubnet === name ? podRangeIpsPerNode(p.podIpAllocation === "StaticBlock" ? "azure-cni-static-block" : "azure-cni-pod-subnet", p.maxPods) : 0));
+}
+
 function limitOf(m: CapacityModel, idx: number): Limit {
   if (idx < 0) return { kind: "poolNodeLimit", message: `AKS per-pool node limit (${fmt(POOL_NODE_LIMIT)})` };
   return { kind: m.resources[idx].kind, ...m.names[idx] };
@@ -110,7 +116,8 @@ export function plan(c: Cluster): Plan {
     const asPods = kind === "pod-subnet" ? c.pools.filter((p) => p.podSubnet === s.name) : [];
     const role = asNodes.length && asPods.length ? "nodes+pods" : asNodes.length ? "nodes" : asPods.length ? "pods" : "unused";
     const ri = m.resources.findIndex((r) => r.ref === c.vnet.subnets.indexOf(s) && (r.kind === "nodeSubnet" || r.kind === "podRange"));
-    const r = ri >= 0 ? m.resources[ri] : undefined;
+    // A subnet whose range is unknown still has a demand: what its pools would take (not checked).
+    const r = ri >= 0 ? m.resources[ri] : s.unknown ? { kind: "nodeSubnet" as const, ref: -1, capacity: 0, perNode: subnetPerNode(c, s.name), withSurge: true } : undefined;
     const others = s.inUseByOthers ?? 0;
     const usable = r ? r.capacity + others : i4 >= 0 ? usableIps(s.prefixes[i4].bits) : 0;
     const at = (f: (p: Pool, d: PoolDemand) => number) => (r ? others + c.pools.reduce((sum, p, k) => sum + r.perNode[k] * f(p, m.demands[k]), 0) : 0);
@@ -124,8 +131,8 @@ export function plan(c: Cluster): Plan {
       requiredAtCount: at((p) => p.count),
       requiredAtMax: at((_, d) => d.nodes),
       required,
-      free: usable - required,
-      fits: required <= usable,
+      free: s.unknown ? 0 : usable - required,
+      fits: s.unknown ? true : required <= usable,
       ...(s.unknown ? { unknown: true } : {}),
       ...(others ? { inUseByOthers: others } : {}),
     };
