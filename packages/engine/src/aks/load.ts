@@ -354,7 +354,8 @@ export function loadCluster(inputs: InputText[], opts: LoadOptions = {}): Cluste
   }
   const cluster = finish(d, kind, docs.map((x) => x.src.name), c.src, ipConfigs);
   const located = [c, ...vnets, ...subnetDocs];
-  cluster.locate = (path: string) => {
+  // Not enumerable: a Cluster stays structured-cloneable (postMessage, structuredClone) and JSON-able.
+  const locate = (path: string) => {
     const segs = parsePath(path);
     if (!segs) return undefined;
     for (const x of located) {
@@ -364,6 +365,7 @@ export function loadCluster(inputs: InputText[], opts: LoadOptions = {}): Cluste
     }
     return undefined;
   };
+  Object.defineProperty(cluster, "locate", { value: locate, enumerable: false, writable: true, configurable: true });
   return cluster;
 }
 

@@ -291,3 +291,13 @@ describe("3. (cont.) a new file that leaves the VNet out keeps the running clust
     expect(p.verdict).toBe("in-place");
   });
 });
+
+describe("7. (cont.) the locator doesn't stop a Cluster from being cloned", () => {
+  it("structuredClone and JSON work; plan of the original still locates", () => {
+    const text = fixture("A-kubenet-lb-outbound-ports.json");
+    const c = load(text, "k.json");
+    expect(() => structuredClone(c)).not.toThrow();
+    expect(() => JSON.stringify(c)).not.toThrow();
+    expect(plan(c).findings.find((f) => f.code === "RetiringOption")?.location).toMatch(/^k\.json:\d+:\d+$/);
+  });
+});
