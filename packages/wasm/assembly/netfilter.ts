@@ -289,4 +289,6 @@ export function nfKpRun(prog: usize, flows: usize, n: i32, results: usize, outId
 export * from "./netfilter_kernel";
 export * from "./abi/netfilter";
 export { nfKpFormat } from "./netfilter_format";
-export { nfScanCsv } from "./netfilter_scan";
+export { nfScanCsv, nfCountLf, nfHasHighBit } from "./netfilter_scan";
+export { nfKpLoad, nfKpResolve } from "./netfilter_load";
+export { nkFormat, nkProbIds } from "./netfilter_kernel_format";

@@ -19,15 +19,45 @@ import {
 let gStrings: usize = 0;
 let gLits: usize = 0;
 
-@inline function put(p: usize, table: usize, id: u32): usize {
-  const e = table + (<usize>id << 3);
-  const len = <usize>load<u32>(e, 4);
-  const from = gStrings + <usize>load<u32>(e);
-  // Short strings byte by byte: memory.copy is a call out of the module, costly for a few bytes.
-  if (len < 32) {
-    for (let k: usize = 0; k < len; k++) store<u8>(p + k, load<u8>(from + k));
+// Copies may write and read up to 7 bytes past a string: the output buffer keeps FORMAT_SLACK
+// bytes free at its end, and the string table is followed by other tables of the same block.
+export const FORMAT_SLACK: usize = 16;
+
+/** The string of a table entry (u32 offset into strings, u32 length) at p; returns the end. */
+@inline export function putString(p: usize, strings: usize, entry: usize): usize {
+  const len = <usize>load<u32>(entry, 4);
+  let from = strings + <usize>load<u32>(entry);
+  // Short strings by 8-byte words: memory.copy is a call out of the module, costly for a few bytes.
+  if (len <= 64) {
+    const stop = p + len;
+    for (let q = p; q < stop; q += 8, from += 8) store<u64>(q, load<u64>(from));
   } else memory.copy(p, from, len);
   return p + len;
+}
+
+@inline function put(p: usize, table: usize, id: u32): usize {
+  return putString(p, gStrings, table + (<usize>id << 3));
+}
+
+// Each octet 0-255 in decimal: up to three ASCII digits in the low bytes, the digit count in the top byte.
+const OCTETS = memory.data(256 * 4);
+let octetsReady = false;
+
+export function initOctets(): void {
+  for (let v: u32 = 0; v < 256; v++) {
+    const w: u32 = v < 10 ? 48 + v | (1 << 24)
+      : v < 100 ? (48 + v / 10) | ((48 + v % 10) << 8) | (2 << 24)
+      : (48 + v / 100) | ((48 + (v / 10) % 10) << 8) | ((48 + v % 10) << 16) | (3 << 24);
+    store<u32>(OCTETS + (<usize>v << 2), w);
+  }
+  octetsReady = true;
+}
+
+/** One octet (stores 4 bytes; the ones past the digits are overwritten by what follows). */
+@inline function putOctet(p: usize, v: u32): usize {
+  const w = load<u32>(OCTETS + (<usize>v << 2));
+  store<u32>(p, w);
+  return p + <usize>(w >>> 24);
 }
 
 @inline function putLit(p: usize, lit: i32): usize {
@@ -36,6 +66,11 @@ let gLits: usize = 0;
 
 @inline function lenOf(table: usize, id: u32): u32 {
   return load<u32>(table + (<usize>id << 3), 4);
+}
+
+/** v in decimal at p; returns the end. */
+@inline export function putDecimal(p: usize, v: u32): usize {
+  return putDec(p, v);
 }
 
 @inline function putDec(p: usize, v: u32): usize {
@@ -47,11 +82,21 @@ let gLits: usize = 0;
   return end;
 }
 
+/** An IPv4 address in dotted decimal at p (the octet table ready: ensureOctets()); returns the end. */
+@inline export function putOctetsV4(p: usize, a: u32): usize {
+  return putV4(p, a);
+}
+
+/** The octet table putOctetsV4 reads, built once. */
+export function ensureOctets(): void {
+  if (!octetsReady) initOctets();
+}
+
 @inline function putV4(p: usize, a: u32): usize {
-  p = putDec(p, a >>> 24); store<u8>(p++, 46);
-  p = putDec(p, (a >>> 16) & 255); store<u8>(p++, 46);
-  p = putDec(p, (a >>> 8) & 255); store<u8>(p++, 46);
-  return putDec(p, a & 255);
+  p = putOctet(p, a >>> 24); store<u8>(p++, 46);
+  p = putOctet(p, (a >>> 16) & 255); store<u8>(p++, 46);
+  p = putOctet(p, (a >>> 8) & 255); store<u8>(p++, 46);
+  return putOctet(p, a & 255);
 }
 
 /**
@@ -68,7 +113,8 @@ export function nfKpFormat(params: usize, from: i32, n: i32): i32 {
   gStrings = <usize>load<u32>(params + NF_FMT_STRINGS);
   gLits = <usize>load<u32>(params + NF_FMT_LITS);
   const buf = <usize>load<u32>(params + NF_FMT_BUF);
-  const end = buf + <usize>load<u32>(params + NF_FMT_CAP);
+  const end = buf + <usize>load<u32>(params + NF_FMT_CAP) - FORMAT_SLACK;
+  if (!octetsReady) initOctets();
   // Fixed bytes of a line, at most: the literals, two addresses, two ports, the masq tail.
   let fixed: usize = 30 + 10;
   for (let l = NF_FMT_LIT_SRC; l <= NF_FMT_LIT_SEP; l++) fixed += <usize>lenOf(gLits, <u32>l);

@@ -1,17 +1,24 @@
 // Flow CSV lines scanned from bytes into columns: the common shape only (ASCII, dotted-quad IPv4,
 // ports of 1-5 digits). It stops at any other line and JS gives that line to the readable reader
 // (packages/engine/src/netfilter/flows.ts), then resumes here, so flows and errors are the same as
-// parseFlows'. Protocol and interface cells are returned as (offset, length) for JS to intern.
+// parseFlows'. Protocol and interface cells are interned here, in a dictionary of their bytes
+// (one per kind: protocols; interface names), and the columns hold their 16-bit ids.
 // The readable twin of the whole scanner is parseFlows; a property test compares them.
+//
+// Each line is first read in one pass as the plain shape (cells without blanks or quotes, a
+// "\n" or "\r\n" end); a line that is anything else is read again by the general line reader
+// below (blanks trimmed, comments, ...), which leaves to JS what it does not take.
 //
 // Parameter block (NF_SCAN_* offsets, u32 each): bytes, end; pos and line (in/out: the next line
 // to read and its number); codes (u8 per column: NF_COL_*) and their count; rows (in/out) and the
-// capacity; the columns src, dst (u32), sport, dport (i32, -1 = none), and the cell references of
-// proto, in and out interface (u32 pairs: offset, length; NF_SCAN_NONE = none).
+// capacity; the columns src, dst (u32), sport, dport (i32, -1 = none), proto, in and out interface
+// (u16 ids, NF_SCAN_NONE = none); the cell dictionary (see abi/netfilter.ts).
 import {
   NF_SCAN_BYTES, NF_SCAN_END, NF_SCAN_POS, NF_SCAN_LINE, NF_SCAN_CODES, NF_SCAN_NCODES, NF_SCAN_ROWS, NF_SCAN_CAP,
   NF_SCAN_SRC, NF_SCAN_DST, NF_SCAN_SPORT, NF_SCAN_DPORT, NF_SCAN_PROTO, NF_SCAN_IN, NF_SCAN_OUT, NF_SCAN_NONE,
-  NF_SCAN_DONE, NF_SCAN_SLOW, NF_SCAN_FULL,
+  NF_SCAN_DICT, NF_SCAN_NDICT, NF_SCAN_HASH, NF_SCAN_HASH_MASK, NF_SCAN_NPROTO, NF_SCAN_NIFACE, NF_SCAN_ENTRY_SIZE,
+  NF_SCAN_MAX_IDS, NF_SCAN_KIND_PROTO, NF_SCAN_KIND_IFACE,
+  NF_SCAN_DONE, NF_SCAN_SLOW, NF_SCAN_FULL, NF_SCAN_TOO_MANY,
   NF_COL_SRC, NF_COL_DST, NF_COL_PROTO, NF_COL_SPORT, NF_COL_DPORT, NF_COL_IN, NF_COL_OUT,
 } from "./abi/netfilter";
 
@@ -51,90 +58,313 @@ function portAt(a: usize, b: usize): i32 {
   return v > 65535 ? -1 : v;
 }
 
-@inline function ref(table: usize, row: u32, a: usize, b: usize, base: usize): void {
-  const e = table + (<usize>row << 3);
-  store<u32>(e, <u32>(a - base));
-  store<u32>(e, <u32>(b - a), 4);
+// --- the cell dictionary -------------------------------------------------------------------------
+
+let gBase: usize = 0;
+let gDict: usize = 0;
+let gHash: usize = 0;
+let gMask: u32 = 0;
+let gN: u32 = 0;
+let gNProto: u32 = 0;
+let gNIface: u32 = 0;
+/** The last entry found per kind (a column holds few distinct values: tcp, udp; a few interfaces). */
+let gLastProto: u32 = 0xffffffff;
+let gLastIface: u32 = 0xffffffff;
+
+@inline function sameBytes(a: usize, b: usize, n: usize): bool {
+  let i: usize = 0;
+  for (; i + 8 <= n; i += 8) if (load<u64>(a + i) != load<u64>(b + i)) return false;
+  for (; i < n; i++) if (load<u8>(a + i) != load<u8>(b + i)) return false;
+  return true;
 }
 
-/** Scans data lines until the end, a line for JS (NF_SCAN_SLOW) or full columns (NF_SCAN_FULL). */
+@inline function entryMatches(e: u32, kind: u32, a: usize, n: usize): bool {
+  const p = gDict + <usize>e * NF_SCAN_ENTRY_SIZE;
+  return load<u32>(p, 8) == kind && <usize>load<u32>(p, 4) == n && sameBytes(gBase + <usize>load<u32>(p), a, n);
+}
+
+/** The id of the cell [a, a + n) of a kind, added when new; NF_SCAN_MAX_IDS when the kind is full. */
+@inline function intern(kind: u32, a: usize, n: usize): u32 {
+  const last = kind == NF_SCAN_KIND_PROTO ? gLastProto : gLastIface;
+  if (last != 0xffffffff && entryMatches(last, kind, a, n)) return load<u32>(gDict + <usize>last * NF_SCAN_ENTRY_SIZE, 12);
+  return internSlow(kind, a, n);
+}
+
+/** intern past the last-entry check: the hash table. */
+function internSlow(kind: u32, a: usize, n: usize): u32 {
+  // FNV-1a of the kind and the bytes.
+  let h: u32 = 2166136261 ^ kind;
+  for (let i: usize = 0; i < n; i++) h = (h ^ <u32>load<u8>(a + i)) * 16777619;
+  let slot = h & gMask;
+  for (;;) {
+    const v = load<u32>(gHash + (<usize>slot << 2));
+    if (v == 0) break;
+    if (entryMatches(v - 1, kind, a, n)) {
+      if (kind == NF_SCAN_KIND_PROTO) gLastProto = v - 1; else gLastIface = v - 1;
+      return load<u32>(gDict + <usize>(v - 1) * NF_SCAN_ENTRY_SIZE, 12);
+    }
+    slot = (slot + 1) & gMask;
+  }
+  const id = kind == NF_SCAN_KIND_PROTO ? gNProto : gNIface;
+  if (id >= NF_SCAN_MAX_IDS) return NF_SCAN_MAX_IDS;
+  if (kind == NF_SCAN_KIND_PROTO) gNProto++; else gNIface++;
+  const e = gN++;
+  const p = gDict + <usize>e * NF_SCAN_ENTRY_SIZE;
+  store<u32>(p, <u32>(a - gBase));
+  store<u32>(p, <u32>n, 4);
+  store<u32>(p, kind, 8);
+  store<u32>(p, id, 12);
+  store<u32>(gHash + (<usize>slot << 2), e + 1);
+  if (kind == NF_SCAN_KIND_PROTO) gLastProto = e; else gLastIface = e;
+  return id;
+}
+
+// --- lines ---------------------------------------------------------------------------------------
+
+let gSrc: usize = 0, gDst: usize = 0, gSport: usize = 0, gDport: usize = 0, gProto: usize = 0, gIn: usize = 0, gOut: usize = 0;
+let gCodes: usize = 0;
+let gNCodes: u32 = 0;
+
+/** Row r as "no fields yet". */
+@inline function clearRow(r: u32): void {
+  const q = <usize>r << 2, h = <usize>r << 1;
+  store<u32>(gSrc + q, 0);
+  store<u32>(gDst + q, 0);
+  store<i32>(gSport + q, -1);
+  store<i32>(gDport + q, -1);
+  store<u16>(gProto + h, <u16>NF_SCAN_NONE);
+  store<u16>(gIn + h, <u16>NF_SCAN_NONE);
+  store<u16>(gOut + h, <u16>NF_SCAN_NONE);
+}
+
+// Results of a line reader: the line was taken (a row or nothing), is for JS, or one kind is full.
+const LINE_ROW: i32 = 0, LINE_SKIP: i32 = 1, LINE_JS: i32 = 2, LINE_FULL: i32 = 3;
+// The plain reader's result when the general one should read the line instead.
+const LINE_GENERAL: i32 = 4;
+let gNext: usize = 0;
+
+/** A cell's value into row r (the cell is trimmed and not empty). */
+@inline function setCell(code: i32, r: u32, a: usize, z: usize): i32 {
+  if (code == NF_COL_SRC || code == NF_COL_DST) {
+    const v = v4At(a, z);
+    if (v < 0) return LINE_JS;
+    store<u32>((code == NF_COL_SRC ? gSrc : gDst) + (<usize>r << 2), <u32>v);
+  } else if (code == NF_COL_SPORT || code == NF_COL_DPORT) {
+    const v = portAt(a, z);
+    if (v < 0) return LINE_JS;
+    store<i32>((code == NF_COL_SPORT ? gSport : gDport) + (<usize>r << 2), v);
+  } else if (code == NF_COL_PROTO || code == NF_COL_IN || code == NF_COL_OUT) {
+    const id = intern(code == NF_COL_PROTO ? NF_SCAN_KIND_PROTO : NF_SCAN_KIND_IFACE, a, z - a);
+    if (id >= NF_SCAN_MAX_IDS) return LINE_FULL;
+    store<u16>((code == NF_COL_PROTO ? gProto : code == NF_COL_IN ? gIn : gOut) + (<usize>r << 1), <u16>id);
+  }
+  return LINE_ROW;
+}
+
+/** A byte that ends a plain cell: ",", "\n" or "\r" (the caller tells which). */
+@inline function endsCell(b: u32): bool {
+  return b == 44 || b == 10 || b == 13;
+}
+
+/**
+ * The plain shape in one pass: cells of printable ASCII without blanks or quotes, separated by
+ * ",", the line ended by "\n", "\r\n" or the end; addresses and ports are read as they are
+ * scanned. Anything else: LINE_GENERAL (nothing written but row r's fields, which the general
+ * reader clears again).
+ */
+function plainLine(pos: usize, end: usize, r: u32): i32 {
+  let c = pos;
+  const c0 = <u32>load<u8>(c);
+  if (c0 == 10 || c0 == 13 || c0 == 35 || isWs(c0)) return LINE_GENERAL;
+  clearRow(r);
+  let k: u32 = 0;
+  let seen: u32 = 0;
+  let more = true;
+  while (more) {
+    const code = k < gNCodes ? <i32>load<u8>(gCodes + k) : 0;
+    let ce = c;
+    let b: u32 = 10;
+    if (code == NF_COL_SRC || code == NF_COL_DST) {
+      // Dotted-quad IPv4 as v4At reads it, up to the cell's end.
+      let n: u32 = 0, part: u32 = 0, digits: u32 = 0, dots: u32 = 0;
+      while (ce < end) {
+        b = <u32>load<u8>(ce);
+        const d = b - 48;
+        if (d < 10) {
+          if (digits > 0 && part == 0) return LINE_GENERAL;
+          part = part * 10 + d;
+          if (++digits > 3 || part > 255) return LINE_GENERAL;
+        } else if (b == 46) {
+          if (digits == 0 || ++dots > 3) return LINE_GENERAL;
+          n = (n << 8) | part;
+          part = 0;
+          digits = 0;
+        } else break;
+        ce++;
+      }
+      if (ce >= end) b = 10;
+      else if (!endsCell(b)) return LINE_GENERAL;
+      if (ce > c) {
+        if (dots != 3 || digits == 0) return LINE_GENERAL;
+        store<u32>((code == NF_COL_SRC ? gSrc : gDst) + (<usize>r << 2), (n << 8) | part);
+        seen |= code == NF_COL_SRC ? 1 : 2;
+      }
+    } else if (code == NF_COL_SPORT || code == NF_COL_DPORT) {
+      let v: u32 = 0;
+      while (ce < end) {
+        b = <u32>load<u8>(ce);
+        const d = b - 48;
+        if (d >= 10) break;
+        v = v * 10 + d;
+        if (++ce - c > 5) return LINE_GENERAL;
+      }
+      if (ce >= end) b = 10;
+      else if (!endsCell(b)) return LINE_GENERAL;
+      if (ce > c) {
+        if (v > 65535) return LINE_GENERAL;
+        store<i32>((code == NF_COL_SPORT ? gSport : gDport) + (<usize>r << 2), <i32>v);
+      }
+    } else {
+      while (ce < end) {
+        b = <u32>load<u8>(ce);
+        if (endsCell(b)) break;
+        // Blanks, quotes, controls, DEL, non-ASCII: the general reader's.
+        if (b <= 32 || b == 34 || b >= 127) return LINE_GENERAL;
+        ce++;
+      }
+      if (ce >= end) b = 10;
+      if (code != 0 && ce > c) {
+        const id = intern(code == NF_COL_PROTO ? NF_SCAN_KIND_PROTO : NF_SCAN_KIND_IFACE, c, ce - c);
+        if (id >= NF_SCAN_MAX_IDS) return LINE_FULL;
+        store<u16>((code == NF_COL_PROTO ? gProto : code == NF_COL_IN ? gIn : gOut) + (<usize>r << 1), <u16>id);
+      }
+    }
+    if (b == 44) {
+      c = ce + 1;
+      k++;
+    } else {
+      if (b == 13) {
+        if (ce + 1 < end && load<u8>(ce + 1) == 10) gNext = ce + 2;
+        else if (ce + 1 >= end) gNext = end;
+        else return LINE_GENERAL;
+      } else gNext = ce < end ? ce + 1 : end;
+      more = false;
+    }
+  }
+  return seen == 3 ? LINE_ROW : LINE_GENERAL;
+}
+
+/** Any line: blanks trimmed per cell, "#" comments and blank lines skipped; JS takes what this does not. */
+function generalLine(pos: usize, end: usize, r: u32): i32 {
+  // The line [pos, e) without "\n" and one "\r"; next is the start of the following line.
+  let nl = pos;
+  let ascii = true;
+  while (nl < end) {
+    const c = load<u8>(nl);
+    if (c == 10) break;
+    if (c >= 0x80) ascii = false;
+    nl++;
+  }
+  let e = nl;
+  if (e > pos && load<u8>(e - 1) == 13) e--;
+  gNext = nl < end ? nl + 1 : end;
+  if (!ascii) return LINE_JS;
+  let i = pos;
+  while (i < e && isWs(load<u8>(i))) i++;
+  if (i == e || load<u8>(i) == 35) return LINE_SKIP;
+  clearRow(r);
+  let seen: u32 = 0;
+  let k: u32 = 0;
+  let c = pos;
+  for (;;) {
+    let ce = c;
+    while (ce < e && load<u8>(ce) != 44) ce++;
+    const code = k < gNCodes ? <i32>load<u8>(gCodes + k) : 0;
+    if (code != 0) {
+      let a = c, z = ce;
+      while (a < z && isWs(load<u8>(a))) a++;
+      while (z > a && isWs(load<u8>(z - 1))) z--;
+      if (a < z) {
+        const st = setCell(code, r, a, z);
+        if (st != LINE_ROW) return st;
+        if (code == NF_COL_SRC) seen |= 1;
+        else if (code == NF_COL_DST) seen |= 2;
+      }
+    }
+    if (ce >= e) break;
+    c = ce + 1;
+    k++;
+  }
+  return seen == 3 ? LINE_ROW : LINE_JS;
+}
+
+/** Scans data lines until the end, a line for JS (NF_SCAN_SLOW), full columns (NF_SCAN_FULL) or a full dictionary (NF_SCAN_TOO_MANY). */
 export function nfScanCsv(params: usize): i32 {
   const base = <usize>load<u32>(params + NF_SCAN_BYTES);
   const end = base + <usize>load<u32>(params + NF_SCAN_END);
   let pos = base + <usize>load<u32>(params + NF_SCAN_POS);
   let line = load<u32>(params + NF_SCAN_LINE);
-  const codes = <usize>load<u32>(params + NF_SCAN_CODES);
-  const ncodes = <u32>load<u32>(params + NF_SCAN_NCODES);
+  gCodes = <usize>load<u32>(params + NF_SCAN_CODES);
+  gNCodes = load<u32>(params + NF_SCAN_NCODES);
   let rows = load<u32>(params + NF_SCAN_ROWS);
   const cap = load<u32>(params + NF_SCAN_CAP);
-  const src = <usize>load<u32>(params + NF_SCAN_SRC), dst = <usize>load<u32>(params + NF_SCAN_DST);
-  const sport = <usize>load<u32>(params + NF_SCAN_SPORT), dport = <usize>load<u32>(params + NF_SCAN_DPORT);
-  const proto = <usize>load<u32>(params + NF_SCAN_PROTO), inI = <usize>load<u32>(params + NF_SCAN_IN), outI = <usize>load<u32>(params + NF_SCAN_OUT);
+  gSrc = <usize>load<u32>(params + NF_SCAN_SRC); gDst = <usize>load<u32>(params + NF_SCAN_DST);
+  gSport = <usize>load<u32>(params + NF_SCAN_SPORT); gDport = <usize>load<u32>(params + NF_SCAN_DPORT);
+  gProto = <usize>load<u32>(params + NF_SCAN_PROTO); gIn = <usize>load<u32>(params + NF_SCAN_IN); gOut = <usize>load<u32>(params + NF_SCAN_OUT);
+  gBase = base;
+  gDict = <usize>load<u32>(params + NF_SCAN_DICT);
+  gN = load<u32>(params + NF_SCAN_NDICT);
+  gHash = <usize>load<u32>(params + NF_SCAN_HASH);
+  gMask = load<u32>(params + NF_SCAN_HASH_MASK);
+  gNProto = load<u32>(params + NF_SCAN_NPROTO);
+  gNIface = load<u32>(params + NF_SCAN_NIFACE);
+  gLastProto = 0xffffffff;
+  gLastIface = 0xffffffff;
   let status = NF_SCAN_DONE;
   while (pos < end) {
     if (rows >= cap) { status = NF_SCAN_FULL; break; }
-    // The line [pos, e) without "\n" and one "\r"; next is the start of the following line.
-    let nl = pos;
-    let ascii = true;
-    while (nl < end) {
-      const c = load<u8>(nl);
-      if (c == 10) break;
-      if (c >= 0x80) ascii = false;
-      nl++;
-    }
-    let e = nl;
-    if (e > pos && load<u8>(e - 1) == 13) e--;
-    const next = nl < end ? nl + 1 : end;
+    let st = plainLine(pos, end, rows);
+    if (st == LINE_GENERAL) st = generalLine(pos, end, rows);
+    if (st == LINE_JS) { status = NF_SCAN_SLOW; break; }
     line++;
-    if (!ascii) { line--; status = NF_SCAN_SLOW; break; }
-    let i = pos;
-    while (i < e && isWs(load<u8>(i))) i++;
-    if (i == e || load<u8>(i) == 35) { pos = next; continue; }
-    const r = rows;
-    store<u32>(src + (<usize>r << 2), 0);
-    store<u32>(dst + (<usize>r << 2), 0);
-    store<i32>(sport + (<usize>r << 2), -1);
-    store<i32>(dport + (<usize>r << 2), -1);
-    store<u32>(proto + (<usize>r << 3), NF_SCAN_NONE);
-    store<u32>(inI + (<usize>r << 3), NF_SCAN_NONE);
-    store<u32>(outI + (<usize>r << 3), NF_SCAN_NONE);
-    let ok = true;
-    let seen: u32 = 0;
-    let k: u32 = 0;
-    let c = pos;
-    for (;;) {
-      let ce = c;
-      while (ce < e && load<u8>(ce) != 44) ce++;
-      const code = k < ncodes ? <i32>load<u8>(codes + k) : 0;
-      if (code != 0) {
-        let a = c, z = ce;
-        while (a < z && isWs(load<u8>(a))) a++;
-        while (z > a && isWs(load<u8>(z - 1))) z--;
-        if (a < z) {
-          if (code == NF_COL_SRC || code == NF_COL_DST) {
-            const v = v4At(a, z);
-            if (v < 0) { ok = false; break; }
-            store<u32>((code == NF_COL_SRC ? src : dst) + (<usize>r << 2), <u32>v);
-            seen |= code == NF_COL_SRC ? 1 : 2;
-          } else if (code == NF_COL_SPORT || code == NF_COL_DPORT) {
-            const v = portAt(a, z);
-            if (v < 0) { ok = false; break; }
-            store<i32>((code == NF_COL_SPORT ? sport : dport) + (<usize>r << 2), v);
-          } else if (code == NF_COL_PROTO) ref(proto, r, a, z, base);
-          else if (code == NF_COL_IN) ref(inI, r, a, z, base);
-          else if (code == NF_COL_OUT) ref(outI, r, a, z, base);
-        }
-      }
-      if (ce >= e) break;
-      c = ce + 1;
-      k++;
-    }
-    if (!ok || seen != 3) { line--; status = NF_SCAN_SLOW; break; }
-    rows++;
-    pos = next;
+    if (st == LINE_FULL) { status = NF_SCAN_TOO_MANY; break; }
+    if (st == LINE_ROW) rows++;
+    pos = gNext;
   }
   store<u32>(params + NF_SCAN_POS, <u32>(pos - base));
   store<u32>(params + NF_SCAN_LINE, line);
   store<u32>(params + NF_SCAN_ROWS, rows);
+  store<u32>(params + NF_SCAN_NDICT, gN);
+  store<u32>(params + NF_SCAN_NPROTO, gNProto);
+  store<u32>(params + NF_SCAN_NIFACE, gNIface);
   return status;
+}
+
+/**
+ * The number of "\n" bytes in [ptr, ptr + len), 16 at a time: per-lane byte counters (each
+ * compare gives -1 where a byte matches, subtracted), summed every 255 blocks before they wrap.
+ */
+export function nfCountLf(ptr: usize, len: usize): u32 {
+  const nl = i8x16.splat(10);
+  let n: u32 = 0;
+  let i: usize = 0;
+  while (i + 16 <= len) {
+    let acc = i8x16.splat(0);
+    let blocks = 0;
+    for (; blocks < 255 && i + 16 <= len; blocks++, i += 16) acc = i8x16.sub(acc, i8x16.eq(v128.load(ptr + i), nl));
+    // 16 byte counters -> 8 sums -> 4 sums -> total.
+    const s4 = i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(acc));
+    n += <u32>(i32x4.extract_lane(s4, 0) + i32x4.extract_lane(s4, 1) + i32x4.extract_lane(s4, 2) + i32x4.extract_lane(s4, 3));
+  }
+  for (; i < len; i++) if (load<u8>(ptr + i) == 10) n++;
+  return n;
+}
+
+/** 1 when a byte in [ptr, ptr + len) has its top bit set (not ASCII), else 0; 16 at a time. */
+export function nfHasHighBit(ptr: usize, len: usize): i32 {
+  const high = i8x16.splat(-128);
+  let i: usize = 0;
+  for (; i + 16 <= len; i += 16) if (v128.any_true(v128.and(v128.load(ptr + i), high))) return 1;
+  for (; i < len; i++) if (load<u8>(ptr + i) >= 0x80) return 1;
+  return 0;
 }

@@ -1,7 +1,7 @@
 // aksnet check [FILE...]: the findings only; exit 1 when any has severity error.
 import { plan } from "@aksnet/engine/aks";
 import { parseFormat, out, json, EXIT_FINDINGS } from "../io.ts";
-import { clusterInputOptions, loadFromArgs, renderFindings, summaryLine } from "../render/aks.ts";
+import { clusterInputOptions, clusterRef, loadFromArgs, renderFindings, summaryLine, type ClusterArgs } from "../render/aks.ts";
 import type { Register } from "./index.ts";
 
 export const registerCheck: Register = (program, setExit) => {
@@ -10,11 +10,11 @@ export const registerCheck: Register = (program, setExit) => {
       .command("check")
       .description("check a cluster configuration the way AKS would, offline (exit 1 on errors)"),
   )
-    .action((files: string[], o: { cluster?: string; vnet?: string; format: string }) => {
+    .action((files: string[], o: ClusterArgs & { format: string }) => {
       const format = parseFormat(o.format);
       const p = plan(loadFromArgs(files, o));
       if (p.summary.errors) setExit(EXIT_FINDINGS);
-      if (format === "json") return json({ cluster: p.cluster.name, model: p.cluster.model, summary: p.summary, findings: p.findings });
+      if (format === "json") return json({ cluster: clusterRef(p), model: p.cluster.model, summary: p.summary, findings: p.findings });
       out([`${p.cluster.name}: ${summaryLine(p)}`, ...renderFindings(p.findings)].join("\n"));
     });
 };

@@ -2,9 +2,9 @@
 // rule path), flows (many packets, one JSON line each), lint (what can never run, what the kernel
 // would refuse, what is not modelled). Each verb parses flags, calls the engine, renders.
 import type { Command } from "commander";
-import { parseRuleset, parseIpsets, scanFlows, lintRuleset, tracePacket, traceColumns, type Ruleset, type TraceOptions, type TraceMode, type Flow } from "@aksnet/engine/netfilter";
-import { readSource, readBytes, parseFormat, json, UsageError, EXIT_FINDINGS, formatOption } from "../io.ts";
-import { renderKernel, renderKubeProxy, renderLint, renderFlows } from "../render/iptables.ts";
+import { parseRuleset, parseIpsets, RulesDump, traceFlowFile, lintRuleset, tracePacket, type Ruleset, type TraceOptions, type TraceMode, type Flow } from "@aksnet/engine/netfilter";
+import { readSource, readBytes, openInput, parseFormat, json, UsageError, EXIT_FINDINGS, formatOption } from "../io.ts";
+import { renderKernel, renderKubeProxy, renderLint, renderFlowRate, flowSink } from "../render/iptables.ts";
 import type { Register } from "./index.ts";
 
 interface CommonFlags {
@@ -102,12 +102,15 @@ Examples:
     parseFormat(o.format);
     if (!["auto", "wasm", "ts"].includes(o.engine)) throw new UsageError(`--engine must be auto, wasm or ts, not ${JSON.stringify(o.engine)}`);
     const opts = traceOptions(o);
-    const rs = loadRules(o.rules);
-    const src = readBytes(o.flows);
-    const cols = scanFlows(src.bytes, { source: src.name });
-    const t0 = performance.now();
-    const r = traceColumns(rs, cols, { ...opts, engine: o.engine as "auto" });
-    renderFlows(cols, r, performance.now() - t0);
+    // The dump as bytes: in kube-proxy-test mode its program is read from them directly (the
+    // Ruleset is built only if the TypeScript tracer needs it, or to report the dump's errors).
+    const rules = readBytes(o.rules);
+    const dump = new RulesDump(rules.bytes, rules.name);
+    // Read before the flows, so a broken dump is reported first, as by the other verbs.
+    if (opts.mode === "kube-proxy-test" && o.engine !== "ts") dump.kubeProxyProgram();
+    else dump.ruleset();
+    const run = traceFlowFile(dump, openInput(o.flows), { ...opts, engine: o.engine as "auto" }, flowSink);
+    renderFlowRate(run.n, run.ms, run.engine, run.fallback);
   });
 
   cmd

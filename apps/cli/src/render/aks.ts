@@ -1,5 +1,5 @@
 // Shared input handling and text rendering for the AKS commands (plan, check, compare, fit, diff).
-import { BUILTIN_EXAMPLE, BUILTIN_EXAMPLE_NAME, loadCluster, type Finding, type Cluster, type InputText, type Plan } from "@aksnet/engine/aks";
+import { BUILTIN_EXAMPLE, BUILTIN_EXAMPLE_NAME, loadCluster, type Finding, type Cluster, type InputText, type Plan, type Forecast } from "@aksnet/engine/aks";
 import { groupDigits } from "@aksnet/engine";
 import type { Command } from "commander";
 import { readSource, color, UsageError, formatOption } from "../io.ts";
@@ -7,6 +7,22 @@ import { readSource, color, UsageError, formatOption } from "../io.ts";
 export interface ClusterArgs {
   cluster?: string;
   vnet?: string;
+  /** --subnet NAME=CIDR, repeated or comma-separated. */
+  subnet?: string[];
+  /** --on-prem CIDR[,CIDR], repeated. */
+  onPrem?: string[];
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, ...v.split(",").map((x) => x.trim()).filter(Boolean)];
+
+/** --subnet nodes=10.0.0.0/22 → { name, cidr }; a malformed entry is a usage error. */
+function subnetArgs(list: string[] | undefined): { name: string; cidr: string }[] | undefined {
+  if (!list?.length) return undefined;
+  return list.map((t) => {
+    const m = /^([^=\s]+)=(\S+)$/.exec(t);
+    if (!m) throw new UsageError(`--subnet takes NAME=CIDR (e.g. nodeSubnet=10.240.0.0/22), not ${JSON.stringify(t)}`);
+    return { name: m[1], cidr: m[2] };
+  });
 }
 
 const read = (path: string): InputText => {
@@ -20,6 +36,8 @@ export function clusterInputOptions(cmd: Command): Command {
     .argument("[files...]", "cluster spec (YAML/JSON), az aks show JSON (+ az network vnet show JSON) or ARM template; - for stdin; none = built-in example")
     .option("--cluster <file>", "the cluster file (spec, az aks show JSON or ARM)")
     .option("--vnet <file>", "the VNet file (az network vnet show JSON or ARM VNet resource)")
+    .option("--subnet <name=cidr>", "a subnet's range without the VNet document (repeat, or comma-separate)", collect)
+    .option("--on-prem <cidrs|file>", "on-premises / VPN / ExpressRoute ranges to check overlaps against (CIDR[,CIDR], or a YAML/JSON file of them)", collect)
     .addOption(formatOption());
 }
 
@@ -29,10 +47,17 @@ export function loadFromArgs(files: string[], o: ClusterArgs, builtin = true): C
   if (inputs.filter((f) => f === "-").length + (o.vnet === "-" ? 1 : 0) > 1) throw new UsageError("stdin (-) can be read only once");
   if (!inputs.length) {
     if (!builtin) throw new UsageError("no cluster file given", "pass a spec (YAML/JSON), az aks show JSON or an ARM template");
-    if (o.vnet) throw new UsageError("--vnet needs a cluster file too");
-    return loadCluster([{ name: BUILTIN_EXAMPLE_NAME, text: BUILTIN_EXAMPLE }]);
+    if (o.vnet || o.subnet?.length) throw new UsageError(`${o.vnet ? "--vnet" : "--subnet"} needs a cluster file too`);
+    return loadCluster([{ name: BUILTIN_EXAMPLE_NAME, text: BUILTIN_EXAMPLE }], onPremArgs(o.onPrem));
   }
-  return loadCluster(inputs.map(read), o.vnet ? { vnet: read(o.vnet) } : {});
+  return loadCluster(inputs.map(read), { ...(o.vnet ? { vnet: read(o.vnet) } : {}), subnets: subnetArgs(o.subnet), ...onPremArgs(o.onPrem) });
+}
+
+/** --on-prem values: CIDRs as they are, anything else is a YAML/JSON file of ranges. */
+function onPremArgs(list: string[] | undefined): { onPrem?: string[]; onPremFiles?: InputText[] } {
+  if (!list?.length) return {};
+  const cidr = (t: string) => /^[0-9a-fA-F:.]+\/\d{1,3}$/.test(t);
+  return { onPrem: list.filter(cidr), onPremFiles: list.filter((t) => !cidr(t)).map(read) };
 }
 
 export const MODEL_LABEL: Record<string, string> = {
@@ -84,7 +109,7 @@ export function renderFindings(findings: Finding[]): string[] {
   if (!findings.length) return [`  ${c.green("no findings")}`];
   const out: string[] = [];
   for (const f of findings) {
-    out.push(`  ${severityLabel(f.severity)}  ${c.bold(f.code)}  ${c.dim(f.path)}`);
+    out.push(`  ${severityLabel(f.severity)}  ${c.bold(f.code)}  ${c.dim(f.path)}${f.location ? c.dim(`  (${f.location})`) : ""}`);
     out.push(`           ${f.message}`);
     if (f.fix) out.push(`           ${c.green("fix:")} ${f.fix}`);
   }
@@ -97,6 +122,12 @@ export function summaryLine(p: Pick<Plan, "summary">): string {
   return `${plural(s.errors, "error")}, ${plural(s.warnings, "warning")}, ${s.infos} info`;
 }
 
+/** The cluster as every AKS command's JSON names it: an object, as in plan's `cluster`. */
+export function clusterRef(p: Plan): { name: string; model: string; dataplane: string; policy: string; kubernetesVersion: string | null } {
+  const c = p.cluster;
+  return { name: c.name, model: c.model, dataplane: c.dataplane, policy: c.policy, kubernetesVersion: c.kubernetesVersion };
+}
+
 export function renderPlan(p: Plan): string {
   const c = color();
   const L: string[] = [];
@@ -104,11 +135,13 @@ export function renderPlan(p: Plan): string {
   L.push(`${c.bold(cl.name)}  ${MODEL_LABEL[cl.model]}, dataplane ${cl.dataplane}, policy ${cl.policy}${cl.kubernetesVersion ? `, Kubernetes ${cl.kubernetesVersion}` : ""}`);
   L.push(c.dim(`  from ${cl.input.files.join(" + ")} (${cl.input.kind})`));
   const nw = p.network;
-  L.push(`  pods ${nw.podCidrs.join(",") || "(from subnets)"}   services ${nw.serviceCidrs.join(",")}   DNS ${nw.dnsServiceIP}   VNet ${nw.vnet} ${nw.addressSpace.join(",")}${nw.managedVnet ? " (AKS-managed)" : ""}`);
+  L.push(`  pods ${nw.podCidrs.join(",") || "(from subnets)"}   services ${nw.serviceCidrs.join(",")}   DNS ${nw.dnsServiceIP}   VNet ${nw.vnet} ${nw.addressSpace.join(",") || "(address space not in the input)"}${nw.managedVnet ? " (AKS-managed)" : ""}`);
   L.push("");
   L.push(c.bold("Subnets") + c.dim("  (usable = size − 5 Azure-reserved; required = pools at max + upgrade surge)"));
   L.push(...table(["NAME", "CIDR", "ROLE", "USABLE", "AT COUNT", "AT MAX", "+SURGE", "FREE", "USE"],
-    p.subnets.map((s) => [s.name, s.cidr, s.role, n(s.usable), n(s.requiredAtCount), n(s.requiredAtMax), n(s.required), s.free < 0 ? c.red(n(s.free)) : n(s.free), s.role === "unused" ? c.dim("not used by this cluster") : bar(s.required, s.usable)]),
+    p.subnets.map((s) => s.unknown
+      ? [s.name, "unknown", s.role, "?", n(s.requiredAtCount), n(s.requiredAtMax), n(s.required), "?", c.dim("range not in the input: --vnet or --subnet NAME=CIDR")]
+      : [s.name, s.cidr, s.role, n(s.usable), n(s.requiredAtCount), n(s.requiredAtMax), n(s.required), s.free < 0 ? c.red(n(s.free)) : n(s.free), s.role === "unused" ? c.dim("not used by this cluster") : bar(s.required, s.usable) + (s.inUseByOthers ? c.dim(` incl. ${n(s.inUseByOthers)} in use by others`) : "")]),
     [3, 4, 5, 6, 7]));
   if (p.podRanges.length) {
     L.push("");
@@ -120,14 +153,14 @@ export function renderPlan(p: Plan): string {
   L.push("");
   L.push(c.bold("Node pools") + c.dim("  (max nodes: this pool grown, the others at their planned size)"));
   L.push(...table(["POOL", "MODE", "OS", "COUNT", "PLANNED", "SURGE", "MAXPODS", "IPS/NODE", "SUBNET", "MAX NODES", "LIMITED BY"],
-    p.pools.map((x) => [x.name, x.mode, x.os, x.autoscale ? `${x.count} (${x.minCount ?? x.count}-${x.maxCount})` : String(x.count), n(x.nodes), `${x.maxSurge} → ${x.surgeNodes}`, String(x.maxPods),
+    p.pools.map((x) => [x.name, x.mode, x.os, x.autoscale ? `${x.count} (${x.minCount ?? x.count}-${x.maxCount})` : String(x.count), n(x.nodes), `${x.maxSurge} → ${x.surgeNodes}${x.maxUnavailable ? ` (unavail. ${x.maxUnavailable})` : ""}`, String(x.maxPods),
       x.podSubnet ? `${x.nodeSubnetIpsPerNode} + ${x.podRangeIpsPerNode}` : x.podRangeIpsPerNode ? `${x.nodeSubnetIpsPerNode} (+/24)` : String(x.nodeSubnetIpsPerNode),
       x.podSubnet ? `${x.nodeSubnet} / ${x.podSubnet}` : x.nodeSubnet, x.maxNodes < x.nodes ? c.red(n(x.maxNodes)) : n(x.maxNodes), x.limitedBy.message]),
     [4, 6, 9]));
   L.push("");
   L.push(c.bold("Cluster") + c.dim("  (max: all pools scaled together, keeping their mix)"));
   L.push(`  planned ${n(cl.plannedNodes)} nodes, ${n(cl.plannedPods)} pods; at most ${c.bold(n(cl.maxNodes))} nodes, ${c.bold(n(cl.maxPods))} pods`);
-  L.push(`  limited by ${cl.limitedBy.message}`);
+  L.push(`  limited by ${cl.limitedBy.message}${p.subnets.some((x) => x.unknown) ? c.dim("  (subnet ranges unknown: an upper bound)") : ""}`);
   L.push("");
   const s = p.snat;
   L.push(c.bold(`Outbound (${s.outboundType})`));
@@ -143,5 +176,19 @@ export function renderPlan(p: Plan): string {
   L.push("");
   L.push(c.bold("Findings") + `  ${summaryLine(p)}`);
   L.push(...renderFindings(p.findings));
+  return L.join("\n");
+}
+
+/** aksnet forecast: one row per limited resource, first to run out first. */
+export function renderForecast(f: Forecast): string {
+  const c = color();
+  const L: string[] = [];
+  L.push(`${c.bold(f.cluster.name)}  pool ${f.growth.pool} grows by ${f.growth.text} from ${f.start} (${n(f.now.nodes)} planned nodes now)`);
+  L.push(...table(["RUNS OUT", "WHEN", "STEP", `${f.growth.pool.toUpperCase()} NODES`],
+    f.rows.map((r) => [r.resource, r.step === null ? c.dim(`not within ${f.horizon} ${f.growth.period}s`) : r.step === 0 ? c.red("already") : r.date!, r.step === null ? "-" : String(r.step), r.nodes === null ? "-" : n(r.nodes)]), [2, 3]));
+  L.push("");
+  if (!f.first) L.push(`  nothing runs out within ${f.horizon} ${f.growth.period}s`);
+  else L.push(`  first: ${f.first.resource}${f.first.step === 0 ? c.red(" is already out") : ` after ${f.first.step} ${f.growth.period}${f.first.step === 1 ? "" : "s"} (${f.first.date})`}`);
+  if (f.best) L.push(`  buys the most time: ${c.bold(f.best.change)}${f.best.firstStep === null ? ` (nothing runs out within ${f.horizon} ${f.growth.period}s)` : ` (+${f.best.gained} ${f.growth.period}${f.best.gained === 1 ? "" : "s"}, first limit then after ${f.best.firstStep})`}`);
   return L.join("\n");
 }

@@ -1,8 +1,8 @@
 // Rendering of `aksnet iptables`: the rule path of one trace (text), lint findings, and the JSON
 // lines of `flows`, written a chunk at a time (the engine formats them into bytes).
 import { groupDigits } from "@aksnet/engine";
-import { writeJsonl, type KernelTrace, type KubeProxyTrace, type TraceStep, type FlowColumns, type ColumnResults, type Ruleset, type Finding } from "@aksnet/engine/netfilter";
-import { out, color, warn } from "../io.ts";
+import type { KernelTrace, KubeProxyTrace, TraceStep, Ruleset, Finding } from "@aksnet/engine/netfilter";
+import { out, color, warn, writeStdout } from "../io.ts";
 
 const endpoint = (a: string, p?: number) => (p === undefined ? a : a.includes(":") ? `[${a}]:${p}` : `${a}:${p}`);
 
@@ -51,11 +51,14 @@ export function renderLint(rs: Ruleset, tables: { name: string; rules: number }[
   warn(`${rs.ruleCount} rules in ${tables.map((t) => `${t.name} (${t.rules})`).join(", ")}: ${count("error")} errors, ${count("warning")} warnings, ${count("info")} notes`);
 }
 
-/** One JSON line per flow on stdout (one write per chunk), then the throughput on stderr. */
-export function renderFlows(cols: FlowColumns, r: ColumnResults, ms: number): void {
-  writeJsonl(cols, r, (chunk) => process.stdout.write(chunk));
-  const n = cols.n;
+/**
+ * Where the JSON lines of flows go: stdout, one synchronous write per chunk (a chunk may be a view
+ * of the core's memory, valid during the call only).
+ */
+export const flowSink = writeStdout;
+
+/** The throughput line on stderr. */
+export function renderFlowRate(n: number, ms: number, engine: string, fallback?: string): void {
   const rate = ms > 0 ? Math.round((n / ms) * 1000) : 0;
-  const fallback = r.kind === "objects" ? r.fallback : undefined;
-  warn(`${n} flow${n === 1 ? "" : "s"} in ${ms.toFixed(1)} ms (${groupDigits(rate)} flows/s, engine ${r.engine}${fallback ? `: ${fallback}` : ""})`);
+  warn(`${n} flow${n === 1 ? "" : "s"} in ${ms.toFixed(1)} ms (${groupDigits(rate)} flows/s, engine ${engine}${fallback ? `: ${fallback}` : ""})`);
 }

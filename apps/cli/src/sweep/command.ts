@@ -86,10 +86,10 @@ export const registerSweep: Register = (program, setExit) => {
     .option("--backend <backend>", "wasm (default) or reference (the TypeScript planner, slow; for checking)")
     .addHelpText("after", `
 Examples:
-  aksnet sweep examples/sweeps/small.yaml                          # summary per model
+  aksnet sweep examples/sweeps/small.yaml                          # Pareto frontier per model (6,552 rows)
   aksnet sweep examples/sweeps/small.yaml --show feasible --format csv > feasible.csv
   aksnet sweep examples/sweeps/frontier.yaml --show frontier --heatmap max-nodes.svg
-  aksnet sweep examples/sweeps/large-200m.yaml --workers 2          # 200M+ rows with a progress bar
+  aksnet sweep examples/sweeps/large-250m.yaml --workers 2          # 250M+ rows with a progress bar
   aksnet sweep SPEC --shard 3/8 -o part-3.part && aksnet sweep merge part-*.part
   aksnet sweep k8s-job SPEC --shards 8 --image registry.example/aksnet:0.1 | kubectl apply -f -
 

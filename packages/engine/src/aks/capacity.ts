@@ -3,7 +3,7 @@
 // WebAssembly sweep kernel and compared on random configurations. plan(), compare() and fit() all
 // go through these functions, which is why their numbers agree.
 import {
-  AZURE_RESERVED_IPS_PER_SUBNET, DYNAMIC_BATCH_SIZE, LB_DEFAULT_PORTS_CAP, LB_DEFAULT_PORT_TABLE,
+  AZURE_RESERVED_IPS_PER_SUBNET, DYNAMIC_BATCH_SIZE, DYNAMIC_MIN_IPS_PER_NODE, LB_DEFAULT_PORTS_CAP, LB_DEFAULT_PORT_TABLE,
   LB_PORTS_PER_IP, NODE_POD_BLOCK_LEN, KUBENET_ROUTE_LIMIT, CLUSTER_NODE_LIMIT, VNET_PRIVATE_IP_LIMIT, POOL_NODE_LIMIT, SMALLEST_SUBNET_LEN, STATIC_BLOCKS_LOST_TO_RESERVED,
   STATIC_BLOCK_RESERVED_PER_NODE, STATIC_BLOCK_SIZE, type ModelId,
 } from "./constants.ts";
@@ -66,10 +66,15 @@ export function podRangeIpsPerNode(model: ModelId, maxPods: number): number {
     case "azure-cni-static-block":
       return STATIC_BLOCK_SIZE * staticBlocksPerNode(maxPods);
     case "azure-cni-pod-subnet":
-      return DYNAMIC_BATCH_SIZE * Math.max(1, Math.ceil(maxPods / DYNAMIC_BATCH_SIZE));
+      return dynamicWorstCasePerNode(maxPods);
     default:
       return 0;
   }
+}
+
+/** The planning figure for one full node of a dynamic pod subnet (see DYNAMIC_REQUEST_THRESHOLD). */
+export function dynamicWorstCasePerNode(maxPods: number): number {
+  return Math.max(DYNAMIC_MIN_IPS_PER_NODE, DYNAMIC_BATCH_SIZE * Math.ceil(maxPods / DYNAMIC_BATCH_SIZE));
 }
 
 /**

@@ -18,9 +18,13 @@ export interface CompareRow {
   podRange: { source: string; cidr: string | null; required: number; capacity: number | null } | null;
   /** Addresses taken from the VNet at full scale (node and pod subnets). */
   vnetAddresses: number;
+  /** False when the row's plan has an error, a range that doesn't fit, or lacks an input it needs. */
   fits: boolean;
-  maxNodes: number;
-  maxPods: number;
+  /** null when the row lacks an input it needs (see missing). */
+  maxNodes: number | null;
+  maxPods: number | null;
+  /** What the row needs and the input doesn't give (e.g. a pod subnet), when anything. */
+  missing?: string;
   limitedBy: Limit;
   policyOptions: string[];
   /** What a host on-premises sees as the source address of a pod's packet. */
@@ -33,7 +37,8 @@ export interface CompareRow {
 }
 
 export interface Comparison {
-  cluster: string;
+  /** The cluster's name and model (the same shape as in check and diff output). */
+  cluster: { name: string; model: ModelId; dataplane: Dataplane };
   current: { model: ModelId; dataplane: Dataplane };
   workload: { pools: { name: string; nodes: number; surgeNodes: number; maxPods: number }[] };
   rows: CompareRow[];
@@ -115,7 +120,7 @@ export function asModel(c: Cluster, model: ModelId, dataplane: Dataplane): { clu
   return { cluster, notes };
 }
 
-function row(v: (typeof VARIANTS)[number], p: Plan, notes: string[]): CompareRow {
+function row(v: (typeof VARIANTS)[number], p: Plan, notes: string[], missing?: string): CompareRow {
   const nodeSubnetRequired = p.subnets.filter((s) => s.role === "nodes" || s.role === "nodes+pods").reduce((s, x) => s + x.required, 0);
   const vnetAddresses = p.subnets.reduce((s, x) => s + x.required, 0);
   const pr = p.podRanges.find((r) => r.cidr.includes(".") || r.kind === "pod-subnet");
@@ -128,9 +133,10 @@ function row(v: (typeof VARIANTS)[number], p: Plan, notes: string[]): CompareRow
     nodeSubnetRequired,
     podRange: pr ? { source: pr.kind === "pod-cidr" ? "pod CIDR (outside the VNet)" : `pod subnet ${pr.name}`, cidr: pr.cidr, required: pr.required, capacity: pr.capacity } : null,
     vnetAddresses,
-    fits: p.summary.fits,
-    maxNodes: p.cluster.maxNodes,
-    maxPods: p.cluster.maxPods,
+    fits: p.summary.fits && errs.length === 0 && !missing,
+    maxNodes: missing ? null : p.cluster.maxNodes,
+    maxPods: missing ? null : p.cluster.maxPods,
+    ...(missing ? { missing } : {}),
     limitedBy: p.cluster.limitedBy,
     policyOptions: v.dataplane === "cilium" ? ["cilium"] : f.policies,
     podSourceIpOnPrem: f.onPrem,
@@ -145,10 +151,18 @@ function row(v: (typeof VARIANTS)[number], p: Plan, notes: string[]): CompareRow
 export function compare(c: Cluster): Comparison {
   const rows = VARIANTS.map((v) => {
     const { cluster, notes } = asModel(c, v.model, v.dataplane);
-    return row(v, plan(cluster), notes);
+    const needsPodSubnet = v.model === "azure-cni-pod-subnet" || v.model === "azure-cni-static-block";
+    const noPodSubnet = needsPodSubnet && cluster.pools.some((p) => !p.podSubnet || !cluster.vnet.subnets.some((s) => s.name === p.podSubnet && s.prefixes.length));
+    const unknownSubnets = cluster.vnet.subnets.filter((s) => s.unknown && cluster.pools.some((p) => p.nodeSubnet === s.name || p.podSubnet === s.name)).map((s) => s.name);
+    const unknownPod = cluster.pools.map((p) => p.podSubnet).find((n) => n && cluster.vnet.subnets.some((s) => s.name === n && s.unknown));
+    const missing = !noPodSubnet ? undefined
+      : unknownPod ? `the range of pod subnet ${unknownPod} (--vnet, or --subnet ${unknownPod}=CIDR)`
+      : `a pod subnet: ${notes.find((n) => n.startsWith("no free")) ?? "none in the input"} (add one to the VNet)`;
+    if (unknownSubnets.length) notes.push(`subnet ${unknownSubnets.join(", ")}: range unknown, not counted (--vnet or --subnet NAME=CIDR)`);
+    return row(v, plan(cluster), notes, missing);
   });
   return {
-    cluster: c.name,
+    cluster: { name: c.name, model: c.model, dataplane: c.dataplane },
     current: { model: c.model, dataplane: c.dataplane },
     workload: { pools: c.pools.map((p) => { const n = plannedNodes(p); return { name: p.name, nodes: n, surgeNodes: surgeNodes(n, p.maxSurge), maxPods: p.maxPods }; }) },
     rows,

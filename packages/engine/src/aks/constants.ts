@@ -123,3 +123,41 @@ export const RETIREMENT = {
   azureNpmLinux: "2028-09-30",
   basicLoadBalancer: "2025-09-30",
 } as const;
+
+/** maxSurge as a percentage: 1-100% (the API takes "an int or percentage"; above 100% AKS refuses it). [SPEC; CLI-VAL] */
+export const MAX_SURGE_PERCENT_MAX = 100;
+/**
+ * Default upgrade surge by Kubernetes version: new pools on 1.27 and later get 10%; before 1.27 the
+ * default was one node. Applied when a pool has no maxSurge and the cluster's version is known.
+ * [GH Azure/AKS#3491, #3562; aks-facts §9.1]
+ */
+export const MAX_SURGE_10_PERCENT_FROM_MINOR = 27;
+export const DEFAULT_MAX_SURGE_BEFORE_1_27 = "1";
+/** An IPv4 public IP prefix is /28 (16 addresses) to /31; /32 counts as one IP. [D:public-ip-address-prefix] */
+export const PUBLIC_IP_PREFIX_MIN_LEN = 28;
+/** Dual-stack with the Cilium dataplane needs Kubernetes 1.29 or later. [D:azure-cni-powered-by-cilium] */
+export const CILIUM_DUAL_STACK_FROM_MINOR = 29;
+/** A static-block pod subnet is at most a /12 (about 1M addresses). [D:configure-azure-cni-static-block-allocation] */
+export const STATIC_BLOCK_POD_SUBNET_MIN_LEN = 12;
+/** Service ranges the tool suggests are /13 or longer: AKS documents "smaller than /12". [D:concepts-network-ip-address-planning] */
+export const SERVICE_CIDR_SUGGESTED_MIN_LEN_V4 = 13;
+/** Migration to Overlay: Kubernetes 1.27 or later, Windows build 20348.1668 or later. [D:update-azure-cni; aks-facts §4] */
+export const OVERLAY_MIGRATION_FROM_MINOR = 27;
+export const OVERLAY_MIGRATION_WINDOWS_BUILD = "20348.1668";
+/**
+ * Dynamic pod-subnet IPAM: a node asks for another batch of 16 when fewer than 8 of its addresses
+ * are free, and plans need at least 16 per node. [D:configure-azure-cni-dynamic-ip-allocation]
+ * Worst case per node: aks-facts §1.4 derives 16·ceil((P+8)/16) from the refill rule alone, but the
+ * NodeNetworkConfig scaler also carries maxIPCount (the node's maxPods; "batch 16 / max 250" in real
+ * NNC dumps, ACN crd/nodenetworkconfig), which caps the request: the planning figure is therefore
+ * 16·ceil(maxPods/16), never below 16. See dynamicWorstCasePerNode.
+ */
+export const DYNAMIC_REQUEST_THRESHOLD = 8;
+export const DYNAMIC_MIN_IPS_PER_NODE = 16;
+/**
+ * Upgrade surge counted against an overlay/kubenet pod CIDR: the pool's own maxSurge, rounded up
+ * (the nodes an upgrade really adds). Azure/AKS#4467 reports the RP's "theoretical max" as
+ * (maxCount + 1) × /24 per pool; the two agree for pools of up to 10 nodes at 10% (the
+ * AKS-Construction#701 figure, 1,280 for 4 nodes, is both). aks-facts §10 leaves the RP formula open.
+ */
+export const OVERLAY_POD_CIDR_SURGE_RULE: "maxSurge" | "plusOnePerPool" = "maxSurge";

@@ -2,6 +2,8 @@
 // place, a supported migration (with its az command), or immutable: a new node pool or a new
 // cluster. Rules: aks-facts.md §4 (D:update-azure-cni, D:egress-outboundtype, D:faq, ...).
 import type { Cluster, Pool } from "./model.ts";
+import type { ModelId } from "./constants.ts";
+import { OVERLAY_MIGRATION_FROM_MINOR, OVERLAY_MIGRATION_WINDOWS_BUILD } from "./constants.ts";
 
 export type ChangeKind = "in-place" | "migration" | "new-pool" | "new-cluster";
 
@@ -13,21 +15,41 @@ export interface Change {
   kind: ChangeKind;
   command?: string;
   note: string;
+  /** Prerequisites the running cluster doesn't meet yet: the change is blocked until they are. */
+  blockedBy?: string[];
+  /** The steps that meet them, in order, before `command`. */
+  unblock?: string[];
 }
 
 export interface ChangePlan {
-  cluster: string;
+  /** The cluster's name and model (the same shape as in check and compare output). */
+  cluster: { name: string; model: ModelId };
   changes: Change[];
   /** The most disruptive kind needed, or "none". */
   verdict: ChangeKind | "none";
+  /** Unmet prerequisites of the changes, when any: "blocked until …". */
+  blockedBy?: string[];
+  /** With a new-cluster verdict: why the other changes carry no az command. */
+  note?: string;
 }
 
 const RANK: Record<ChangeKind, number> = { "in-place": 0, migration: 1, "new-pool": 2, "new-cluster": 3 };
 const list = (xs: { prefix: { toString(): string } }[]) => xs.map((x) => x.prefix.toString()).join(",");
 const minor = (v?: string) => Number(/^v?1\.(\d+)/.exec(v ?? "")?.[1] ?? NaN);
 
-export function diff(a: Cluster, b: Cluster): ChangePlan {
+/** Whether the input set `field` (else it is a default the loader applied). */
+function wrote(c: Cluster, field: string): boolean {
+  return !c.provenance.some((p) => p.source === "default" && p.field === field);
+}
+
+/**
+ * The change plan from `a` (the running cluster, or its current spec) to `b` (the wanted one).
+ * Only what `b` writes is a change: a field `b` leaves to its default keeps `a`'s value (maxPods,
+ * for one, is kept across a migration), so a default of `b`'s model is never a requested change.
+ */
+export function diff(a: Cluster, bIn: Cluster): ChangePlan {
   const out: Change[] = [];
+  const b = keepUnwritten(a, bIn);
   const az = `az aks update -g <resource-group> -n ${b.name}`;
   const add = (c: Change) => out.push(c);
 
@@ -37,10 +59,33 @@ export function diff(a: Cluster, b: Cluster): ChangePlan {
     if ((a.model === "kubenet" || a.model === "azure-cni") && b.model === "azure-cni-overlay") {
       const podCidr = b.podCidrs.find((p) => p.prefix.family === 4)?.prefix.toString();
       const needPod = a.model === "azure-cni" || podCidr !== a.podCidrs.find((p) => p.prefix.family === 4)?.prefix.toString();
-      const notes = ["one-way; all pools are reimaged at once", "needs Kubernetes 1.27 or later"];
-      if (a.policy !== "none") notes.push(`uninstall the ${a.policy} network policy first (--network-policy none)`);
-      if (a.model === "kubenet") notes.push("needs a user-assigned managed identity; pod routes are removed from the route table");
-      add({ path, field: "network model", from: a.model, to: b.model, kind: "migration", command: `${az} --network-plugin azure --network-plugin-mode overlay${needPod && podCidr ? ` --pod-cidr ${podCidr}` : ""}`, note: notes.join("; ") });
+      const notes = ["one-way; all pools are reimaged at once"];
+      // Prerequisites, checked against the running cluster `a`. [D:update-azure-cni; aks-facts §4]
+      const blockedBy: string[] = [], unblock: string[] = [];
+      const v = minor(a.kubernetesVersion);
+      if (Number.isNaN(v)) notes.push(`needs Kubernetes 1.${OVERLAY_MIGRATION_FROM_MINOR} or later`);
+      else if (v < OVERLAY_MIGRATION_FROM_MINOR) {
+        blockedBy.push(`Kubernetes 1.${OVERLAY_MIGRATION_FROM_MINOR} or later (the cluster runs ${a.kubernetesVersion})`);
+        unblock.push(`upgrade one minor version at a time up to 1.${OVERLAY_MIGRATION_FROM_MINOR} or later: az aks upgrade -g <resource-group> -n ${b.name} --kubernetes-version 1.${v + 1}.<patch> (then 1.${v + 2}, …)`);
+      }
+      if (a.policy !== "none") {
+        blockedBy.push(`no network policy engine (the cluster has ${a.policy})`);
+        unblock.push(`uninstall the ${a.policy} network policy: ${az} --network-policy none`);
+      }
+      if (a.model === "kubenet") {
+        if (!a.identity) notes.push("needs a user-assigned managed identity");
+        else if (a.identity.type !== "UserAssigned") {
+          blockedBy.push(`a user-assigned managed identity (the cluster has ${a.identity.type === "SystemAssigned" ? "a system-assigned identity" : a.identity.type === "ServicePrincipal" ? "a service principal" : "none"})`);
+          unblock.push(`switch to a user-assigned identity: ${az} --enable-managed-identity --assign-identity <user-assigned identity resource ID>`);
+        }
+        notes.push("pod routes are removed from the route table");
+      }
+      const oldWindows = a.pools.filter((p) => p.osType === "Windows" && /2019/.test(p.osSku ?? ""));
+      if (oldWindows.length) {
+        blockedBy.push(`Windows build ${OVERLAY_MIGRATION_WINDOWS_BUILD} or later (Windows Server 2019 pools: ${oldWindows.map((p) => p.name).join(", ")})`);
+        unblock.push(`replace ${oldWindows.map((p) => p.name).join(", ")} with Windows Server 2022 pools (--os-sku Windows2022), then delete the old ones`);
+      }
+      add({ path, field: "network model", from: a.model, to: b.model, kind: "migration", command: `${az} --network-plugin azure --network-plugin-mode overlay${needPod && podCidr ? ` --pod-cidr ${podCidr}` : ""}`, note: notes.join("; "), ...(blockedBy.length ? { blockedBy, unblock } : {}) });
     } else {
       add({ path, field: "network model", from: a.model, to: b.model, kind: "new-cluster", note: `AKS migrates only kubenet and Azure CNI node subnet to Overlay; ${a.model} → ${b.model} needs a new cluster` });
     }
@@ -124,7 +169,56 @@ export function diff(a: Cluster, b: Cluster): ChangePlan {
     if (!b.pools.some((x) => x.name.toLowerCase() === pa.name.toLowerCase())) add({ path: pa.path, field: `pool ${pa.name}`, from: "present", to: null, kind: "in-place", command: `az aks nodepool delete -g <resource-group> --cluster-name ${b.name} -n ${pa.name}`, note: "drain workloads first" });
   }
   const verdict = out.reduce<ChangeKind | "none">((v, c) => (v === "none" || RANK[c.kind] > RANK[v] ? c.kind : v), "none");
-  return { cluster: b.name, changes: out, verdict };
+  const blockedBy = out.flatMap((c) => c.blockedBy ?? []);
+  // A new cluster rules out every in-place step: nothing is run against the old cluster.
+  const changes = verdict === "new-cluster" ? out.map(({ command: _c, blockedBy: _b, unblock: _u, ...c }) => c) : out;
+  return {
+    cluster: { name: b.name, model: a.model },
+    changes,
+    verdict,
+    ...(blockedBy.length && verdict !== "new-cluster" ? { blockedBy } : {}),
+    ...(verdict === "new-cluster" ? { note: "a new cluster is needed, so no change is made with az commands on this one: create the new cluster with the wanted configuration and move the workloads" } : {}),
+  };
+}
+
+/** `b` with every field it leaves to a default taken from `a` (the running value is kept). */
+function keepUnwritten(a: Cluster, b: Cluster): Cluster {
+  const keep = <T>(field: string, av: T, bv: T): T => (wrote(b, field) ? bv : av);
+  // A new file without a VNet keeps the running cluster's VNet, and its pools their subnets.
+  const keepVnet = !wrote(b, "vnet") && wrote(a, "vnet");
+  const pools = b.pools.map((pb) => {
+    const pa = a.pools.find((x) => x.name.toLowerCase() === pb.name.toLowerCase());
+    if (!pa) return keepVnet ? { ...pb, nodeSubnet: a.pools[0]?.nodeSubnet ?? pb.nodeSubnet } : pb;
+    return {
+      ...pb,
+      ...(keepVnet ? { nodeSubnet: pa.nodeSubnet, podSubnet: pa.podSubnet } : {}),
+      maxPods: keep(`${pb.name}.maxPods`, pa.maxPods, pb.maxPods),
+      count: keep(`${pb.name}.count`, pa.count, pb.count),
+      ...(wrote(b, `${pb.name}.maxSurge`) ? {} : { maxSurge: pa.maxSurge, maxSurgeText: pa.maxSurgeText }),
+    };
+  });
+  const lbA = a.outbound.loadBalancer, lbB = b.outbound.loadBalancer;
+  const outbound = a.outbound.type === b.outbound.type || !wrote(b, "outboundType")
+    ? {
+      ...a.outbound,
+      ...(wrote(b, "outboundType") ? { type: b.outbound.type } : {}),
+      ...(lbA && lbB ? { loadBalancer: { ...lbB, managedOutboundIps: keep("managedOutboundIPs", lbA.managedOutboundIps, lbB.managedOutboundIps), allocatedOutboundPorts: keep("allocatedOutboundPorts", lbA.allocatedOutboundPorts, lbB.allocatedOutboundPorts) } } : {}),
+      ...(b.outbound.natGatewayIps !== undefined ? { natGatewayIps: keep("natGatewayIPs", a.outbound.natGatewayIps, b.outbound.natGatewayIps) } : {}),
+    }
+    : b.outbound;
+  const model = wrote(b, "networkPlugin") ? b.model : a.model;
+  return {
+    ...b,
+    model,
+    dataplane: keep("networkDataplane", a.dataplane, b.dataplane),
+    policy: keep("networkPolicy", a.policy, b.policy),
+    podCidrs: a.podCidrs.length ? keep("podCidr", a.podCidrs, b.podCidrs) : b.podCidrs,
+    serviceCidrs: keep("serviceCidr", a.serviceCidrs, b.serviceCidrs),
+    dnsServiceIp: keep("dnsServiceIP", a.dnsServiceIp, b.dnsServiceIp),
+    outbound,
+    vnet: keepVnet ? a.vnet : b.vnet,
+    pools,
+  };
 }
 
 function addPoolCommand(c: Cluster, p: Pool): string {

@@ -10,3 +10,6 @@ export { compare, asModel, type Comparison, type CompareRow } from "./compare.ts
 export { fit, type FitInput, type FitResult, type FitPool } from "./fit.ts";
 export { diff, type Change, type ChangeKind, type ChangePlan } from "./diff.ts";
 export { BUILTIN_EXAMPLE_NAME, BUILTIN_EXAMPLE } from "./example.ts";
+export { applyFix } from "./fix.ts";
+export { readLive, liveReport, liveLines, AGENTPOOL_LABELS, type LiveUsage, type LiveReport, type LiveNode, type LiveNnc } from "./live.ts";
+export { forecast, parseGrowth, type Forecast, type ForecastRow, type Growth } from "./forecast.ts";

@@ -8,7 +8,7 @@ import type { Surge } from "./capacity.ts";
 export type Dataplane = "azure" | "cilium";
 export type PolicyEngine = "none" | "calico" | "azure" | "cilium";
 export type OutboundType = "loadBalancer" | "managedNATGateway" | "userAssignedNATGateway" | "userDefinedRouting" | "none" | "block" | "managedNATGatewayV2";
-export type InputKind = "spec" | "az" | "arm";
+export type InputKind = "spec" | "az" | "arm" | "terraform";
 
 /** Where a value came from: the input (with its path) or a default (with the reason). */
 export interface Provenance {
@@ -31,6 +31,14 @@ export interface Subnet {
   path: string;
   /** True when the subnet was not in the input (managed VNet). */
   assumed?: boolean;
+  /** True when the subnet is named by the cluster but its range is not in the input (no VNet given). */
+  unknown?: boolean;
+  /** Service delegations on the subnet (az network vnet show `delegations[].serviceName`). */
+  delegations?: string[];
+  /** Addresses already taken in the subnet by resources that are not this cluster's nodes (ipConfigurations). */
+  inUseByOthers?: number;
+  /** ipConfigurations of the subnet that belong to this cluster's node pools (VMSS NICs). */
+  inUseByCluster?: number;
 }
 
 export interface Vnet {
@@ -40,6 +48,8 @@ export interface Vnet {
   /** The path of the address space list, for findings about it. */
   path: string;
   managed: boolean;
+  /** True when the VNet's address space is not in the input (only the cluster, or --subnet NAME=CIDR, was given). */
+  unknownSpace?: boolean;
 }
 
 export interface ExternalNetwork {
@@ -60,6 +70,9 @@ export interface Pool {
   maxPods: number;
   maxSurge: Surge;
   maxSurgeText: string;
+  /** Nodes that may be unavailable during an upgrade (AKS accepts maxSurge 0 with maxUnavailable >= 1). */
+  maxUnavailable?: Surge;
+  maxUnavailableText?: string;
   /** Subnet names in `vnet.subnets`; undefined pod subnet means pods come from elsewhere. */
   nodeSubnet: string;
   podSubnet?: string;
@@ -73,8 +86,10 @@ export interface Pool {
 export interface LoadBalancerOutbound {
   sku: "standard" | "basic";
   managedOutboundIps: number;
-  /** Count of BYO public IPs and prefixes (each prefix counted as one IP: its size is not in the input). */
+  /** BYO public IPs plus the addresses of BYO public IP prefixes (a prefix of unknown length counts as one; see prefixesAssumed). */
   byoOutboundIps: number;
+  /** BYO public IP prefixes whose length was not in the input, each counted as one IP. */
+  prefixesAssumed?: number;
   allocatedOutboundPorts: number;
   idleTimeoutMinutes: number;
 }
@@ -105,4 +120,12 @@ export interface Cluster {
   paths: Record<string, string>;
   provenance: Provenance[];
   input: { kind: InputKind; files: string[] };
+  /** True when the document describes a cluster that exists (az aks show / REST GET: provisioningState, powerState, currentKubernetesVersion). */
+  existing?: boolean;
+  /** ipFamilies as written in the input (absent: not written). */
+  ipFamilies?: ("IPv4" | "IPv6")[];
+  /** The cluster's identity type (az/ARM `identity.type`, spec `identity`), when the input says. */
+  identity?: { type: "SystemAssigned" | "UserAssigned" | "ServicePrincipal" | "None"; path: string };
+  /** Line and column of a path in the input document, when the reader knows them. */
+  locate?: (path: string) => { file: string; line: number; col: number } | undefined;
 }

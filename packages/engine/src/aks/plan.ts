@@ -50,12 +50,13 @@ export function capacityModel(c: Cluster): CapacityModel {
   c.vnet.subnets.forEach((s, si) => {
     const i4 = v4(s.prefixes);
     if (i4 < 0) return;
-    const per = c.pools.map((p) => (p.nodeSubnet === s.name ? nodeSubnetIpsPerNode(c.model, p.maxPods) : 0) + (kind === "pod-subnet" && p.podSubnet === s.name ? podRangeIpsPerNode(p.podIpAllocation === "StaticBlock" ? "azure-cni-static-block" : "azure-cni-pod-subnet", p.maxPods) : 0));
+    const per = subnetPerNode(c, s.name);
     if (per.every((x) => x === 0)) return;
     const onlyPods = c.pools.every((p) => p.nodeSubnet !== s.name);
     const staticOnly = onlyPods && c.pools.filter((p) => p.podSubnet === s.name).every((p) => p.podIpAllocation === "StaticBlock");
     const len = s.prefixes[i4].bits;
-    const capacity = onlyPods ? podRangeCapacity(staticOnly ? "azure-cni-static-block" : "azure-cni-pod-subnet", len) : usableIps(len);
+    // Addresses other resources already hold in the subnet (from the VNet's ipConfigurations) are not the cluster's.
+    const capacity = Math.max(0, (onlyPods ? podRangeCapacity(staticOnly ? "azure-cni-static-block" : "azure-cni-pod-subnet", len) : usableIps(len)) - (s.inUseByOthers ?? 0));
     add({ kind: onlyPods ? "podRange" : "nodeSubnet", ref: si, capacity, perNode: per, withSurge: true },
       { resource: s.name, message: `${onlyPods ? "pod" : "node"} subnet ${s.name} (${s.prefixes[i4].masked()}: ${fmt(capacity)} ${onlyPods && staticOnly ? "addresses in whole /28 blocks" : "usable"})` });
   });
@@ -94,6 +95,12 @@ export function capacityModel(c: Cluster): CapacityModel {
   return { demands, resources, names };
 }
 
+/** Addresses of subnet `name` one node of each pool takes (its node IP and pre-allocated pod IPs, or its pod-subnet share). */
+export function subnetPerNode(c: Cluster, name: string): number[] {
+  const kind = podRangeKind(c.model);
+  return c.pools.map((p) => (p.nodeSubnet === name ? nodeSubnetIpsPerNode(c.model, p.maxPods) : 0) + (kind === "pod-subnet" && p.podSubnet === name ? podRangeIpsPerNode(p.podIpAllocation === "StaticBlock" ? "azure-cni-static-block" : "azure-cni-pod-subnet", p.maxPods) : 0));
+}
+
 function limitOf(m: CapacityModel, idx: number): Limit {
   if (idx < 0) return { kind: "poolNodeLimit", message: `AKS per-pool node limit (${fmt(POOL_NODE_LIMIT)})` };
   return { kind: m.resources[idx].kind, ...m.names[idx] };
@@ -109,21 +116,25 @@ export function plan(c: Cluster): Plan {
     const asPods = kind === "pod-subnet" ? c.pools.filter((p) => p.podSubnet === s.name) : [];
     const role = asNodes.length && asPods.length ? "nodes+pods" : asNodes.length ? "nodes" : asPods.length ? "pods" : "unused";
     const ri = m.resources.findIndex((r) => r.ref === c.vnet.subnets.indexOf(s) && (r.kind === "nodeSubnet" || r.kind === "podRange"));
-    const r = ri >= 0 ? m.resources[ri] : undefined;
-    const usable = r ? r.capacity : i4 >= 0 ? usableIps(s.prefixes[i4].bits) : 0;
-    const at = (f: (p: Pool, d: PoolDemand) => number) => (r ? c.pools.reduce((sum, p, k) => sum + r.perNode[k] * f(p, m.demands[k]), 0) : 0);
-    const required = r ? resourceRequired(r, m.demands) : 0;
+    // A subnet whose range is unknown still has a demand: what its pools would take (not checked).
+    const r = ri >= 0 ? m.resources[ri] : s.unknown ? { kind: "nodeSubnet" as const, ref: -1, capacity: 0, perNode: subnetPerNode(c, s.name), withSurge: true } : undefined;
+    const others = s.inUseByOthers ?? 0;
+    const usable = r ? r.capacity + others : i4 >= 0 ? usableIps(s.prefixes[i4].bits) : 0;
+    const at = (f: (p: Pool, d: PoolDemand) => number) => (r ? others + c.pools.reduce((sum, p, k) => sum + r.perNode[k] * f(p, m.demands[k]), 0) : 0);
+    const required = r ? others + resourceRequired(r, m.demands) : 0;
     return {
       name: s.name,
-      cidr: s.prefixes.map((p) => p.toString()).join(","),
+      cidr: s.unknown ? "unknown" : s.prefixes.map((p) => p.toString()).join(","),
       role,
       pools: [...new Set([...asNodes, ...asPods].map((p) => p.name))],
       usable,
       requiredAtCount: at((p) => p.count),
       requiredAtMax: at((_, d) => d.nodes),
       required,
-      free: usable - required,
-      fits: required <= usable,
+      free: s.unknown ? 0 : usable - required,
+      fits: s.unknown ? true : required <= usable,
+      ...(s.unknown ? { unknown: true } : {}),
+      ...(others ? { inUseByOthers: others } : {}),
     };
   });
 
@@ -141,7 +152,7 @@ export function plan(c: Cluster): Plan {
       });
     }
   } else if (kind === "pod-subnet") {
-    for (const s of subnets.filter((x) => x.role === "pods" || x.role === "nodes+pods")) {
+    for (const s of subnets.filter((x) => (x.role === "pods" || x.role === "nodes+pods") && !x.unknown)) {
       const users = c.pools.filter((p) => p.podSubnet === s.name);
       const pers = users.map((p) => podRangeIpsPerNode(p.podIpAllocation === "StaticBlock" ? "azure-cni-static-block" : "azure-cni-pod-subnet", p.maxPods));
       const maxPer = Math.max(...pers);
@@ -161,7 +172,7 @@ export function plan(c: Cluster): Plan {
     const d = m.demands[k];
     return {
       name: p.name, mode: p.mode, os: p.osType, count: p.count, autoscale: p.autoscale, minCount: p.minCount, maxCount: p.maxCount,
-      nodes: d.nodes, maxSurge: p.maxSurgeText, surgeNodes: surgeNodes(d.nodes, d.surge), maxPods: p.maxPods,
+      nodes: d.nodes, maxSurge: p.maxSurgeText, ...(p.maxUnavailableText ? { maxUnavailable: p.maxUnavailableText } : {}), surgeNodes: surgeNodes(d.nodes, d.surge), maxPods: p.maxPods,
       nodeSubnet: p.nodeSubnet, podSubnet: kind === "pod-subnet" ? p.podSubnet : undefined, podIpAllocation: kind === "pod-subnet" ? p.podIpAllocation : undefined,
       nodeSubnetIpsPerNode: nodeSubnetIpsPerNode(c.model, p.maxPods),
       podRangeIpsPerNode: kind === "pod-subnet" ? podRangeIpsPerNode(p.podIpAllocation === "StaticBlock" ? "azure-cni-static-block" : "azure-cni-pod-subnet", p.maxPods) : podRangeIpsPerNode(c.model, p.maxPods),
@@ -179,7 +190,10 @@ export function plan(c: Cluster): Plan {
 
   const snat = snatPlan(c, m);
   const partial = { subnets, podRanges, pools, snat };
-  const findings = checkCluster(c, partial);
+  const findings = checkCluster(c, partial).map((f) => {
+    const at = c.locate?.(f.path);
+    return at ? { ...f, location: `${at.file}:${at.line}:${at.col}` } : f;
+  });
   const count = (s: Finding["severity"]) => findings.filter((f) => f.severity === s).length;
   return {
     cluster: {

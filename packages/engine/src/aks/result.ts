@@ -14,6 +14,10 @@ export interface Finding {
   path: string;
   /** A concrete change that fixes it, when there is one. */
   fix?: string;
+  /** "file:line:col" of `path` in the user's document, when the reader knows it. */
+  location?: string;
+  /** The fix as field changes applyFix() can make (fields: see applyFix), when the fix is one concrete value. */
+  patch?: { field: string; value: string }[];
 }
 
 export interface SubnetPlan {
@@ -30,6 +34,10 @@ export interface SubnetPlan {
   required: number;
   free: number;
   fits: boolean;
+  /** True when the subnet's range is not in the input: its figures are 0 and not checked. */
+  unknown?: boolean;
+  /** Addresses already used in the subnet by other resources (from the VNet's ipConfigurations), counted in required. */
+  inUseByOthers?: number;
 }
 
 export interface PodRangePlan {
@@ -63,6 +71,8 @@ export interface PoolPlan {
   /** Planned nodes: maxCount when autoscaling, else count. */
   nodes: number;
   maxSurge: string;
+  /** maxUnavailable as written (upgrades that take nodes down instead of, or besides, adding surge nodes). */
+  maxUnavailable?: string;
   surgeNodes: number;
   maxPods: number;
   nodeSubnet: string;

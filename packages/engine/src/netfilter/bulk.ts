@@ -5,11 +5,20 @@
 // empty, so "auto" never falls back to TypeScript for want of a module.
 import { traceKernel } from "./kernel/trace.ts";
 import { traceKubeProxy } from "./kube-proxy/trace.ts";
-import { traceFlowsWasm, traceColumnsWasm, type KpProgram, type KpRun } from "./kube-proxy/compile.ts";
-import { traceFlowsKernelWasm } from "./kernel/compile.ts";
+import { traceFlowsWasm, traceColumnsWasm, compileKubeProxy, localOf, KpProgram, type KpRun, type NotCompiled } from "./kube-proxy/compile.ts";
+import { scanFlowsResident } from "./flow-scan.ts";
+import { writeKpResident, type ByteSink } from "./jsonl.ts";
+import { core } from "../core/module.ts";
+import { readToHeap, type HeapBytes, type HeapReadable } from "../core/read.ts";
+import { scanFlows } from "./flow-scan.ts";
+import { writeJsonl } from "./jsonl.ts";
+import { kpRulesFromBytes } from "./kube-proxy/load.ts";
+import { parseRuleset } from "./parse.ts";
+import { traceFlowsKernelWasm, compileKernel, KernelProgram, type KernelBatch } from "./kernel/compile.ts";
+import { parseNetAddr } from "./net.ts";
 import type { Flow, TraceOptions, FlowResult } from "./types.ts";
 import type { Ruleset } from "./model.ts";
-import { columnsToFlows, type FlowColumns } from "./flow-scan.ts";
+import { columnsToFlows, columnFlow, type FlowColumns } from "./flow-scan.ts";
 import { UnsupportedError } from "../errors.ts";
 
 export type { FlowResult, KubeProxyResult, KernelResult } from "./types.ts";
@@ -63,18 +72,128 @@ export function traceFlows(rs: Ruleset, flows: Flow[], opts: BulkOptions = {}): 
  */
 export type ColumnResults =
   | { kind: "kube-proxy-batch"; program: KpProgram; run: KpRun; engine: "wasm" }
+  /** Kernel mode in the heap; the flows the core left to the TypeScript tracer, by row. */
+  | { kind: "kernel-batch"; batch: KernelBatch; traced: Map<number, FlowResult>; engine: "wasm" }
   | { kind: "objects"; flows: Flow[]; results: FlowResult[]; engine: "wasm" | "ts"; fallback?: string };
 
-export function traceColumns(rs: Ruleset, cols: FlowColumns, opts: BulkOptions = {}): ColumnResults {
+// ignoreBOM: a BOM stays in the text, as readFileSync(path, "utf8") leaves it for the parser.
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/**
+ * An iptables-save dump as bytes, for bulk runs. In kube-proxy-test mode its program is read
+ * straight from the bytes by the flows loader (kube-proxy/load.ts) where that applies; the parsed
+ * Ruleset — for the TypeScript tracer, kernel mode, or a dump the loader leaves to the parser
+ * (which then reports its errors) — is built only when asked for, once.
+ */
+export class RulesDump {
+  private rs?: Ruleset;
+  private kp?: KpProgram | NotCompiled;
+  constructor(readonly bytes: Uint8Array, readonly source: string) {}
+
+  ruleset(): Ruleset {
+    return (this.rs ??= parseRuleset(utf8.decode(this.bytes), { source: this.source }));
+  }
+
+  /** The kube-proxy-test program: from the bytes when the loader reads them, else compiled from the parsed ruleset. */
+  kubeProxyProgram(): KpProgram | NotCompiled {
+    if (this.kp) return this.kp;
+    const rules = this.rs ? undefined : kpRulesFromBytes(this.bytes, this.source);
+    return (this.kp = rules ? new KpProgram(rules) : compileKubeProxy(this.ruleset()));
+  }
+}
+
+export function traceColumns(dump: Ruleset | RulesDump, cols: FlowColumns, opts: BulkOptions = {}): ColumnResults {
   const engine = opts.engine ?? "auto";
+  const rsOf = () => (dump instanceof RulesDump ? dump.ruleset() : dump);
   if (engine !== "ts" && (opts.mode ?? "kernel") === "kube-proxy-test") {
-    const r = traceColumnsWasm(rs, cols, opts);
+    const r = traceColumnsWasm(dump instanceof RulesDump ? dump.kubeProxyProgram() : compileKubeProxy(dump), cols, opts);
     if ("run" in r) return { kind: "kube-proxy-batch", program: r.program, run: r.run, engine: "wasm" };
     if (engine === "wasm") wasmFailed(r.unsupported);
     const flows = columnsToFlows(cols);
-    return { kind: "objects", flows, results: traceFlowsTs(rs, flows, opts), engine: "ts", fallback: r.unsupported };
+    return { kind: "objects", flows, results: traceFlowsTs(rsOf(), flows, opts), engine: "ts", fallback: r.unsupported };
+  }
+  if (engine !== "ts" && (opts.mode ?? "kernel") === "kernel") {
+    const rs = rsOf();
+    const p = compileKernel(rs, opts.ipsets);
+    const nodeIpV6 = opts.nodeIp !== undefined && parseNetAddr(opts.nodeIp).family !== 4;
+    const b = p instanceof KernelProgram && !nodeIpV6 ? p.runColumns(cols, opts) : undefined;
+    if (b && !("unsupported" in b)) {
+      const traced = new Map<number, FlowResult>();
+      const res = new Uint32Array(core().memory.buffer, b.res, b.n * 4);
+      for (let i = 0; i < b.n; i++) if (res[i * 4 + 2] !== 0) traced.set(i, traceFlowsTs(rs, [columnFlow(cols, i)], opts)[0]);
+      return { kind: "kernel-batch", batch: b, traced, engine: "wasm" };
+    }
   }
   const flows = columnsToFlows(cols);
-  const r = traceFlows(rs, flows, opts);
+  const r = traceFlows(rsOf(), flows, opts);
   return { kind: "objects", flows, ...r };
+}
+
+/**
+ * kube-proxy-test over a CSV flow file with every step in the core's heap: the scanned columns,
+ * the flow records, the results and the formatted lines never become JS arrays (the JSON lines go
+ * to the sink a chunk at a time). Returns the flow count and the evaluation time, or undefined
+ * where this path does not apply (JSON Lines, a flow that is not IPv4 or that the tracer would
+ * refuse, a dump the wasm path does not take): then traceColumns gives the same lines.
+ */
+export function traceKubeProxyCsv(dump: RulesDump, flows: Uint8Array | HeapBytes, source: string, opts: TraceOptions, sink: ByteSink): { n: number; ms: number } | undefined {
+  const p = dump.kubeProxyProgram();
+  if (!(p instanceof KpProgram)) return undefined;
+  const cols = scanFlowsResident(flows, { source });
+  if (!cols) return undefined;
+  const heap = core().heap;
+  try {
+    const records = p.encodeResident(cols);
+    if (records === undefined) return undefined;
+    try {
+      p.setLocal(localOf(opts));
+      const t0 = performance.now();
+      const run = p.runAt(records, cols.n);
+      const ms = performance.now() - t0;
+      try {
+        writeKpResident(cols, p.outputs, run, sink);
+      } finally {
+        heap.release(run.blk, run.size);
+      }
+      return { n: cols.n, ms };
+    } finally {
+      heap.release(records, Math.max(16, cols.n * 16));
+    }
+  } finally {
+    heap.release(cols.blk, cols.size);
+  }
+}
+
+/** What a bulk run over a flow file did: flows, evaluation time, the engine, and why TypeScript ran when it did. */
+export interface FlowRun {
+  n: number;
+  ms: number;
+  engine: "wasm" | "ts";
+  fallback?: string;
+}
+
+/**
+ * The JSON lines of every flow in a flow file (CSV or JSON Lines) against a dump, to the sink: a
+ * kube-proxy-test CSV is read straight into the core's heap and stays there (traceKubeProxyCsv);
+ * anything else is scanned into columns and traced by traceColumns (the same lines).
+ */
+export function traceFlowFile(dump: RulesDump, input: HeapReadable & { name: string }, opts: BulkOptions, sink: ByteSink): FlowRun {
+  const heap = core().heap;
+  const hb = readToHeap(input);
+  let bytes: Uint8Array;
+  try {
+    if ((opts.mode ?? "kernel") === "kube-proxy-test" && opts.engine !== "ts") {
+      const done = traceKubeProxyCsv(dump, hb, input.name, opts, sink);
+      if (done) return { ...done, engine: "wasm" };
+    }
+    bytes = core().u8().slice(hb.ptr, hb.ptr + hb.len);
+  } finally {
+    heap.release(hb.ptr, hb.size);
+  }
+  const cols = scanFlows(bytes, { source: input.name });
+  const t0 = performance.now();
+  const r = traceColumns(dump, cols, opts);
+  const ms = performance.now() - t0;
+  writeJsonl(cols, r, sink);
+  return { n: cols.n, ms, engine: r.engine, fallback: r.kind === "objects" ? r.fallback : undefined };
 }

@@ -11,6 +11,7 @@ import { InputError } from "../errors.ts";
 import { groupDigits } from "../text.ts";
 import { formatV4 } from "../ip/addr.ts";
 import { core } from "../core/module.ts";
+import type { HeapBytes } from "../core/read.ts";
 import { NF_ABI } from "./kube-proxy/compile.ts";
 import { flowFormat, isFlowFiller, parseCsvHeader, parseCsvFlowLine, parseJsonFlowLine, type CsvHeader, type FlowFormat } from "./flows.ts";
 
@@ -98,13 +99,11 @@ class Builder {
     this.setRow(this.row(), f);
   }
 
-  /** The columns of n rows from the core (proto and interfaces none, until set). */
-  setColumns(n: number, src: Uint32Array, dst: Uint32Array, sport: Int32Array, dport: Int32Array): void {
+  /** The columns of n rows from the core. */
+  setColumns(n: number, src: Uint32Array, dst: Uint32Array, sport: Int32Array, dport: Int32Array, proto: Uint16Array, inIface: Uint16Array, outIface: Uint16Array): void {
     this.n = n;
     this.src = src; this.dst = dst; this.sport = sport; this.dport = dport;
-    this.proto = new Uint16Array(n).fill(NO_ID);
-    this.inIface = new Uint16Array(n).fill(NO_ID);
-    this.outIface = new Uint16Array(n).fill(NO_ID);
+    this.proto = proto; this.inIface = inIface; this.outIface = outIface;
   }
 
   /** Row i from a Flow object (a line the readable reader took). */
@@ -142,33 +141,6 @@ function sniff(bytes: Uint8Array, source: string): FlowFormat {
     if (i < bytes.length && bytes[i] >= 0x80) return utf8.decode(bytes);
     return i < bytes.length && bytes[i] === 0x7b ? "{" : "";
   });
-}
-
-/**
- * Interns the bytes [a, b) (ASCII) in dict. A direct-mapped cache of 256 recent values (keyed by
- * length and the first and last bytes; the bytes are compared on a hit) spares the decode and the
- * map lookup: a column holds few distinct values (tcp, udp; a few interfaces).
- */
-class Interner {
-  private readonly start = new Int32Array(256).fill(-1);
-  private readonly len = new Int32Array(256);
-  private readonly ids = new Int32Array(256);
-  constructor(private readonly dict: Dict) {}
-  id(s: Uint8Array, a: number, b: number): number {
-    const len = b - a;
-    const slot = (len * 31 + s[a] * 7 + s[b - 1]) & 255;
-    const la = this.start[slot];
-    if (la >= 0 && this.len[slot] === len) {
-      let k = 0;
-      while (k < len && s[la + k] === s[a + k]) k++;
-      if (k === len) return this.ids[slot];
-    }
-    const id = this.dict.id(latin1.decode(s.subarray(a, b)));
-    this.start[slot] = a;
-    this.len[slot] = len;
-    this.ids[slot] = id;
-    return id;
-  }
 }
 
 const { NF_COL_SRC: F_SRC, NF_COL_DST: F_DST, NF_COL_PROTO: F_PROTO, NF_COL_SPORT: F_SPORT, NF_COL_DPORT: F_DPORT, NF_COL_IN: F_IN, NF_COL_OUT: F_OUT } = NF_ABI;
@@ -229,79 +201,172 @@ export function countLf(s: Uint8Array, from: number): number {
   return n;
 }
 
-/** The CSV data lines from `pos` (line `lineNo` was the header) into the builder's columns. */
-function scanCsvBody(s: Uint8Array, pos: number, lineNo: number, header: CsvHeader, source: string, b: Builder): void {
+/**
+ * Scanned CSV columns resident in the core's heap, in one block the owner releases: addresses of
+ * src, dst (u32 per row), sport, dport (i32, -1 = none), proto, in, out (u16 ids, NO_ID = none).
+ * Rows whose addresses are not plain dotted IPv4 hold 0 there and their whole flow in `other`.
+ */
+export interface ResidentColumns {
+  n: number;
+  blk: number;
+  size: number;
+  src: number; dst: number; sport: number; dport: number; proto: number; inIface: number; outIface: number;
+  protos: string[];
+  ifaces: string[];
+  other: Map<number, Flow>;
+}
+
+/**
+ * The CSV data lines from `pos` (line `lineNo` was the header) into columns in the core's heap
+ * (interned in the builder's dictionaries). The bytes are copied into the heap, or are there
+ * already (`heapAt`: s is then a view of them at that address, renewed here after each allocation).
+ */
+function scanCsvResident(s: Uint8Array, pos: number, lineNo: number, header: CsvHeader, source: string, b: Builder, heapAt?: number): ResidentColumns {
   const len = s.length;
-  // At most one row per line left.
-  const cap = 1 + countLf(s, pos);
   const codes = header.map((k) => (k === undefined ? 0 : FIELD_CODE[k as string] ?? 0));
   const A = NF_ABI;
-  const al = (x: number) => (x + 15) & ~15;
-  let off = 0;
-  const at = (bytes: number) => { const o = off; off += al(bytes); return o; };
-  const oP = at(A.NF_SCAN_PARAMS_SIZE), oBytes = at(len - pos + 1), oCodes = at(codes.length + 1);
-  const oSrc = at(4 * cap), oDst = at(4 * cap), oSport = at(4 * cap), oDport = at(4 * cap);
-  const oProto = at(8 * cap), oIn = at(8 * cap), oOut = at(8 * cap);
   const c = core();
-  const blk = c.heap.alloc(off);
+  // The bytes first, so the core counts the lines (at most one row per line left) in place.
+  const body = len - pos;
+  const inHeap = heapAt !== undefined;
+  const bytesBlk = inHeap ? heapAt + pos : c.heap.alloc(body + 16);
+  let blk = 0, off = 0;
   try {
-    let u8 = c.u8();
-    u8.set(s.subarray(pos), blk + oBytes);
-    u8.set(codes, blk + oCodes);
+    if (!inHeap) c.u8().set(s.subarray(pos), bytesBlk);
+    const cap = 1 + c.exports.nfCountLf(bytesBlk, body);
+    // The cell dictionary: at most three cells per row, at most MAX_IDS per kind; twice as many hash slots.
+    const entries = Math.min(2 * A.NF_SCAN_MAX_IDS, 3 * cap);
+    let slots = 16;
+    while (slots < 2 * entries) slots *= 2;
+    const al = (x: number) => (x + 15) & ~15;
+    const at = (bytes: number) => { const o = off; off += al(bytes); return o; };
+    // Columns first: the block is cut back to them when the scan is done.
+    const oSrc = at(4 * cap), oDst = at(4 * cap), oSport = at(4 * cap), oDport = at(4 * cap);
+    const oProto = at(2 * cap), oIn = at(2 * cap), oOut = at(2 * cap);
+    const oP = at(A.NF_SCAN_PARAMS_SIZE), oCodes = at(codes.length + 1);
+    const oDict = at(A.NF_SCAN_ENTRY_SIZE * entries), oHash = at(4 * slots);
+    blk = c.heap.alloc(off);
+    if (inHeap) s = c.u8().subarray(heapAt, heapAt + len);
+    c.u8().set(codes, blk + oCodes);
+    c.u8().fill(0, blk + oHash, blk + oHash + 4 * slots);
     let u32 = c.u32();
     const P = (blk + oP) >>> 2;
     const param = (k: number, v: number) => (u32[P + (k >>> 2)] = v);
-    param(A.NF_SCAN_BYTES, blk + oBytes); param(A.NF_SCAN_END, len - pos); param(A.NF_SCAN_POS, 0); param(A.NF_SCAN_LINE, lineNo);
+    const got = (k: number) => u32[P + (k >>> 2)];
+    param(A.NF_SCAN_BYTES, bytesBlk); param(A.NF_SCAN_END, body); param(A.NF_SCAN_POS, 0); param(A.NF_SCAN_LINE, lineNo);
     param(A.NF_SCAN_CODES, blk + oCodes); param(A.NF_SCAN_NCODES, codes.length); param(A.NF_SCAN_ROWS, 0); param(A.NF_SCAN_CAP, cap);
     param(A.NF_SCAN_SRC, blk + oSrc); param(A.NF_SCAN_DST, blk + oDst); param(A.NF_SCAN_SPORT, blk + oSport); param(A.NF_SCAN_DPORT, blk + oDport);
     param(A.NF_SCAN_PROTO, blk + oProto); param(A.NF_SCAN_IN, blk + oIn); param(A.NF_SCAN_OUT, blk + oOut);
+    param(A.NF_SCAN_DICT, blk + oDict); param(A.NF_SCAN_NDICT, 0); param(A.NF_SCAN_HASH, blk + oHash); param(A.NF_SCAN_HASH_MASK, slots - 1);
+    param(A.NF_SCAN_NPROTO, 0); param(A.NF_SCAN_NIFACE, 0);
     // Rows the readable reader made (lines the core left to it), by row.
     const slow = new Map<number, Flow>();
     for (;;) {
       const st = c.exports.nfScanCsv(blk + oP);
       u32 = c.u32();
       if (st === A.NF_SCAN_DONE) break;
+      if (st === A.NF_SCAN_TOO_MANY) {
+        // The columns hold 16-bit ids: a bound of the input, reported as one (not a bug).
+        const what = got(A.NF_SCAN_NPROTO) >= A.NF_SCAN_MAX_IDS ? "protocols" : "interface names";
+        throw new InputError(`${source}: more than ${groupDigits(NO_ID)} distinct ${what}`, "split the flows into smaller files", "TooManyNames");
+      }
       if (st !== A.NF_SCAN_SLOW) throw new Error(`nfScanCsv: unexpected status ${st} (columns for ${cap} rows)`);
-      const p = pos + u32[P + (A.NF_SCAN_POS >>> 2)];
-      const ln = u32[P + (A.NF_SCAN_LINE >>> 2)] + 1;
+      const p = pos + got(A.NF_SCAN_POS);
+      const ln = got(A.NF_SCAN_LINE) + 1;
       let end = s.indexOf(10, p);
       if (end < 0) end = len;
       let e = end;
       if (e > p && s[e - 1] === 13) e--;
       const line = utf8.decode(s.subarray(p, e));
       if (!isFlowFiller(line)) {
-        const f = parseCsvFlowLine(line, header, ln, source);
-        const r = u32[P + (A.NF_SCAN_ROWS >>> 2)];
-        slow.set(r, f);
-        const i32 = new Int32Array(u32.buffer);
-        u32[(blk + oSrc) / 4 + r] = 0;
-        u32[(blk + oDst) / 4 + r] = 0;
-        i32[(blk + oSport) / 4 + r] = f.sport ?? -1;
-        i32[(blk + oDport) / 4 + r] = f.dport ?? -1;
-        for (const o of [oProto, oIn, oOut]) u32[(blk + o) / 4 + r * 2] = A.NF_SCAN_NONE;
+        const r = got(A.NF_SCAN_ROWS);
+        slow.set(r, parseCsvFlowLine(line, header, ln, source));
         param(A.NF_SCAN_ROWS, r + 1);
       }
       param(A.NF_SCAN_POS, Math.min(len, end + 1) - pos);
       param(A.NF_SCAN_LINE, ln);
     }
-    const n = u32[P + (A.NF_SCAN_ROWS >>> 2)];
-    const buf = u32.buffer;
-    b.setColumns(n, new Uint32Array(buf, blk + oSrc, n).slice(), new Uint32Array(buf, blk + oDst, n).slice(),
-      new Int32Array(buf, blk + oSport, n).slice(), new Int32Array(buf, blk + oDport, n).slice());
-    // Protocol and interface cells: interned from their bytes (offsets are into s from pos).
-    const refs = [[oProto, F_PROTO, b.proto, new Interner(b.protos)], [oIn, F_IN, b.inIface, new Interner(b.ifaces)], [oOut, F_OUT, b.outIface, new Interner(b.ifaces)]] as const;
-    for (const [o, code, col, intern] of refs) {
-      if (!codes.includes(code)) continue; // no such column: every row has none (NO_ID)
-      const w = new Uint32Array(buf, blk + o, n * 2);
-      for (let r = 0; r < n; r++) {
-        const at0 = w[r * 2];
-        col[r] = at0 === A.NF_SCAN_NONE ? NO_ID : intern.id(s, pos + at0, pos + at0 + w[r * 2 + 1]);
+    const n = got(A.NF_SCAN_ROWS);
+    // The dictionary's values, in the order the core gave their ids (so each kind's list index is its id).
+    const u8 = c.u8();
+    for (let e = 0, ne = got(A.NF_SCAN_NDICT); e < ne; e++) {
+      const q = (blk + oDict) / 4 + e * (A.NF_SCAN_ENTRY_SIZE / 4);
+      const at0 = bytesBlk + u32[q];
+      const text = latin1.decode(u8.subarray(at0, at0 + u32[q + 1]));
+      const dict = u32[q + 2] === A.NF_SCAN_KIND_PROTO ? b.protos : b.ifaces;
+      if (dict.id(text) !== u32[q + 3]) throw new Error(`nfScanCsv: dictionary entry ${e} (${JSON.stringify(text)}) out of order`);
+    }
+    // The readable reader's rows, into the columns (their names into the same dictionaries).
+    const other = new Map<number, Flow>();
+    if (slow.size) {
+      const i32 = new Int32Array(u32.buffer), u16 = new Uint16Array(u32.buffer);
+      for (const [r, f] of slow) {
+        const sv = quickV4(f.src), dv = quickV4(f.dst);
+        if (sv >= 0 && dv >= 0) { u32[(blk + oSrc) / 4 + r] = sv; u32[(blk + oDst) / 4 + r] = dv; }
+        else { u32[(blk + oSrc) / 4 + r] = 0; u32[(blk + oDst) / 4 + r] = 0; other.set(r, f); }
+        i32[(blk + oSport) / 4 + r] = f.sport ?? -1;
+        i32[(blk + oDport) / 4 + r] = f.dport ?? -1;
+        u16[(blk + oProto) / 2 + r] = f.proto !== undefined ? b.protos.id(f.proto) : NO_ID;
+        u16[(blk + oIn) / 2 + r] = f.inIface !== undefined ? b.ifaces.id(f.inIface) : NO_ID;
+        u16[(blk + oOut) / 2 + r] = f.outIface !== undefined ? b.ifaces.id(f.outIface) : NO_ID;
       }
     }
-    for (const [r, f] of slow) b.setRow(r, f);
+    // Keep the columns only: the parameters, the dictionary and the hash table go back to the heap.
+    const keep = oP;
+    c.heap.release(blk + keep, off - keep);
+    const done: ResidentColumns = {
+      n, blk, size: keep, src: blk + oSrc, dst: blk + oDst, sport: blk + oSport, dport: blk + oDport, proto: blk + oProto, inIface: blk + oIn, outIface: blk + oOut,
+      protos: b.protos.list, ifaces: b.ifaces.list, other,
+    };
+    blk = 0;
+    return done;
   } finally {
-    c.heap.release(blk, off);
+    if (blk) c.heap.release(blk, off);
+    if (!inHeap) c.heap.release(bytesBlk, body + 16);
   }
+}
+
+/** The CSV data lines from `pos` (line `lineNo` was the header) into the builder's columns. */
+function scanCsvBody(s: Uint8Array, pos: number, lineNo: number, header: CsvHeader, source: string, b: Builder): void {
+  const r = scanCsvResident(s, pos, lineNo, header, source, b);
+  const c = core();
+  try {
+    const buf = c.memory.buffer, n = r.n;
+    b.setColumns(n, new Uint32Array(buf, r.src, n).slice(), new Uint32Array(buf, r.dst, n).slice(),
+      new Int32Array(buf, r.sport, n).slice(), new Int32Array(buf, r.dport, n).slice(),
+      new Uint16Array(buf, r.proto, n).slice(), new Uint16Array(buf, r.inIface, n).slice(), new Uint16Array(buf, r.outIface, n).slice());
+    for (const [i, f] of r.other) b.other.set(i, f);
+  } finally {
+    c.heap.release(r.blk, r.size);
+  }
+}
+
+/**
+ * A CSV flow file scanned into columns that stay in the core's heap (for a bulk run that reads
+ * them there); undefined for JSON Lines and files without data lines (scanFlows reads those).
+ * The caller releases the block (core().heap.release(blk, size)).
+ */
+export function scanFlowsResident(bytes: Uint8Array | HeapBytes, opts: { source?: string; format?: FlowFormat } = {}): ResidentColumns | undefined {
+  const source = opts.source ?? "flows";
+  // Bytes already in the heap are scanned where they are (the caller keeps their block).
+  const at = bytes instanceof Uint8Array ? undefined : bytes.ptr;
+  const s = bytes instanceof Uint8Array ? bytes : core().u8().subarray(bytes.ptr, bytes.ptr + bytes.len);
+  const format = opts.format ?? sniff(s, source);
+  if (format === "jsonl") return undefined;
+  const len = s.length;
+  let lineNo = 0, pos = 0;
+  while (pos < len) {
+    lineNo++;
+    let end = s.indexOf(10, pos);
+    if (end < 0) end = len;
+    let e = end;
+    if (e > pos && s[e - 1] === 13) e--;
+    const line = utf8.decode(s.subarray(pos, e));
+    pos = Math.min(len, end + 1);
+    if (!isFlowFiller(line)) return scanCsvResident(s, pos, lineNo, parseCsvHeader(line, lineNo, source), source, new Builder(0, source), at);
+    if (end >= len) break;
+  }
+  return undefined;
 }
 
 /** One Flow object per row (for the TypeScript tracer, and to compare with parseFlows). */

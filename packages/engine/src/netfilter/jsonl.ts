@@ -6,15 +6,17 @@
 // bytes with the reference's).
 import type { Flow, FlowResult } from "./types.ts";
 import type { ColumnResults } from "./bulk.ts";
-import type { FlowColumns } from "./flow-scan.ts";
-import { NF_ABI } from "./kube-proxy/compile.ts";
+import type { FlowColumns, ResidentColumns } from "./flow-scan.ts";
+import { NF_ABI, type ResidentRun } from "./kube-proxy/compile.ts";
+import { NK_ABI, type KernelBatch } from "./kernel/compile.ts";
+import { columnFlow } from "./flow-scan.ts";
 import { core } from "../core/module.ts";
 
 export function flowJsonLine(f: Flow, r: FlowResult): string {
   return JSON.stringify({ src: f.src, dst: f.dst, proto: f.proto ?? "tcp", sport: f.sport, dport: f.dport, ...r });
 }
 
-/** Receives each chunk once; a chunk is not reused after the call. */
+/** Receives each chunk once. The chunk is valid during the call only (it may be a view of the core's memory, or a buffer reused for the next chunk): a sink that keeps it copies it. */
 export type ByteSink = (chunk: Uint8Array) => void;
 
 const enc = new TextEncoder();
@@ -74,7 +76,6 @@ export class ByteWriter {
   flush(): void {
     if (this.pos === 0) return;
     this.sink(this.buf.subarray(0, this.pos));
-    this.buf = new Uint8Array(CHUNK);
     this.pos = 0;
   }
 }
@@ -91,73 +92,212 @@ export function writeJsonl(cols: FlowColumns, r: ColumnResults, sink: ByteSink):
     w.flush();
     return;
   }
+  if (r.kind === "kernel-batch") return writeKernelBatch(cols, r.batch, r.traced, sink);
   writeKpBatch(cols, r.program.outputs, r.run.results, r.run.outIds, sink);
+}
+
+/**
+ * A string table in the core's heap: the bytes of every list back to back from strAt, and for each
+ * list, at its address, a (offset from strAt, length) u32 pair per string, as the core's formatters read them.
+ */
+function layStrings(strAt: number, lists: [number, Uint8Array[]][]): void {
+  const c = core();
+  const u8 = c.u8(), u32 = c.u32();
+  let so = 0;
+  for (const [at, xs] of lists) {
+    xs.forEach((x, k) => {
+      u8.set(x, strAt + so);
+      u32[at / 4 + k * 2] = so;
+      u32[at / 4 + k * 2 + 1] = x.length;
+      so += x.length;
+    });
+  }
+}
+
+// The kernel-mode literals, in NKF_LIT_* order (see packages/wasm/assembly/abi/netfilter.ts).
+const KERNEL_LITS = [
+  '{"src":"', '","dst":"', '","proto":', ',"sport":', ',"dport":', ',"verdict":"', '","alternatives":[', '{"probability":', '"',
+  ',"delivery":"', ',"src":"', ',"dst":"', "}", ",", "]}\n", "(node IP)", "ACCEPT", "DROP", "REJECT", "MIXED", "", "local", "forward", "output",
+].map(lit);
+
+/**
+ * Kernel-mode lines of a batch whose results are in the core's heap, formatted by the core
+ * (nkFormat); probabilities are printed by JS once per distinct value (nkProbIds numbers them), and
+ * the lines of flows the TypeScript tracer traced are written here, in their place.
+ */
+function writeKernelBatch(cols: FlowColumns, b: KernelBatch, traced: Map<number, FlowResult>, sink: ByteSink): void {
+  const n = cols.n;
+  const c = core();
+  const K = NK_ABI;
+  try {
+    if (n === 0) return;
+    // Probability ids: at most one per alternative.
+    const maxProbs = Math.max(1, b.nAlts);
+    let slots = 16;
+    while (slots < 2 * maxProbs) slots *= 2;
+    const al = (x: number) => (x + 15) & ~15;
+    const probBlk = c.heap.alloc(al(8 * maxProbs) + 4 * slots);
+    let probTexts: Uint8Array[];
+    try {
+      c.u8().fill(0, probBlk + al(8 * maxProbs), probBlk + al(8 * maxProbs) + 4 * slots);
+      const distinct = c.exports.nkProbIds(b.alts, b.nAlts, probBlk, maxProbs, probBlk + al(8 * maxProbs), slots - 1);
+      if (distinct < 0) throw new Error("nkProbIds: more distinct probabilities than alternatives");
+      const values = new Float64Array(c.memory.buffer, probBlk, distinct);
+      probTexts = Array.from(values, (v) => lit(JSON.stringify(v)));
+    } finally {
+      c.heap.release(probBlk, al(8 * maxProbs) + 4 * slots);
+    }
+    const protos = [...cols.protos.map((p) => lit(JSON.stringify(p))), lit('"tcp"')];
+    const strings = [...KERNEL_LITS, ...protos, ...probTexts];
+    let strBytes = 0;
+    for (const x of strings) strBytes += x.length;
+    // The longest line: its fixed part plus, per alternative, a fixed part and a probability.
+    const res = new Uint32Array(c.memory.buffer, b.res, n * 4);
+    let maxCount = 0;
+    for (let i = 1; i < res.length; i += 4) if (res[i] > maxCount) maxCount = res[i];
+    const longest = (xs: Uint8Array[]) => xs.reduce((m, x) => Math.max(m, x.length), 0);
+    const fixed = 64 + KERNEL_LITS.reduce((t, x) => t + x.length, 0);
+    const cap = Math.max(CHUNK, fixed + longest(protos) + maxCount * (fixed + longest(probTexts)) + 16);
+    let off = 0;
+    const place = (bytes: number) => { const o = off; off += al(bytes); return o; };
+    const oParams = place(K.NKF_PARAMS_SIZE);
+    const oShown = place(b.portsShown.length), oStr = place(strBytes + 16), oLits = place(8 * KERNEL_LITS.length), oProtos = place(8 * protos.length);
+    const oProbs = place(Math.max(8, 8 * probTexts.length)), oBuf = place(cap);
+    const at = columnsIntoHeap(cols);
+    const blk = c.heap.alloc(off);
+    try {
+      const buf = c.memory.buffer;
+      new Uint8Array(buf, blk + oShown, b.portsShown.length).set(b.portsShown);
+      const u32 = new Uint32Array(buf);
+      layStrings(blk + oStr, [[blk + oLits, KERNEL_LITS], [blk + oProtos, protos], [blk + oProbs, probTexts]]);
+      const P = (blk + oParams) / 4;
+      const put = (k: number, v: number) => (u32[P + k / 4] = v);
+      put(K.NKF_SRC, at.src); put(K.NKF_DST, at.dst); put(K.NKF_PROTO, at.proto); put(K.NKF_SPORT, at.sport); put(K.NKF_DPORT, at.dport);
+      put(K.NKF_PORTS_SHOWN, blk + oShown); put(K.NKF_RES, b.res); put(K.NKF_ALTS, b.alts); put(K.NKF_STRINGS, blk + oStr); put(K.NKF_LITS, blk + oLits);
+      put(K.NKF_PROTOS, blk + oProtos); put(K.NKF_NPROTOS, protos.length - 1); put(K.NKF_PROBS, blk + oProbs); put(K.NKF_BUF, blk + oBuf); put(K.NKF_CAP, cap);
+      for (let i = 0; i < n; ) {
+        const next = c.exports.nkFormat(blk + oParams, i, n);
+        const mem = c.memory.buffer;
+        const written = new Uint32Array(mem)[P + K.NKF_WRITTEN / 4];
+        if (written) sink(new Uint8Array(mem, blk + oBuf, written));
+        const t = next < n ? traced.get(next) : undefined;
+        if (t) {
+          sink(enc.encode(flowJsonLine(columnFlow(cols, next), t) + "\n"));
+          i = next + 1;
+        } else {
+          if (next === i) throw new Error(`nkFormat made no progress at flow ${i}`);
+          i = next;
+        }
+      }
+    } finally {
+      c.heap.release(blk, off);
+      c.heap.release(at.blk, at.size);
+    }
+  } finally {
+    c.heap.disown(b, b.blk, b.size);
+  }
+}
+
+/** Flow columns copied into one heap block (the caller releases blk, size): the address of each column. */
+function columnsIntoHeap(cols: FlowColumns): { blk: number; size: number; src: number; dst: number; proto: number; sport: number; dport: number } {
+  const n = cols.n;
+  const al = (x: number) => (x + 15) & ~15;
+  let size = 0;
+  const at = (bytes: number) => { const o = size; size += al(bytes); return o; };
+  const oSrc = at(4 * n), oDst = at(4 * n), oProto = at(2 * n), oSport = at(4 * n), oDport = at(4 * n);
+  const c = core();
+  const blk = c.heap.alloc(size);
+  const buf = c.memory.buffer;
+  new Uint32Array(buf, blk + oSrc, n).set(cols.src);
+  new Uint32Array(buf, blk + oDst, n).set(cols.dst);
+  new Uint16Array(buf, blk + oProto, n).set(cols.proto);
+  new Int32Array(buf, blk + oSport, n).set(cols.sport);
+  new Int32Array(buf, blk + oDport, n).set(cols.dport);
+  return { blk, size, src: blk + oSrc, dst: blk + oDst, proto: blk + oProto, sport: blk + oSport, dport: blk + oDport };
+}
+
+/** Where a kube-proxy-test batch's columns and results are in the core's heap (addresses), for formatKp. */
+interface KpBatchAt {
+  n: number;
+  src: number; dst: number; proto: number; sport: number; dport: number;
+  results: number;
+  outIds: number;
+}
+
+/** The kube-proxy-test lines of a batch whose columns and results are resident in the core's heap (nothing is copied). */
+export function writeKpResident(cols: ResidentColumns, outputs: readonly string[], run: ResidentRun, sink: ByteSink): void {
+  formatKp({ n: cols.n, src: cols.src, dst: cols.dst, proto: cols.proto, sport: cols.sport, dport: cols.dport, results: run.results, outIds: run.outIds }, cols.protos, outputs, sink);
+}
+
+/** The same from typed arrays: copied into the heap, then formatted there. */
+function writeKpBatch(cols: FlowColumns, outputs: readonly string[], results: Uint32Array, outIds: Uint32Array, sink: ByteSink): void {
+  const n = cols.n;
+  if (n === 0) return;
+  const oIds = (results.byteLength + 15) & ~15;
+  const off = oIds + Math.max(16, outIds.byteLength);
+  const at = columnsIntoHeap(cols);
+  const c = core();
+  const blk = c.heap.alloc(off);
+  try {
+    const buf = c.memory.buffer;
+    new Uint32Array(buf, blk, results.length).set(results);
+    new Uint32Array(buf, blk + oIds, outIds.length).set(outIds);
+    formatKp({ n, src: at.src, dst: at.dst, proto: at.proto, sport: at.sport, dport: at.dport, results: blk, outIds: blk + oIds }, cols.protos, outputs, sink);
+  } finally {
+    c.heap.release(blk, off);
+    c.heap.release(at.blk, at.size);
+  }
 }
 
 /**
  * The kube-proxy-test lines of a batch, formatted by the wasm core (nfKpFormat) into an output
  * block of its heap, a chunk per call: the flow from its columns, the output from the output-id
- * arena, masq from the result words. JS only lays out the inputs and copies each chunk out.
+ * arena, masq from the result words. JS only lays out the string table and hands each chunk on.
  */
-function writeKpBatch(cols: FlowColumns, outputs: readonly string[], results: Uint32Array, outIds: Uint32Array, sink: ByteSink): void {
-  const n = cols.n;
+function formatKp(at: KpBatchAt, colProtos: readonly string[], outputs: readonly string[], sink: ByteSink): void {
+  const n = at.n;
   if (n === 0) return;
   const A = NF_ABI;
   // The string table: the literals, each protocol JSON-quoted (then the default "tcp"), each output
   // JSON-escaped (escaping commutes with joining: "a, b" escapes to esc(a) + ", " + esc(b)).
   const lits = [SRC, DST, PROTO, SPORT, DPORT, OUTPUT, MASQ_T, MASQ_F, SEP];
-  const protos = [...cols.protos.map((p) => lit(JSON.stringify(p))), lit('"tcp"')];
+  const protos = [...colProtos.map((p) => lit(JSON.stringify(p))), lit('"tcp"')];
   const outs = outputs.map((o) => lit(JSON.stringify(o).slice(1, -1)));
   const strings = [...lits, ...protos, ...outs];
   let strBytes = 0;
   for (const x of strings) strBytes += x.length;
+  const c = core();
   // The longest line there can be (nfKpFormat writes whole lines only): a chunk holds at least one.
   let maxCount = 0;
-  for (let i = 0; i < n; i++) maxCount = Math.max(maxCount, results[i * 3 + 1]);
+  {
+    const res = new Uint32Array(c.memory.buffer, at.results, n * 3);
+    for (let i = 1; i < res.length; i += 3) if (res[i] > maxCount) maxCount = res[i];
+  }
   const longest = (xs: Uint8Array[]) => xs.reduce((m, x) => Math.max(m, x.length), 0);
   const maxLine = 64 + lits.reduce((t, x) => t + x.length, 0) + longest(protos) + maxCount * (longest(outs) + 2);
-  const cap = Math.max(CHUNK, maxLine);
+  // 16 bytes more than a line: the core keeps them free at the end of the buffer (its word copies).
+  const cap = Math.max(CHUNK, maxLine + 16);
   const al = (x: number) => (x + 15) & ~15;
   let off = 0;
-  const at = (bytes: number) => { const o = off; off += al(bytes); return o; };
-  const oParams = at(A.NF_FMT_PARAMS_SIZE), oSrc = at(4 * n), oDst = at(4 * n), oProto = at(2 * n), oSport = at(4 * n), oDport = at(4 * n);
-  const oRes = at(results.byteLength), oIds = at(Math.max(4, outIds.byteLength)), oStr = at(strBytes);
-  const oLits = at(8 * lits.length), oProtos = at(8 * protos.length), oOuts = at(Math.max(8, 8 * outs.length)), oBuf = at(cap);
-  const c = core();
+  const place = (bytes: number) => { const o = off; off += al(bytes); return o; };
+  const oParams = place(A.NF_FMT_PARAMS_SIZE), oStr = place(strBytes + 16);
+  const oLits = place(8 * lits.length), oProtos = place(8 * protos.length), oOuts = place(Math.max(8, 8 * outs.length)), oBuf = place(cap);
   const blk = c.heap.alloc(off);
   try {
-    const buf = c.memory.buffer;
-    new Uint32Array(buf, blk + oSrc, n).set(cols.src);
-    new Uint32Array(buf, blk + oDst, n).set(cols.dst);
-    new Uint16Array(buf, blk + oProto, n).set(cols.proto);
-    new Int32Array(buf, blk + oSport, n).set(cols.sport);
-    new Int32Array(buf, blk + oDport, n).set(cols.dport);
-    new Uint32Array(buf, blk + oRes, results.length).set(results);
-    new Uint32Array(buf, blk + oIds, outIds.length).set(outIds);
-    const u8 = new Uint8Array(buf);
-    const u32 = new Uint32Array(buf);
-    let so = 0;
-    const table = (o: number, xs: Uint8Array[]) => xs.forEach((x, k) => {
-      u8.set(x, blk + oStr + so);
-      u32[(blk + o) / 4 + k * 2] = so;
-      u32[(blk + o) / 4 + k * 2 + 1] = x.length;
-      so += x.length;
-    });
-    table(oLits, lits);
-    table(oProtos, protos);
-    table(oOuts, outs);
+    const u32 = new Uint32Array(c.memory.buffer);
+    layStrings(blk + oStr, [[blk + oLits, lits], [blk + oProtos, protos], [blk + oOuts, outs]]);
     const P = (blk + oParams) / 4;
     const put = (k: number, v: number) => (u32[P + k / 4] = v);
-    put(A.NF_FMT_SRC, blk + oSrc); put(A.NF_FMT_DST, blk + oDst); put(A.NF_FMT_PROTO, blk + oProto);
-    put(A.NF_FMT_SPORT, blk + oSport); put(A.NF_FMT_DPORT, blk + oDport); put(A.NF_FMT_RESULTS, blk + oRes);
-    put(A.NF_FMT_OUT_IDS, blk + oIds); put(A.NF_FMT_STRINGS, blk + oStr); put(A.NF_FMT_PROTOS, blk + oProtos);
+    put(A.NF_FMT_SRC, at.src); put(A.NF_FMT_DST, at.dst); put(A.NF_FMT_PROTO, at.proto);
+    put(A.NF_FMT_SPORT, at.sport); put(A.NF_FMT_DPORT, at.dport); put(A.NF_FMT_RESULTS, at.results);
+    put(A.NF_FMT_OUT_IDS, at.outIds); put(A.NF_FMT_STRINGS, blk + oStr); put(A.NF_FMT_PROTOS, blk + oProtos);
     put(A.NF_FMT_NPROTOS, protos.length - 1); put(A.NF_FMT_OUTPUTS, blk + oOuts); put(A.NF_FMT_LITS, blk + oLits);
     put(A.NF_FMT_BUF, blk + oBuf); put(A.NF_FMT_CAP, cap);
     for (let i = 0; i < n; ) {
       const next = c.exports.nfKpFormat(blk + oParams, i, n);
       const written = new Uint32Array(c.memory.buffer)[P + A.NF_FMT_WRITTEN / 4];
       if (next === i) throw new Error(`nfKpFormat made no progress at flow ${i}`);
-      sink(new Uint8Array(c.memory.buffer, blk + oBuf, written).slice());
+      sink(new Uint8Array(c.memory.buffer, blk + oBuf, written));
       i = next;
     }
   } finally {

@@ -260,7 +260,7 @@ export function fastLine(sc: Scanner, st: FastState): boolean {
 }
 
 /** "IP:PORT" or "IP" as parseNatTo reads them (IPv4, one port), else undefined. */
-function natTo(raw: string): NatTo | undefined {
+export function natTo(raw: string): NatTo | undefined {
   const c = raw.indexOf(":");
   if (raw.indexOf(":", c + 1) >= 0 && c >= 0) return undefined;
   const addr = c < 0 ? raw : raw.slice(0, c);

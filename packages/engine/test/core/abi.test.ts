@@ -1,19 +1,20 @@
 // The one test of the ABI mirror: every layout and status code lives in packages/wasm/assembly/abi/
 // (cidr.ts, netfilter.ts, sweep.ts) and is mirrored one way in TypeScript (core/abi.ts ABI,
-// netfilter NF_ABI / NK_ABI, sweep SW). Every global the .wasm exports belongs to exactly one
+// netfilter NF_ABI / NK_ABI / LD_ABI, sweep SW). Every global the .wasm exports belongs to exactly one
 // mirror with the same value, every mirrored constant is exported, and the sweep layout (kept out
 // of the globals) is reported by swLayout(i) in the order SW_LAYOUT_ORDER lists.
 import { describe, it, expect } from "vitest";
 import { ABI, STATUS_TEXT } from "../../src/core/abi.ts";
 import { core } from "../../src/core/module.ts";
 import { NF_ABI, NK_ABI } from "../../src/netfilter/index.ts";
+import { LD_ABI } from "../../src/netfilter/kube-proxy/load.ts";
 import { SW } from "../../src/sweep/index.ts";
 import { SW_LAYOUT_ORDER } from "../../src/sweep/layout.ts";
 
 const ex = core().exports as unknown as Record<string, unknown>;
-const mirrors: Record<string, Record<string, number>> = { cidr: ABI, netfilter: NF_ABI, "netfilter kernel": NK_ABI };
-// Constants that are u32 all-ones: the global is an i32, so it reads back as -1.
-const U32_MAX_NAMES = new Set(["NF_NO_CHAIN", "NK_NONE", "NF_SCAN_NONE"]);
+const mirrors: Record<string, Record<string, number>> = { cidr: ABI, netfilter: NF_ABI, "netfilter kernel": NK_ABI, "netfilter dump loader": LD_ABI };
+// Constants with the top bit set (u32 all-ones, markers): the global is an i32, so it reads back negative.
+const U32_MAX_NAMES = new Set(["NF_NO_CHAIN", "NK_NONE", "NF_SCAN_NONE", "LD_NONE", "LD_FROM_STR", "LD_JUMP_STR", "LD_JUMP_DNAT", "LD_JUMP_TARGET"]);
 
 describe("ABI mirror", () => {
   it("every exported global is mirrored once, with the same value", () => {

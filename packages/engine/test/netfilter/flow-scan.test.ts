@@ -5,8 +5,9 @@ import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import {
-  parseFlows, scanFlows, columnsToFlows, parseRuleset, traceColumns, traceFlowsTs, writeJsonl, flowJsonLine, type Flow,
+  parseFlows, scanFlows, columnsToFlows, parseRuleset, traceColumns, traceFlowsTs, writeJsonl, flowJsonLine, traceKubeProxyCsv, RulesDump, type Flow,
 } from "../../src/netfilter/index.ts";
+import { core } from "../../src/core/module.ts";
 import { ParseError, InputError } from "../../src/errors.ts";
 import { countLf } from "../../src/netfilter/flow-scan.ts";
 
@@ -170,7 +171,8 @@ describe("flow results written as bytes == flowJsonLine (fast-check)", () => {
           const opts = { mode, local: [...local], nodeIp: local[0] };
           const r = traceColumns(rs, cols, opts);
           expect(r.engine).toBe("wasm");
-          if (mode === "kube-proxy-test") expect(r.kind).toBe("kube-proxy-batch");
+          // Both modes stay in the core's memory from the columns to the bytes.
+          expect(r.kind).toBe(mode === "kube-proxy-test" ? "kube-proxy-batch" : "kernel-batch");
           const flows = parseFlows(text, { source: "f.csv" });
           const ref = traceFlowsTs(rs, flows, opts);
           const want = flows.map((f, i) => flowJsonLine(f, ref[i]) + "\n").join("");
@@ -180,6 +182,50 @@ describe("flow results written as bytes == flowJsonLine (fast-check)", () => {
       );
     });
   }
+
+  it("kube-proxy-test resident end to end (traceKubeProxyCsv) == columns, tracer and reference lines", () => {
+    const dump = new RulesDump(new Uint8Array(readFileSync(RULES)), "kube-proxy-node.rules");
+    const odd = fc.constantFrom("", "# note", "  10.244.1.9 , 10.0.0.10 ,udp,1,53", "10.244.1.9,10.0.0.10,Tcp,1,80\r", "fd00::1,fd00::2,tcp,1,80");
+    fc.assert(
+      fc.property(fc.array(fc.oneof({ weight: 5, arbitrary: flow.map((f) => [f.src, f.dst, f.proto, f.sport ?? "", f.dport ?? "", ""].join(",")) }, { weight: 1, arbitrary: odd }), { maxLength: 30 }), (lines) => {
+        const text = HEAD + lines.join("\n") + "\n";
+        const bytes = enc.encode(text);
+        const got = collect((sink) => {
+          const r = traceKubeProxyCsv(dump, bytes, "f.csv", { mode: "kube-proxy-test" }, sink);
+          if (!r) sink(enc.encode("(not resident)"));
+          else expect(r.n).toBe(parseFlows(text, { source: "f.csv" }).length);
+        });
+        const flows = parseFlows(text, { source: "f.csv" });
+        // IPv6 rows leave the resident path (the TypeScript tracer takes them).
+        if (flows.some((f) => f.src.includes(":"))) {
+          expect(got).toBe("(not resident)");
+          return;
+        }
+        const ref = traceFlowsTs(rs, flows, { mode: "kube-proxy-test" });
+        expect(got).toBe(flows.map((f, i) => flowJsonLine(f, ref[i]) + "\n").join(""));
+      }),
+      { numRuns: 200 },
+    );
+    // JSON Lines are not scanned into resident columns.
+    expect(traceKubeProxyCsv(dump, enc.encode('{"src":"10.244.1.9","dst":"10.0.0.10"}\n'), "f.jsonl", { mode: "kube-proxy-test" }, () => {})).toBeUndefined();
+  });
+
+  it("kernel mode: a flow the core leaves to the TypeScript tracer (too many choices) is written in its place", () => {
+    // 300 probabilistic rules in a row: a path through all of them holds more choices than the core keeps.
+    const rules = ["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]"];
+    for (let k = 0; k < 300; k++) rules.push(`-A FORWARD -d 10.9.0.0/16 -m statistic --mode random --probability 0.5 -j ${k % 2 ? "ACCEPT" : "DROP"}`);
+    rules.push("COMMIT");
+    const many = parseRuleset(rules.join("\n") + "\n", { source: "many.rules" });
+    const text = HEAD + ["10.244.1.9,10.9.1.1,tcp,1,80", "10.244.1.9,10.0.0.10,udp,2,53", "10.244.1.9,10.9.2.2,tcp,3,443"].join("\n") + "\n";
+    const cols = scanFlows(enc.encode(text), { source: "f.csv" });
+    const opts = { mode: "kernel" as const, maxAlternatives: 1000 };
+    const r = traceColumns(many, cols, opts);
+    expect(r.kind).toBe("kernel-batch");
+    if (r.kind === "kernel-batch") expect([...r.traced.keys()]).toEqual([0, 2]);
+    const flows = parseFlows(text, { source: "f.csv" });
+    const ref = traceFlowsTs(many, flows, opts);
+    expect(collect((sink) => writeJsonl(cols, r, sink))).toBe(flows.map((f, i) => flowJsonLine(f, ref[i]) + "\n").join(""));
+  });
 
   it("a batch larger than one output chunk is split across writes and still equal", () => {
     const n = 20_000;
@@ -196,7 +242,7 @@ describe("flow results written as bytes == flowJsonLine (fast-check)", () => {
   });
 });
 
-describe("countLf (the row bound of the CSV scan) == a byte-at-a-time count (fast-check)", () => {
+describe("countLf and the core's nfCountLf (the row bound of the CSV scan) == a byte-at-a-time count (fast-check)", () => {
   it("any bytes, any start, any offset into the buffer", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(8), fc.nat(200), (bytes, shift, from0) => {
@@ -209,6 +255,17 @@ describe("countLf (the row bound of the CSV scan) == a byte-at-a-time count (fas
         let want = 0;
         for (let i = from; i < s.length; i++) if (s[i] === 10) want++;
         expect(countLf(s, from)).toBe(want);
+        // The core's count (nfCountLf, 16 bytes at a time) on the same bytes in its memory.
+        const c = core();
+        const at = c.heap.alloc(Math.max(16, s.length - from));
+        try {
+          c.u8().set(s.subarray(from), at);
+          expect(c.exports.nfCountLf(at, s.length - from)).toBe(want);
+          // And nfHasHighBit (the dump loader's ASCII test) == a byte-at-a-time test.
+          expect(c.exports.nfHasHighBit(at, s.length - from)).toBe(s.subarray(from).some((b) => b >= 0x80) ? 1 : 0);
+        } finally {
+          c.heap.release(at, Math.max(16, s.length - from));
+        }
       }),
       { numRuns: 2000 },
     );

@@ -170,11 +170,27 @@ export const NF_SCAN_DPORT: i32 = 44;
 export const NF_SCAN_PROTO: i32 = 48;
 export const NF_SCAN_IN: i32 = 52;
 export const NF_SCAN_OUT: i32 = 56;
-export const NF_SCAN_PARAMS_SIZE: i32 = 64;
-export const NF_SCAN_NONE: u32 = 0xffffffff;
+// The cell dictionary: entries (NF_SCAN_ENTRY_SIZE bytes: offset, length, kind, id), its count,
+// the hash table (u32 slots, entry index + 1, 0 = empty) and its mask, the ids given per kind.
+export const NF_SCAN_DICT: i32 = 60;
+export const NF_SCAN_NDICT: i32 = 64;
+export const NF_SCAN_HASH: i32 = 68;
+export const NF_SCAN_HASH_MASK: i32 = 72;
+export const NF_SCAN_NPROTO: i32 = 76;
+export const NF_SCAN_NIFACE: i32 = 80;
+export const NF_SCAN_PARAMS_SIZE: i32 = 96;
+export const NF_SCAN_ENTRY_SIZE: i32 = 16;
+/** No cell (the proto, in and out columns hold u16 ids). */
+export const NF_SCAN_NONE: u32 = 0xffff;
+/** Ids per kind (protocols; interface names): the columns are 16-bit, NF_SCAN_NONE excluded. */
+export const NF_SCAN_MAX_IDS: u32 = 0xffff;
+export const NF_SCAN_KIND_PROTO: u32 = 0;
+export const NF_SCAN_KIND_IFACE: u32 = 1;
 export const NF_SCAN_DONE: i32 = 0;
 export const NF_SCAN_SLOW: i32 = 1;
 export const NF_SCAN_FULL: i32 = 2;
+/** More than NF_SCAN_MAX_IDS distinct values of one kind (NF_SCAN_LINE: the line that had one more). */
+export const NF_SCAN_TOO_MANY: i32 = 3;
 // Column codes (the CSV header mapped to flow fields; 0 = a column no field reads).
 export const NF_COL_SRC: i32 = 1;
 export const NF_COL_DST: i32 = 2;
@@ -183,3 +199,123 @@ export const NF_COL_SPORT: i32 = 4;
 export const NF_COL_DPORT: i32 = 5;
 export const NF_COL_IN: i32 = 6;
 export const NF_COL_OUT: i32 = 7;
+
+// Dump loader (netfilter_load.ts): an iptables-save dump's bytes into kube-proxy-test rule records
+// (the engine's KpRules words, KR_* below). Parameter block, u32 at each offset.
+export const LD_BYTES: i32 = 0;
+export const LD_LEN: i32 = 4;
+/** in/out: the next line to read (offset into the bytes). */
+export const LD_POS: i32 = 8;
+/** in/out: the open table's index (LD_NONE: none); set by JS after an LD_ST_TABLE stop. */
+export const LD_TABLE: i32 = 12;
+/** in: the open table's built-in chains (LD_BI_* bits), set by JS with LD_TABLE. */
+export const LD_BUILTINS: i32 = 16;
+/** Rule records (LD_REC_WORDS u32 each), their chains (u32 each), their strings (LD_STR_WORDS u32 each), the count (in/out). */
+export const LD_REC: i32 = 20;
+export const LD_RCHAIN: i32 = 24;
+export const LD_RSTR: i32 = 28;
+export const LD_NRULES: i32 = 32;
+/** Chains: name [start, end) offsets, table index, built-in (u32 each per chain), the count (in/out). */
+export const LD_CH_A: i32 = 36;
+export const LD_CH_B: i32 = 40;
+export const LD_CH_TABLE: i32 = 44;
+export const LD_CH_BUILTIN: i32 = 48;
+export const LD_NCHAINS: i32 = 52;
+/** The chain hash table (u32 slots: chain index + 1, 0 = empty) and its mask. */
+export const LD_HASH: i32 = 56;
+export const LD_HASH_MASK: i32 = 60;
+/** out at a stop: a byte range [A, B) and a chain (LD_NONE: none). */
+export const LD_A: i32 = 64;
+export const LD_B: i32 = 68;
+export const LD_C: i32 = 72;
+/** in (nfKpResolve): per chain, 1 when its name is one the helper reads as a target (KUBE-MARK-MASQ). */
+export const LD_CH_TARGET: i32 = 76;
+export const LD_PARAMS_SIZE: i32 = 96;
+export const LD_NONE: u32 = 0xffffffff;
+// Stops of nfKpLoad.
+export const LD_ST_DONE: i32 = 0;
+/** Give the whole dump to the general parser. */
+export const LD_ST_BAIL: i32 = 1;
+/** A rule line for the general parser: [A, B), its chain C (LD_NONE: JS finds it); its rule slot is the last one. */
+export const LD_ST_ODD: i32 = 2;
+/** "*name": [A, B) is the name; JS sets LD_TABLE and LD_BUILTINS, then calls again. */
+export const LD_ST_TABLE: i32 = 3;
+/** A comment line [A, B) of plain printable ASCII for JS to check. */
+export const LD_ST_COMMENT: i32 = 4;
+// Built-in chain bits (LD_BUILTINS).
+export const LD_BI_PREROUTING: i32 = 1;
+export const LD_BI_INPUT: i32 = 2;
+export const LD_BI_FORWARD: i32 = 4;
+export const LD_BI_OUTPUT: i32 = 8;
+export const LD_BI_POSTROUTING: i32 = 16;
+// A rule record (the engine's KR words).
+export const LD_REC_WORDS: i32 = 12;
+export const KR_FLAGS: i32 = 0;
+export const KR_SRC_NET: i32 = 1;
+export const KR_SRC_MASK: i32 = 2;
+export const KR_DST_NET: i32 = 3;
+export const KR_DST_MASK: i32 = 4;
+export const KR_PROTO: i32 = 5;
+export const KR_DPORT: i32 = 6;
+export const KR_STYPE: i32 = 7;
+export const KR_DTYPE: i32 = 8;
+export const KR_JUMP: i32 = 9;
+export const KR_DNAT: i32 = 10;
+export const KR_CHAIN: i32 = 11;
+/** Per rule strings, [start, end) offsets (LD_NONE: none): the protocol (when not tcp or udp), the DNAT address, the -j name. */
+export const LD_STR_WORDS: i32 = 6;
+/** KR_PROTO of tcp and udp (the engine's string table starts with them); LD_FROM_STR: the text is in the rule's strings. */
+export const LD_PROTO_TCP: u32 = 1;
+export const LD_PROTO_UDP: u32 = 2;
+export const LD_FROM_STR: u32 = 0xffffffff;
+/** KR_JUMP markers: the -j name is in the rule's strings (a verdict); DNAT; a chain the helper reads as a target (its name, by chain: KR_CHAIN holds the chain + 1 until JS resolves it). */
+export const LD_JUMP_STR: u32 = 0xfffffff1;
+export const LD_JUMP_DNAT: u32 = 0xfffffff2;
+export const LD_JUMP_TARGET: u32 = 0xfffffff3;
+
+// Kernel-mode JSON lines (netfilter_kernel_format.ts): the parameter block, u32 at each offset.
+// Columns src, dst (u32), proto (u16 ids, NF_SCAN_NONE = the default), sport, dport (i32, -1 =
+// none); per protocol id (the default last) a u8 "ports shown" flag; nkRun's results and
+// alternatives (the alternative's last word holds its probability's id, from nkProbIds); the string
+// table and its lists (u32 pairs: offset, length): the literals (NKF_LIT_*), the protocols
+// (JSON-quoted) and the probabilities (as JS prints them); the output buffer, its capacity, bytes written.
+export const NKF_SRC: i32 = 0;
+export const NKF_DST: i32 = 4;
+export const NKF_PROTO: i32 = 8;
+export const NKF_SPORT: i32 = 12;
+export const NKF_DPORT: i32 = 16;
+export const NKF_PORTS_SHOWN: i32 = 20;
+export const NKF_RES: i32 = 24;
+export const NKF_ALTS: i32 = 28;
+export const NKF_STRINGS: i32 = 32;
+export const NKF_LITS: i32 = 36;
+export const NKF_PROTOS: i32 = 40;
+export const NKF_NPROTOS: i32 = 44;
+export const NKF_PROBS: i32 = 48;
+export const NKF_BUF: i32 = 52;
+export const NKF_CAP: i32 = 56;
+export const NKF_WRITTEN: i32 = 60;
+export const NKF_PARAMS_SIZE: i32 = 64;
+// Literals, in NKF_LITS order.
+export const NKF_LIT_SRC: i32 = 0; // {"src":"
+export const NKF_LIT_DST: i32 = 1; // ","dst":"
+export const NKF_LIT_PROTO: i32 = 2; // ","proto":
+export const NKF_LIT_SPORT: i32 = 3; // ,"sport":
+export const NKF_LIT_DPORT: i32 = 4; // ,"dport":
+export const NKF_LIT_VERDICT: i32 = 5; // ,"verdict":"
+export const NKF_LIT_ALTS: i32 = 6; // ","alternatives":[
+export const NKF_LIT_PROB: i32 = 7; // {"probability":
+export const NKF_LIT_QUOTE: i32 = 8; // "
+export const NKF_LIT_DELIVERY: i32 = 9; // ,"delivery":"
+export const NKF_LIT_ASRC: i32 = 10; // ,"src":"
+export const NKF_LIT_ADST: i32 = 11; // ,"dst":"
+export const NKF_LIT_CLOSE: i32 = 12; // }
+export const NKF_LIT_COMMA: i32 = 13; // ,
+export const NKF_LIT_END: i32 = 14; // ]}\n
+export const NKF_LIT_NODE_IP: i32 = 15; // (node IP)
+/** Verdict texts from here: ACCEPT, DROP, REJECT (NK_V_*), then MIXED. */
+export const NKF_LIT_VERDICTS: i32 = 16;
+export const NKF_LIT_MIXED: i32 = 19;
+/** Delivery texts from here, by NK_D_* (NK_D_NONE's entry is empty, never written). */
+export const NKF_LIT_DELIVERIES: i32 = 20;
+export const NKF_LIT_COUNT: i32 = 24;

@@ -11,6 +11,7 @@ import { traceKernel } from "./trace.ts";
 import type { Flow, TraceOptions, KernelResult } from "../types.ts";
 import type { IpsetDb } from "../ipset.ts";
 import type { NotCompiled } from "../kube-proxy/compile.ts";
+import type { FlowColumns } from "../flow-scan.ts";
 
 /** What the kernel compiler does not take (the whole ruleset then goes to the TypeScript tracer). */
 class NotModelled {
@@ -30,6 +31,11 @@ export const NK_ABI = {
   NK_HOOK_RAW_PRE: 0, NK_HOOK_MANGLE_PRE: 1, NK_HOOK_NAT_PRE: 2, NK_HOOK_MANGLE_IN: 3, NK_HOOK_FILTER_IN: 4, NK_HOOK_SECURITY_IN: 5, NK_HOOK_NAT_IN: 6,
   NK_HOOK_MANGLE_FWD: 7, NK_HOOK_FILTER_FWD: 8, NK_HOOK_SECURITY_FWD: 9, NK_HOOK_MANGLE_POST: 10, NK_HOOK_NAT_POST: 11,
   NK_HOOK_RAW_OUT: 12, NK_HOOK_MANGLE_OUT: 13, NK_HOOK_NAT_OUT: 14, NK_HOOK_FILTER_OUT: 15, NK_HOOK_SECURITY_OUT: 16, NK_HOOK_COUNT: 17,
+  NKF_SRC: 0, NKF_DST: 4, NKF_PROTO: 8, NKF_SPORT: 12, NKF_DPORT: 16, NKF_PORTS_SHOWN: 20, NKF_RES: 24, NKF_ALTS: 28, NKF_STRINGS: 32, NKF_LITS: 36,
+  NKF_PROTOS: 40, NKF_NPROTOS: 44, NKF_PROBS: 48, NKF_BUF: 52, NKF_CAP: 56, NKF_WRITTEN: 60, NKF_PARAMS_SIZE: 64,
+  NKF_LIT_SRC: 0, NKF_LIT_DST: 1, NKF_LIT_PROTO: 2, NKF_LIT_SPORT: 3, NKF_LIT_DPORT: 4, NKF_LIT_VERDICT: 5, NKF_LIT_ALTS: 6, NKF_LIT_PROB: 7,
+  NKF_LIT_QUOTE: 8, NKF_LIT_DELIVERY: 9, NKF_LIT_ASRC: 10, NKF_LIT_ADST: 11, NKF_LIT_CLOSE: 12, NKF_LIT_COMMA: 13, NKF_LIT_END: 14,
+  NKF_LIT_NODE_IP: 15, NKF_LIT_VERDICTS: 16, NKF_LIT_MIXED: 19, NKF_LIT_DELIVERIES: 20, NKF_LIT_COUNT: 24,
 } as const;
 const K = NK_ABI;
 
@@ -245,17 +251,77 @@ export class KernelProgram {
     this.header = new Uint32Array(this.words);
   }
 
+  /** The interface match table: one row per interface name ("" = none, row 0), one column per pattern. */
+  private ifMatrix(names: readonly string[]): Uint8Array {
+    const np = this.patterns.length;
+    const ifm = new Uint8Array(Math.max(1, names.length * np));
+    names.forEach((name, r) => {
+      this.patterns.forEach((p, c) => { ifm[r * np + c] = (p.endsWith("+") ? name.startsWith(p.slice(0, -1)) : name === p) ? 1 : 0; });
+    });
+    return ifm;
+  }
+
+  /**
+   * Runs encoded flow records (NK_FLOW_SIZE each) in one call; the results and alternatives stay
+   * in a heap block the caller releases: result i at res + 16i, alternative k at alts + 32k.
+   */
+  private exec(fw: Uint32Array, ifm: Uint8Array, n: number, opts: TraceOptions): KernelRun {
+    const local = (opts.local ?? []).map(parseNetAddr);
+    const nodeIp = opts.nodeIp ? parseNetAddr(opts.nodeIp) : undefined;
+    if (nodeIp) local.push(nodeIp);
+    const local4 = local.filter((a) => a.family === 4).slice(0, 64);
+    let cap = n * 2 + 64;
+    const heap = this.core.heap;
+    for (;;) {
+      const flowsOff = 0;
+      const resOff = flowsOff + fw.byteLength;
+      const ifmOff = resOff + n * K.NK_RES_SIZE;
+      const scratchOff = (ifmOff + ifm.length + 15) & ~15;
+      const altsOff = (scratchOff + K.NK_MAX_CHOICES * 9 + 66 * 8 + 15) & ~15;
+      const total = altsOff + cap * K.NK_ALT_SIZE;
+      const blk = heap.alloc(total);
+      let keep = false;
+      try {
+        const buf = this.core.memory.buffer;
+        const B = this.base;
+        const hdr = new Uint32Array(buf, B, K.NK_PROG_SIZE / 4);
+        hdr.set(this.header);
+        hdr[28] = opts.maxAlternatives ?? 256;
+        hdr[6] = local4.length;
+        hdr[7] = nodeIp?.family === 4 ? nodeIp.v4 : 0;
+        hdr[8] = nodeIp?.family === 4 ? 1 : 0;
+        hdr[9] = blk + ifmOff;
+        new Uint32Array(buf, hdr[5], 64).set(local4.map((a) => a.v4));
+        new Uint32Array(buf, blk + flowsOff, fw.length).set(fw);
+        new Uint8Array(buf, blk + ifmOff, ifm.length).set(ifm);
+        const got = this.core.exports.nkRun(B, blk + flowsOff, n, blk + resOff, blk + altsOff, cap, blk + scratchOff, this.core.res);
+        if (got < 0) {
+          cap = this.core.result(ABI.RES_A) + 16;
+          continue;
+        }
+        keep = true;
+        return { blk, size: total, res: blk + resOff, alts: blk + altsOff, nAlts: got, n };
+      } finally {
+        if (!keep) heap.release(blk, total);
+      }
+    }
+  }
+
+  /** Whether a flow from this source address counts as from the network (not locally generated): it names an in-interface or is not a node address. */
+  private localTest(opts: TraceOptions): (a: number) => boolean {
+    const local = (opts.local ?? []).map(parseNetAddr);
+    if (opts.nodeIp) local.push(parseNetAddr(opts.nodeIp));
+    const local4 = local.filter((a) => a.family === 4).slice(0, 64);
+    return (a: number) => a >>> 24 === 127 || local4.some((l) => l.v4 === a);
+  }
+
   /**
    * Traces flows; returns per flow the kernel result, or undefined where the TS tracer must run;
    * or, for the whole batch, why wasm does not take it (an IPv6 flow, a protocol or port the
    * tracer refuses: it gives the error).
    */
   run(flows: Flow[], opts: TraceOptions): (KernelResult | undefined)[] | NotCompiled {
-    const local = (opts.local ?? []).map(parseNetAddr);
-    const nodeIp = opts.nodeIp ? parseNetAddr(opts.nodeIp) : undefined;
-    if (nodeIp) local.push(nodeIp);
-    const local4 = local.filter((a) => a.family === 4).slice(0, 64);
-    const isLocal = (a: number) => a >>> 24 === 127 || local4.some((l) => l.v4 === a);
+    const isLocal = this.localTest(opts);
     // Interfaces: one row per distinct interface name in the flows ("" = none), one column per pattern.
     const ifRows = new Map<string, number>([["", 0]]);
     const row = (name: string | undefined) => {
@@ -271,51 +337,18 @@ export class KernelProgram {
       const f = flows[i];
       const s4 = quickV4(f.src), d4 = quickV4(f.dst);
       if (s4 < 0 || d4 < 0) return { unsupported: "IPv6 flow: traced by the TypeScript tracer" };
-      const s = { v4: s4 };
-      const p = (f.proto ?? "tcp").toLowerCase();
-      const num = PROTO[p] ?? (/^\d{1,3}$/.test(p) ? Number(p) : -1);
-      if (num < 0 || num > 255) return { unsupported: "unknown protocol: traced by the TypeScript tracer" };
+      const num = protoNumber(f.proto);
+      if (num < 0) return { unsupported: "unknown protocol: traced by the TypeScript tracer" };
       for (const port of [f.sport, f.dport]) if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) return { unsupported: "bad port: traced by the TypeScript tracer" };
       protoNums[i] = num;
-      fw.set([s.v4, d4, num, f.sport ?? 0, f.dport ?? 0, row(f.inIface), row(f.outIface), f.inIface || !isLocal(s.v4) ? 1 : 0], i * 8);
+      fw.set([s4, d4, num, f.sport ?? 0, f.dport ?? 0, row(f.inIface), row(f.outIface), f.inIface || !isLocal(s4) ? 1 : 0], i * 8);
     }
-    const np = this.patterns.length;
-    const ifm = new Uint8Array(Math.max(1, ifRows.size * np));
-    for (const [name, r] of ifRows) {
-      this.patterns.forEach((p, c) => { ifm[r * np + c] = (p.endsWith("+") ? name.startsWith(p.slice(0, -1)) : name === p) ? 1 : 0; });
-    }
-    let cap = n * 2 + 64;
-    const heap = this.core.heap;
-    for (;;) {
-      const flowsOff = 0;
-      const resOff = flowsOff + fw.byteLength;
-      const ifmOff = resOff + n * K.NK_RES_SIZE;
-      const scratchOff = (ifmOff + ifm.length + 15) & ~15;
-      const altsOff = (scratchOff + K.NK_MAX_CHOICES * 9 + 66 * 8 + 15) & ~15;
-      const total = altsOff + cap * K.NK_ALT_SIZE;
-      const blk = heap.alloc(total);
-      try {
-      const buf = this.core.memory.buffer;
-      const B = this.base;
-      const hdr = new Uint32Array(buf, B, K.NK_PROG_SIZE / 4);
-      hdr.set(this.header);
-      hdr[28] = opts.maxAlternatives ?? 256;
-      hdr[6] = local4.length;
-      hdr[7] = nodeIp?.family === 4 ? nodeIp.v4 : 0;
-      hdr[8] = nodeIp?.family === 4 ? 1 : 0;
-      hdr[9] = blk + ifmOff;
-      new Uint32Array(buf, hdr[5], 64).set(local4.map((a) => a.v4));
-      new Uint32Array(buf, blk + flowsOff, fw.length).set(fw);
-      new Uint8Array(buf, blk + ifmOff, ifm.length).set(ifm);
-      const got = this.core.exports.nkRun(B, blk + flowsOff, n, blk + resOff, blk + altsOff, cap, blk + scratchOff, this.core.res);
-      if (got < 0) {
-        cap = this.core.result(ABI.RES_A) + 16;
-        continue;
-      }
+    const r = this.exec(fw, this.ifMatrix([...ifRows.keys()]), n, opts);
+    try {
       const after = this.core.memory.buffer;
-      const res = new Uint32Array(after, blk + resOff, n * 4);
-      const alt32 = new Uint32Array(after, blk + altsOff, got * 8);
-      const altF = new Float64Array(after, blk + altsOff, got * 4);
+      const res = new Uint32Array(after, r.res, n * 4);
+      const alt32 = new Uint32Array(after, r.alts, r.nAlts * 8);
+      const altF = new Float64Array(after, r.alts, r.nAlts * 4);
       const VERDICT = ["ACCEPT", "DROP", "REJECT"] as const;
       const DELIVERY = [undefined, "local", "forward", "output"] as const;
       const out: (KernelResult | undefined)[] = new Array(n);
@@ -341,11 +374,66 @@ export class KernelProgram {
         out[i] = { verdict: verdicts.size === 1 ? alternatives[0].verdict : "MIXED", alternatives };
       }
       return out;
-      } finally {
-        heap.release(blk, total);
-      }
+    } finally {
+      this.core.heap.release(r.blk, r.size);
     }
   }
+
+  /**
+   * Traces flow columns (flow-scan.ts) with no object per flow: the results stay in the heap (a
+   * KernelBatch, formatted by writeJsonl); or why wasm does not take the batch. Flows the core
+   * leaves to the TypeScript tracer (status 1) are marked in the results (the caller traces them).
+   */
+  runColumns(cols: FlowColumns, opts: TraceOptions): KernelBatch | NotCompiled {
+    if (cols.other.size) return { unsupported: "IPv6 flow: traced by the TypeScript tracer" };
+    const protoNums = new Int32Array(cols.protos.length + 1);
+    for (let p = 0; p < cols.protos.length; p++) {
+      protoNums[p] = protoNumber(cols.protos[p]);
+      if (protoNums[p] < 0) return { unsupported: "unknown protocol: traced by the TypeScript tracer" };
+    }
+    protoNums[cols.protos.length] = protoNumber(undefined);
+    const isLocal = this.localTest(opts);
+    const n = cols.n;
+    const fw = new Uint32Array(n * 8);
+    const none = cols.protos.length;
+    // Interface rows: 0 = none, then the column's interface ids.
+    const ifRow = (id: number) => (id === 0xffff ? 0 : id + 1);
+    for (let i = 0, k = 0; i < n; i++, k += 8) {
+      const s4 = cols.src[i];
+      const p = cols.proto[i];
+      fw[k] = s4; fw[k + 1] = cols.dst[i]; fw[k + 2] = protoNums[p === 0xffff ? none : p];
+      fw[k + 3] = Math.max(0, cols.sport[i]); fw[k + 4] = Math.max(0, cols.dport[i]);
+      fw[k + 5] = ifRow(cols.inIface[i]); fw[k + 6] = ifRow(cols.outIface[i]);
+      fw[k + 7] = cols.inIface[i] !== 0xffff || !isLocal(s4) ? 1 : 0;
+    }
+    const r = this.exec(fw, this.ifMatrix(["", ...cols.ifaces]), n, opts);
+    const portsShown = Uint8Array.from(protoNums, (num) => (PORT_PROTOS.has(num) ? 1 : 0));
+    const batch: KernelBatch = { ...r, portsShown };
+    this.core.heap.own(batch, r.blk, r.size);
+    return batch;
+  }
+}
+
+/** nkRun's output in the heap: a block (blk, size), n results at res, nAlts alternatives at alts. */
+export interface KernelRun {
+  blk: number;
+  size: number;
+  res: number;
+  alts: number;
+  nAlts: number;
+  n: number;
+}
+
+/** A batch of kernel-mode results in the heap (freed with the object, or by core().heap.disown(batch, blk, size)); per protocol id whether ports are shown. */
+export interface KernelBatch extends KernelRun {
+  portsShown: Uint8Array;
+}
+
+/** The protocol number a flow's protocol names (tcp when none), -1 for one the tracer refuses. */
+function protoNumber(proto: string | undefined): number {
+  const p = (proto ?? "tcp").toLowerCase();
+  const num = PROTO[p] ?? (/^\d{1,3}$/.test(p) ? Number(p) : -1);
+  return num > 255 ? -1 : num;
 }
 
 const programs = new WeakMap<Ruleset, WeakMap<object, KernelProgram | NotCompiled>>();

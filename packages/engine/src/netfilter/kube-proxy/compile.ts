@@ -7,12 +7,12 @@
 //   outcome of every test the trace made on the source (see netfilter.ts).
 import { ABI } from "../../core/abi.ts";
 import { core, type Core } from "../../core/module.ts";
-import { kpFlat, newKpFlat, outputAddress, KP_FILTER_CHAINS } from "./trace.ts";
+import { kpFlat, newKpFlat, outputAddress, KP_FILTER_CHAINS, type KpFlat } from "./trace.ts";
 import type { Flow, TraceOptions, KubeProxyResult } from "../types.ts";
 import { parseNetAddr, quickV4 } from "../net.ts";
 import { bucketTable } from "../buckets.ts";
 import type { Rule, Ruleset } from "../model.ts";
-import type { FlowColumns } from "../flow-scan.ts";
+import type { FlowColumns, ResidentColumns } from "../flow-scan.ts";
 
 /** TypeScript mirror of the NF_* constants in packages/wasm/assembly/abi/netfilter.ts (a test compares them). */
 export const NF_ABI = {
@@ -26,8 +26,10 @@ export const NF_ABI = {
   NF_FMT_PROTOS: 32, NF_FMT_NPROTOS: 36, NF_FMT_OUTPUTS: 40, NF_FMT_LITS: 44, NF_FMT_BUF: 48, NF_FMT_CAP: 52, NF_FMT_WRITTEN: 56, NF_FMT_PARAMS_SIZE: 64,
   NF_FMT_NO_PROTO: 0xffff,
   NF_SCAN_BYTES: 0, NF_SCAN_END: 4, NF_SCAN_POS: 8, NF_SCAN_LINE: 12, NF_SCAN_CODES: 16, NF_SCAN_NCODES: 20, NF_SCAN_ROWS: 24, NF_SCAN_CAP: 28,
-  NF_SCAN_SRC: 32, NF_SCAN_DST: 36, NF_SCAN_SPORT: 40, NF_SCAN_DPORT: 44, NF_SCAN_PROTO: 48, NF_SCAN_IN: 52, NF_SCAN_OUT: 56, NF_SCAN_PARAMS_SIZE: 64,
-  NF_SCAN_NONE: 0xffffffff, NF_SCAN_DONE: 0, NF_SCAN_SLOW: 1, NF_SCAN_FULL: 2,
+  NF_SCAN_SRC: 32, NF_SCAN_DST: 36, NF_SCAN_SPORT: 40, NF_SCAN_DPORT: 44, NF_SCAN_PROTO: 48, NF_SCAN_IN: 52, NF_SCAN_OUT: 56,
+  NF_SCAN_DICT: 60, NF_SCAN_NDICT: 64, NF_SCAN_HASH: 68, NF_SCAN_HASH_MASK: 72, NF_SCAN_NPROTO: 76, NF_SCAN_NIFACE: 80, NF_SCAN_PARAMS_SIZE: 96,
+  NF_SCAN_ENTRY_SIZE: 16, NF_SCAN_NONE: 0xffff, NF_SCAN_MAX_IDS: 0xffff, NF_SCAN_KIND_PROTO: 0, NF_SCAN_KIND_IFACE: 1,
+  NF_SCAN_DONE: 0, NF_SCAN_SLOW: 1, NF_SCAN_FULL: 2, NF_SCAN_TOO_MANY: 3,
   NF_COL_SRC: 1, NF_COL_DST: 2, NF_COL_PROTO: 3, NF_COL_SPORT: 4, NF_COL_DPORT: 5, NF_COL_IN: 6, NF_COL_OUT: 7,
   NF_FMT_LIT_SRC: 0, NF_FMT_LIT_DST: 1, NF_FMT_LIT_PROTO: 2, NF_FMT_LIT_SPORT: 3, NF_FMT_LIT_DPORT: 4, NF_FMT_LIT_OUTPUT: 5, NF_FMT_LIT_MASQ_T: 6, NF_FMT_LIT_MASQ_F: 7, NF_FMT_LIT_SEP: 8,
 } as const;
@@ -36,7 +38,7 @@ const A = NF_ABI;
 const typeCode = (v: string): number => (v === "LOCAL" ? A.NF_TYPE_LOCAL : v === "not-matched" ? A.NF_TYPE_NOT_MATCHED : A.NF_TYPE_OTHER);
 
 /** --dport as the helper's text, as a port number: "0" or 1-5 digits without a leading zero, <= 65535; else -1 (never equal). */
-function portValue(v: string): number {
+export function portValue(v: string): number {
   const n = v.length;
   if (n < 1 || n > 5 || (n > 1 && v.charCodeAt(0) === 48)) return -1;
   let x = 0;
@@ -56,10 +58,104 @@ const KNOWN_PROTOS = new Set(["tcp", "udp", "sctp", "icmp", "icmpv6", "ipv6-icmp
 /** A protocol the wasm path takes as the TypeScript tracer would (anything else goes to the tracer, for its error). */
 export const kpProtoOk = (proto: string): boolean => KNOWN_PROTOS.has(proto) || (/^\d{1,3}$/.test(proto) && Number(proto) <= 255);
 
+/** The results of runAt, in the core's heap: a block (blk, size) the caller releases. */
+export interface ResidentRun {
+  blk: number;
+  size: number;
+  results: number;
+  outIds: number;
+  nIds: number;
+}
+
 /** The per-flow results of a batch (copied out of wasm memory): [first output, count, masq] per flow, and the output-id arena. */
 export interface KpRun {
   results: Uint32Array;
   outIds: Uint32Array;
+}
+
+/**
+ * kpFlat's reading of every rule in numbers (KR words per rule), before protocols, outputs and
+ * jump targets get program ids. Two producers give it: kpRulesOf (from a parsed Ruleset) and the
+ * flows loader (kube-proxy/load.ts, straight from the dump's bytes); KpProgram compiles either,
+ * so both give the same program (a differential test compares them word for word).
+ */
+export interface KpRules {
+  /** Program order: the nat table's chains, then filter's, each in declaration order. */
+  chains: { table: "nat" | "filter"; name: string; first: number; count: number }[];
+  /** KR.WORDS words per rule; chain c's rules are [first, first + count). */
+  rec: Uint32Array;
+  /** Texts the records name (id + 1 in PROTO, JUMP, DNAT; 0 = none). */
+  strings: string[];
+}
+
+/**
+ * Word offsets of a KpRules record. FLAGS holds the NF_F_* bits. CHAIN: the jump's chain as its
+ * index in KpRules.chains + 1, where the producer resolved it (a -j to a chain of the rule's own
+ * table, other than the names the helper treats as targets: KUBE-MARK-MASQ, ACCEPT, REJECT, DROP,
+ * DNAT); JUMP may then be 0. 0: the compiler resolves JUMP by name.
+ */
+export const KR = { FLAGS: 0, SRC_NET: 1, SRC_MASK: 2, DST_NET: 3, DST_MASK: 4, PROTO: 5, DPORT: 6, STYPE: 7, DTYPE: 8, JUMP: 9, DNAT: 10, CHAIN: 11, WORDS: 12 } as const;
+
+/** Jump names the kube-proxy helper's view treats as targets, never as chains. */
+export const KP_TARGET_NAMES: ReadonlySet<string> = new Set(["KUBE-MARK-MASQ", "ACCEPT", "REJECT", "DROP", "DNAT"]);
+
+/** A string table for KpRules: each text once; ids from 1 (0 = none). */
+export class KrStrings {
+  readonly list: string[] = [];
+  private readonly ids = new Map<string, number>();
+  id(s: string): number {
+    let id = this.ids.get(s);
+    if (id === undefined) {
+      this.list.push(s);
+      this.ids.set(s, (id = this.list.length));
+    }
+    return id;
+  }
+}
+
+/** Writes the KR record of rule r at rec[w...] (k is scratch for kpFlat). */
+export function kpRecord(r: Rule, k: KpFlat, rec: Uint32Array, w: number, strings: KrStrings): void {
+  kpFlat(r, k);
+  let flags = 0;
+  if (k.src) { flags |= A.NF_F_SRC | (k.srcNeg ? A.NF_F_SRC_NEG : 0); rec[w + KR.SRC_NET] = k.src.v4net; rec[w + KR.SRC_MASK] = k.src.v4mask; }
+  if (k.dst) { flags |= A.NF_F_DST | (k.dstNeg ? A.NF_F_DST_NEG : 0); rec[w + KR.DST_NET] = k.dst.v4net; rec[w + KR.DST_MASK] = k.dst.v4mask; }
+  if (k.proto !== undefined) { flags |= A.NF_F_PROTO | (k.protoNeg ? A.NF_F_PROTO_NEG : 0); rec[w + KR.PROTO] = strings.id(k.proto); }
+  rec[w + KR.DPORT] = -1 >>> 0;
+  if (k.dport !== undefined) { flags |= A.NF_F_DPORT | (k.dportNeg ? A.NF_F_DPORT_NEG : 0); rec[w + KR.DPORT] = portValue(k.dport) >>> 0; }
+  rec[w + KR.STYPE] = A.NF_TYPE_OTHER;
+  rec[w + KR.DTYPE] = A.NF_TYPE_OTHER;
+  if (k.srcType !== undefined) { flags |= A.NF_F_STYPE | (k.srcTypeNeg ? A.NF_F_STYPE_NEG : 0); rec[w + KR.STYPE] = typeCode(k.srcType); }
+  if (k.dstType !== undefined) { flags |= A.NF_F_DTYPE | (k.dstTypeNeg ? A.NF_F_DTYPE_NEG : 0); rec[w + KR.DTYPE] = typeCode(k.dstType); }
+  if (k.never) flags |= A.NF_F_NEVER;
+  if (k.probability) flags |= A.NF_F_PROB;
+  rec[w + KR.FLAGS] = flags;
+  if (k.jump !== undefined) rec[w + KR.JUMP] = strings.id(k.jump);
+  if (k.jump === "DNAT") rec[w + KR.DNAT] = strings.id(k.dnat ?? "");
+}
+
+/** The KpRules of a parsed ruleset (kpFlat per rule). */
+export function kpRulesOf(rs: Ruleset): KpRules {
+  const chains: KpRules["chains"] = [];
+  let total = 0;
+  for (const t of ["nat", "filter"] as const) {
+    const table = rs.tables.get(t);
+    if (!table) continue;
+    for (const [name, chain] of table.chains) {
+      chains.push({ table: t, name, first: total, count: chain.rules.length });
+      total += chain.rules.length;
+    }
+  }
+  const rec = new Uint32Array(total * KR.WORDS);
+  const strings = new KrStrings();
+  const k = newKpFlat();
+  let w = 0;
+  for (const c of chains) {
+    for (const r of rs.tables.get(c.table)!.chains.get(c.name)!.rules) {
+      kpRecord(r, k, rec, w, strings);
+      w += KR.WORDS;
+    }
+  }
+  return { chains, rec, strings: strings.list };
 }
 
 /** A ruleset compiled for kube-proxy-test bulk evaluation: its tables live in the shared core's heap. */
@@ -75,20 +171,37 @@ export class KpProgram {
   readonly ruleCount: number;
   private localPtr: number;
 
-  constructor(readonly rs: Ruleset) {
-    const chainIds = new Map<string, Map<string, number>>([["nat", new Map()], ["filter", new Map()]]);
-    const chains: { table: string; name: string; rules: Rule[] }[] = [];
-    for (const t of ["nat", "filter"]) {
-      const table = rs.tables.get(t);
-      if (!table) continue;
-      for (const [name, chain] of table.chains) {
-        chainIds.get(t)!.set(name, chains.length);
-        chains.push({ table: t, name, rules: chain.rules });
+  constructor(rules: KpRules) {
+    const { chains, rec, strings } = rules;
+    // Chains by name, for jumps the producer did not resolve. A few names (RETURN, say, which names
+    // no chain) are found by a scan and remembered; past 16 of them the whole map is built.
+    let chainIds: Map<string, Map<string, number>> | undefined;
+    const scanned = new Map<string, number | undefined>();
+    const chainId = (table: string, name: string) => {
+      if (!chainIds && scanned.size < 16) {
+        const key = table + " " + name;
+        if (scanned.has(key)) return scanned.get(key);
+        let found: number | undefined;
+        for (let c = 0; c < chains.length && found === undefined; c++) if (chains[c].name === name && chains[c].table === table) found = c;
+        scanned.set(key, found);
+        return found;
       }
-    }
+      if (!chainIds) {
+        chainIds = new Map([["nat", new Map()], ["filter", new Map()]]);
+        for (let c = 0; c < chains.length; c++) chainIds.get(chains[c].table)!.set(chains[c].name, c);
+      }
+      return chainIds.get(table)!.get(name);
+    };
     const outIds = new Map<string, number>();
     const outAddr: number[] = [];
     const outValid: number[] = [];
+    // Output ids by string id too (a string id names one text), so most lookups are an array read.
+    const outOfString = new Int32Array(strings.length + 1).fill(-1);
+    const outputOf = (sid: number) => {
+      let id = outOfString[sid];
+      if (id < 0) outOfString[sid] = id = outputId(strings[sid - 1] ?? "");
+      return id;
+    };
     const outputId = (text: string) => {
       let id = outIds.get(text);
       if (id === undefined) {
@@ -111,51 +224,50 @@ export class KpProgram {
       }
       return id;
     };
-    const protoId = (p: string) => {
-      let id = this.protoIds.get(p);
-      if (id === undefined) this.protoIds.set(p, (id = this.protoIds.size));
+    // Protocol ids by string id (0: not seen yet), in order of first use as compile always gave them.
+    const protoOfString = new Int32Array(strings.length + 1).fill(-1);
+    const protoId = (sid: number) => {
+      let id = protoOfString[sid];
+      if (id < 0) {
+        const p = strings[sid - 1];
+        id = this.protoIds.get(p) ?? -1;
+        if (id < 0) this.protoIds.set(p, (id = this.protoIds.size));
+        protoOfString[sid] = id;
+      }
       return id;
     };
     let totalRules = 0;
-    for (const c of chains) totalRules += c.rules.length;
+    for (const c of chains) totalRules += c.count;
     const ruleWords = new Uint32Array(totalRules * 12);
     let rw = 0;
     const chainRec = new Uint32Array(chains.length * 8);
-    const k = newKpFlat();
     const postings: number[] = [];
     const bucketTables: { chain: number; words: Uint32Array }[] = [];
     let ruleIndex = 0;
     let indexed = 0;
     for (let c = 0; c < chains.length; c++) {
-      const { table, rules } = chains[c];
-      const tableIds = chainIds.get(table)!;
+      const { table, first: from, count: n } = chains[c];
       const first = ruleIndex;
       const keyed = new Map<number | string, { dst: number; pp: number; list: number[] }>();
       const residual: number[] = [];
-      for (let ri = 0; ri < rules.length; ri++) {
-        kpFlat(rules[ri], k);
-        let flags = 0;
-        let srcNet = 0, srcMask = 0, dstNet = 0, dstMask = 0, proto = 0, dport = -1;
-        let stype: number = A.NF_TYPE_OTHER, dtype: number = A.NF_TYPE_OTHER;
-        if (k.src) {
-          flags |= A.NF_F_SRC | (k.srcNeg ? A.NF_F_SRC_NEG : 0);
-          srcNet = k.src.v4net;
-          srcMask = k.src.v4mask;
-        }
-        if (k.dst) { flags |= A.NF_F_DST | (k.dstNeg ? A.NF_F_DST_NEG : 0); dstNet = k.dst.v4net; dstMask = k.dst.v4mask; }
-        if (k.proto !== undefined) { flags |= A.NF_F_PROTO | (k.protoNeg ? A.NF_F_PROTO_NEG : 0); proto = protoId(k.proto); }
-        if (k.dport !== undefined) { flags |= A.NF_F_DPORT | (k.dportNeg ? A.NF_F_DPORT_NEG : 0); dport = portValue(k.dport); }
-        if (k.srcType !== undefined) { flags |= A.NF_F_STYPE | (k.srcTypeNeg ? A.NF_F_STYPE_NEG : 0); stype = typeCode(k.srcType); }
-        if (k.dstType !== undefined) { flags |= A.NF_F_DTYPE | (k.dstTypeNeg ? A.NF_F_DTYPE_NEG : 0); dtype = typeCode(k.dstType); }
-        if (k.never) flags |= A.NF_F_NEVER;
-        if (k.probability) flags |= A.NF_F_PROB;
+      for (let ri = 0; ri < n; ri++) {
+        const q = (from + ri) * KR.WORDS;
+        const flags = rec[q + KR.FLAGS];
+        const srcNet = rec[q + KR.SRC_NET], srcMask = rec[q + KR.SRC_MASK], dstNet = rec[q + KR.DST_NET], dstMask = rec[q + KR.DST_MASK];
+        const proto = flags & A.NF_F_PROTO ? protoId(rec[q + KR.PROTO]) : 0;
+        const dport = flags & A.NF_F_DPORT ? rec[q + KR.DPORT] | 0 : -1;
+        const stype = rec[q + KR.STYPE], dtype = rec[q + KR.DTYPE];
         let act: number = A.NF_ACT_SKIP, arg = 0;
-        if (k.jump === undefined) act = A.NF_ACT_SKIP;
-        else if (k.jump === "KUBE-MARK-MASQ") act = A.NF_ACT_MARK_MASQ;
-        else if (k.jump === "ACCEPT" || k.jump === "REJECT" || k.jump === "DROP") { act = A.NF_ACT_OUTPUT; arg = outputId(k.jump); }
-        else if (k.jump === "DNAT") { act = A.NF_ACT_OUTPUT; arg = outputId(k.dnat ?? ""); }
+        const js = rec[q + KR.JUMP];
+        const resolved = rec[q + KR.CHAIN];
+        const jump = js ? strings[js - 1] : undefined;
+        if (resolved) { act = A.NF_ACT_JUMP; arg = resolved - 1; }
+        else if (jump === undefined) act = A.NF_ACT_SKIP;
+        else if (jump === "KUBE-MARK-MASQ") act = A.NF_ACT_MARK_MASQ;
+        else if (jump === "ACCEPT" || jump === "REJECT" || jump === "DROP") { act = A.NF_ACT_OUTPUT; arg = outputOf(js); }
+        else if (jump === "DNAT") { act = A.NF_ACT_OUTPUT; arg = rec[q + KR.DNAT] ? outputOf(rec[q + KR.DNAT]) : outputId(""); }
         else {
-          const id = tableIds.get(k.jump);
+          const id = chainId(table, jump);
           if (id === undefined) act = A.NF_ACT_MISSING;
           else { act = A.NF_ACT_JUMP; arg = id; }
         }
@@ -164,7 +276,8 @@ export class KpProgram {
         W[rw + 6] = dport >>> 0; W[rw + 7] = stype; W[rw + 8] = dtype; W[rw + 9] = act; W[rw + 10] = arg; W[rw + 11] = 0;
         rw += 12;
         const idx = ruleIndex++;
-        const indexable = k.dst && !k.dstNeg && k.dst.v4mask === 0xffffffff && k.proto !== undefined && !k.protoNeg && k.dport !== undefined && !k.dportNeg && dport >= 0;
+        const indexable = (flags & (A.NF_F_DST | A.NF_F_DST_NEG)) === A.NF_F_DST && dstMask === 0xffffffff &&
+          (flags & (A.NF_F_PROTO | A.NF_F_PROTO_NEG)) === A.NF_F_PROTO && (flags & (A.NF_F_DPORT | A.NF_F_DPORT_NEG)) === A.NF_F_DPORT && dport >= 0;
         if (indexable) {
           const pp = ((proto << 16) | dport) >>> 0;
           // A number while it is exact (dst: 32 bits, port: 16, protocol id: 5), else text.
@@ -179,7 +292,7 @@ export class KpProgram {
         indexed++;
         const { words, mask } = bucketTable(keyed.values(), keyed.size, postings);
         const rOff = postings.length;
-        postings.push(...residual);
+        for (const r of residual) postings.push(r);
         bucketTables.push({ chain: c, words });
         chainRec.set([first, count, 0, mask, rOff, residual.length, 0, 0], c * 8);
       } else {
@@ -216,7 +329,11 @@ export class KpProgram {
     });
     u32.set(postings, postOff / 4);
     this.outputs.forEach((_, i) => { u32[(outOff + i * 8) / 4] = outAddr[i]; u32[(outOff + i * 8) / 4 + 1] = outValid[i]; });
-    const id = (t: string, n: string) => chainIds.get(t)?.get(n) ?? A.NF_NO_CHAIN;
+    // The entry chains, by a scan (no by-name map is built for these five).
+    const id = (t: string, n: string) => {
+      for (let c = 0; c < chains.length; c++) if (chains[c].name === n && chains[c].table === t) return c;
+      return A.NF_NO_CHAIN;
+    };
     u32.set([B + rulesOff, B + chainsOff, B + postOff, B + outOff, B + localOff, 0, id("nat", "PREROUTING"), ...KP_FILTER_CHAINS.map((c) => id("filter", c)),
       0, 0, 0, 0, 0, 0], 0);
     this.localPtr = localOff;
@@ -252,16 +369,25 @@ export class KpProgram {
     return w;
   }
 
-  /** The same records from flow columns (flow-scan.ts), or undefined where encodeFlows would refuse. */
-  encodeColumns(c: FlowColumns): Uint32Array | undefined {
-    if (c.other.size) return undefined;
-    const ids = new Uint32Array(c.protos.length + 1);
-    for (let p = 0; p < c.protos.length; p++) {
-      const proto = c.protos[p].toLowerCase();
+  /**
+   * The program's protocol id for each of a flow file's protocol names (the last entry: the default,
+   * tcp), or undefined when one is a name the TypeScript tracer would refuse (it gives the error).
+   */
+  private protoMap(protos: readonly string[]): Uint32Array | undefined {
+    const ids = new Uint32Array(protos.length + 1);
+    for (let p = 0; p < protos.length; p++) {
+      const proto = protos[p].toLowerCase();
       if (!kpProtoOk(proto)) return undefined;
       ids[p] = this.protoIds.get(proto) ?? NO_PROTO;
     }
-    ids[c.protos.length] = this.protoIds.get("tcp") ?? NO_PROTO;
+    ids[protos.length] = this.protoIds.get("tcp") ?? NO_PROTO;
+    return ids;
+  }
+
+  /** The same records from flow columns (flow-scan.ts), or undefined where encodeFlows would refuse. */
+  encodeColumns(c: FlowColumns): Uint32Array | undefined {
+    const ids = c.other.size ? undefined : this.protoMap(c.protos);
+    if (!ids) return undefined;
     const n = c.n;
     const w = new Uint32Array(n * 4);
     const { src, dst, proto, dport } = c;
@@ -277,11 +403,59 @@ export class KpProgram {
   }
 
   /**
+   * Flow records for runAt from columns resident in the heap (flow-scan.ts scanFlowsResident), in
+   * a heap block of 16 bytes per row (the caller releases it), or undefined where encodeFlows
+   * would refuse (a row that is not IPv4, an unknown protocol).
+   */
+  encodeResident(c: ResidentColumns): number | undefined {
+    const ids = c.other.size ? undefined : this.protoMap(c.protos);
+    if (!ids) return undefined;
+    const none = c.protos.length;
+    const n = c.n;
+    const blk = this.core.heap.alloc(Math.max(16, n * 16));
+    const buf = this.core.memory.buffer;
+    const w = new Uint32Array(buf, blk, n * 4);
+    const src = new Uint32Array(buf, c.src, n), dst = new Uint32Array(buf, c.dst, n);
+    const proto = new Uint16Array(buf, c.proto, n), dport = new Int32Array(buf, c.dport, n);
+    for (let i = 0, k = 0; i < n; i++, k += 4) {
+      w[k] = src[i];
+      w[k + 1] = dst[i];
+      const p = proto[i];
+      w[k + 2] = ids[p === 0xffff ? none : p];
+      const d = dport[i];
+      w[k + 3] = d < 0 ? -2 >>> 0 : d;
+    }
+    return blk;
+  }
+
+  /**
    * Evaluates encoded flows in one call; returns per flow [first output, count, masq] and the
    * output-id arena, copied out (the per-call block goes back to the heap before this returns).
    */
   run(flowWords: Uint32Array): KpRun {
     const n = flowWords.length / 4;
+    const heap = this.core.heap;
+    const flows = heap.alloc(Math.max(16, flowWords.byteLength));
+    try {
+      new Uint32Array(this.core.memory.buffer, flows, flowWords.length).set(flowWords);
+      const r = this.runAt(flows, n);
+      try {
+        const buf = this.core.memory.buffer;
+        return { results: new Uint32Array(buf, r.results, n * 3).slice(), outIds: new Uint32Array(buf, r.outIds, r.nIds).slice() };
+      } finally {
+        heap.release(r.blk, r.size);
+      }
+    } finally {
+      heap.release(flows, Math.max(16, flowWords.byteLength));
+    }
+  }
+
+  /**
+   * Evaluates n flow records already in the core's heap (at flows); the results stay there, in a
+   * block the caller releases: per flow [first output, count, masq] at `results`, the output-id
+   * arena (nIds ids) at `outIds`.
+   */
+  runAt(flows: number, n: number): ResidentRun {
     let cap = n * 4 + 64;
     let slots = 1024;
     // The result cache (see netfilter.ts): twice the flows, at most 65,536 entries (8 MB), so it
@@ -290,29 +464,30 @@ export class KpProgram {
     while (slots < 2 * n && slots < maxSlots) slots *= 2;
     const heap = this.core.heap;
     for (;;) {
-      const flowsOff = 0;
-      const resOff = flowsOff + flowWords.byteLength;
+      const resOff = 0;
       const outOff = (resOff + n * A.NF_RES_SIZE + 15) & ~15;
       const cacheOff = (outOff + cap * 4 + 15) & ~15;
       const total = cacheOff + slots * A.NF_CACHE_SIZE;
       const blk = heap.alloc(total);
+      let keep = false;
       try {
         const buf = this.core.memory.buffer;
-        new Uint32Array(buf, blk + flowsOff, flowWords.length).set(flowWords);
         new Uint8Array(buf, blk + cacheOff, slots * A.NF_CACHE_SIZE).fill(0);
         const hdr = new Uint32Array(buf, this.base, A.NF_PROG_SIZE / 4);
         hdr[14] = blk + cacheOff;
         hdr[15] = slots - 1;
         hdr[16] = slots / 2;
-        const got = this.core.exports.nfKpRun(this.base, blk + flowsOff, n, blk + resOff, blk + outOff, cap, this.core.res);
+        const got = this.core.exports.nfKpRun(this.base, flows, n, blk + resOff, blk + outOff, cap, this.core.res);
         if (got === A.NF_RET_OVERFLOW) {
           cap = this.core.result(ABI.RES_A) + 16;
           continue;
         }
-        const after = this.core.memory.buffer;
-        return { results: new Uint32Array(after, blk + resOff, n * 3).slice(), outIds: new Uint32Array(after, blk + outOff, got).slice() };
+        // The cache goes back now; the results and the arena stay.
+        heap.release(blk + cacheOff, total - cacheOff);
+        keep = true;
+        return { blk, size: cacheOff, results: blk + resOff, outIds: blk + outOff, nIds: got };
       } finally {
-        heap.release(blk, total);
+        if (!keep) heap.release(blk, total);
       }
     }
   }
@@ -351,11 +526,11 @@ export interface NotCompiled {
 export function compileKubeProxy(rs: Ruleset): KpProgram | NotCompiled {
   if (rs.family !== 4) return { unsupported: "IPv6 rulesets are traced by the TypeScript tracer" };
   let p = programs.get(rs);
-  if (!p) programs.set(rs, (p = new KpProgram(rs)));
+  if (!p) programs.set(rs, (p = new KpProgram(kpRulesOf(rs))));
   return p;
 }
 
-const localOf = (opts: TraceOptions) => [...(opts.local ?? []), ...(opts.nodeIp ? [opts.nodeIp] : [])];
+export const localOf = (opts: TraceOptions): string[] => [...(opts.local ?? []), ...(opts.nodeIp ? [opts.nodeIp] : [])];
 const NOT_V4_FLOWS: NotCompiled = { unsupported: "IPv6 flows (or flows it would refuse) are traced by the TypeScript tracer" };
 
 export function traceFlowsWasm(rs: Ruleset, flows: Flow[], opts: TraceOptions): KubeProxyResult[] | NotCompiled {
@@ -368,8 +543,7 @@ export function traceFlowsWasm(rs: Ruleset, flows: Flow[], opts: TraceOptions): 
 }
 
 /** kube-proxy-test over flow columns: the raw batch (formatted by jsonl.ts), or why wasm does not apply. */
-export function traceColumnsWasm(rs: Ruleset, cols: FlowColumns, opts: TraceOptions): { program: KpProgram; run: KpRun } | NotCompiled {
-  const p = compileKubeProxy(rs);
+export function traceColumnsWasm(p: KpProgram | NotCompiled, cols: FlowColumns, opts: TraceOptions): { program: KpProgram; run: KpRun } | NotCompiled {
   if (!(p instanceof KpProgram)) return p;
   const words = p.encodeColumns(cols);
   if (!words) return NOT_V4_FLOWS;

@@ -1,0 +1,334 @@
+// The flows loader: an iptables-save dump's bytes straight into KpRules (compile.ts), for bulk
+// kube-proxy-test runs, without the Ruleset object graph (a 10,000-service dump is ~1.3 million
+// objects there, and a third of the load time was garbage collection).
+//
+// The core's scanner (nfKpLoad, packages/wasm/assembly/netfilter_load.ts) reads the lines the
+// parser's fast path (parse-fast.ts) takes — ":CHAIN POLICY [p:b]" and "-A CHAIN [! -s|-d
+// IPv4[/N]] [-p P] [-m comment --comment "..."] [-m tcp --dport N] [-m statistic --mode random
+// --probability P] -j TARGET [--to-destination IP:PORT]" — plus "COMMIT" and blank lines, straight
+// into the compiler's numeric records, as kpFlat reads the Rule the parser would build; chain names
+// are matched as bytes in a hash table and jumps resolved to chain indexes. It stops here for a
+// table line (checked and numbered here), a comment (checked here), and any other rule line
+// (conntrack, mark, addrtype, counters in front, ...): those go, all together, through parseRuleset
+// in one small dump of their own, and each Rule through the same kpRecord as the general path.
+//
+// The result is undefined — "read it with the general parser" — on anything else and on anything
+// the general parser would report: a structural error, a statement that does not end at the end
+// of its line, a non-ASCII byte outside a quoted comment, a rule for an undeclared chain, a jump
+// to a missing or built-in chain, a jump loop, IPv6. So errors keep their wording, line and column,
+// and a dump the engine refuses is refused the same way. A differential test requires the same
+// records and compiled rule words as KpProgram(kpRulesOf(parseRuleset(text))) on every fixture
+// dump, on generated kube-proxy dumps and on random mutations of them.
+import { KR, KrStrings, KP_TARGET_NAMES, kpRecord, type KpRules } from "./compile.ts";
+import { newKpFlat } from "./trace.ts";
+import { parseRuleset } from "../parse.ts";
+import { BUILTIN_CHAINS } from "../model.ts";
+import { core } from "../../core/module.ts";
+
+const latin1 = new TextDecoder("latin1");
+// For ASCII bytes UTF-8 decoding gives one character per byte too, and it is the decoder's fast path.
+const ascii = new TextDecoder("utf-8", { ignoreBOM: true });
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** TypeScript mirror of the LD_* / KR_* constants in packages/wasm/assembly/abi/netfilter.ts (a test compares them). */
+export const LD_ABI = {
+  LD_BYTES: 0, LD_LEN: 4, LD_POS: 8, LD_TABLE: 12, LD_BUILTINS: 16, LD_REC: 20, LD_RCHAIN: 24, LD_RSTR: 28, LD_NRULES: 32,
+  LD_CH_A: 36, LD_CH_B: 40, LD_CH_TABLE: 44, LD_CH_BUILTIN: 48, LD_NCHAINS: 52, LD_HASH: 56, LD_HASH_MASK: 60,
+  LD_A: 64, LD_B: 68, LD_C: 72, LD_CH_TARGET: 76, LD_PARAMS_SIZE: 96, LD_NONE: 0xffffffff,
+  LD_ST_DONE: 0, LD_ST_BAIL: 1, LD_ST_ODD: 2, LD_ST_TABLE: 3, LD_ST_COMMENT: 4,
+  LD_BI_PREROUTING: 1, LD_BI_INPUT: 2, LD_BI_FORWARD: 4, LD_BI_OUTPUT: 8, LD_BI_POSTROUTING: 16,
+  LD_REC_WORDS: 12, KR_FLAGS: 0, KR_SRC_NET: 1, KR_SRC_MASK: 2, KR_DST_NET: 3, KR_DST_MASK: 4, KR_PROTO: 5, KR_DPORT: 6,
+  KR_STYPE: 7, KR_DTYPE: 8, KR_JUMP: 9, KR_DNAT: 10, KR_CHAIN: 11, LD_STR_WORDS: 6,
+  LD_PROTO_TCP: 1, LD_PROTO_UDP: 2, LD_FROM_STR: 0xffffffff, LD_JUMP_STR: 0xfffffff1, LD_JUMP_DNAT: 0xfffffff2, LD_JUMP_TARGET: 0xfffffff3,
+} as const;
+const D = LD_ABI;
+
+const BUILTIN_BITS: Record<string, number> = {
+  PREROUTING: D.LD_BI_PREROUTING, INPUT: D.LD_BI_INPUT, FORWARD: D.LD_BI_FORWARD, OUTPUT: D.LD_BI_OUTPUT, POSTROUTING: D.LD_BI_POSTROUTING,
+};
+const COMMENT_SPLIT = /\s(?=\*[a-z]+\s|:\S+\s+(?:ACCEPT|DROP|-|RETURN)\s+\[|-A\s|COMMIT(?:\s|$)|#\s)/;
+const TABLE_NAME = /^[a-z][a-z0-9_-]*$/;
+const TARGET_NAME_LENGTHS = new Set([...KP_TARGET_NAMES].map((n) => n.length));
+
+interface Loaded {
+  tables: string[];
+  /** Per chain: table index, name, built-in. */
+  chainTable: Uint32Array;
+  chainName: string[];
+  chainBuiltin: Uint32Array;
+  /** Per table, chains by name (built when a name, not bytes, is looked up). */
+  byName: (Map<string, number> | undefined)[];
+  rec: Uint32Array;
+  ruleChain: Uint32Array;
+  n: number;
+  strings: KrStrings;
+  /** Jumps to user chains for the loop check: from chain, to chain. */
+  edgeFrom: number[];
+  edgeTo: number[];
+  odd: { slot: number; chain: number; text: string }[];
+}
+
+function chainNamed(L: Loaded, t: number, name: string): number {
+  let m = L.byName[t];
+  if (!m) {
+    m = new Map();
+    for (let g = 0; g < L.chainName.length; g++) if (L.chainTable[g] === t) m.set(L.chainName[g], g);
+    L.byName[t] = m;
+  }
+  return m.get(name) ?? -1;
+}
+
+/** KpRules for a dump's bytes, or undefined: read it with the general parser (see the top of this file). */
+export function kpRulesFromBytes(s: Uint8Array, source = "input"): KpRules | undefined {
+  const len = s.length;
+  // A byte-order mark: the general parser's.
+  if (len >= 3 && s[0] === 0xef && s[1] === 0xbb && s[2] === 0xbf) return undefined;
+  const c = core();
+  const heap = c.heap;
+  const bytes = heap.alloc(len + 16);
+  let blk = 0, size = 0;
+  try {
+    c.u8().set(s, bytes);
+    // Every rule and every chain takes a line: the line count bounds both.
+    const lines = 1 + c.exports.nfCountLf(bytes, len);
+    let slots = 16;
+    while (slots < 2 * lines) slots *= 2;
+    const al = (x: number) => (x + 15) & ~15;
+    const at = (n: number) => { const o = size; size += al(n); return o; };
+    const oP = at(D.LD_PARAMS_SIZE), oRec = at(4 * D.LD_REC_WORDS * lines), oRChain = at(4 * lines), oRStr = at(4 * D.LD_STR_WORDS * lines);
+    const oChA = at(4 * lines), oChB = at(4 * lines), oChTable = at(4 * lines), oChBuiltin = at(4 * lines), oHash = at(4 * slots), oTargets = at(lines);
+    blk = heap.alloc(size);
+    c.u8().fill(0, blk + oHash, blk + oHash + 4 * slots);
+    let u32 = c.u32();
+    const P = (blk + oP) >>> 2;
+    const param = (k: number, v: number) => (u32[P + (k >>> 2)] = v);
+    const got = (k: number) => u32[P + (k >>> 2)];
+    param(D.LD_BYTES, bytes); param(D.LD_LEN, len); param(D.LD_POS, 0); param(D.LD_TABLE, D.LD_NONE); param(D.LD_BUILTINS, 0);
+    param(D.LD_REC, blk + oRec); param(D.LD_RCHAIN, blk + oRChain); param(D.LD_RSTR, blk + oRStr); param(D.LD_NRULES, 0);
+    param(D.LD_CH_A, blk + oChA); param(D.LD_CH_B, blk + oChB); param(D.LD_CH_TABLE, blk + oChTable); param(D.LD_CH_BUILTIN, blk + oChBuiltin);
+    param(D.LD_NCHAINS, 0); param(D.LD_HASH, blk + oHash); param(D.LD_HASH_MASK, slots - 1); param(D.LD_CH_TARGET, blk + oTargets);
+    // The text, decoded once with a character per byte, so names and values are substrings of it at
+    // their byte offsets: ASCII (the usual dump) through the fast UTF-8 decoder, else as latin1.
+    const text = c.exports.nfHasHighBit(bytes, len) ? latin1.decode(s) : ascii.decode(s);
+    const tables: string[] = [];
+    const odd: Loaded["odd"] = [];
+    const byName = new Map<string, number>();
+    let named = 0;
+    for (;;) {
+      const st = c.exports.nfKpLoad(blk + oP);
+      u32 = c.u32();
+      if (st === D.LD_ST_DONE) break;
+      if (st === D.LD_ST_BAIL) return undefined;
+      const a = got(D.LD_A), b = got(D.LD_B);
+      if (st === D.LD_ST_TABLE) {
+        const name = text.substring(a, b);
+        if (!TABLE_NAME.test(name) || tables.includes(name)) return undefined;
+        param(D.LD_TABLE, tables.length);
+        param(D.LD_BUILTINS, (BUILTIN_CHAINS[name] ?? []).reduce((m, n) => m | (BUILTIN_BITS[n] ?? 0), 0));
+        tables.push(name);
+      } else if (st === D.LD_ST_COMMENT) {
+        if (COMMENT_SPLIT.test(text.substring(a, b))) return undefined;
+      } else if (st === D.LD_ST_ODD) {
+        const slot = got(D.LD_NRULES) - 1;
+        const line = utf8.decode(s.subarray(a, b));
+        let chain = got(D.LD_C);
+        if (chain === D.LD_NONE) {
+          // The core could not split the line (non-ASCII, odd quoting): its chain by name, as the parser reads it.
+          const m = /^-A ([^\s"!#*:-][^\s"]*) /.exec(line);
+          if (!m) return undefined;
+          // Chains by (table, name), extended with the chains declared since the last such line.
+          for (const nch = got(D.LD_NCHAINS); named < nch; named++) {
+            byName.set(u32[(blk + oChTable) / 4 + named] + " " + text.substring(u32[(blk + oChA) / 4 + named], u32[(blk + oChB) / 4 + named]), named);
+          }
+          chain = byName.get(got(D.LD_TABLE) + " " + m[1]) ?? -1;
+          if (chain < 0) return undefined;
+          u32[(blk + oRChain) / 4 + slot] = chain;
+        }
+        odd.push({ slot, chain, text: line });
+      } else throw new Error(`nfKpLoad: unexpected stop ${st}`);
+    }
+    if (got(D.LD_TABLE) !== D.LD_NONE || tables.length === 0) return undefined;
+    const nch = got(D.LD_NCHAINS), n = got(D.LD_NRULES);
+    const chA = u32.slice((blk + oChA) / 4, (blk + oChA) / 4 + nch), chB = u32.slice((blk + oChB) / 4, (blk + oChB) / 4 + nch);
+    const chainName: string[] = new Array(nch);
+    for (let g = 0; g < nch; g++) chainName[g] = text.substring(chA[g], chB[g]);
+    // Chains the helper reads as targets when jumped to (KUBE-MARK-MASQ): the core marks their jumps.
+    const u8 = c.u8();
+    for (let g = 0; g < nch; g++) {
+      const l = chainName[g].length;
+      u8[blk + oTargets + g] = TARGET_NAME_LENGTHS.has(l) && KP_TARGET_NAMES.has(chainName[g]) ? 1 : 0;
+    }
+    if (c.exports.nfKpResolve(blk + oP) !== 0) return undefined;
+    u32 = c.u32();
+    const L: Loaded = {
+      tables, chainName, byName: [],
+      chainTable: u32.slice((blk + oChTable) / 4, (blk + oChTable) / 4 + nch), chainBuiltin: u32.slice((blk + oChBuiltin) / 4, (blk + oChBuiltin) / 4 + nch),
+      rec: u32.slice((blk + oRec) / 4, (blk + oRec) / 4 + n * KR.WORDS), ruleChain: u32.slice((blk + oRChain) / 4, (blk + oRChain) / 4 + n), n,
+      strings: new KrStrings(), edgeFrom: [], edgeTo: [], odd,
+    };
+    const rstr = u32.slice((blk + oRStr) / 4, (blk + oRStr) / 4 + n * D.LD_STR_WORDS);
+    fixStrings(L, rstr, text);
+    if (odd.length && !readOddLines(L, source)) return undefined;
+    if (hasLoop(L)) return undefined;
+    return assemble(L);
+  } finally {
+    if (blk) heap.release(blk, size);
+    heap.release(bytes, len + 16);
+  }
+}
+
+/** The records' texts into string ids (the core leaves them as byte ranges and markers), and the jump edges. */
+function fixStrings(L: Loaded, rstr: Uint32Array, text: string): void {
+  const { rec, strings } = L;
+  // The string table starts with the two protocols the core writes as ids 1 and 2.
+  if (strings.id("tcp") !== D.LD_PROTO_TCP || strings.id("udp") !== D.LD_PROTO_UDP) throw new Error("KpRules strings: tcp and udp must be ids 1 and 2");
+  const W = KR.WORDS;
+  let dnatId = 0;
+  const nameIds = new Map<number, number>();
+  for (let r = 0; r < L.n; r++) {
+    const w = r * W, q = r * D.LD_STR_WORDS;
+    if (rec[w + KR.PROTO] === D.LD_FROM_STR) rec[w + KR.PROTO] = strings.id(text.substring(rstr[q], rstr[q + 1]).toLowerCase());
+    const j = rec[w + KR.JUMP];
+    if (j === D.LD_JUMP_STR) rec[w + KR.JUMP] = strings.id(text.substring(rstr[q + 4], rstr[q + 5]));
+    else if (j === D.LD_JUMP_DNAT) {
+      rec[w + KR.JUMP] = dnatId ||= strings.id("DNAT");
+      rec[w + KR.DNAT] = strings.id(text.substring(rstr[q + 2], rstr[q + 3]));
+    } else if (j === D.LD_JUMP_TARGET) {
+      // A jump to KUBE-MARK-MASQ: an edge of the chain graph, read by name as a target.
+      const g = rec[w + KR.CHAIN] - 1;
+      let id = nameIds.get(g);
+      if (id === undefined) nameIds.set(g, (id = strings.id(L.chainName[g])));
+      rec[w + KR.JUMP] = id;
+      rec[w + KR.CHAIN] = 0;
+      L.edgeFrom.push(L.ruleChain[r]);
+      L.edgeTo.push(g);
+      continue;
+    }
+    const g = rec[w + KR.CHAIN];
+    if (g) { L.edgeFrom.push(L.ruleChain[r]); L.edgeTo.push(g - 1); }
+  }
+}
+
+/**
+ * The odd rule lines, through parseRuleset in one dump of their own (their tables, their chains
+ * declared as in the dump, the lines in file order), each Rule into its slot through kpRecord.
+ * False when that dump does not read back as one rule per line, reads as IPv6, or a jump in it
+ * names no chain of its table or a built-in one.
+ */
+function readOddLines(L: Loaded, source: string): boolean {
+  const byTable = new Map<number, { chains: Set<number>; lines: typeof L.odd }>();
+  for (const o of L.odd) {
+    const t = L.chainTable[o.chain];
+    let e = byTable.get(t);
+    if (!e) byTable.set(t, (e = { chains: new Set(), lines: [] }));
+    e.chains.add(o.chain);
+    e.lines.push(o);
+  }
+  let mini = "";
+  for (const [t, e] of byTable) {
+    mini += `*${L.tables[t]}\n`;
+    for (const c of e.chains) mini += `:${L.chainName[c]} ${L.chainBuiltin[c] ? "ACCEPT" : "-"} [0:0]\n`;
+    for (const o of e.lines) mini += o.text + "\n";
+    mini += "COMMIT\n";
+  }
+  let rs;
+  try {
+    rs = parseRuleset(mini, { source });
+  } catch {
+    return false;
+  }
+  // A line that holds another statement too (a chain, a table) reads back as more than its rule.
+  if (rs.family !== 4 || rs.tables.size !== byTable.size) return false;
+  const k = newKpFlat();
+  for (const [t, e] of byTable) {
+    const tab = rs.tables.get(L.tables[t]);
+    if (!tab || tab.chains.size !== e.chains.size) return false;
+    const next = new Map<number, number>();
+    let total = 0;
+    for (const c of e.chains) total += tab.chains.get(L.chainName[c])?.rules.length ?? 0;
+    if (total !== e.lines.length) return false;
+    for (const o of e.lines) {
+      const rules = tab.chains.get(L.chainName[o.chain])!.rules;
+      const i = next.get(o.chain) ?? 0;
+      next.set(o.chain, i + 1);
+      const r = rules[i];
+      if (!r) return false;
+      kpRecord(r, k, L.rec, o.slot * KR.WORDS, L.strings);
+      if (r.target?.kind === "jump") {
+        const g = chainNamed(L, t, r.target.chain);
+        if (g < 0 || L.chainBuiltin[g]) return false;
+        L.edgeFrom.push(o.chain);
+        L.edgeTo.push(g);
+        // A plain -j (not -g) to a chain the helper reads as one: resolved here too (kpRecord gave JUMP its name).
+        if (!r.target.goto && !KP_TARGET_NAMES.has(r.target.chain)) L.rec[o.slot * KR.WORDS + KR.CHAIN] = g + 1;
+      }
+    }
+  }
+  return true;
+}
+
+/** A chain that reaches itself through jumps (the parser's findLoops reports it): depth first, without recursion. */
+function hasLoop(L: Loaded): boolean {
+  const nc = L.chainName.length, nj = L.edgeFrom.length;
+  const count = new Int32Array(nc + 1);
+  for (let j = 0; j < nj; j++) count[L.edgeFrom[j] + 1]++;
+  for (let c = 0; c < nc; c++) count[c + 1] += count[c];
+  const edges = new Int32Array(nj);
+  const fill = count.slice(0, nc);
+  for (let j = 0; j < nj; j++) edges[fill[L.edgeFrom[j]]++] = L.edgeTo[j];
+  const state = new Uint8Array(nc); // 0 unseen, 1 on the path, 2 done
+  const stack = new Int32Array(nc);
+  const at = new Int32Array(nc);
+  for (let root = 0; root < nc; root++) {
+    if (state[root]) continue;
+    let sp = 0;
+    stack[0] = root; at[0] = count[root]; state[root] = 1;
+    while (sp >= 0) {
+      const c = stack[sp];
+      if (at[sp] < count[c + 1]) {
+        const d = edges[at[sp]++];
+        if (state[d] === 1) return true;
+        if (state[d] === 0) { state[d] = 1; sp++; stack[sp] = d; at[sp] = count[d]; }
+      } else {
+        state[c] = 2;
+        sp--;
+      }
+    }
+  }
+  return false;
+}
+
+/** KpRules: nat's chains then filter's, in declaration order, each chain's rules in file order (KR.CHAIN renumbered to that order). */
+function assemble(L: Loaded): KpRules {
+  const chains: KpRules["chains"] = [];
+  const nc = L.chainName.length;
+  const slotOf = new Int32Array(nc).fill(-1);
+  const program = new Int32Array(nc).fill(-1);
+  let total = 0;
+  const per = new Int32Array(nc);
+  for (let r = 0; r < L.n; r++) per[L.ruleChain[r]]++;
+  for (const tn of ["nat", "filter"] as const) {
+    const t = L.tables.indexOf(tn);
+    if (t < 0) continue;
+    for (let g = 0; g < nc; g++) {
+      if (L.chainTable[g] !== t) continue;
+      program[g] = chains.length;
+      chains.push({ table: tn, name: L.chainName[g], first: total, count: per[g] });
+      slotOf[g] = total;
+      total += per[g];
+    }
+  }
+  const W = KR.WORDS;
+  const rec = new Uint32Array(total * W);
+  for (let r = 0; r < L.n; r++) {
+    const g = L.ruleChain[r];
+    const at = slotOf[g];
+    if (at < 0) continue; // a table the kube-proxy helper does not read
+    const from = r * W, to = at * W;
+    for (let i = 0; i < W; i++) rec[to + i] = L.rec[from + i];
+    const cw = rec[to + KR.CHAIN];
+    if (cw) rec[to + KR.CHAIN] = program[cw - 1] + 1;
+    slotOf[g] = at + 1;
+  }
+  return { chains, rec, strings: L.strings.list };
+}

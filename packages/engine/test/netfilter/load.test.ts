@@ -1,0 +1,129 @@
+// The flows loader (kube-proxy/load.ts) against the general path: wherever it reads a dump, the
+// KpRules (chain by chain, rule by rule, texts in place of string ids) and the compiled program's
+// outputs and protocols equal those of kpRulesOf(parseRuleset(text)); and it reads nothing the
+// general path would refuse or flag (parse errors, IPv6, jumps to missing or built-in chains, loops).
+import { describe, it, expect } from "vitest";
+import { readFileSync, readdirSync } from "node:fs";
+import fc from "fast-check";
+import { parseRuleset } from "../../src/netfilter/index.ts";
+import { KpProgram, KR, NF_ABI, kpRulesOf, type KpRules } from "../../src/netfilter/kube-proxy/compile.ts";
+import { kpRulesFromBytes } from "../../src/netfilter/kube-proxy/load.ts";
+
+const here = (rel: string) => new URL(rel, import.meta.url);
+const fixtures = readdirSync(here("./fixtures")).filter((f) => f.endsWith(".rules"));
+const bytes = (t: string) => new TextEncoder().encode(t);
+
+/** KpRules with string ids replaced by their texts, so two producers' tables compare. */
+function normalise(r: KpRules) {
+  const str = (id: number) => (id ? r.strings[id - 1] : null);
+  return r.chains.map((c) => ({
+    table: c.table, name: c.name,
+    rules: Array.from({ length: c.count }, (_, i) => {
+      const w = (c.first + i) * KR.WORDS;
+      const x = Array.from(r.rec.subarray(w, w + KR.WORDS)) as (number | string | null)[];
+      x[KR.PROTO] = str(r.rec[w + KR.PROTO]);
+      // A jump the producer resolved names its chain (CHAIN); else the compiler resolves JUMP by name.
+      const chain = r.rec[w + KR.CHAIN];
+      x[KR.JUMP] = chain ? r.chains[chain - 1].name : str(r.rec[w + KR.JUMP]);
+      x[KR.CHAIN] = chain ? r.chains[chain - 1].table : null;
+      x[KR.DNAT] = str(r.rec[w + KR.DNAT]);
+      return x;
+    }),
+  }));
+}
+
+const REFUSED = new Set(["JumpToMissingChain", "JumpToBuiltinChain", "JumpLoop"]);
+
+/** "taken" when the loader read the dump (and then equals the general path), "left" when it gave it to the parser. */
+function check(text: string): "taken" | "left" {
+  const got = kpRulesFromBytes(bytes(text), "t.rules");
+  if (!got) return "left";
+  const rs = parseRuleset(text, { source: "t.rules" });
+  expect(rs.family).toBe(4);
+  expect(rs.issues.filter((i) => REFUSED.has(i.code))).toEqual([]);
+  const want = kpRulesOf(rs);
+  // A resolved jump stays in its own table (what the compiler's by-name lookup would find).
+  const norm = normalise(got).map((c) => ({ ...c, rules: c.rules.map((x) => { if (x[KR.CHAIN] !== null) expect(x[KR.CHAIN]).toBe(c.table); x[KR.CHAIN] = null; return x; }) }));
+  expect(norm).toStrictEqual(normalise(want));
+  const a = new KpProgram(got), b = new KpProgram(want);
+  expect(a.outputs).toStrictEqual(b.outputs);
+  expect([...a.protoIds]).toStrictEqual([...b.protoIds]);
+  expect(a.ruleCount).toBe(b.ruleCount);
+  expect(a.indexedChains).toBe(b.indexedChains);
+  // The compiled rule words themselves (flags, nets, protocol ids, ports, actions and their arguments).
+  const words = (p: KpProgram) => Array.from(new Uint32Array(p.core.memory.buffer, p.base + NF_ABI.NF_PROG_SIZE, p.ruleCount * 12));
+  expect(words(a)).toStrictEqual(words(b));
+  return "taken";
+}
+
+describe("flows loader == parseRuleset + kpRulesOf", () => {
+  it("kube-proxy's own TestTracePacket dump is read by the loader", () => {
+    expect(check(readFileSync(here("./fixtures/kube-proxy-tracepacket.rules"), "utf8"))).toBe("taken");
+  });
+
+  for (const f of fixtures) {
+    it(`fixture ${f} (read or left, never different)`, () => {
+      const text = readFileSync(here(`./fixtures/${f}`), "utf8");
+      check(text);
+      check(text.replace(/\n/g, "\r\n"));
+    });
+  }
+
+  it("a generated 1,000-service dump is read, odd lines (conntrack, mark, addrtype, MASQUERADE) included", async () => {
+    const gen = await import(here("../../../../bench/iptables/gen.mjs").href);
+    const text: string = gen.kubeProxyDump({ services: gen.scaleServices(1000, 3, 7) });
+    expect(text).toMatch(/--ctstate/);
+    expect(check(text)).toBe("taken");
+    check(gen.showcase());
+  });
+
+  it("leaves to the parser what it would refuse or flag", () => {
+    const head = "*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n:A - [0:0]\n";
+    for (const body of [
+      "-A A -j MISSING", "-A A -j PREROUTING", "-A A -j A", "-A A -j KUBE-SERVICES\n-A KUBE-SERVICES -j A", "-A A -g A",
+      "-A UNDECLARED -j ACCEPT", "-A A -d fd00::1/128 -j ACCEPT", "-N A", "junk",
+    ]) {
+      const text = `${head}${body}\nCOMMIT\n`;
+      expect(kpRulesFromBytes(bytes(text)), body).toBeUndefined();
+    }
+    expect(kpRulesFromBytes(bytes("*nat\n:A - [0:0]\n-A A -j ACCEPT\n"))).toBeUndefined(); // no COMMIT
+    expect(kpRulesFromBytes(bytes("\ufeff*nat\nCOMMIT\n"))).toBeUndefined(); // BOM
+    expect(kpRulesFromBytes(bytes("# nothing\n"))).toBeUndefined(); // no table
+    expect(kpRulesFromBytes(bytes("*nat :PREROUTING ACCEPT [0:0] COMMIT\n"))).toBeUndefined(); // one-line dump
+  });
+
+  // Random dumps from kube-proxy rule pieces, some broken or unusual (as parse-fast.test.ts).
+  const pieces = [
+    "-d 10.96.0.1/32", "! -s 10.244.0.0/16", "-s 10.244.1.5/32", "-s 10.0.0.01", "-d 300.1.1.1", "-d fd00::1", "-p tcp", "-p UDP", "-p 6",
+    "-p bogus", "-m tcp --dport 80", "-m udp --dport 53", "--dport 1:1024", "--dport 070", "--dport 70000", "--sport 99", "-m comment --comment \"ns/svc:p cluster IP\"",
+    "-m comment --comment \"with \\\"escape\\\"\"", "-m comment --comment plain words", "-m comment --comment \"\"", "-m comment --comment \"!\"",
+    "-m statistic --mode random --probability 0.33333", "-m statistic --mode nth --every 2", "-m statistic --probability 0.5", "--probability 2",
+    "-m mark --mark 0x4000/0x4000", "-m conntrack --ctstate NEW", "-m addrtype --dst-type LOCAL", "-m addrtype ! --src-type LOCAL", "!", "! !", "-m", "-d",
+    "\t-p tcp", "-m comment --comment \"a\"b", "COMMIT", "#", "-A", ":X - [0:0]", "-m owner --uid-owner 0", "-i eth0", "-m comment --comment \"é\"",
+    "-m recent --rcheck", "-m dccp --dport 9",
+  ];
+  const targets = [
+    "-j KUBE-SVC-A", "-j KUBE-SEP-B", "-j KUBE-MARK-MASQ", "-j ACCEPT", "-j RETURN", "-j DROP", "-j REJECT", "-j DNAT --to-destination 10.244.1.5:8080",
+    "-j DNAT --to-destination 10.244.1.5", "-j DNAT --to-destination 10.244.1.5:99999", "-j DNAT --to-destination [fd00::1]:80", "-j DNAT",
+    "-j MARK --or-mark 0x4000", "-j MASQUERADE --random-fully", "-j NOPE", "-j COMMIT", "-j", "-g KUBE-SVC-A", "-j CT --notrack", "-j KUBE-SVC-A extra", "",
+  ];
+  const chains = ["KUBE-SERVICES", "KUBE-SVC-A", "KUBE-SEP-B", "KUBE-MARK-MASQ", "PREROUTING", "MISSING"];
+  const ruleLine = fc.tuple(fc.constantFrom(...chains), fc.array(fc.constantFrom(...pieces), { maxLength: 5 }), fc.constantFrom(...targets), fc.constantFrom("", " ", "\r", "\t"), fc.boolean())
+    .map(([c, ps, t, tail, counters]) => `${counters ? "[3:120] " : ""}-A ${c} ${ps.join(" ")} ${t}${tail}`.replace(/ +/g, " "));
+  const chainLine = fc.constantFrom(":KUBE-SVC-A - [0:0]", ":KUBE-SEP-B - [0:0]", ":KUBE-X - [0:0]", ":PREROUTING ACCEPT [0:0]", ":KUBE-X ACCEPT [0:0]", ":KUBE-Y -", ":KUBE-Z - [1:x]", "# a comment", "", "  ");
+
+  it("random kube-proxy-like dumps: read as the general path reads them, or left to it", () => {
+    let taken = 0, runs = 0;
+    fc.assert(
+      fc.property(fc.array(fc.oneof({ weight: 4, arbitrary: ruleLine }, { weight: 1, arbitrary: chainLine }), { maxLength: 12 }), fc.boolean(), (lines, filter) => {
+        const head = "*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n:KUBE-MARK-MASQ - [0:0]\n:KUBE-SVC-A - [0:0]\n:KUBE-SEP-B - [0:0]\n";
+        const tail = filter ? "COMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n-A INPUT -j KUBE-SERVICES\n-A KUBE-SERVICES -d 10.96.0.9/32 -p tcp -m tcp --dport 9 -j REJECT\nCOMMIT\n" : "COMMIT\n";
+        runs++;
+        if (check(`${head}${lines.join("\n")}\n${tail}`) === "taken") taken++;
+      }),
+      { numRuns: Number(process.env.LOAD_RUNS ?? 3000) },
+    );
+    // The loader is not a wrapper that always gives up: it reads a good share of them.
+    expect(taken / runs).toBeGreaterThan(0.1);
+  });
+});
