@@ -14,3 +14,4 @@ import { registerFit } from "./fit.ts"; commands.push(registerFit);
 import { registerDiff } from "./diff.ts"; commands.push(registerDiff);
 import { registerSweep } from "../sweep/command.ts"; commands.push(registerSweep);
 import { registerForecast } from "./forecast.ts"; commands.push(registerForecast);
+import { registerPolicy } from "./policy.ts"; commands.push(registerPolicy);
