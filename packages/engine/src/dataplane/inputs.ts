@@ -71,7 +71,7 @@ export function loadRouteTables(input: { name: string; text: string }): RouteTab
       const hopText = rp.str("nextHopType") ?? rp.fail([...rp.segs, "nextHopType"], `route ${rname} has no nextHopType`);
       const nextHopType = HOP_TYPES[hopText.toLowerCase()] ?? rp.fail(rp.child("nextHopType")!.segs, `unknown nextHopType ${JSON.stringify(hopText)}; expected VirtualAppliance, VnetLocal, VirtualNetworkGateway, Internet or None`);
       const hop = rp.str("nextHopIpAddress", "nextHopIp");
-      if (nextHopType === "VirtualAppliance" && !hop) rp.fail([...rp.segs, "nextHopIpAddress"], `route ${rname}: a VirtualAppliance route needs nextHopIpAddress`);
+      if (nextHopType === "VirtualAppliance" && !hop) rp.fail(rp.segs, `route ${rname}: a VirtualAppliance route needs nextHopIpAddress`);
       if (hop !== undefined && hop !== "" && ip4(hop) === undefined) rp.fail(rp.child("nextHopIpAddress", "nextHopIp")!.segs, `expected an IPv4 address, got ${JSON.stringify(hop)}`);
       return { name: rname, prefix: cidrOrAddr(rp, pre, rp.child("addressPrefix")!.segs), nextHopType, nextHop: hop || undefined, path: r.path };
     });
