@@ -11,3 +11,5 @@ export { nodeRuleset, type RulesetInput } from "./iptables.ts";
 export { CompiledNsg, defaultRules } from "./nsg.ts";
 export { chainName, sha256 } from "./chain-names.ts";
 export * from "./constants.ts";
+export { traceBulk, parseTraceFlows, bulkJsonLine, type BulkFlow, type BulkTrace, type BulkRun, type TraceBulkOptions } from "./bulk.ts";
+export { TS_PRIMITIVES, type Primitives, type NodeNetfilter } from "./trace.ts";

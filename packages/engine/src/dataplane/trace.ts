@@ -5,13 +5,14 @@
 // and the verdict with its reason. This is the readable TypeScript tracer; bulk.ts must agree.
 import { UsageError } from "../errors.ts";
 import { traceKernel } from "../netfilter/kernel/trace.ts";
-import type { Alternative } from "../netfilter/types.ts";
+import type { Alternative, Flow } from "../netfilter/types.ts";
+import type { SubnetRoutes } from "./routing.ts";
 import { NODE_IFACE, POD_IFACE, POD_IP_ROUTABLE_FROM_VNET } from "./constants.ts";
 import type { Dataplane } from "./dataplane.ts";
 import { parseEndpoint, type Endpoint } from "./endpoint.ts";
 import { fmt4, in4, ip4 } from "./net4.ts";
 import type { CompiledNsg } from "./nsg.ts";
-import type { DpNode, DpService, DpServicePort, Hop, NsgDirection, Step, Trace, TraceEnd, Verdict } from "./result.ts";
+import type { DpNode, DpRoute, DpService, DpServicePort, Hop, NsgDirection, Step, Trace, TraceEnd, Verdict } from "./result.ts";
 
 export interface FlowSpec {
   from: string | Endpoint;
@@ -23,10 +24,31 @@ export interface FlowSpec {
 /** Where a policy engine plugs in: called when a packet leaves and enters a pod. */
 export type PolicyHook = (direction: "egress" | "ingress", pod: { node: DpNode; index: number; address: string }, pkt: { src: string; dst: string; proto: string; dport: number }) => { allowed: boolean; step: Step };
 
+/** One node's netfilter verdict for a flow: the kernel tracer's alternatives (steps when traced in TS). */
+export interface NodeNetfilter {
+  path: string;
+  alternatives: { probability: number; verdict: "ACCEPT" | "DROP" | "REJECT"; src: string; dst: string; dport?: number; steps?: Alternative["steps"]; rewrites?: Alternative["rewrites"] }[];
+}
+
+/**
+ * The lookups a trace makes, so the bulk path can answer them from the compiled tables (wasm
+ * netfilter programs, batched LPM) while the single trace uses the readable tracers.
+ */
+export interface Primitives {
+  netfilter(dp: Dataplane, node: DpNode, flow: Flow): NodeNetfilter;
+  route(table: SubnetRoutes, ip: number): DpRoute | undefined;
+}
+
+export const TS_PRIMITIVES: Primitives = {
+  netfilter: (dp, node, flow) => traceKernel(dp.ruleset(node), flow, { local: [node.address], nodeIp: node.address }),
+  route: (t, ip) => t.lookup(fmt4(ip)),
+};
+
 export interface TraceOptions {
   /** Which netfilter/eBPF alternative to follow when a Service has several endpoints (default 0). */
   pick?: number;
   policy?: PolicyHook;
+  primitives?: Primitives;
 }
 
 interface Pkt { src: number; dst: number; proto: "tcp" | "udp"; dport: number; sport: number }
@@ -43,8 +65,10 @@ class Walk {
   pkt: Pkt;
   resolved?: string;
   seen?: string;
+  readonly prims: Primitives;
   constructor(readonly dp: Dataplane, pkt: Pkt, readonly opts: TraceOptions) {
     this.pkt = pkt;
+    this.prims = opts.primitives ?? TS_PRIMITIVES;
   }
 
   hop(kind: string, at: string): Hop {
@@ -105,30 +129,38 @@ class Walk {
   }
 
   netfilter(h: Hop, node: DpNode, arrival: "pod" | "local" | "network"): void {
-    const rs = this.dp.ruleset(node);
-    const t = traceKernel(rs, {
+    const flow: Flow = {
       src: fmt4(this.pkt.src), dst: fmt4(this.pkt.dst), proto: this.pkt.proto, sport: this.pkt.sport, dport: this.pkt.dport,
       inIface: arrival === "local" ? undefined : arrival === "pod" ? POD_IFACE[this.dp.cluster.model] : NODE_IFACE,
-    }, { local: [node.address], nodeIp: node.address });
+    };
+    const t = this.prims.netfilter(this.dp, node, flow);
     const k = Math.min(this.opts.pick ?? 0, t.alternatives.length - 1);
-    const a: Alternative = t.alternatives[k];
+    const a = t.alternatives[k];
     const alts = new Set(t.alternatives.map((x) => `${x.dst}:${x.dport ?? ""}`));
     h.steps.push({
       kind: "netfilter", node: node.name, verdict: a.verdict, path: t.path,
-      rules: a.steps.map((s) => ({ table: s.table, chain: s.chain, rule: s.rule, line: s.line, action: s.action, text: s.text })),
+      rules: (a.steps ?? []).map((s) => ({ table: s.table, chain: s.chain, rule: s.rule, line: s.line, action: s.action, text: s.text })),
       alternatives: alts.size > 1 ? t.alternatives.map((x) => ({ probability: x.probability, to: `${x.dst}:${x.dport}` })) : undefined,
     });
-    for (const r of a.rewrites) {
-      if (r.field === "mark" || r.field === "srcPort") continue;
-      const by = a.steps.find((s) => s.rewrites?.includes(r));
-      const who = by ? (by.chain === "IP-MASQ-AGENT" ? "ip-masq-agent" : by.chain.startsWith("KUBE-") ? `kube-proxy (${by.chain})` : `${by.table} ${by.chain}`) : "netfilter";
-      if (r.field === "srcIp") this.rewrite(h, "srcIp", ip4(r.to)!, who);
-      else if (r.field === "dstIp") this.rewrite(h, "dstIp", ip4(r.to)!, who);
-      else this.rewrite(h, "dstPort", Number(r.to), who);
-    }
     if (a.verdict !== "ACCEPT") {
-      const last = a.steps[a.steps.length - 1];
+      // The rule that ended it: from the readable tracer (the compiled one gives no rule path).
+      const steps = a.steps ?? TS_PRIMITIVES.netfilter(this.dp, node, flow).alternatives[k].steps!;
+      const last = steps[steps.length - 1];
       throw new Done("dropped", `netfilter on ${node.name} ${a.verdict === "REJECT" ? "rejects" : "drops"} it${last ? `: ${last.table} ${last.chain} rule ${last.rule} (line ${last.line}): ${last.text}` : ""}`);
+    }
+    if (a.rewrites) {
+      for (const r of a.rewrites) {
+        if (r.field === "mark" || r.field === "srcPort") continue;
+        const by = a.steps!.find((s) => s.rewrites?.includes(r));
+        const who = by ? (by.chain === "IP-MASQ-AGENT" ? "ip-masq-agent" : by.chain.startsWith("KUBE-") ? `kube-proxy (${by.chain})` : `${by.table} ${by.chain}`) : "netfilter";
+        if (r.field === "srcIp") this.rewrite(h, "srcIp", ip4(r.to)!, who);
+        else if (r.field === "dstIp") this.rewrite(h, "dstIp", ip4(r.to)!, who);
+        else this.rewrite(h, "dstPort", Number(r.to), who);
+      }
+    } else {
+      this.rewrite(h, "dstIp", ip4(a.dst)!, "netfilter");
+      if (a.dport !== undefined) this.rewrite(h, "dstPort", a.dport, "netfilter");
+      this.rewrite(h, "srcIp", ip4(a.src)!, "netfilter");
     }
   }
 
@@ -218,7 +250,7 @@ class Walk {
       return this.atNode(owner);
     }
     const t = dp.routes(subnet);
-    const r = t.lookup(fmt4(d));
+    const r = this.prims.route(t, d);
     if (!r) throw new Done("unreachable", `no route to ${fmt4(d)}`);
     h.steps.push({ kind: "route", table: t.table.routeTable ?? `system routes of ${t.table.subnet}`, route: r.name, prefix: r.prefix, nextHopType: r.nextHopType, nextHop: r.nextHop });
     switch (r.nextHopType) {

@@ -1,0 +1,60 @@
+// The bulk path (compiled netfilter programs and batched LPM on the core) against the TypeScript
+// tracer, on random flows over every endpoint kind, under every model: equal results.
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { InputError } from "../../src/errors.ts";
+import { dataplane, loadNsgs, parseTraceFlows, traceBulk, type BulkFlow } from "../../src/dataplane/index.ts";
+import { readFileSync } from "node:fs";
+import { CLIENT, INTERNET, MODELS, ON_PREM, PEERED, VM, cluster, fixture, workload } from "./fixtures/cluster.ts";
+
+const pod = fc.tuple(fc.constantFrom("system/0", "apps/0", "apps/1"), fc.integer({ min: 0, max: 29 })).map(([n, i]) => `pod:${n}/${i}`);
+const node = fc.constantFrom("node:system/0", "node:apps/0", "node:apps/1");
+const ipSrc = fc.constantFrom(VM, PEERED, ON_PREM, INTERNET, CLIENT, "10.10.0.5").map((a) => `ip:${a}`);
+const ipDst = fc.constantFrom(VM, PEERED, ON_PREM, INTERNET, CLIENT, "10.10.0.5", "192.168.9.9", "10.0.0.10", "10.244.1.9").map((a) => `ip:${a}`);
+const svc = fc.constantFrom("svc:web", "svc:front", "svc:front-local", "svc:api", "svc:kube-dns:dns", "svc:kube-dns:dns-tcp");
+const flow = fc.record({
+  from: fc.oneof(pod, node, ipSrc),
+  to: fc.oneof(pod, node, ipDst, svc),
+  port: fc.option(fc.constantFrom(80, 443, 53, 30080, 30081, 8080), { nil: undefined }),
+  proto: fc.option(fc.constantFrom("tcp" as const, "udp" as const), { nil: undefined }),
+});
+
+describe.each(MODELS)("%s (%s): bulk equals the TypeScript tracer", (model, dp) => {
+  const nsgs = [...loadNsgs({ name: "nsg-vms.json", text: readFileSync(fixture("nsg-vms.json"), "utf8") })];
+  it("on random flows", () => {
+    fc.assert(fc.property(fc.array(flow, { minLength: 1, maxLength: 60 }), (fs) => {
+      const d = dataplane(cluster(model, dp), { workload: workload(), nsgs });
+      const flows: BulkFlow[] = fs.map((f, i) => ({ ...f, line: i + 1 }));
+      const ts = traceBulk(d, flows, { engine: "ts" });
+      const wasm = traceBulk(dataplane(cluster(model, dp), { workload: workload(), nsgs }), flows);
+      expect(wasm.engine).toBe("wasm");
+      expect(wasm.results).toEqual(ts.results);
+    }), { numRuns: 15 });
+  });
+});
+
+describe("flow files", () => {
+  it("CSV and JSON Lines give the same flows", () => {
+    const csv = parseTraceFlows("from,to,port,proto\npod:apps/0/1,svc:web,,\npod:apps/0/1,ip:8.8.8.8,443,tcp\n");
+    const jl = parseTraceFlows('{"from":"pod:apps/0/1","to":"svc:web"}\n{"from":"pod:apps/0/1","to":"ip:8.8.8.8","port":443,"proto":"tcp"}\n');
+    expect(csv.map(({ line, ...f }) => f)).toEqual(jl.map(({ line, ...f }) => f));
+  });
+  it("bad lines are located", () => {
+    expect(() => parseTraceFlows("from,to,port\npod:a/0/0,ip:1.1.1.1,99999\n", "f.csv")).toThrow(/^f\.csv:2:22: port "99999"/);
+    expect(() => parseTraceFlows("src,dst\n", "f.csv")).toThrow(/^f\.csv:1:1: the CSV header must name from and to/);
+    expect(() => parseTraceFlows('{"from": 1}\n', "f.jsonl")).toThrow(InputError);
+    const d = dataplane(cluster("kubenet"), { workload: workload() });
+    expect(() => traceBulk(d, parseTraceFlows("from,to\npod:apps/0/1,svc:web\nbogus,svc:web\n", "f.csv"), { source: "f.csv" })).toThrow(/^f\.csv:3: from "bogus"/);
+  });
+});
+
+describe("a netfilter drop in bulk", () => {
+  it("gives the same reason (the rule) as the TypeScript tracer", () => {
+    const d = dataplane(cluster("azure-cni"), { workload: workload() });
+    const flows = [{ from: `ip:${VM}`, to: "node:system/0", port: 30081, line: 1 }];
+    const ts = traceBulk(d, flows, { engine: "ts" });
+    expect(ts.results[0].verdict).toBe("dropped");
+    expect(ts.results[0].reason).toMatch(/has no local endpoints/);
+    expect(traceBulk(d, flows).results).toEqual(ts.results);
+  });
+});
