@@ -13,3 +13,5 @@ import { registerCompare } from "./compare.ts"; commands.push(registerCompare);
 import { registerFit } from "./fit.ts"; commands.push(registerFit);
 import { registerDiff } from "./diff.ts"; commands.push(registerDiff);
 import { registerSweep } from "../sweep/command.ts"; commands.push(registerSweep);
+import { registerDataplane } from "./dataplane.ts"; commands.push(registerDataplane);
+import { registerTrace } from "./trace.ts"; commands.push(registerTrace);

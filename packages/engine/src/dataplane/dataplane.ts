@@ -8,14 +8,14 @@ import type { Ruleset } from "../netfilter/model.ts";
 import { snatOf, type Cluster } from "./cluster.ts";
 import { allocateNodes, firstV4, podIpam, ServiceIpAllocator } from "./addresses.ts";
 import {
-  NON_MASQ_SCOPE, PLACEHOLDER_PUBLIC, VIRTUAL_NETWORK_TAG_HAS_OVERLAY_POD_CIDR, VIRTUAL_NETWORK_TAG_HAS_UDR_PREFIXES, VMSS_ID,
+  NON_MASQ_SCOPE, PLACEHOLDER_PUBLIC, POD_HOST_OFFSET, VIRTUAL_NETWORK_TAG_HAS_OVERLAY_POD_CIDR, VIRTUAL_NETWORK_TAG_HAS_UDR_PREFIXES, VMSS_ID,
 } from "./constants.ts";
 import { nodeRuleset } from "./iptables.ts";
 import type { RouteTableInput } from "./inputs.ts";
 import { fmt4, in4, ip4, p4, parseP4, text4, type P4 } from "./net4.ts";
 import { CompiledNsg } from "./nsg.ts";
 import { effectiveRoutes, SubnetRoutes, type RoutingInput } from "./routing.ts";
-import type { DataplaneResult, DpEgress, DpEndpoint, DpNetwork, DpNode, DpRoute, DpService, Nsg, NsgRule } from "./result.ts";
+import type { DataplaneResult, DpEgress, DpEndpoint, DpNetwork, DpNode, DpRoute, DpRouteTable, DpService, Nsg, NsgRule } from "./result.ts";
 import type { Workload, WorkloadService } from "./workload.ts";
 
 export interface DataplaneInputs {
@@ -293,7 +293,10 @@ export class Dataplane {
     if (this.egress.frontendIps.includes(fmt4(ip))) return { kind: "egress" };
     if (in4(ip, this.serviceCidr)) {
       const s = this.services.find((x) => x.clusterIP === fmt4(ip));
-      return s ? { kind: "service", service: s, via: "cluster-ip" } : { kind: "service-cidr" };
+      if (s) return { kind: "service", service: s, via: "cluster-ip" };
+      // A service CIDR overlapping the VNet (a planner error): an address in a subnet is a VM there.
+      const sub = this.subnetOf(ip);
+      return sub ? { kind: "vnet", subnet: sub } : { kind: "service-cidr" };
     }
     if (this.vnetSpace.some((p) => in4(ip, p))) return { kind: "vnet", subnet: this.subnetOf(ip) };
     for (const e of this.peered) if (e.prefixes.some((p) => in4(ip, p))) return { kind: "peered", name: e.name };
@@ -310,7 +313,7 @@ export class Dataplane {
       const off = (ip - this.podCidr.net) >>> 0;
       const node = this.nodes[Math.floor(off / 256)];
       if (!node) return undefined;
-      const index = (off % 256) - 2;
+      const index = (off % 256) - POD_HOST_OFFSET;
       return index >= 0 && this.podIp(node, index) === ip ? { node, index } : undefined;
     }
     if (m === "azure-cni") {
@@ -323,6 +326,22 @@ export class Dataplane {
       for (const n of this.nodes) for (let i = 0; i < n.maxPods; i++) { const a = this.podIp(n, i); if (a !== undefined) this.podReverse.set(a, { node: n, index: i }); }
     }
     return this.podReverse.get(ip);
+  }
+
+  /** One node: its addresses, pod range, the routes of its subnet, the NSGs on its path, its endpoints. */
+  nodeDetail(node: DpNode): NodeDetail {
+    const g = this.nsgsFor(node.subnet, node.pool);
+    const first = this.podIp(node, 0), last = this.podIp(node, node.maxPods - 1);
+    return {
+      node,
+      pods: { first: first === undefined ? null : fmt4(first), last: last === undefined ? null : fmt4(last), ipam: this.ipam.describe(node) },
+      routes: this.routes(node.subnet).table,
+      nsgs: [...g.nic.map((x) => ({ name: x.nsg.name, attachedTo: "NIC" })), ...g.subnet.map((x) => ({ name: x.nsg.name, attachedTo: `subnet ${node.subnet}` }))],
+      endpoints: this.services.flatMap((s) => s.endpoints.filter((e) => e.node === node.name).map((e) => ({ service: `${s.namespace}/${s.name}`, pod: e.pod, address: e.address }))),
+      kubeProxy: this.kubeProxy,
+      nonMasqueradeCidrs: this.nonMasq.map(text4),
+      egress: this.egress,
+    };
   }
 
   result(): DataplaneResult {
@@ -343,6 +362,17 @@ export class Dataplane {
       nsgs: this.nsgs, egress: this.egress, networks, notes: this.notes,
     };
   }
+}
+
+export interface NodeDetail {
+  node: DpNode;
+  pods: { first: string | null; last: string | null; ipam: string };
+  routes: DpRouteTable;
+  nsgs: { name: string; attachedTo: string }[];
+  endpoints: { service: string; pod: string; address: string }[];
+  kubeProxy: boolean;
+  nonMasqueradeCidrs: string[];
+  egress: DpEgress;
 }
 
 export function dataplane(c: Cluster, inputs: DataplaneInputs = {}): Dataplane {

@@ -1,7 +1,7 @@
 // @aksnet/engine/dataplane: what a cluster would hold (addresses, routes, NSGs, egress, each
 // node's kube-proxy ruleset) and the end-to-end packet trace under every network model.
 export type * from "./result.ts";
-export { dataplane, Dataplane, type DataplaneInputs, type AddressClass } from "./dataplane.ts";
+export { dataplane, Dataplane, type DataplaneInputs, type AddressClass, type NodeDetail } from "./dataplane.ts";
 export { loadWorkload, type Workload, type WorkloadService, type WorkloadPort } from "./workload.ts";
 export { loadNsgs, loadRouteTables, SERVICE_TAGS, type RouteTableInput, type RouteInput } from "./inputs.ts";
 export { trace, type FlowSpec, type TraceOptions, type PolicyHook } from "./trace.ts";

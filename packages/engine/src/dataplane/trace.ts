@@ -288,6 +288,7 @@ class Walk {
         return this.internet(h, node);
       case "None": {
         const cls = dp.classify(d);
+        if (cls.kind === "pod-cidr" && node) throw new Done("unreachable", `no node holds ${fmt4(d)}: its /24 of the pod CIDR is not assigned to any node (next hop None, ${r.prefix})`);
         if (cls.kind === "pod-cidr" || (cls.kind === "pod" && !POD_IP_ROUTABLE_FROM_VNET[dp.cluster.model]))
           throw new Done("dropped", `pod IP ${fmt4(d)} is not routable outside the cluster: the ${dp.cluster.model} pod CIDR is not a VNet range${dp.cluster.model === "kubenet" ? " and only the node subnet's route table has the per-node /24s" : ""} (next hop None, ${r.prefix})`);
         if (cls.kind === "service" || cls.kind === "service-cidr") throw new Done("dropped", `${fmt4(d)} is a ClusterIP: only reachable from the cluster's nodes and pods (next hop None, ${r.prefix})`);
