@@ -9,6 +9,8 @@
 import { InputError, UsageError } from "../errors.ts";
 import { traceFlows } from "../netfilter/bulk.ts";
 import type { Flow, KernelResult } from "../netfilter/types.ts";
+import type { Ruleset } from "../netfilter/model.ts";
+import { ip4 } from "./net4.ts";
 import type { Dataplane } from "./dataplane.ts";
 import { parseEndpoint, type Endpoint } from "./endpoint.ts";
 import type { SubnetRoutes } from "./routing.ts";
@@ -132,7 +134,7 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[], opts: Trace
   };
   const one = (f: BulkFlow, prims: Primitives): Trace => {
     try {
-      return trace(dp, { from: ep(f.from, f, "from"), to: ep(f.to, f, "to"), port: f.port, proto: f.proto }, { primitives: prims });
+      return trace(dp, { from: ep(f.from, f, "from"), to: ep(f.to, f, "to"), port: f.port, proto: f.proto }, { primitives: prims, lean: true });
     } catch (err) {
       if (err instanceof UsageError) throw new InputError(`${source}:${f.line}: ${err.message}`, err.hint);
       throw err;
@@ -144,19 +146,22 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[], opts: Trace
     return { results, engine: "ts", rounds: 1, netfilterBatched: 0, routeBatched: 0 };
   }
   // Answers found so far, and the questions of this round.
-  const nf = new Map<DpNode, Map<string, NodeNetfilter>>();
+  const nf = new Map<Ruleset, Map<string, NodeNetfilter>>();
   const routes = new Map<SubnetRoutes, Map<number, number>>();
-  let askNf = new Map<DpNode, Map<string, Flow>>();
+  let askNf = new Map<Ruleset, { node: DpNode; flows: Map<string, Flow>; nodes: Map<string, DpNode> }>();
   let askRoute = new Map<SubnetRoutes, Set<number>>();
   const key = (f: Flow) => `${f.src}|${f.dst}|${f.proto}|${f.dport}|${f.inIface ?? ""}`;
   const prims: Primitives = {
     netfilter(_dp, node, flow) {
-      const k = key(flow);
-      const hit = nf.get(node)?.get(k);
+      const rs = dp.rulesetFor(node, ip4(flow.dst)!);
+      // The node's address is in the key: MASQUERADE rewrites to it.
+      const k = `${node.address}|${flow.src}|${flow.dst}|${flow.proto}|${flow.dport}|${flow.inIface ?? ""}`;
+      const hit = nf.get(rs)?.get(k);
       if (hit) return hit;
-      let q = askNf.get(node);
-      if (!q) askNf.set(node, (q = new Map()));
-      q.set(k, flow);
+      let q = askNf.get(rs);
+      if (!q) askNf.set(rs, (q = { node, flows: new Map(), nodes: new Map() }));
+      q.flows.set(k, flow);
+      q.nodes.set(k, node);
       throw PENDING;
     },
     route(t, ip) {
@@ -183,16 +188,20 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[], opts: Trace
       }
     }
     // One batch per node through the compiled kernel program; one LPM call per table.
-    for (const [node, q] of askNf) {
-      const list = [...q.values()];
-      const r = traceFlows(dp.ruleset(node), list, { mode: "kernel", engine: "auto", local: [node.address], nodeIp: node.address });
-      let m = nf.get(node);
-      if (!m) nf.set(node, (m = new Map()));
-      const keys = [...q.keys()];
-      (r.results as KernelResult[]).forEach((x, j) => {
-        m!.set(keys[j], { path: "", alternatives: x.alternatives.map((a) => ({ probability: a.probability, verdict: a.verdict as "ACCEPT", src: a.src, dst: a.dst, dport: a.dport })) });
-      });
-      nfCount += list.length;
+    for (const [rs, q] of askNf) {
+      // One batch per (ruleset, node address): MASQUERADE's address is a per-call option.
+      const byNode = new Map<DpNode, string[]>();
+      for (const [k, n] of q.nodes) (byNode.get(n) ?? byNode.set(n, []).get(n)!).push(k);
+      let m = nf.get(rs);
+      if (!m) nf.set(rs, (m = new Map()));
+      for (const [node, keys] of byNode) {
+        const list = keys.map((k) => q.flows.get(k)!);
+        const r = traceFlows(rs, list, { mode: "kernel", engine: "auto", local: [node.address], nodeIp: node.address });
+        (r.results as KernelResult[]).forEach((x, j) => {
+          m!.set(keys[j], { path: "", alternatives: x.alternatives.map((a) => ({ probability: a.probability, verdict: a.verdict as "ACCEPT", src: a.src, dst: a.dst, dport: a.dport })) });
+        });
+        nfCount += list.length;
+      }
     }
     for (const [t, q] of askRoute) {
       const ips = Uint32Array.from(q);

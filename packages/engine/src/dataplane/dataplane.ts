@@ -46,6 +46,9 @@ export class Dataplane {
   readonly byIp = new Map<number, DpNode>();
   readonly services: DpService[];
   readonly serviceByName = new Map<string, DpService>();
+  /** Services by their short name (the first of that name) and by cluster IP. */
+  readonly serviceByShortName = new Map<string, DpService>();
+  readonly byClusterIp = new Map<number, DpService>();
   readonly vnetSpace: P4[];
   readonly subnets: { name: string; prefix: P4 }[];
   readonly peered: { name: string; prefixes: P4[] }[];
@@ -85,7 +88,11 @@ export class Dataplane {
     if (c.podCidrs.some((p) => p.prefix.family === 6) || c.serviceCidrs.some((p) => p.prefix.family === 6)) this.notes.push("dual-stack: only the IPv4 family is modelled");
 
     this.services = this.buildServices(inputs.workload);
-    for (const s of this.services) this.serviceByName.set(`${s.namespace}/${s.name}`, s);
+    for (const s of this.services) {
+      this.serviceByName.set(`${s.namespace}/${s.name}`, s);
+      if (!this.serviceByShortName.has(s.name)) this.serviceByShortName.set(s.name, s);
+      this.byClusterIp.set(ip4(s.clusterIP)!, s);
+    }
 
     // Route tables: the input's, attached to their subnets; kubenet's AKS routes in the node subnets' table.
     const attached = new Map<string, { table: string; routes: DpRoute[] }>();
@@ -247,6 +254,13 @@ export class Dataplane {
     return { name: `aks-agentpool-${VMSS_ID}-nsg`, subnets: [], nics: this.cluster.pools.map((p) => p.name), rules, source: "(AKS-managed)" };
   }
 
+  private byPoolIndex?: Map<string, DpNode>;
+  /** The node `index` of `pool` (the NODE of pod:POOL/NODE/INDEX). */
+  nodeAt(pool: string, index: number): DpNode | undefined {
+    this.byPoolIndex ??= new Map(this.nodes.map((n) => [`${n.pool}/${n.index}`, n]));
+    return this.byPoolIndex.get(`${pool}/${index}`);
+  }
+
   podIp(node: DpNode, index: number): number | undefined {
     return this.ipam.podIp(node, index);
   }
@@ -261,9 +275,44 @@ export class Dataplane {
 
   /** The node's generated ruleset, parsed by the netfilter engine (built once per node). */
   ruleset(node: DpNode): Ruleset {
-    let rs = this.rulesets.get(node.name);
-    if (!rs) this.rulesets.set(node.name, (rs = parseRuleset(this.iptables(node), { source: `${node.name}.rules` })));
+    // Nodes differ only in their local endpoints of externalTrafficPolicy Local Services (and the
+    // header comment): nodes with the same ones share one parsed ruleset and one compiled program.
+    const key = this.localKey(node);
+    let rs = this.rulesets.get(key);
+    if (!rs) this.rulesets.set(key, (rs = parseRuleset(this.iptables(node), { source: `${node.name}.rules` })));
     return rs;
+  }
+
+  /**
+   * The ruleset that decides `flow` on `node`: the node's own when the packet is for one of its
+   * addresses (NodePorts) or for a Local Service's frontend; otherwise the shared one of a node
+   * without local endpoints. The rules that differ between nodes (KUBE-SVL-*, the "no local
+   * endpoints" drops in KUBE-EXTERNAL-SERVICES) only match those packets, so the verdict, the
+   * rewrites and the rule path are the same (bulk.ts compiles one program instead of one per node).
+   */
+  rulesetFor(node: DpNode, dst: number): Ruleset {
+    this.localServices ??= this.services.filter((s) => s.externalTrafficPolicy === "Local" && (s.loadBalancerIP !== undefined || s.ports.some((p) => p.nodePort !== undefined)));
+    if (dst === node.ip || this.localFrontends.has(dst)) return this.ruleset(node);
+    let rs = this.rulesets.get("shared");
+    if (!rs) this.rulesets.set("shared", (rs = parseRuleset(this.iptables({ ...node, name: "(a node without local endpoints)" }), { source: "shared.rules" })));
+    return rs;
+  }
+
+  private get localFrontends(): Set<number> {
+    this.localFrontendSet ??= new Set(this.localServices!.filter((s) => s.loadBalancerIP).map((s) => ip4(s.loadBalancerIP!)!));
+    return this.localFrontendSet;
+  }
+  private localFrontendSet?: Set<number>;
+
+  private localServices?: DpService[];
+  private localKey(node: DpNode): string {
+    this.localServices ??= this.services.filter((s) => s.externalTrafficPolicy === "Local" && (s.loadBalancerIP !== undefined || s.ports.some((p) => p.nodePort !== undefined)));
+    let k = "";
+    for (const s of this.localServices) {
+      k += "|";
+      for (const e of s.endpoints) if (e.node === node.name) k += e.address + ",";
+    }
+    return k;
   }
 
   iptables(node: DpNode): string {
@@ -292,7 +341,7 @@ export class Dataplane {
     if (fe) return { kind: "service", service: fe, via: "load-balancer" };
     if (this.egress.frontendIps.includes(fmt4(ip))) return { kind: "egress" };
     if (in4(ip, this.serviceCidr)) {
-      const s = this.services.find((x) => x.clusterIP === fmt4(ip));
+      const s = this.byClusterIp.get(ip);
       if (s) return { kind: "service", service: s, via: "cluster-ip" };
       // A service CIDR overlapping the VNet (a planner error): an address in a subnet is a VM there.
       const sub = this.subnetOf(ip);

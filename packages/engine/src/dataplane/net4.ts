@@ -34,11 +34,22 @@ export function inside4(inner: P4, outer: P4): boolean {
 export const fmt4 = formatV4;
 export const text4 = (p: P4): string => `${formatV4(p.net)}/${p.bits}`;
 
-/** The address `ip` as a number, or undefined when it is not dotted-quad IPv4. */
+/** The address `ip` as a number, or undefined when it is not dotted-quad IPv4 (no leading zeros). */
 export function ip4(text: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  if (!m) return undefined;
-  const o = m.slice(1).map(Number);
-  if (o.some((x) => x > 255) || m.slice(1).some((x) => x.length > 1 && x[0] === "0")) return undefined;
-  return ((o[0] << 24) | (o[1] << 16) | (o[2] << 8) | o[3]) >>> 0;
+  let v = 0, part = 0, digits = 0, dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (digits === 1 && part === 0) return undefined;
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return undefined;
+    } else if (c === 46) {
+      if (!digits || ++dots > 3) return undefined;
+      v = v * 256 + part;
+      part = 0;
+      digits = 0;
+    } else return undefined;
+  }
+  if (!digits || dots !== 3) return undefined;
+  return (v * 256 + part) >>> 0;
 }

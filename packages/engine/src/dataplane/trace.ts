@@ -49,6 +49,8 @@ export interface TraceOptions {
   pick?: number;
   policy?: PolicyHook;
   primitives?: Primitives;
+  /** Leave the netfilter rule paths and alternatives out of the steps (bulk: only the verdict is kept). */
+  lean?: boolean;
 }
 
 interface Pkt { src: number; dst: number; proto: "tcp" | "udp"; dport: number; sport: number }
@@ -136,8 +138,8 @@ class Walk {
     const t = this.prims.netfilter(this.dp, node, flow);
     const k = Math.min(this.opts.pick ?? 0, t.alternatives.length - 1);
     const a = t.alternatives[k];
-    const alts = new Set(t.alternatives.map((x) => `${x.dst}:${x.dport ?? ""}`));
-    h.steps.push({
+    const alts = this.opts.lean ? undefined : new Set(t.alternatives.map((x) => `${x.dst}:${x.dport ?? ""}`));
+    if (alts) h.steps.push({
       kind: "netfilter", node: node.name, verdict: a.verdict, path: t.path,
       rules: (a.steps ?? []).map((s) => ({ table: s.table, chain: s.chain, rule: s.rule, line: s.line, action: s.action, text: s.text })),
       alternatives: alts.size > 1 ? t.alternatives.map((x) => ({ probability: x.probability, to: `${x.dst}:${x.dport}` })) : undefined,
@@ -192,12 +194,17 @@ class Walk {
   }
 
   serviceAt(ip: number, port: number, node?: DpNode): { service: DpService; port: DpServicePort; external: boolean } | undefined {
-    for (const s of this.dp.services) {
-      for (const p of s.ports) {
-        if (p.port === port && p.proto === this.pkt.proto && (s.clusterIP === fmt4(ip))) return { service: s, port: p, external: false };
-        if (p.port === port && p.proto === this.pkt.proto && s.loadBalancerIP === fmt4(ip)) return { service: s, port: p, external: true };
-        if (node && p.nodePort === port && p.proto === this.pkt.proto && ip === node.ip) return { service: s, port: p, external: true };
-      }
+    const proto = this.pkt.proto;
+    const byIp = this.dp.byClusterIp.get(ip);
+    const cp = byIp?.ports.find((p) => p.port === port && p.proto === proto);
+    if (byIp && cp) return { service: byIp, port: cp, external: false };
+    const fe = this.dp.classify(ip);
+    if (fe.kind === "service" && fe.via === "load-balancer") {
+      const p = fe.service.ports.find((x) => x.port === port && x.proto === proto);
+      if (p) return { service: fe.service, port: p, external: true };
+    }
+    if (node && ip === node.ip) {
+      for (const s of this.dp.services) for (const p of s.ports) if (p.nodePort === port && p.proto === proto) return { service: s, port: p, external: true };
     }
     return undefined;
   }
@@ -364,7 +371,7 @@ function parseCidr(t: string) {
 }
 
 function nodeOf(dp: Dataplane, pool: string, index: number, text: string): DpNode {
-  const n = dp.nodes.find((x) => x.pool === pool && x.index === index);
+  const n = dp.nodeAt(pool, index);
   if (!n) {
     const pools = [...new Set(dp.nodes.map((x) => x.pool))];
     const count = dp.nodes.filter((x) => x.pool === pool).length;
@@ -374,7 +381,7 @@ function nodeOf(dp: Dataplane, pool: string, index: number, text: string): DpNod
 }
 
 function serviceOf(dp: Dataplane, name: string, text: string): DpService {
-  const s = name.includes("/") ? dp.serviceByName.get(name) : dp.services.find((x) => x.name === name);
+  const s = name.includes("/") ? dp.serviceByName.get(name) : dp.serviceByShortName.get(name);
   if (!s) throw new UsageError(`${text}: no Service ${name} (services: ${dp.services.map((x) => `${x.namespace}/${x.name}`).join(", ")})`, "give the Services with --workload");
   return s;
 }
