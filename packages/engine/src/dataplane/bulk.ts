@@ -14,7 +14,7 @@ import { ip4 } from "./net4.ts";
 import type { Dataplane } from "./dataplane.ts";
 import { parseEndpoint, type Endpoint } from "./endpoint.ts";
 import type { SubnetRoutes } from "./routing.ts";
-import { trace, TS_PRIMITIVES, type NodeNetfilter, type Primitives } from "./trace.ts";
+import { trace, TS_BULK_PRIMITIVES, type NodeNetfilter, type Primitives } from "./trace.ts";
 import type { DpNode, DpRoute, Trace } from "./result.ts";
 
 export interface BulkFlow {
@@ -142,7 +142,7 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[], opts: Trace
   };
   const results: BulkTrace[] = new Array(flows.length);
   if (opts.engine === "ts") {
-    flows.forEach((f, i) => { results[i] = keep(f, one(f, TS_PRIMITIVES)); });
+    flows.forEach((f, i) => { results[i] = keep(f, one(f, TS_BULK_PRIMITIVES)); });
     return { results, engine: "ts", rounds: 1, netfilterBatched: 0, routeBatched: 0 };
   }
   // Answers found so far, and the questions of this round.
@@ -164,6 +164,7 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[], opts: Trace
       q.nodes.set(k, node);
       throw PENDING;
     },
+    explain: TS_BULK_PRIMITIVES.explain,
     route(t, ip) {
       const m = routes.get(t);
       const hit = m?.get(ip);

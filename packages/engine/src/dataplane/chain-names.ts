@@ -63,6 +63,16 @@ export function base32(buf: Uint8Array): string {
 const enc = new TextEncoder();
 
 /** "KUBE-SVC-" + 16 characters, as kube-proxy names the chain for `key`. */
+const names = new Map<string, string>();
+
 export function chainName(prefix: string, key: string): string {
-  return prefix + base32(sha256(enc.encode(key))).slice(0, 16);
+  // Every node's ruleset names the same chains: hash each key once.
+  const k = prefix + key;
+  let n = names.get(k);
+  if (n === undefined) {
+    n = prefix + base32(sha256(enc.encode(key))).slice(0, 16);
+    if (names.size > 1_000_000) names.clear();
+    names.set(k, n);
+  }
+  return n;
 }

@@ -284,19 +284,32 @@ export class Dataplane {
   }
 
   /**
-   * The ruleset that decides `flow` on `node`: the node's own when the packet is for one of its
-   * addresses (NodePorts) or for a Local Service's frontend; otherwise the shared one of a node
-   * without local endpoints. The rules that differ between nodes (KUBE-SVL-*, the "no local
-   * endpoints" drops in KUBE-EXTERNAL-SERVICES) only match those packets, so the verdict, the
-   * rewrites and the rule path are the same (bulk.ts compiles one program instead of one per node).
+   * The ruleset the bulk path traces `dst` with on `node`: rules that no such packet can match
+   * left out. A packet for one of the node's addresses (NodePorts) or for a Local Service's
+   * frontend: the node's rules for the NodePort and LoadBalancer Services only (a ClusterIP rule
+   * matches only its ClusterIP). Any other packet: one ruleset shared by every node, built for a
+   * node without local endpoints (the rules that differ between nodes — KUBE-SVL-*, the "no local
+   * endpoints" drops — match only the first kind). Verdicts and rewrites are the node's own (a
+   * property test compares them with trace() on the node's full ruleset); rule line numbers
+   * refer to the smaller text.
    */
   rulesetFor(node: DpNode, dst: number): Ruleset {
     this.localServices ??= this.services.filter((s) => s.externalTrafficPolicy === "Local" && (s.loadBalancerIP !== undefined || s.ports.some((p) => p.nodePort !== undefined)));
-    if (dst === node.ip || this.localFrontends.has(dst)) return this.ruleset(node);
+    if (dst === node.ip || this.localFrontends.has(dst)) {
+      const key = "external" + this.localKey(node);
+      let rs = this.rulesets.get(key);
+      if (!rs) {
+        this.externalServices ??= this.services.filter((s) => s.loadBalancerIP !== undefined || s.ports.some((p) => p.nodePort !== undefined));
+        const text = nodeRuleset({ node, services: this.externalServices, clusterCidr: this.clusterCidr, nonMasqueradeCidrs: this.nonMasq.map(text4) });
+        this.rulesets.set(key, (rs = parseRuleset(text, { source: `${node.name}.external.rules` })));
+      }
+      return rs;
+    }
     let rs = this.rulesets.get("shared");
     if (!rs) this.rulesets.set("shared", (rs = parseRuleset(this.iptables({ ...node, name: "(a node without local endpoints)" }), { source: "shared.rules" })));
     return rs;
   }
+  private externalServices?: DpService[];
 
   private get localFrontends(): Set<number> {
     this.localFrontendSet ??= new Set(this.localServices!.filter((s) => s.loadBalancerIP).map((s) => ip4(s.loadBalancerIP!)!));

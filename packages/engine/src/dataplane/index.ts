@@ -12,4 +12,4 @@ export { CompiledNsg, defaultRules } from "./nsg.ts";
 export { chainName, sha256 } from "./chain-names.ts";
 export * from "./constants.ts";
 export { traceBulk, parseTraceFlows, bulkJsonLine, type BulkFlow, type BulkTrace, type BulkRun, type TraceBulkOptions } from "./bulk.ts";
-export { TS_PRIMITIVES, type Primitives, type NodeNetfilter } from "./trace.ts";
+export { TS_PRIMITIVES, TS_BULK_PRIMITIVES, type Primitives, type NodeNetfilter } from "./trace.ts";

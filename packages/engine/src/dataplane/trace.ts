@@ -36,11 +36,26 @@ export interface NodeNetfilter {
  */
 export interface Primitives {
   netfilter(dp: Dataplane, node: DpNode, flow: Flow): NodeNetfilter;
+  /** The rule path of a flow the netfilter verdict dropped (for the reason). */
+  explain(dp: Dataplane, node: DpNode, flow: Flow): NodeNetfilter;
   route(table: SubnetRoutes, ip: number): DpRoute | undefined;
 }
 
+const kernelOn = (dp: Dataplane, node: DpNode, flow: Flow) => traceKernel(dp.ruleset(node), flow, { local: [node.address], nodeIp: node.address });
+
+/** The readable tracers on each node's full ruleset (what `aksnet trace` shows, lines as printed by --iptables). */
 export const TS_PRIMITIVES: Primitives = {
-  netfilter: (dp, node, flow) => traceKernel(dp.ruleset(node), flow, { local: [node.address], nodeIp: node.address }),
+  netfilter: kernelOn,
+  explain: kernelOn,
+  route: (t, ip) => t.lookup(fmt4(ip)),
+};
+
+const kernelFor = (dp: Dataplane, node: DpNode, flow: Flow) => traceKernel(dp.rulesetFor(node, ip4(flow.dst)!), flow, { local: [node.address], nodeIp: node.address });
+
+/** The readable tracers on the bulk path's rulesets (Dataplane.rulesetFor): the reference of traceBulk. */
+export const TS_BULK_PRIMITIVES: Primitives = {
+  netfilter: kernelFor,
+  explain: kernelFor,
   route: (t, ip) => t.lookup(fmt4(ip)),
 };
 
@@ -146,7 +161,7 @@ class Walk {
     });
     if (a.verdict !== "ACCEPT") {
       // The rule that ended it: from the readable tracer (the compiled one gives no rule path).
-      const steps = a.steps ?? TS_PRIMITIVES.netfilter(this.dp, node, flow).alternatives[k].steps!;
+      const steps = a.steps ?? this.prims.explain(this.dp, node, flow).alternatives[k].steps!;
       const last = steps[steps.length - 1];
       throw new Done("dropped", `netfilter on ${node.name} ${a.verdict === "REJECT" ? "rejects" : "drops"} it${last ? `: ${last.table} ${last.chain} rule ${last.rule} (line ${last.line}): ${last.text}` : ""}`);
     }
