@@ -132,9 +132,11 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[], opts: Trace
     }
     return e;
   };
-  const one = (f: BulkFlow, prims: Primitives): Trace => {
+  // Endpoints parsed once per flow (a round replays the flow, not the parse).
+  const specs = flows.map((f) => ({ from: ep(f.from, f, "from"), to: ep(f.to, f, "to"), port: f.port, proto: f.proto }));
+  const one = (f: BulkFlow, prims: Primitives, i: number): Trace => {
     try {
-      return trace(dp, { from: ep(f.from, f, "from"), to: ep(f.to, f, "to"), port: f.port, proto: f.proto }, { primitives: prims, lean: true });
+      return trace(dp, specs[i], { primitives: prims, lean: true });
     } catch (err) {
       if (err instanceof UsageError) throw new InputError(`${source}:${f.line}: ${err.message}`, err.hint);
       throw err;
@@ -142,7 +144,7 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[], opts: Trace
   };
   const results: BulkTrace[] = new Array(flows.length);
   if (opts.engine === "ts") {
-    flows.forEach((f, i) => { results[i] = keep(f, one(f, TS_BULK_PRIMITIVES)); });
+    flows.forEach((f, i) => { results[i] = keep(f, one(f, TS_BULK_PRIMITIVES, i)); });
     return { results, engine: "ts", rounds: 1, netfilterBatched: 0, routeBatched: 0 };
   }
   // Answers found so far, and the questions of this round.
@@ -182,7 +184,7 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[], opts: Trace
     const next: number[] = [];
     for (const i of pending) {
       try {
-        results[i] = keep(flows[i], one(flows[i], prims));
+        results[i] = keep(flows[i], one(flows[i], prims, i));
       } catch (err) {
         if (err !== PENDING) throw err;
         next.push(i);

@@ -318,13 +318,17 @@ export class Dataplane {
   private localFrontendSet?: Set<number>;
 
   private localServices?: DpService[];
+  private localKeys = new Map<DpNode, string>();
   private localKey(node: DpNode): string {
+    const hit = this.localKeys.get(node);
+    if (hit !== undefined) return hit;
     this.localServices ??= this.services.filter((s) => s.externalTrafficPolicy === "Local" && (s.loadBalancerIP !== undefined || s.ports.some((p) => p.nodePort !== undefined)));
     let k = "";
     for (const s of this.localServices) {
       k += "|";
       for (const e of s.endpoints) if (e.node === node.name) k += e.address + ",";
     }
+    this.localKeys.set(node, k);
     return k;
   }
 
