@@ -33,8 +33,6 @@ export interface WorkloadService {
 
 export interface Workload {
   services: WorkloadService[];
-  /** Pods scheduled per node beyond the endpoints (for the bulk and the bench); default 0. */
-  podsPerNode?: number;
   source: string;
 }
 
@@ -228,5 +226,5 @@ export function loadWorkload(input: { name: string; text: string }): Workload {
     if (seen.has(key)) list[i].fail([...list[i].segs, "name"], `duplicate service ${key}`);
     seen.add(key);
   }
-  return { services, podsPerNode: root.int(["podsPerNode"], 0, 250), source: input.name };
+  return { services, source: input.name };
 }
