@@ -26,10 +26,8 @@ const RANK: Record<DpRoute["source"], number> = { User: 3, AKS: 3, VirtualNetwor
 export class SubnetRoutes {
   readonly lpm: LpmTable;
   readonly active: DpRoute[];
-  private readonly v4: { net: number; bits: number }[];
   constructor(readonly table: DpRouteTable) {
     this.active = table.routes.filter((r) => !r.shadowedBy);
-    this.v4 = this.active.map((r) => parseP4(r.prefix));
     this.lpm = cidr().lpm(PrefixBatch.from(this.active.map((r) => Prefix.parse(r.prefix)), this.active.map((_, i) => i)));
   }
 

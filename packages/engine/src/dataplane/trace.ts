@@ -10,7 +10,7 @@ import type { SubnetRoutes } from "./routing.ts";
 import { NODE_IFACE, POD_IFACE, POD_IP_ROUTABLE_FROM_VNET } from "./constants.ts";
 import type { Dataplane } from "./dataplane.ts";
 import { parseEndpoint, type Endpoint } from "./endpoint.ts";
-import { fmt4, in4, ip4 } from "./net4.ts";
+import { fmt4, in4, ip4, parseP4 } from "./net4.ts";
 import type { CompiledNsg } from "./nsg.ts";
 import type { DpNode, DpRoute, DpService, DpServicePort, Hop, NsgDirection, Step, Trace, TraceEnd, Verdict } from "./result.ts";
 
@@ -281,7 +281,7 @@ class Walk {
         if (owner) return this.atNode(owner);
         const pod = dp.podAt(d);
         if (pod && POD_IP_ROUTABLE_FROM_VNET[dp.cluster.model]) return this.atNode(pod.node);
-        const shadow = t.table.routes.find((x) => x.shadowedBy && x.nextHopType === "VirtualNetworkGateway" && in4(d, parseCidr(x.prefix)));
+        const shadow = t.table.routes.find((x) => x.shadowedBy && x.nextHopType === "VirtualNetworkGateway" && in4(d, parseP4(x.prefix)));
         if (shadow) throw new Done("unreachable", `overlap: ${fmt4(d)} is in ${shadow.name} (${shadow.prefix}), but ${shadow.shadowedBy} covers it and Azure keeps the system route: the packet never reaches the gateway`);
         const sub = dp.subnetOf(d);
         if (!sub) throw new Done("unreachable", `${fmt4(d)} is in the VNet address space but in no subnet`);
@@ -376,13 +376,6 @@ class Walk {
     this.nsg(h, "Inbound", subnet, undefined);
     return this.deliver(h);
   }
-}
-
-function parseCidr(t: string) {
-  const [a, b] = t.split("/");
-  const bits = Number(b);
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return { net: (ip4(a)! & mask) >>> 0, bits, mask };
 }
 
 function nodeOf(dp: Dataplane, pool: string, index: number, text: string): DpNode {
