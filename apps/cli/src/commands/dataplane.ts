@@ -15,8 +15,8 @@ export const registerDataplane: Register = (program) => {
     .option("--iptables", "with --node: print the node's generated iptables-save (kube-proxy and ip-masq-agent)")
     .addHelpText("after", `
 Examples:
-  aksnet dataplane examples/clusters/kubenet-legacy.yaml --workload examples/dataplane/workload.yaml
-  aksnet dataplane examples/clusters/kubenet-legacy.yaml --workload examples/dataplane/workload.yaml --node system/0 --iptables
+  aksnet dataplane examples/dataplane/kubenet.yaml --workload examples/dataplane/workload.yaml
+  aksnet dataplane examples/dataplane/kubenet.yaml --workload examples/dataplane/workload.yaml --node system/0 --iptables
   aksnet dataplane examples/clusters/overlay-cilium.yaml --format json`)
     .action((files: string[], o: DataplaneFlags & { node?: string; iptables?: boolean }) => {
       const format = parseFormat(o.format);

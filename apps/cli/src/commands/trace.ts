@@ -46,10 +46,10 @@ export const registerTrace: Register = (program) => {
     .option("--engine <engine>", "for --flows: wasm (default, the compiled path) or ts (the readable tracer)", "wasm")
     .addHelpText("after", `
 Examples:
-  aksnet trace examples/clusters/kubenet-legacy.yaml --workload examples/dataplane/workload.yaml --from pod:system/0/4 --to pod:batch/1/4
+  aksnet trace examples/dataplane/kubenet.yaml --workload examples/dataplane/workload.yaml --from pod:system/0/4 --to pod:batch/1/4
   aksnet trace examples/clusters/overlay-cilium.yaml --from pod:apps/0/0 --to ip:172.16.4.20 --format json
-  aksnet trace examples/clusters/kubenet-legacy.yaml --workload examples/dataplane/workload.yaml --from ip:203.0.113.9 --to svc:web --compare
-  aksnet trace examples/clusters/kubenet-legacy.yaml --workload examples/dataplane/workload.yaml --flows examples/dataplane/flows.csv`)
+  aksnet trace examples/dataplane/kubenet.yaml --workload examples/dataplane/workload.yaml --from ip:203.0.113.9 --to svc:web --compare
+  aksnet trace examples/dataplane/kubenet.yaml --workload examples/dataplane/workload.yaml --flows examples/dataplane/flows.csv`)
     .action((files: string[], o: TraceFlags) => {
       const format = parseFormat(o.format);
       if (o.flows) {
