@@ -177,7 +177,15 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[], opts: Trace
       throw PENDING;
     },
   };
-  let pending: number[] = flows.map((_, i) => i);
+  // A flow seen before (same endpoints, port and protocol) has the same result: the walk is deterministic.
+  const firstOf = new Map<string, number>();
+  const repeats: [number, number][] = [];
+  let pending: number[] = [];
+  flows.forEach((f, i) => {
+    const k = `${f.from}|${f.to}|${f.port ?? ""}|${f.proto ?? ""}`;
+    const j = firstOf.get(k);
+    if (j === undefined) { firstOf.set(k, i); pending.push(i); } else repeats.push([i, j]);
+  });
   let rounds = 0, nfCount = 0, routeCount = 0;
   while (pending.length) {
     rounds++;
@@ -219,6 +227,7 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[], opts: Trace
     pending = next;
     if (rounds > 32) throw new Error("traceBulk: no progress after 32 rounds");
   }
+  for (const [i, j] of repeats) results[i] = { ...results[j], from: flows[i].from, to: flows[i].to };
   return { results, engine: "wasm", rounds, netfilterBatched: nfCount, routeBatched: routeCount };
 }
 
