@@ -88,8 +88,15 @@ class Walk {
     this.prims = opts.primitives ?? TS_PRIMITIVES;
   }
 
+  private hopCount = 0;
+  /** Lean walks (bulk) keep no hops: one scratch hop takes the steps. */
+  private readonly scratch: Hop = { kind: "", at: "", steps: [] };
   hop(kind: string, at: string): Hop {
-    if (this.hops.length >= MAX_HOPS) throw new Done("dropped", "routing loop: more than 12 hops");
+    if (++this.hopCount > MAX_HOPS) throw new Done("dropped", "routing loop: more than 12 hops");
+    if (this.opts.lean) {
+      this.scratch.steps.length = 0;
+      return this.scratch;
+    }
     const h: Hop = { kind, at, steps: [] };
     this.hops.push(h);
     return h;
