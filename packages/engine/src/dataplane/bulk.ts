@@ -10,12 +10,13 @@ import { InputError, UsageError } from "../errors.ts";
 import { traceFlows } from "../netfilter/bulk.ts";
 import type { Flow, KernelResult } from "../netfilter/types.ts";
 import type { Ruleset } from "../netfilter/model.ts";
-import { ip4 } from "./net4.ts";
+import { in4, ip4, parseP4 } from "./net4.ts";
+import { POD_IFACE } from "./constants.ts";
 import type { Dataplane } from "./dataplane.ts";
 import { parseEndpoint, type Endpoint } from "./endpoint.ts";
 import type { SubnetRoutes } from "./routing.ts";
 import { trace, TS_BULK_PRIMITIVES, type NodeNetfilter, type Primitives } from "./trace.ts";
-import type { DpNode, DpRoute, Trace } from "./result.ts";
+import type { DpNode, DpRoute, DpService, Trace } from "./result.ts";
 
 export interface BulkFlow {
   from: string;
@@ -153,13 +154,38 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[], opts: Trace
   let askNf = new Map<Ruleset, { node: DpNode; flows: Map<string, Flow>; nodes: Map<string, DpNode> }>();
   let askRoute = new Map<SubnetRoutes, Set<number>>();
   const key = (f: Flow) => `${f.src}|${f.dst}|${f.proto}|${f.dport}|${f.inIface ?? ""}`;
+  // A pod's packet to a ClusterIP on the shared ruleset depends on its source only through
+  // kube-proxy's `! -s clusterCidr` and the hairpin `-s endpoint/32` of the endpoint it is DNATed
+  // to, and on the node only through MASQUERADE's address. So when the source is not one of the
+  // Service's endpoints, one verdict per (in cluster CIDR, ClusterIP, port) serves every pod on
+  // every node, with the source and the node address put back in (a template).
+  const podIface = POD_IFACE[dp.cluster.model];
+  const cidr = parseP4(dp.clusterCidr);
+  const epsOf = new Map<DpService, Set<string>>();
+  const canonKey = (node: DpNode, flow: Flow, dst: number): string | undefined => {
+    if (flow.inIface !== podIface || !dp.sharedFor(node, dst)) return undefined;
+    const svc = dp.byClusterIp.get(dst);
+    if (!svc || !svc.ports.some((p) => p.port === flow.dport && p.proto === flow.proto)) return undefined;
+    let eps = epsOf.get(svc);
+    if (!eps) epsOf.set(svc, (eps = new Set(svc.endpoints.map((e) => e.address))));
+    if (eps.has(flow.src)) return undefined;
+    return `c|${in4(ip4(flow.src)!, cidr) ? 1 : 0}|${flow.dst}|${flow.proto}|${flow.dport}|${flow.sport}`;
+  };
+  const ORIG = "\0src", NODE = "\0node";
+  const canonical = new Set<string>();
+  const instantiate = (t: NodeNetfilter, flow: Flow, node: DpNode): NodeNetfilter => ({
+    path: "", alternatives: t.alternatives.map((a) => ({ ...a, src: a.src === ORIG ? flow.src : a.src === NODE ? node.address : a.src })),
+  });
   const prims: Primitives = {
     netfilter(_dp, node, flow) {
-      const rs = dp.rulesetFor(node, ip4(flow.dst)!);
-      // The node's address is in the key: MASQUERADE rewrites to it.
-      const k = `${node.address}|${flow.src}|${flow.dst}|${flow.proto}|${flow.dport}|${flow.inIface ?? ""}`;
+      const dst = ip4(flow.dst)!;
+      const rs = dp.rulesetFor(node, dst);
+      const ck = canonKey(node, flow, dst);
+      // Otherwise the node's address is in the key: MASQUERADE rewrites to it.
+      const k = ck ?? `${node.address}|${flow.src}|${flow.dst}|${flow.proto}|${flow.dport}|${flow.inIface ?? ""}`;
       const hit = nf.get(rs)?.get(k);
-      if (hit) return hit;
+      if (hit) return ck ? instantiate(hit, flow, node) : hit;
+      if (ck) canonical.add(ck);
       let q = askNf.get(rs);
       if (!q) askNf.set(rs, (q = { node, flows: new Map(), nodes: new Map() }));
       q.flows.set(k, flow);
@@ -209,7 +235,9 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[], opts: Trace
         const list = keys.map((k) => q.flows.get(k)!);
         const r = traceFlows(rs, list, { mode: "kernel", engine: "auto", local: [node.address], nodeIp: node.address });
         (r.results as KernelResult[]).forEach((x, j) => {
-          m!.set(keys[j], { path: "", alternatives: x.alternatives.map((a) => ({ probability: a.probability, verdict: a.verdict as "ACCEPT", src: a.src, dst: a.dst, dport: a.dport })) });
+          const f = list[j];
+          const tmpl = canonical.has(keys[j]);
+          m!.set(keys[j], { path: "", alternatives: x.alternatives.map((a) => ({ probability: a.probability, verdict: a.verdict as "ACCEPT", src: tmpl ? (a.src === f.src ? ORIG : a.src === node.address ? NODE : a.src) : a.src, dst: a.dst, dport: a.dport })) });
         });
         nfCount += list.length;
       }

@@ -293,9 +293,14 @@ export class Dataplane {
    * property test compares them with trace() on the node's full ruleset); rule line numbers
    * refer to the smaller text.
    */
-  rulesetFor(node: DpNode, dst: number): Ruleset {
+  /** Whether rulesetFor(node, dst) is the ruleset every node shares. */
+  sharedFor(node: DpNode, dst: number): boolean {
     this.localServices ??= this.services.filter((s) => s.externalTrafficPolicy === "Local" && (s.loadBalancerIP !== undefined || s.ports.some((p) => p.nodePort !== undefined)));
-    if (dst === node.ip || this.localFrontends.has(dst)) {
+    return dst !== node.ip && !this.localFrontends.has(dst);
+  }
+
+  rulesetFor(node: DpNode, dst: number): Ruleset {
+    if (!this.sharedFor(node, dst)) {
       const key = "external" + this.localKey(node);
       let rs = this.rulesets.get(key);
       if (!rs) {

@@ -71,3 +71,14 @@ describe("a netfilter drop in bulk", () => {
     expect(traceBulk(d, flows).results).toEqual(ts.results);
   });
 });
+
+describe("one verdict per ClusterIP for pods that are not its endpoints", () => {
+  it.each(MODELS)("%s (%s): shared, and equal to the TypeScript tracer (hairpin pods included)", (model, dp) => {
+    const d = dataplane(cluster(model, dp), { workload: workload() });
+    const flows: BulkFlow[] = [];
+    for (const n of ["system/0", "apps/0", "apps/1"]) for (let i = 0; i < 30; i++) for (const to of ["svc:web", "svc:api", "svc:kube-dns:dns"]) flows.push({ from: `pod:${n}/${i}`, to, line: flows.length + 1 });
+    const wasm = traceBulk(d, flows);
+    expect(wasm.results).toEqual(traceBulk(d, flows, { engine: "ts" }).results);
+    if (dp === "azure") expect(wasm.netfilterBatched).toBeLessThan(flows.length);
+  });
+});
