@@ -162,8 +162,17 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[], opts: Trace
   const podIface = POD_IFACE[dp.cluster.model];
   const cidr = parseP4(dp.clusterCidr);
   const epsOf = new Map<DpService, Set<string>>();
+  // A packet for an address no kube-proxy rule names (not a ClusterIP, frontend, node or loopback
+  // address) meets only ip-masq-agent's destination rules: one verdict per side of the
+  // non-masquerade list serves every source and node.
+  const nonMasq = [...dp.nonMasq, parseP4("169.254.0.0/16")];
+  const loopback = parseP4("127.0.0.0/8");
+  const named = (dst: number) => dp.byClusterIp.has(dst) || dp.byIp.has(dst) || in4(dst, loopback) || (() => { const c = dp.classify(dst); return c.kind === "service" || c.kind === "egress"; })();
   const canonKey = (node: DpNode, flow: Flow, dst: number): string | undefined => {
-    if (flow.inIface !== podIface || !dp.sharedFor(node, dst)) return undefined;
+    if (!dp.sharedFor(node, dst)) return undefined;
+    const src = ip4(flow.src)!;
+    if (!named(dst) && src !== node.ip && !in4(src, loopback)) return `i|${nonMasq.some((p) => in4(dst, p)) ? 1 : 0}|${flow.proto}|${flow.inIface ?? ""}`;
+    if (flow.inIface !== podIface) return undefined;
     const svc = dp.byClusterIp.get(dst);
     if (!svc || !svc.ports.some((p) => p.port === flow.dport && p.proto === flow.proto)) return undefined;
     let eps = epsOf.get(svc);
@@ -171,10 +180,13 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[], opts: Trace
     if (eps.has(flow.src)) return undefined;
     return `c|${in4(ip4(flow.src)!, cidr) ? 1 : 0}|${flow.dst}|${flow.proto}|${flow.dport}|${flow.sport}`;
   };
-  const ORIG = "\0src", NODE = "\0node";
+  const ORIG = "\0src", NODE = "\0node", DST = "\0dst", DPORT = -1;
   const canonical = new Set<string>();
   const instantiate = (t: NodeNetfilter, flow: Flow, node: DpNode): NodeNetfilter => ({
-    path: "", alternatives: t.alternatives.map((a) => ({ ...a, src: a.src === ORIG ? flow.src : a.src === NODE ? node.address : a.src })),
+    path: "", alternatives: t.alternatives.map((a) => ({
+      ...a, src: a.src === ORIG ? flow.src : a.src === NODE ? node.address : a.src,
+      dst: a.dst === DST ? flow.dst : a.dst, dport: a.dport === DPORT ? flow.dport : a.dport,
+    })),
   });
   const prims: Primitives = {
     netfilter(_dp, node, flow) {
@@ -237,7 +249,15 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[], opts: Trace
         (r.results as KernelResult[]).forEach((x, j) => {
           const f = list[j];
           const tmpl = canonical.has(keys[j]);
-          m!.set(keys[j], { path: "", alternatives: x.alternatives.map((a) => ({ probability: a.probability, verdict: a.verdict as "ACCEPT", src: tmpl ? (a.src === f.src ? ORIG : a.src === node.address ? NODE : a.src) : a.src, dst: a.dst, dport: a.dport })) });
+          // Templates keep what belongs to the flow (its source, and for inert packets its
+          // destination) and to the node (MASQUERADE's address) as markers.
+          const inert = keys[j].startsWith("i|");
+          m!.set(keys[j], { path: "", alternatives: x.alternatives.map((a) => ({
+            probability: a.probability, verdict: a.verdict as "ACCEPT",
+            src: tmpl ? (a.src === f.src ? ORIG : a.src === node.address ? NODE : a.src) : a.src,
+            dst: tmpl && inert && a.dst === f.dst ? DST : a.dst,
+            dport: tmpl && inert && a.dport === f.dport ? DPORT : a.dport,
+          })) });
         });
         nfCount += list.length;
       }
