@@ -15,3 +15,5 @@ import { registerDiff } from "./diff.ts"; commands.push(registerDiff);
 import { registerSweep } from "../sweep/command.ts"; commands.push(registerSweep);
 import { registerForecast } from "./forecast.ts"; commands.push(registerForecast);
 import { registerPolicy } from "./policy.ts"; commands.push(registerPolicy);
+import { registerDataplane } from "./dataplane.ts"; commands.push(registerDataplane);
+import { registerTrace } from "./trace.ts"; commands.push(registerTrace);

@@ -1,0 +1,87 @@
+// aksnet trace CLUSTER --from ENDPOINT --to ENDPOINT: one flow through the dataplane, hop by hop,
+// with the verdict and the source address the destination sees; --compare runs it under every
+// network model; --flows FILE runs many flows through the compiled (wasm) path, one JSON line each.
+import { traceCompare, trace, parseTraceFlows, traceBulk, bulkJsonLine, ENDPOINT_SYNTAX } from "@aksnet/engine/dataplane";
+import { json, out, parseFormat, readSource, UsageError, warn, writeStdout } from "../io.ts";
+import { renderCompare, renderTrace } from "../render/trace.ts";
+import { dataplaneInputOptions, loadDataplane, type DataplaneFlags } from "./dataplane-inputs.ts";
+import type { Register } from "./index.ts";
+
+interface TraceFlags extends DataplaneFlags {
+  from?: string;
+  to?: string;
+  port?: string;
+  proto?: string;
+  compare?: boolean;
+  pick?: string;
+  flows?: string;
+  engine: string;
+}
+
+function port(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new UsageError(`--port must be 0-65535, not ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+function proto(v: string | undefined): "tcp" | "udp" | undefined {
+  if (v === undefined) return undefined;
+  if (v !== "tcp" && v !== "udp") throw new UsageError(`--proto must be tcp or udp, not ${JSON.stringify(v)}`);
+  return v;
+}
+
+export const registerTrace: Register = (program) => {
+  dataplaneInputOptions(
+    program
+      .command("trace")
+      .description("trace a packet end to end: routes, netfilter/eBPF, NSGs, NAT, verdict (--compare: every model; --flows: many)"),
+  )
+    .option("--from <endpoint>", `source: ${ENDPOINT_SYNTAX}`)
+    .option("--to <endpoint>", "destination, same syntax")
+    .option("--port <n>", "destination port (default: the Service's port, else 80)")
+    .option("--proto <proto>", "tcp (default) or udp")
+    .option("--pick <n>", "which endpoint to follow when a Service has several (default 0)")
+    .option("--compare", "the same flow under every network model, side by side")
+    .option("--flows <file>", "many flows: CSV (header from,to,port,proto) or JSON Lines; one JSON line out per flow")
+    .option("--engine <engine>", "for --flows: wasm (default, the compiled path) or ts (the readable tracer)", "wasm")
+    .addHelpText("after", `
+Examples:
+  aksnet trace examples/dataplane/kubenet.yaml --workload examples/dataplane/workload.yaml --from pod:system/0/4 --to pod:batch/1/4
+  aksnet trace examples/clusters/overlay-cilium.yaml --from pod:apps/0/0 --to ip:172.16.4.20 --format json
+  aksnet trace examples/dataplane/kubenet.yaml --workload examples/dataplane/workload.yaml --from ip:203.0.113.9 --to svc:web --compare
+  aksnet trace examples/dataplane/kubenet.yaml --workload examples/dataplane/workload.yaml --flows examples/dataplane/flows.csv`)
+    .action((files: string[], o: TraceFlags) => {
+      const format = parseFormat(o.format);
+      if (o.flows) {
+        if (o.from || o.to || o.compare) throw new UsageError("--flows takes the flows from the file: drop --from, --to and --compare");
+        if (o.engine !== "wasm" && o.engine !== "ts") throw new UsageError(`--engine must be wasm or ts, not ${JSON.stringify(o.engine)}`);
+        const { dp } = loadDataplane(files, o);
+        const src = readSource(o.flows);
+        const t0 = performance.now();
+        const flows = parseTraceFlows(src.text, src.name);
+        const run = traceBulk(dp, flows, { engine: o.engine, source: src.name });
+        const enc = new TextEncoder();
+        let chunk: string[] = [], size = 0;
+        for (const r of run.results) {
+          const line = bulkJsonLine(r) + "\n";
+          chunk.push(line);
+          size += line.length;
+          if (size > 1 << 20) { writeStdout(enc.encode(chunk.join(""))); chunk = []; size = 0; }
+        }
+        if (chunk.length) writeStdout(enc.encode(chunk.join("")));
+        const ms = performance.now() - t0;
+        warn(`${run.results.length} flows in ${ms.toFixed(0)} ms (${Math.round(run.results.length / (ms / 1000))} flows/s), engine ${run.engine}: ${run.rounds} rounds, ${run.netfilterBatched} netfilter verdicts and ${run.routeBatched} route lookups batched`);
+        return;
+      }
+      if (!o.from || !o.to) throw new UsageError("trace needs --from and --to (or --flows FILE)", `endpoints are ${ENDPOINT_SYNTAX}`);
+      const flow = { from: o.from, to: o.to, port: port(o.port), proto: proto(o.proto) };
+      const pick = o.pick === undefined ? undefined : port(o.pick);
+      const { cluster, inputs, dp } = loadDataplane(files, o);
+      if (o.compare) {
+        const rows = traceCompare(cluster, inputs, flow, { pick });
+        return format === "json" ? json(rows) : out(renderCompare(rows));
+      }
+      const t = trace(dp, flow, { pick });
+      return format === "json" ? json(t) : out(renderTrace(t));
+    });
+};

@@ -1,0 +1,85 @@
+// aksnet dataplane and aksnet trace on the example cluster: golden text and JSON, the generated
+// dump round-trips through `aksnet iptables`, bulk --flows equals --engine ts, broken inputs exit 2.
+import { describe, it, expect } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { aksnet, golden } from "./run.ts";
+
+const K = "examples/dataplane/kubenet.yaml";
+const W = ["--workload", "examples/dataplane/workload.yaml"];
+const cases: [string, string[]][] = [
+  ["dataplane", ["dataplane", K, ...W]],
+  ["dataplane-node", ["dataplane", K, ...W, "--node", "batch/1"]],
+  ["trace-kubenet-cross-node", ["trace", K, ...W, "--from", "pod:system/0/4", "--to", "pod:batch/1/4"]],
+  ["trace-lb-local", ["trace", K, ...W, "--from", "ip:203.0.113.9", "--to", "svc:checkout"]],
+  ["trace-compare-vm", ["trace", K, ...W, "--nsg", "examples/dataplane/nsg-vms.json", "--from", "pod:batch/0/7", "--to", "ip:10.10.1.10", "--port", "443", "--compare"]],
+];
+
+describe("aksnet dataplane / trace: golden output", () => {
+  for (const [name, args] of cases) {
+    for (const format of ["text", "json"]) {
+      it(`${name} (${format})`, () => {
+        const r = aksnet([...args, "--format", format]);
+        expect(r.stderr).toBe("");
+        expect(r.code).toBe(0);
+        const g = golden(`trace/${name}.${format === "json" ? "json" : "txt"}`, r.stdout);
+        expect(g.actual).toBe(g.expected);
+      });
+    }
+  }
+});
+
+describe("aksnet dataplane --iptables", () => {
+  it("prints a dump that aksnet iptables parses, lints clean and traces", () => {
+    const r = aksnet(["dataplane", K, ...W, "--node", "system/0", "--iptables"]);
+    expect(r.code).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), "aksnet-dp-"));
+    const file = join(dir, "node.rules");
+    writeFileSync(file, r.stdout);
+    const lint = aksnet(["iptables", "lint", "--rules", file, "--format", "json"]);
+    expect(lint.code).toBe(0);
+    expect(JSON.parse(lint.stdout).findings.filter((f: { severity: string }) => f.severity !== "info")).toEqual([]);
+    const dp = JSON.parse(aksnet(["dataplane", K, ...W, "--format", "json"]).stdout);
+    const web = dp.services.find((s: { name: string }) => s.name === "web");
+    const t = JSON.parse(aksnet(["iptables", "trace", "--rules", file, "--src", "10.10.1.10", "--dst", web.clusterIP, "--dport", "80", "--in-iface", "eth0", "--node-ip", dp.nodes[0].address, "--format", "json"]).stdout);
+    expect(t.alternatives.map((a: { dst: string }) => a.dst).sort()).toEqual(web.endpoints.map((e: { address: string }) => e.address).sort());
+  });
+  it("says a Cilium cluster has no kube-proxy chains", () => {
+    const r = aksnet(["dataplane", "examples/clusters/overlay-cilium.yaml", "--node", "apps/0", "--iptables"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/Cilium.*no kube-proxy chains/);
+  });
+});
+
+describe("aksnet trace --flows", () => {
+  it("one JSON line per flow; the wasm path equals the TypeScript tracer", () => {
+    const a = aksnet(["trace", K, ...W, "--flows", "examples/dataplane/flows.csv"]);
+    const b = aksnet(["trace", K, ...W, "--flows", "examples/dataplane/flows.csv", "--engine", "ts"]);
+    expect(a.code).toBe(0);
+    expect(a.stderr).toMatch(/engine wasm/);
+    expect(b.stderr).toMatch(/engine ts/);
+    const lines = a.stdout.trim().split("\n");
+    expect(lines).toHaveLength(11);
+    for (const l of lines) expect(["delivered", "dropped", "unreachable"]).toContain(JSON.parse(l).verdict);
+    expect(a.stdout).toBe(b.stdout);
+  });
+});
+
+describe("broken inputs exit 2 with a located message", () => {
+  const dir = mkdtempSync(join(tmpdir(), "aksnet-bad-"));
+  const bad = (name: string, text: string) => { const f = join(dir, name); writeFileSync(f, text); return f; };
+  it.each([
+    ["workload", ["--workload", bad("w.yaml", "services:\n  - name: web\n    port: 80\n    type: Headless\n")], /w\.yaml:4:11: services\[0\]\.type: unknown value "Headless"/],
+    ["nsg", ["--nsg", bad("n.json", '{"name":"x","securityRules":[{"name":"r","priority":1,"direction":"Inbound","access":"Allow"}]}')], /n\.json:1:\d+: securityRules\[0\]\.priority: 1 is out of range/],
+    ["routes", ["--routes", bad("r.json", '{"name":"rt","routes":[{"name":"x","addressPrefix":"0.0.0.0/0","nextHopType":"Firewall"}]}')], /r\.json:1:\d+: routes\[0\]\.nextHopType: unknown nextHopType "Firewall"/],
+    ["flows", ["--flows", bad("f.csv", "from,to\npod:system/0/1\n")], /f\.csv:2:\d+: expected 2 cells/],
+    ["endpoint", ["--from", "pod:nope/0/0", "--to", "ip:8.8.8.8"], /pod:nope\/0\/0: no pool nope/],
+  ])("%s", (_, args, re) => {
+    const r = aksnet(["trace", K, ...(args.includes("--from") || args.includes("--flows") ? [] : ["--from", "pod:system/0/1", "--to", "ip:8.8.8.8"]), ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(re);
+    expect(r.stderr).not.toMatch(/at .*\.ts:\d+|internal error/);
+  });
+});

@@ -1,0 +1,161 @@
+// One node's `iptables-save` in kube-proxy's iptables-mode layout (v1.28+: KUBE-SERVICES,
+// KUBE-SVC-*, KUBE-SEP-*, KUBE-EXT-*, KUBE-FW-*, KUBE-SVL-*, KUBE-NODEPORTS, KUBE-MARK-MASQ,
+// KUBE-POSTROUTING, KUBE-PROXY-FIREWALL, REJECT for Services without endpoints) plus
+// azure-ip-masq-agent's IP-MASQ-AGENT chain, so a user can diff it against a real node and the
+// netfilter engine can trace it. The same layout as bench/iptables/gen.mjs, which the netfilter
+// tests already trace. [kubernetes pkg/proxy/iptables/proxier.go; Azure/ip-masq-agent-v2]
+import { chainName } from "./chain-names.ts";
+import { KUBE_MARK_DROP, KUBE_MARK_MASQ } from "./constants.ts";
+import type { DpNode, DpService } from "./result.ts";
+
+export interface RulesetInput {
+  node: DpNode;
+  services: readonly DpService[];
+  /** kube-proxy --cluster-cidr: traffic from outside it to a ClusterIP is masqueraded. */
+  clusterCidr: string;
+  nonMasqueradeCidrs: readonly string[];
+  /** ip-masq-agent-v2 returns link-local unless masqLinkLocal is set. [IMA2] */
+  masqLinkLocal?: boolean;
+}
+
+const DATE = "Thu Jan  1 00:00:00 2026";
+
+export function nodeRuleset(inp: RulesetInput): string {
+  const { node, services, clusterCidr } = inp;
+  const natChains = new Set<string>();
+  const nat: string[] = [];
+  const filt: string[] = [];
+  const svcRules: string[] = [];
+  const nodePortRules: string[] = [];
+  const byChain = new Map<string, string[]>();
+  const add = (c: string, r: string) => (byChain.get(c) ?? byChain.set(c, []).get(c)!).push(r);
+  let needDrop = false;
+  for (const s of services) {
+    for (const p of s.ports) {
+      const key = p.name ? `${s.namespace}/${s.name}:${p.name}` : `${s.namespace}/${s.name}`;
+      const svc = chainName("KUBE-SVC-", key + p.proto);
+      const ext = chainName("KUBE-EXT-", key + p.proto);
+      const fw = chainName("KUBE-FW-", key + p.proto);
+      const svl = chainName("KUBE-SVL-", key + p.proto);
+      const m = `-p ${p.proto} -m comment --comment`;
+      const eps = s.endpoints;
+      const local = s.externalTrafficPolicy === "Local";
+      const localEps = eps.filter((e) => e.node === node.name);
+      const hasExternal = p.nodePort !== undefined || s.loadBalancerIP !== undefined;
+      if (!eps.length) {
+        filt.push(`-A KUBE-SERVICES -d ${s.clusterIP}/32 ${m} "${key} has no endpoints" -m ${p.proto} --dport ${p.port} -j REJECT --reject-with icmp-port-unreachable`);
+        if (s.loadBalancerIP) filt.push(`-A KUBE-EXTERNAL-SERVICES -d ${s.loadBalancerIP}/32 ${m} "${key} has no endpoints" -m ${p.proto} --dport ${p.port} -j REJECT --reject-with icmp-port-unreachable`);
+        if (p.nodePort !== undefined) filt.push(`-A KUBE-EXTERNAL-SERVICES ${m} "${key} has no endpoints" -m addrtype --dst-type LOCAL -m ${p.proto} --dport ${p.nodePort} -j REJECT --reject-with icmp-port-unreachable`);
+        continue;
+      }
+      if (local && hasExternal && !localEps.length) {
+        if (s.loadBalancerIP) filt.push(`-A KUBE-EXTERNAL-SERVICES -d ${s.loadBalancerIP}/32 ${m} "${key} has no local endpoints" -m ${p.proto} --dport ${p.port} -j DROP`);
+        if (p.nodePort !== undefined) filt.push(`-A KUBE-EXTERNAL-SERVICES ${m} "${key} has no local endpoints" -m addrtype --dst-type LOCAL -m ${p.proto} --dport ${p.nodePort} -j DROP`);
+      }
+      natChains.add(svc);
+      svcRules.push(`-A KUBE-SERVICES -d ${s.clusterIP}/32 ${m} "${key} cluster IP" -m ${p.proto} --dport ${p.port} -j ${svc}`);
+      if (s.loadBalancerIP) {
+        if (s.loadBalancerSourceRanges.length) {
+          natChains.add(fw);
+          svcRules.push(`-A KUBE-SERVICES -d ${s.loadBalancerIP}/32 ${m} "${key} loadbalancer IP" -m ${p.proto} --dport ${p.port} -j ${fw}`);
+          for (const r of s.loadBalancerSourceRanges) add(fw, `-A ${fw} -s ${r} -m comment --comment "${key} loadbalancer IP" -j ${ext}`);
+          add(fw, `-A ${fw} -m comment --comment "other traffic to ${key} will be dropped by KUBE-PROXY-FIREWALL"`);
+          filt.push(`-A KUBE-PROXY-FIREWALL -d ${s.loadBalancerIP}/32 ${m} "${key} traffic not accepted by ${fw}" -m ${p.proto} --dport ${p.port} -j DROP`);
+        } else {
+          svcRules.push(`-A KUBE-SERVICES -d ${s.loadBalancerIP}/32 ${m} "${key} loadbalancer IP" -m ${p.proto} --dport ${p.port} -j ${ext}`);
+        }
+      }
+      if (p.nodePort !== undefined) nodePortRules.push(`-A KUBE-NODEPORTS ${m} "${key}" -m ${p.proto} --dport ${p.nodePort} -j ${ext}`);
+      const sepOf = (ip: string) => chainName("KUBE-SEP-", key + p.proto + `${ip}:${p.targetPort}`);
+      if (hasExternal) {
+        natChains.add(ext);
+        if (local) {
+          add(ext, `-A ${ext} -s ${clusterCidr} -m comment --comment "pod traffic for ${key} external destinations" -j ${svc}`);
+          add(ext, `-A ${ext} -m comment --comment "masquerade LOCAL traffic for ${key} external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`);
+          add(ext, `-A ${ext} -m comment --comment "route LOCAL traffic for ${key} external destinations" -m addrtype --src-type LOCAL -j ${svc}`);
+          add(ext, `-A ${ext} -j ${svl}`);
+          natChains.add(svl);
+          if (!localEps.length) {
+            needDrop = true;
+            add(svl, `-A ${svl} -m comment --comment "${key} has no local endpoints" -j KUBE-MARK-DROP`);
+          }
+          localEps.forEach((e, i) => {
+            const prob = i < localEps.length - 1 ? ` -m statistic --mode random --probability ${(1 / (localEps.length - i)).toFixed(11)}` : "";
+            add(svl, `-A ${svl} -m comment --comment "${key} -> ${e.address}:${p.targetPort}"${prob} -j ${sepOf(e.address)}`);
+          });
+        } else {
+          add(ext, `-A ${ext} -m comment --comment "masquerade traffic for ${key} external destinations" -j KUBE-MARK-MASQ`);
+          add(ext, `-A ${ext} -j ${svc}`);
+        }
+      }
+      add(svc, `-A ${svc} ! -s ${clusterCidr} -d ${s.clusterIP}/32 ${m} "${key} cluster IP" -m ${p.proto} --dport ${p.port} -j KUBE-MARK-MASQ`);
+      const seps = eps.map((e) => sepOf(e.address));
+      if (s.sessionAffinity) {
+        eps.forEach((e, i) => add(svc, `-A ${svc} -m comment --comment "${key} -> ${e.address}:${p.targetPort}" -m recent --name ${seps[i]} --mask 255.255.255.255 --rsource --rcheck --seconds 10800 --reap -j ${seps[i]}`));
+      }
+      eps.forEach((e, i) => {
+        const prob = i < eps.length - 1 ? ` -m statistic --mode random --probability ${(1 / (eps.length - i)).toFixed(11)}` : "";
+        add(svc, `-A ${svc} -m comment --comment "${key} -> ${e.address}:${p.targetPort}"${prob} -j ${seps[i]}`);
+        natChains.add(seps[i]);
+        const rec = s.sessionAffinity ? ` -m recent --set --name ${seps[i]} --mask 255.255.255.255 --rsource` : "";
+        add(seps[i], `-A ${seps[i]} -s ${e.address}/32 -m comment --comment "${key}" -j KUBE-MARK-MASQ`);
+        add(seps[i], `-A ${seps[i]} ${m} "${key}"${rec} -m ${p.proto} -j DNAT --to-destination ${e.address}:${p.targetPort}`);
+      });
+    }
+  }
+  const natDecl = ["KUBE-MARK-MASQ", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-SERVICES"];
+  if (needDrop) natDecl.push("KUBE-MARK-DROP");
+  natDecl.push(...[...natChains].sort(), "IP-MASQ-AGENT");
+  nat.push(`-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES`);
+  nat.push(`-A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES`);
+  nat.push(`-A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING`);
+  nat.push(`-A POSTROUTING -m comment --comment "ip-masq-agent: ensure nat POSTROUTING directs all non-LOCAL destination traffic to our custom IP-MASQ-AGENT chain" -m addrtype ! --dst-type LOCAL -j IP-MASQ-AGENT`);
+  const nonMasq = [...inp.nonMasqueradeCidrs, ...(inp.masqLinkLocal ? [] : ["169.254.0.0/16"])];
+  for (const c of nonMasq) nat.push(`-A IP-MASQ-AGENT -d ${c} -m comment --comment "ip-masq-agent: local traffic is not subject to MASQUERADE" -j RETURN`);
+  nat.push(`-A IP-MASQ-AGENT -m comment --comment "ip-masq-agent: outbound traffic is subject to MASQUERADE (must be last in chain)" -j MASQUERADE --random-fully`);
+  if (needDrop) nat.push(`-A KUBE-MARK-DROP -j MARK --set-xmark ${KUBE_MARK_DROP}/${KUBE_MARK_DROP}`);
+  nat.push(`-A KUBE-MARK-MASQ -j MARK --or-mark ${KUBE_MARK_MASQ}`);
+  nat.push(...nodePortRules);
+  nat.push(`-A KUBE-POSTROUTING -m mark ! --mark ${KUBE_MARK_MASQ}/${KUBE_MARK_MASQ} -j RETURN`);
+  nat.push(`-A KUBE-POSTROUTING -j MARK --xor-mark ${KUBE_MARK_MASQ}`);
+  nat.push(`-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully`);
+  nat.push(...svcRules);
+  nat.push(`-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS`);
+  // iptables-save prints each chain's rules together, in the order the chains are declared.
+  for (const c of natDecl) for (const r of byChain.get(c) ?? []) nat.push(r);
+
+  const filtDecl = ["KUBE-EXTERNAL-SERVICES", "KUBE-FIREWALL", "KUBE-FORWARD", "KUBE-NODEPORTS", "KUBE-PROXY-FIREWALL", "KUBE-SERVICES"];
+  const filtHead = [
+    `-A INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL`,
+    `-A INPUT -m comment --comment "kubernetes health check service ports" -j KUBE-NODEPORTS`,
+    `-A INPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES`,
+    `-A INPUT -j KUBE-FIREWALL`,
+    `-A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL`,
+    `-A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD`,
+    `-A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES`,
+    `-A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES`,
+    `-A OUTPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL`,
+    `-A OUTPUT -m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES`,
+    `-A OUTPUT -j KUBE-FIREWALL`,
+  ];
+  filt.push(
+    `-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment "block incoming localnet connections" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`,
+    `-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP`,
+    `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark ${KUBE_MARK_MASQ}/${KUBE_MARK_MASQ} -j ACCEPT`,
+    `-A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+  );
+  const chainOf = (r: string) => r.slice(3, r.indexOf(" ", 3));
+  const order = new Map(filtDecl.map((c, i) => [c, i]));
+  const filtSorted = filt.map((r, i) => [order.get(chainOf(r)) ?? 99, i, r] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((x) => x[2]);
+  const lines = [
+    `# Generated by aksnet for node ${node.name} (${node.address}), in iptables-save v1.8.7 layout on ${DATE}`,
+    "*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]",
+    ...natDecl.map((c) => `:${c} - [0:0]`),
+    ...nat, "COMMIT", `# Completed on ${DATE}`,
+    `# Generated by aksnet for node ${node.name} (${node.address}), in iptables-save v1.8.7 layout on ${DATE}`,
+    "*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]",
+    ...filtDecl.map((c) => `:${c} - [0:0]`),
+    ...filtHead, ...filtSorted, "COMMIT", `# Completed on ${DATE}`,
+  ];
+  return lines.join("\n") + "\n";
+}
