@@ -83,3 +83,24 @@ describe("broken inputs exit 2 with a located message", () => {
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+|internal error/);
   });
 });
+
+describe("aksnet trace --policies", () => {
+  it("decides each pod's side with the manifests: a workload the policies do not allow is dropped with the default deny named", () => {
+    const args = ["trace", "examples/clusters/overlay-cilium.yaml", "--from", "pod:apps/0/0", "--to", "pod:apps/1/0", "--port", "8080", "--policies", "examples/policy/", "--to-workload", "shop/web"];
+    const denied = aksnet([...args, "--from-workload", "shop/winapp", "--format", "json"]);
+    expect(denied.code).toBe(0);
+    const t = JSON.parse(denied.stdout);
+    expect(t.verdict).toBe("dropped");
+    const steps = t.hops.flatMap((h: { steps: { kind: string }[] }) => h.steps).filter((s: { kind: string; evaluated?: boolean }) => s.kind === "policy" && s.evaluated);
+    expect(steps.map((s: { direction: string; allowed: boolean }) => [s.direction, s.allowed])).toEqual([["egress", true], ["ingress", false]]);
+    expect(steps[1].reason).toMatch(/default deny of shop\/default-deny-ingress/);
+    const allowed = aksnet([...args, "--from-workload", "shop/client"]);
+    expect(allowed.stdout).toMatch(/verdict: delivered/);
+    expect(allowed.stdout).toMatch(/allowed, allowed by a rule \(shop\/web-from-cluster spec\.ingress\[0\]/);
+  });
+
+  it("refuses --from-workload without --policies, and --policies with --flows", () => {
+    expect(aksnet(["trace", K, "--from", "pod:system/0/1", "--to", "ip:8.8.8.8", "--from-workload", "shop/web"]).code).toBe(2);
+    expect(aksnet(["trace", K, ...W, "--flows", "examples/dataplane/flows.csv", "--policies", "examples/policy/"]).code).toBe(2);
+  });
+});

@@ -28,7 +28,8 @@ function walk(dir: string, into: string[]): void {
   }
 }
 
-function readManifestPaths(paths: string[]): ManifestText[] {
+/** Manifest files and directories (read recursively), or "-" for stdin, as the policy commands read them. */
+export function readManifestPaths(paths: string[]): ManifestText[] {
   if (!paths.length) throw new UsageError("no manifests given", "pass manifest files or directories (read recursively), or - for stdin");
   const files: string[] = [];
   for (const p of paths) {

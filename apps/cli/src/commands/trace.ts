@@ -5,6 +5,8 @@ import { traceCompare, trace, parseTraceFlows, traceBulk, bulkJsonLine, ENDPOINT
 import { json, out, parseFormat, readSource, UsageError, warn, writeStdout } from "../io.ts";
 import { renderCompare, renderTrace } from "../render/trace.ts";
 import { dataplaneInputOptions, loadDataplane, type DataplaneFlags } from "./dataplane-inputs.ts";
+import { tracePolicyHook, loadPolicyInput, contextFromCluster } from "@aksnet/engine/policy";
+import { readManifestPaths } from "./policy.ts";
 import type { Register } from "./index.ts";
 
 interface TraceFlags extends DataplaneFlags {
@@ -16,6 +18,9 @@ interface TraceFlags extends DataplaneFlags {
   pick?: string;
   flows?: string;
   engine: string;
+  policies?: string[];
+  fromWorkload?: string;
+  toWorkload?: string;
 }
 
 function port(v: string | undefined): number | undefined {
@@ -44,14 +49,21 @@ export const registerTrace: Register = (program) => {
     .option("--compare", "the same flow under every network model, side by side")
     .option("--flows <file>", "many flows: CSV (header from,to,port,proto) or JSON Lines; one JSON line out per flow")
     .option("--engine <engine>", "for --flows: wasm (default, the compiled path) or ts (the readable tracer)", "wasm")
+    .option("--policies <paths...>", "NetworkPolicy manifests (files or directories): the trace decides each pod's egress and ingress with them")
+    .option("--from-workload <name>", "with --policies: the workload (ns/name[Kind]) the source pod belongs to")
+    .option("--to-workload <name>", "with --policies: the workload the destination pod belongs to")
     .addHelpText("after", `
 Examples:
   aksnet trace examples/dataplane/kubenet.yaml --workload examples/dataplane/workload.yaml --from pod:system/0/4 --to pod:batch/1/4
   aksnet trace examples/clusters/overlay-cilium.yaml --from pod:apps/0/0 --to ip:172.16.4.20 --format json
   aksnet trace examples/dataplane/kubenet.yaml --workload examples/dataplane/workload.yaml --from ip:203.0.113.9 --to svc:web --compare
-  aksnet trace examples/dataplane/kubenet.yaml --workload examples/dataplane/workload.yaml --flows examples/dataplane/flows.csv`)
+  aksnet trace examples/dataplane/kubenet.yaml --workload examples/dataplane/workload.yaml --flows examples/dataplane/flows.csv
+  aksnet trace examples/dataplane/kubenet.yaml --workload examples/dataplane/workload.yaml --from pod:system/0/4 --to pod:batch/1/4 \
+    --policies examples/policy/ --from-workload shop/client --to-workload shop/web --port 8080`)
     .action((files: string[], o: TraceFlags) => {
       const format = parseFormat(o.format);
+      if ((o.fromWorkload || o.toWorkload) && !o.policies) throw new UsageError("--from-workload and --to-workload name workloads of --policies manifests: pass --policies too");
+      if (o.policies && (o.flows || o.compare)) throw new UsageError("--policies decides one traced flow: it does not go with --flows or --compare");
       if (o.flows) {
         if (o.from || o.to || o.compare) throw new UsageError("--flows takes the flows from the file: drop --from, --to and --compare");
         if (o.engine !== "wasm" && o.engine !== "ts") throw new UsageError(`--engine must be wasm or ts, not ${JSON.stringify(o.engine)}`);
@@ -81,7 +93,8 @@ Examples:
         const rows = traceCompare(cluster, inputs, flow, { pick });
         return format === "json" ? json(rows) : out(renderCompare(rows));
       }
-      const t = trace(dp, flow, { pick });
+      const policy = o.policies ? tracePolicyHook(loadPolicyInput(readManifestPaths(o.policies)), contextFromCluster(cluster), { from: o.fromWorkload, to: o.toWorkload }) : undefined;
+      const t = trace(dp, flow, { pick, policy });
       return format === "json" ? json(t) : out(renderTrace(t));
     });
 };

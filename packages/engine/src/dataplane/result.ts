@@ -151,6 +151,8 @@ export type Step =
   | { kind: "load-balancer"; frontend: string; backend: string; note: string }
   /** The seam for network policy (policy/ evaluates it; until then the step says it was not evaluated). */
   | { kind: "policy"; evaluated: false; note: string }
+  /** A side decided by NetworkPolicies (policy/trace-hook.ts): the deciding rule, or the default deny in reason. */
+  | { kind: "policy"; evaluated: true; direction: "egress" | "ingress"; workload: string; peer: string; allowed: boolean; reason: string; rule?: { policy: string; rule: string; at?: string }; policies: string[]; note: string }
   | { kind: "note"; text: string };
 
 export interface Hop {

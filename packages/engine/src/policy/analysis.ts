@@ -207,6 +207,10 @@ export class PolicyAnalysis {
 
   private ingressIpMatch(c: CompiledRule, src: { first: Addr }): boolean {
     if (!c.ipSets.length) return false;
+    if (this.ctx.observed) {
+      if (this.ctx.engine === "cilium" && this.inSet(this.nodeSet, src.first)) return false;
+      return c.ipSets.some((s) => s.contains(src.first));
+    }
     if (this.sourceSeenAs(src.first) === "itself") return c.ipSets.some((s) => s.contains(src.first));
     // Seen as a node IP: an ipBlock matches only if it holds every node address (any node may
     // forward), and never under Cilium, whose ipBlocks can't select node IPs.

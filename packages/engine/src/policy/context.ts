@@ -28,6 +28,12 @@ export interface PolicyContext {
   nodes: number;
   /** The planner's own findings about the policy engine (kubenet + NPM, dual-stack, retirement). */
   plannerFindings: PolicyFinding[];
+  /**
+   * Source addresses are as the packet carries them when it arrives (a dataplane trace, which did
+   * the NAT itself): no SNAT is assumed for sources outside the cluster; Cilium still never
+   * matches a node IP with an ipBlock.
+   */
+  observed?: boolean;
 }
 
 export const SPEC_CONTEXT: PolicyContext = {

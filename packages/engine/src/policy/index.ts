@@ -11,3 +11,4 @@ export { connectivityList, streamConnectivityList, eachConnection, listNotes, ty
 export { explainConnection, decideSide, type Decision, type SideDecision, type RuleRef } from "./explain.ts";
 export { contextFromCluster, loadPolicyContext } from "./cluster.ts";
 export { lintPolicies, type LintResult } from "./lint.ts";
+export { tracePolicyHook, type TracePolicyBinding } from "./trace-hook.ts";
