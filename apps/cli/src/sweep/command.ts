@@ -2,7 +2,7 @@
 // merge (parts of a sharded sweep) and k8s-job (an Indexed Job of shards). The run itself is in
 // pool.ts (workers or this thread), its progress in progress.ts, the output in sink.ts.
 import { availableParallelism } from "node:os";
-import { loadSweepSpec, gridSize, ChunkEvaluator, shardRange, renderSummary, renderFrontier, partHeader, partTrailer, parsePart, mergeParts, heatmapOf, heatmapSvg, valueLabel, k8sJobManifest, CSV_HEADER, SHOW, type SweepSpec, type SweepRun, type EvaluatorOptions, type Show, type ParamName } from "@aksnet/engine/sweep";
+import { loadSweepSpec, gridSize, ChunkEvaluator, shardRange, renderSummary, renderFrontier, partHeader, partTrailer, parsePart, mergeParts, PartDigest, heatmapOf, heatmapSvg, valueLabel, k8sJobManifest, CSV_HEADER, SHOW, type SweepSpec, type SweepRun, type EvaluatorOptions, type Show, type ParamName } from "@aksnet/engine/sweep";
 import { readSource, UsageError, writeFileAtomic, out } from "../io.ts";
 import type { Command } from "commander";
 import type { Register } from "../commands/index.ts";
@@ -140,12 +140,15 @@ Exit codes: 0 done, 2 bad spec or flags, 130 interrupted (the output is marked p
       const sink = new Sink(o.output);
       const partialLine = (evaluated: number) => JSON.stringify({ partial: true, evaluated, total: end - start }) + "\n";
       let run: SweepRun;
+      // Row count and content hash of a part, for merge to check (parts collected from logs lose lines).
+      const digest = new PartDigest();
       try {
         if (shard) sink.write(partHeader(spec, src.name, src.text, shard, total, start, end, show, format, !!o.heatmap));
         else if (rowsMode && format === "csv") sink.write(CSV_HEADER);
         const headerBytes = sink.bytes;
         run = await execute({
-          spec, specName: src.name, specText: src.text, start, end, eval: evalOpts, workers, chunk, quiet: !!o.quiet, write: (s) => sink.write(s),
+          spec, specName: src.name, specText: src.text, start, end, eval: evalOpts, workers, chunk, quiet: !!o.quiet,
+          write: (s) => { digest.update(s); sink.write(s); },
           // A second Ctrl-C: what is written so far is kept, marked, and the process ends now.
           abort: (evaluated) => {
             if (!shard && rowsMode && format === "jsonl") sink.write(partialLine(evaluated));
@@ -154,7 +157,7 @@ Exit codes: 0 done, 2 bad spec or flags, 130 interrupted (the output is marked p
           },
         });
         const recordOf = recorder(spec, evalOpts);
-        if (shard) sink.write(partTrailer(run));
+        if (shard) sink.write(partTrailer(run, digest));
         else {
           if (rowsMode && format === "jsonl" && run.partial) sink.write(partialLine(run.evaluated));
           sink.write(render(run, show, format, recordOf));
@@ -181,6 +184,7 @@ Exit codes: 0 done, 2 bad spec or flags, 130 interrupted (the output is marked p
     .action((paths: string[], _o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals() as { output?: string; heatmap?: string };
       const parts = paths.map((p) => { const s = readSource(p); return parsePart(s.name, s.text); });
+      // The spec travels in the header; every part must carry the same one (checked by fingerprint).
       const h = parts[0].header;
       const spec = loadSweepSpec(h.specName, h.specText);
       const merged = mergeParts(spec, parts);
@@ -208,7 +212,7 @@ Exit codes: 0 done, 2 bad spec or flags, 130 interrupted (the output is marked p
     .command("k8s-job")
     .description("print a Kubernetes Indexed Job that runs the sweep as N shards (JOB_COMPLETION_INDEX → --shard)")
     .argument("<spec>", "sweep spec")
-    .requiredOption("--shards <n>", "number of shards (Job completions)")
+    .requiredOption("--shards <n>", "number of shards (Job completions, at most 100,000)")
     .option("--image <image>", "container image with aksnet on its PATH", "aksnet:latest")
     .option("--name <name>", "Job name", "aksnet-sweep")
     .option("--parallelism <n>", "pods at once (default: all shards)")

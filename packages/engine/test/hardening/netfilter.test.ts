@@ -33,7 +33,7 @@ describe("a dump the kernel would refuse is not traced (item 8)", () => {
   }
   it("a chain jumped to twice (no loop) is still traced", () => {
     const rs = parseRuleset(HEAD + ":A - [0:0]\n-A FORWARD -j A\n-A FORWARD -j A\n-A A -j RETURN\nCOMMIT\n", { source: "r.rules" });
-    expect(tracePacket(rs, FLOW).verdict).toBe("ACCEPT");
+    expect((tracePacket(rs, FLOW) as { verdict: string }).verdict).toBe("ACCEPT");
   });
   it("a fan-out of chains (2^20 paths) is bounded: the trace ends, truncated", () => {
     let t = HEAD;
@@ -57,7 +57,7 @@ describe("5,000 nested chains (item 9)", () => {
     const rs = parseRuleset(t, { source: "deep.rules" });
     expect(lintRuleset(rs).filter((f) => f.severity === "error")).toEqual([]);
     const tr = tracePacket(rs, FLOW);
-    expect(tr.verdict).toBe("DROP");
+    expect((tr as { verdict: string }).verdict).toBe("DROP");
     expect(tr.mode === "kernel" && tr.alternatives[0].steps.at(-1)!.line).toBe(5000 + 4 + 1 + 5000);
   });
   it("a 5,000-chain loop is found and located, without recursion", () => {
