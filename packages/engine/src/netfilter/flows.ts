@@ -34,7 +34,7 @@ function checkAddrs(f: Partial<Flow>, source: string, line: number, input: strin
 
 function port(v: unknown, name: string, source: string, line: number, col: number, input: string): number | undefined {
   if (v === undefined || v === null || v === "") return undefined;
-  const s = String(v);
+  const s = typeof v === "object" ? JSON.stringify(v) : String(v);
   if (!/^\d{1,5}$/.test(s) || Number(s) > 65535) fail(source, line, col, input, `${name} must be a port from 0 to 65535, not ${JSON.stringify(s)}`);
   return Number(s);
 }
