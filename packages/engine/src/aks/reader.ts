@@ -3,6 +3,7 @@
 // name the field's path and, where the text is known, its line.
 import { parseDocument, LineCounter, isAlias, isMap, isSeq, isPair, isScalar, type Document } from "yaml";
 import { jsonSyntaxError, jsonPathOffset, lineColOf } from "./json-pos.ts";
+import { ArmFailure } from "./arm-expr.ts";
 import { InputError, ParseError } from "../errors.ts";
 import { Addr } from "../ip/addr.ts";
 import { Prefix } from "../ip/prefix.ts";
@@ -172,6 +173,7 @@ export function pathText(segs: readonly Seg[]): string {
 
 function typeName(v: unknown): string {
   if (v === null) return "null";
+  if (v instanceof ArmFailure) return `template expression ${v.expr} (${v.reason})`;
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "an object";
   return `${typeof v} ${JSON.stringify(v)}`;
@@ -217,7 +219,12 @@ export class Node {
 
   child(...names: string[]): Node | undefined {
     const k = this.key(...names);
-    return k === undefined ? undefined : new Node(this.src, (this.value as Record<string, unknown>)[k], [...this.segs, k]);
+    if (k === undefined) return undefined;
+    const v = (this.value as Record<string, unknown>)[k];
+    const segs = [...this.segs, k];
+    // A template expression that could not be evaluated is reported where the field is written.
+    if (v instanceof ArmFailure) this.fail(segs, `template expression ${v.expr}: ${v.reason}`, "fix the expression, or give the value itself");
+    return new Node(this.src, v, segs);
   }
 
   obj(...names: string[]): Node | undefined {
@@ -230,7 +237,10 @@ export class Node {
     const c = this.child(...names);
     if (!c) return undefined;
     if (!Array.isArray(c.value)) c.fail(c.segs, `expected a list, got ${typeName(c.value)}`);
-    return (c.value as unknown[]).map((v, i) => new Node(this.src, v, [...c.segs, i]));
+    return (c.value as unknown[]).map((v, i) => {
+      if (v instanceof ArmFailure) c.fail([...c.segs, i], `template expression ${v.expr}: ${v.reason}`, "fix the expression, or give the value itself");
+      return new Node(this.src, v, [...c.segs, i]);
+    });
   }
 
   /** The path a field has, or would have if written. */
@@ -293,7 +303,7 @@ export class Node {
   prefixes(...names: string[]): { prefix: Prefix; path: string }[] | undefined {
     const c = this.child(...names);
     if (!c) return undefined;
-    if (Array.isArray(c.value)) return (c.value as unknown[]).map((_, i) => { const n = new Node(this.src, (c.value as unknown[])[i], [...c.segs, i]); return { prefix: n.asPrefix(), path: n.path }; });
+    if (Array.isArray(c.value)) return (c.value as unknown[]).map((_, i) => { const n = new Node(this.src, (c.value as unknown[])[i], [...c.segs, i]); if (n.value instanceof ArmFailure) n.fail(n.segs, `template expression ${n.value.expr}: ${n.value.reason}`); return { prefix: n.asPrefix(), path: n.path }; });
     if (typeof c.value === "string" && c.value.includes(",")) {
       return c.value.split(",").map((t) => ({ prefix: new Node(this.src, t.trim(), c.segs).asPrefix(), path: c.path }));
     }
