@@ -7,9 +7,17 @@ import type { Flow, TraceStep } from "./types.ts";
 export const PORT_PROTOS = new Set([6, 17, 132, 136, 33]);
 export const PROTO_NUM: Record<string, number> = { tcp: 6, udp: 17, sctp: 132, icmp: 1, icmpv6: 58, "ipv6-icmp": 58, udplite: 136, all: 0 };
 
+/**
+ * A value quoted for a message, with invisible and look-alike-prone characters (format characters
+ * such as U+200F, controls, non-ASCII spaces) written as \u{XXXX}, so "tc\u{200F}p" does not print as "tcp".
+ */
+export function quoted(v: string): string {
+  return JSON.stringify(v).replace(/[\p{Cf}\p{Cc}\p{Zs}\p{Zl}\p{Zp}]/gu, (c) => (c === " " ? c : `\\u{${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}}`));
+}
+
 export function protoNum(p: string): number {
   const n = PROTO_NUM[p] ?? (/^\d{1,3}$/.test(p) ? Number(p) : -1);
-  if (n < 0 || n > 255) throw new UsageError(`unknown protocol ${JSON.stringify(p)}`, "use tcp, udp, sctp, icmp or a protocol number");
+  if (n < 0 || n > 255) throw new UsageError(`unknown protocol ${quoted(p)}`, "use tcp, udp, sctp, icmp or a protocol number");
   return n;
 }
 

@@ -78,3 +78,19 @@ describe("-m statistic --every 0 (item 14)", () => {
     expect(rs.ruleCount).toBe(1);
   });
 });
+
+describe("flow files (item 10)", () => {
+  const rules = parseRuleset(HEAD + "COMMIT\n", { source: "r.rules" });
+  it("30,000 commas on a line are read (the CSV scanner is linear; was 27 s)", () => {
+    const text = "src,dst,proto,dport\n10.0.0.1,10.0.0.2,tcp,80" + ",".repeat(30_000) + "\n";
+    const cols = scanFlows(new TextEncoder().encode(text), { source: "c.csv" });
+    expect(cols.n).toBe(1);
+  });
+  it("an invisible character in a protocol is escaped in the message", () => {
+    const text = "src,dst,proto,dport\n10.0.0.1,10.0.0.2,tc\u200fp,80\n";
+    let msg = "";
+    try { traceColumns(rules, scanFlows(new TextEncoder().encode(text), { source: "p.csv" }), {}); } catch (e) { msg = (e as Error).message; }
+    expect(msg).toContain('unknown protocol "tc\\u{200F}p"');
+    expect(msg).not.toContain("\u200f");
+  });
+});
