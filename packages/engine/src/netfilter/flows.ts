@@ -65,7 +65,7 @@ export function parseJsonFlowLine(line: string, lineNo: number, source: string):
     if (!key) continue;
     const col = line.indexOf(JSON.stringify(k)) + 1;
     if (key === "sport" || key === "dport") f[key] = port(v, k, source, lineNo, col, line);
-    else if (v !== undefined && v !== null) (f as Record<string, unknown>)[key] = String(v);
+    else if (v !== undefined && v !== null) (f as Record<string, unknown>)[key] = typeof v === "object" ? JSON.stringify(v) : String(v);
   }
   if (!f.src || !f.dst) fail(source, lineNo, 1, line, "a flow needs \"src\" and \"dst\"");
   checkAddrs(f, source, lineNo, line);

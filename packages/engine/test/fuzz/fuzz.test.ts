@@ -6,28 +6,11 @@
 // `mutant(seedText, seed)` reproduces it. The longer soak (more mutants, through the CLI bundle,
 // with time and memory bounds) is bench/fuzz.
 import { describe, expect, it } from "vitest";
-import { KINDS, located, LEAK } from "./kinds.ts";
+import { KINDS, classify } from "./kinds.ts";
 import { mutant } from "./mutate.ts";
-import { AksnetError, InputError } from "../../src/index.ts";
 
 const PER_KIND = Number(process.env.AKSNET_FUZZ_MUTANTS ?? 200);
 const BASE_SEED = Number(process.env.AKSNET_FUZZ_SEED ?? 13);
-
-export type Outcome = { ok: true; accepted: boolean } | { ok: false; why: string };
-
-/** One mutant of one kind: accepted, refused well, or what went wrong. */
-export function classify(run: (name: string, text: string) => unknown, name: string, text: string): Outcome {
-  try {
-    const r = run(name, text);
-    JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
-    return { ok: true, accepted: true };
-  } catch (e) {
-    if (!(e instanceof AksnetError)) return { ok: false, why: `${(e as Error)?.name}: ${(e as Error)?.message}` };
-    if (e instanceof InputError && !located(e, name)) return { ok: false, why: `not located: ${e.message}` };
-    if (LEAK.test(e.message)) return { ok: false, why: `leaks internals: ${e.message}` };
-    return { ok: true, accepted: false };
-  }
-}
 
 describe("fuzz: every parser, seeded mutants", () => {
   for (const kind of KINDS) {
@@ -38,7 +21,7 @@ describe("fuzz: every parser, seeded mutants", () => {
       for (let k = 0; k < PER_KIND; k++) {
         const seed = seeds[k % seeds.length];
         const m = mutant(seed.text, BASE_SEED * 1_000_003 + k);
-        const o = classify(kind.run, seed.name, m.text);
+        const o = classify(kind.run, seed.name, m.text, kind.others);
         if (!o.ok) failures.push(`${kind.name} seed ${BASE_SEED * 1_000_003 + k} (${m.how} of ${seed.name}): ${o.why.slice(0, 300)}`);
         else if (o.accepted) accepted++;
       }

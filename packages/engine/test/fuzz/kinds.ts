@@ -3,15 +3,17 @@
 // and the CLI arguments the soak (bench/fuzz) runs the built bundle with. Adding an input kind is
 // adding one entry here.
 import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { parseDocument } from "yaml";
 import { loadCluster, plan } from "../../src/aks/index.ts";
 import { readPrefixes, bytesInput, cidr } from "../../src/cidr/index.ts";
 import { parseRuleset, lintRuleset, tracePacket, parseIpsets, scanFlows, traceColumns } from "../../src/netfilter/index.ts";
 import { loadSweepSpec, gridSize, runSweep, partHeader, partTrailer, parsePart, mergeParts, PartDigest } from "../../src/sweep/index.ts";
-import { InputError } from "../../src/index.ts";
+import { AksnetError, InputError } from "../../src/index.ts";
 
-export const repoRoot = new URL("../../../../", import.meta.url);
-const read = (p: string) => readFileSync(new URL(p, repoRoot), "utf8");
+/** The repository (the soak, bundled into bench/dist, names it with AKSNET_REPO). */
+export const repoRoot = (): URL => (process.env.AKSNET_REPO ? pathToFileURL(process.env.AKSNET_REPO.replace(/\/?$/, "/")) : new URL("../../../../", import.meta.url));
+const read = (p: string) => readFileSync(new URL(p, repoRoot()), "utf8");
 const utf8 = new TextEncoder();
 
 export interface Seed {
@@ -28,6 +30,8 @@ export interface FuzzKind {
   cli: (file: string) => string[];
   /** The file extension of a mutant, where the command chooses by it. */
   ext: string;
+  /** Other inputs of the command (an error about how they fit together may name one of them instead). */
+  others?: string[];
 }
 
 const RULES = "examples/iptables/kube-proxy-node.rules";
@@ -77,6 +81,7 @@ export const KINDS: FuzzKind[] = [
     run: (name, text) => plan(loadCluster([{ name, text }], { vnet: { name: "vnet-show.json", text: read("examples/clusters/az/vnet-show.json") } })),
     cli: (f) => ["plan", "--cluster", f, "--vnet", "examples/clusters/az/vnet-show.json", "--format", "json"],
     ext: ".json",
+    others: ["vnet-show.json"],
   },
   {
     name: "az-vnet-json",
@@ -84,6 +89,7 @@ export const KINDS: FuzzKind[] = [
     run: (name, text) => plan(loadCluster([{ name: "aks-show.json", text: read("examples/clusters/az/aks-show.json") }], { vnet: { name, text } })),
     cli: (f) => ["plan", "--cluster", "examples/clusters/az/aks-show.json", "--vnet", f, "--format", "json"],
     ext: ".json",
+    others: ["aks-show.json"],
   },
   {
     name: "arm",
@@ -157,10 +163,26 @@ export const KINDS: FuzzKind[] = [
 ];
 
 /** Names the input in its message: "FILE: ...", "FILE:LINE: ..." or "FILE:LINE:COL: ...". */
-export function located(e: InputError, name: string): boolean {
+export function located(e: InputError, names: readonly string[]): boolean {
   const first = e.message.split("\n")[0];
-  return first.startsWith(`${name}:`) || first.startsWith(`${name} `);
+  return names.some((name) => first.startsWith(`${name}:`) || first.startsWith(`${name} `));
 }
 
 /** Words that mean JavaScript internals leaked into a message. */
 export const LEAK = /\bundefined\b|\bNaN\b|\[object Object\]|is not a function|Cannot read properties|Invalid array length|Maximum call stack/;
+
+export type Outcome = { ok: true; accepted: boolean } | { ok: false; why: string };
+
+/** One mutant of one kind: accepted, refused well, or what went wrong. */
+export function classify(run: (name: string, text: string) => unknown, name: string, text: string, others: readonly string[] = []): Outcome {
+  try {
+    const r = run(name, text);
+    JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+    return { ok: true, accepted: true };
+  } catch (e) {
+    if (!(e instanceof AksnetError)) return { ok: false, why: `${(e as Error)?.name}: ${(e as Error)?.message}` };
+    if (e instanceof InputError && !located(e, [name, ...others])) return { ok: false, why: `not located: ${e.message}` };
+    if (LEAK.test(e.message)) return { ok: false, why: `leaks internals: ${e.message}` };
+    return { ok: true, accepted: false };
+  }
+}
