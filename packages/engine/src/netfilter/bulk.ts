@@ -11,7 +11,6 @@ import type { Flow, TraceOptions, FlowResult } from "./types.ts";
 import type { Ruleset } from "./model.ts";
 import { columnsToFlows, type FlowColumns } from "./flow-scan.ts";
 import { UnsupportedError } from "../errors.ts";
-import { refuseUnloadable } from "./common.ts";
 
 export type { FlowResult, KubeProxyResult, KernelResult } from "./types.ts";
 
@@ -67,7 +66,6 @@ export type ColumnResults =
   | { kind: "objects"; flows: Flow[]; results: FlowResult[]; engine: "wasm" | "ts"; fallback?: string };
 
 export function traceColumns(rs: Ruleset, cols: FlowColumns, opts: BulkOptions = {}): ColumnResults {
-  refuseUnloadable(rs);
   const engine = opts.engine ?? "auto";
   if (engine !== "ts" && (opts.mode ?? "kernel") === "kube-proxy-test") {
     const r = traceColumnsWasm(rs, cols, opts);
