@@ -95,6 +95,12 @@ export function parseSource(name: string, text: string): SourceDoc {
       throw inputError(`${name}:${at.line}:${at.col}: invalid JSON: ${e.reason}`, "check the file is complete JSON, e.g. the whole output of az aks show -o json");
     }
     const src: SourceDoc = { name, value, text, json: true };
+    // Code that reads positions from the YAML node tree (src.doc) still gets one for JSON: built on
+    // first use only, i.e. on an error path (positionOf locates JSON from the text, faster).
+    let tree: { doc?: Document; lines: LineCounter } | undefined;
+    const build = () => (tree ??= (() => { const lines = new LineCounter(); const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false }); return { doc: doc.errors.length ? undefined : doc, lines }; })());
+    Object.defineProperty(src, "doc", { get: () => build().doc, enumerable: false, configurable: true });
+    Object.defineProperty(src, "lines", { get: () => build().lines, enumerable: false, configurable: true });
     if (depthExceeds(value, DOC_LIMITS.maxDepth)) throw inputError(`${name}: lists and objects are nested more than ${DOC_LIMITS.maxDepth} deep`, "docs/limits.md lists the bounds per input kind");
     return src;
   }
