@@ -2,7 +2,7 @@
 // merge (parts of a sharded sweep) and k8s-job (an Indexed Job of shards). The run itself is in
 // pool.ts (workers or this thread), its progress in progress.ts, the output in sink.ts.
 import { availableParallelism } from "node:os";
-import { loadSweepSpec, gridSize, ChunkEvaluator, shardRange, renderSummary, renderFrontier, partHeader, partTrailer, parsePart, mergeParts, PartDigest, heatmapOf, heatmapSvg, valueLabel, k8sJobManifest, CSV_HEADER, SHOW, type SweepSpec, type SweepRun, type EvaluatorOptions, type Show, type ParamName } from "@aksnet/engine/sweep";
+import { loadSweepSpec, gridSize, ChunkEvaluator, shardRange, renderSummary, renderFrontier, partHeader, partTrailer, parsePart, mergeParts, partSpec, PartDigest, heatmapOf, heatmapSvg, valueLabel, k8sJobManifest, CSV_HEADER, SHOW, type SweepSpec, type SweepRun, type EvaluatorOptions, type Show, type ParamName } from "@aksnet/engine/sweep";
 import { readSource, UsageError, writeFileAtomic, out } from "../io.ts";
 import type { Command } from "commander";
 import type { Register } from "../commands/index.ts";
@@ -186,7 +186,7 @@ Exit codes: 0 done, 2 bad spec or flags, 130 interrupted (the output is marked p
       const parts = paths.map((p) => { const s = readSource(p); return parsePart(s.name, s.text); });
       // The spec travels in the header; every part must carry the same one (checked by fingerprint).
       const h = parts[0].header;
-      const spec = loadSweepSpec(h.specName, h.specText);
+      const spec = partSpec(parts[0]);
       const merged = mergeParts(spec, parts);
       const noHeat = merged.parts.find((p) => !p.header.heatmap);
       if (o.heatmap && noHeat) throw new UsageError(`${noHeat.name} was computed without --heatmap, so it has no heatmap cells`, "run every shard with --heatmap FILE.svg (any file name), then merge with --heatmap");

@@ -5,7 +5,7 @@ import { groupDigits } from "../text.ts";
 import { inputError } from "../aks/reader.ts";
 import { podRangeKind } from "../aks/capacity.ts";
 import type { ModelId } from "../aks/constants.ts";
-import { PARAMS, SHOW, valueLabel, specFingerprint, gridSize, type SweepSpec } from "./spec.ts";
+import { PARAMS, SHOW, valueLabel, specFingerprint, gridSize, loadSweepSpec, type SweepSpec } from "./spec.ts";
 import { countsOf, frontierOf, mergeAggregates, aggregatesToJson, aggregatesFromJson, newAggregates, type FrontierPoint } from "./aggregate.ts";
 import { CSV_HEADER, rowObject, rowValues, type RowFormat } from "./format.ts";
 import { decodeIndex } from "./reference.ts";
@@ -255,6 +255,11 @@ export function parsePart(name: string, text: unknown): ParsedPart {
   if (t.complete && t.evaluated !== h.end - h.start) throw inputError(`${name}:${endLine}: end line says complete with ${t.evaluated} rows evaluated, but the shard has ${h.end - h.start}`);
   if (t.complete && h.show === "all" && t.rows !== t.evaluated) throw inputError(`${name}: ${t.rows} rows for ${t.evaluated} evaluated with --show all`);
   return { name, header: h, trailer: t, rows };
+}
+
+/** The spec a part carries; an error in it names the part first (the spec's own name is from another machine). */
+export function partSpec(p: ParsedPart): SweepSpec {
+  return loadSweepSpec(`${p.name} (its spec ${p.header.specName})`, p.header.specText);
 }
 
 /** 1-based line number of the character at offset `at` + 1 (the line after the newline at `at`). */

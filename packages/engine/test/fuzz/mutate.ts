@@ -28,10 +28,9 @@ const LOOKALIKES: Record<string, string[]> = {
 const NUMBERS = ["1e999", "-1e999", "NaN", "Infinity", "-0", "9007199254740993", "1e308", "0x10", "1.5", "-1", "99999999999999999999", "4294967296", "1_000"];
 const TYPES = ["[]", "{}", "null", "true", '"x"', "[1, [2, [3]]]", "{ a: 1 }", '""'];
 
-/** Sizes of the large mutants: small in npm test, larger in the soak (AKSNET_FUZZ_SCALE=10). */
-const SCALE = Number(globalThis.process?.env?.AKSNET_FUZZ_SCALE ?? 1);
-const LONG_LINE = 30_000 * SCALE;
-const MANY_LINES = 3_000 * SCALE;
+/** Sizes of the large mutants: small in npm test, larger through the CLI in the soak (scale 10). */
+let LONG_LINE = 30_000;
+let MANY_LINES = 3_000;
 
 export interface Mutator {
   name: string;
@@ -60,7 +59,9 @@ export const MUTATORS: Mutator[] = [
 ];
 
 /** The n-th mutant of a seed text: a mutator (sometimes two) chosen by the seed. */
-export function mutant(text: string, seed: number): { text: string; how: string } {
+export function mutant(text: string, seed: number, scale = 1): { text: string; how: string } {
+  LONG_LINE = 30_000 * scale;
+  MANY_LINES = 3_000 * scale;
   const r = rng(seed);
   const m1 = pick(r, MUTATORS);
   let out = m1.apply(text, r);
