@@ -2,7 +2,7 @@
 // dumps the kernel would refuse are refused by trace and flows, located as lint reports them;
 // 5,000 nested chains need no call stack; --every 0 is refused as iptables refuses it.
 import { describe, expect, it } from "vitest";
-import { parseRuleset, lintRuleset, tracePacket, traceColumns, scanFlows } from "../../src/netfilter/index.ts";
+import { parseRuleset, lintRuleset, tracePacket, traceColumns, scanFlows, parseIpsets } from "../../src/netfilter/index.ts";
 import { InputError } from "../../src/index.ts";
 
 const HEAD = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n";
@@ -92,5 +92,14 @@ describe("flow files (item 10)", () => {
     try { traceColumns(rules, scanFlows(new TextEncoder().encode(text), { source: "p.csv" }), {}); } catch (e) { msg = (e as Error).message; }
     expect(msg).toContain('unknown protocol "tc\\u{200F}p"');
     expect(msg).not.toContain("\u200f");
+  });
+});
+
+describe("ipset save (found by the fuzz soak)", () => {
+  it("a truncated add line is refused with its line, not 'set undefined'", () => {
+    let msg = "";
+    try { parseIpsets("create s hash:net family inet\nadd \n", "sets.txt"); } catch (e) { msg = (e as Error).message; }
+    expect(msg).toMatch(/^sets\.txt:2:1: .*add needs a set name and a member/);
+    expect(msg).not.toMatch(/undefined/);
   });
 });
