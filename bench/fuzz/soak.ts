@@ -100,8 +100,10 @@ for (const kind of KINDS) {
     const args = kind.cli(file);
     const cmd = [process.execPath, "--max-old-space-size=1024", bundle, ...args];
     const t1 = performance.now();
+    // timeout(1) kills the CLI itself at 10 s (spawnSync's own timeout would kill only /usr/bin/time
+    // and leave the CLI running); /usr/bin/time reports the peak RSS of what it waited for.
     const r = timeBin
-      ? spawnSync(timeBin, ["-f", "%M", ...cmd], { cwd: repo, encoding: "utf8", timeout: 10_000, maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: "1" } })
+      ? spawnSync(timeBin, ["-f", "%M", "timeout", "-s", "KILL", "10", ...cmd], { cwd: repo, encoding: "utf8", timeout: 15_000, maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: "1" } })
       : spawnSync(cmd[0], cmd.slice(1), { cwd: repo, encoding: "utf8", timeout: 10_000, maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: "1" } });
     const ms = performance.now() - t1;
     row.cli++;
@@ -116,6 +118,7 @@ for (const kind of KINDS) {
     const bad = (why: string) => { row.cliFailed++; failures.push(`cli ${kind.name} seed ${s} scale ${SCALE} (${big.how}): ${why.slice(0, 300)}`); };
     if (r.error) { bad(`${r.error.message}`); continue; }
     const code = r.status;
+    if (code === 137 || r.signal) { bad(`still running after 10 s (killed)`); continue; }
     if (code === 0 || code === 1) {
       const out = r.stdout.trim();
       const json = args.includes("json") || args[1] === "flows";
