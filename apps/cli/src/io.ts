@@ -1,6 +1,7 @@
 // Input and output for every command: files or stdin ("-"), --format, NO_COLOR, exit codes.
 // Commands only parse flags, call the engine and render; only main.ts touches process.exit.
-import { readFileSync, statSync, fstatSync, openSync, readSync, closeSync, writeSync } from "node:fs";
+import { readFileSync, statSync, fstatSync, openSync, readSync, closeSync, writeSync, renameSync, unlinkSync, fsyncSync, realpathSync } from "node:fs";
+import { dirname, basename, join } from "node:path";
 import pc from "picocolors";
 import { Option } from "commander";
 import { InputError, UsageError } from "@aksnet/engine";
@@ -102,11 +103,126 @@ export function sourcesFrom(args: readonly string[], what: string, opts: { stdin
 }
 
 export function out(s: string): void {
-  process.stdout.write(s.endsWith("\n") ? s : s + "\n");
+  writeStdout(Buffer.from(s.endsWith("\n") ? s : s + "\n"));
 }
 
 export function json(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n");
+  writeStdout(Buffer.from(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n"));
+}
+
+/** The system's reason for a failed write, without Node's "CODE: " prefix and ", write" suffix. */
+function writeReason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const m = /^[A-Z]+: (.*?)(?:, \w+(?: '.*')?)?$/.exec(err.message ?? "");
+  return m ? m[1] : String(err.message ?? e);
+}
+
+/** "cannot write FILE: reason": a failed write is an input error (exit 2), never a stack trace. */
+export function cannotWrite(name: string, e: unknown): InputError {
+  return new InputError(`cannot write ${name}: ${writeReason(e)}`, undefined, "WriteError");
+}
+
+/** Writes all of bytes to fd (EAGAIN retried); an error other than EPIPE is cannotWrite(name). */
+export function writeAll(fd: number, bytes: Uint8Array, name: string): void {
+  let at = 0;
+  while (at < bytes.length) {
+    try {
+      at += writeSync(fd, bytes, at, bytes.length - at);
+    } catch (e) {
+      if (wouldBlock(e)) { Atomics.wait(pause, 0, 0, RETRY_MS); continue; }
+      if ((e as NodeJS.ErrnoException).code === "EPIPE") throw e;
+      throw cannotWrite(name, e);
+    }
+  }
+}
+
+/**
+ * An output file written to a temporary file beside it and renamed over it only when complete,
+ * so the old file is never destroyed before the new one is whole. An output cut short is kept
+ * under FILE.partial (and the target left alone); a process killed outright leaves only the
+ * temporary file, never a truncated FILE.
+ */
+export class OutputFile {
+  private fd: number;
+  /** The temporary file, or undefined when the target is not a regular file (a device, a pipe, /proc) and is written in place. */
+  readonly tmp?: string;
+  private open = true;
+  private static live = new Set<OutputFile>();
+  constructor(readonly path: string) {
+    // A symbolic link is followed (the file it names is replaced, not the link); a target that
+    // exists and is not a regular file (/dev/null, a FIFO) is written in place: renaming over
+    // it would replace the device.
+    let real = path;
+    try {
+      const st = statSync(path);
+      real = realpathSync(path);
+      if (!st.isFile()) real = "";
+    } catch { /* a new file */ }
+    try {
+      if (!real) this.fd = openSync(path, "w");
+      else {
+        this.tmp = join(dirname(real), `.${basename(real)}.${process.pid}.tmp`);
+        this.fd = openSync(this.tmp, "w");
+      }
+    } catch (e) {
+      throw cannotWrite(path, e);
+    }
+    this.target = real || path;
+    if (OutputFile.live.size === 0) process.on("exit", OutputFile.cleanup);
+    OutputFile.live.add(this);
+  }
+  private readonly target: string;
+  /** Removes the temporary files of outputs never finished (an exception, process.exit). */
+  private static cleanup = () => { for (const f of OutputFile.live) f.discard(); };
+
+  write(bytes: Uint8Array): void {
+    try {
+      writeAll(this.fd, bytes, this.path);
+    } catch (e) {
+      this.discard();
+      throw e instanceof InputError ? e : cannotWrite(this.path, e);
+    }
+  }
+
+  private finish(to: string | undefined): void {
+    try {
+      if (this.tmp) fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.open = false;
+      if (this.tmp && to) renameSync(this.tmp, to);
+    } catch (e) {
+      this.discard();
+      throw cannotWrite(to ?? this.path, e);
+    }
+    OutputFile.live.delete(this);
+  }
+
+  /** The output is complete: it replaces FILE. */
+  commit(): void {
+    this.finish(this.target);
+  }
+
+  /** The output was cut short: it is kept as FILE.partial, and FILE is left as it was. Returns that name. */
+  commitPartial(): string {
+    if (!this.tmp) { this.finish(undefined); return this.path; }
+    const to = `${this.target}.partial`;
+    this.finish(to);
+    return to;
+  }
+
+  /** Drops the output: the temporary file is removed, FILE is left as it was. */
+  discard(): void {
+    if (this.open) { try { closeSync(this.fd); } catch { /* already closed */ } this.open = false; }
+    if (this.tmp) { try { unlinkSync(this.tmp); } catch { /* already gone */ } }
+    OutputFile.live.delete(this);
+  }
+}
+
+/** Writes a whole file at once through an OutputFile (temporary file, then rename). */
+export function writeFileAtomic(path: string, content: string | Uint8Array): void {
+  const f = new OutputFile(path);
+  f.write(typeof content === "string" ? Buffer.from(content) : content);
+  f.commit();
 }
 
 export function warn(s: string): void {
@@ -199,20 +315,19 @@ export function inputsFrom(args: readonly string[], what: string, opts: { stdinI
 // 20 MB merge; handing the rest to process.stdout kept copies of every buffer alive instead).
 const RETRY_MS = 0.05;
 
-/** Writes bytes to stdout with writeSync (a reader that closed the pipe ends the process quietly, via main's handler). */
+/**
+ * Writes bytes to stdout with writeSync (a reader that closed the pipe ends the process quietly,
+ * via main's handler); any other failure (a full disk, /dev/full) is "cannot write standard output".
+ */
 export function writeStdout(bytes: Uint8Array): void {
-  let at = 0;
-  while (at < bytes.length) {
-    try {
-      at += writeSync(1, bytes, at, bytes.length - at);
-    } catch (e) {
-      if (wouldBlock(e)) { Atomics.wait(pause, 0, 0, RETRY_MS); continue; }
-      if ((e as NodeJS.ErrnoException).code === "EPIPE") {
-        process.stdout.emit("error", e);
-        return;
-      }
-      throw e;
+  try {
+    writeAll(1, bytes, "standard output");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EPIPE") {
+      process.stdout.emit("error", e);
+      return;
     }
+    throw e;
   }
 }
 

@@ -4,7 +4,7 @@
 // with AKSNET_DEBUG=1).
 import { Command, CommanderError } from "commander";
 import { AksnetError } from "@aksnet/engine";
-import { EXIT_USAGE, EXIT_INTERNAL, errColor } from "./io.ts";
+import { EXIT_USAGE, EXIT_INTERNAL, errColor, cannotWrite } from "./io.ts";
 import { commands } from "./commands/index.ts";
 import { isSweepWorker, serveSweepWorker } from "./sweep/worker.ts";
 
@@ -54,7 +54,12 @@ else if (isEntry) {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on("error", (e: NodeJS.ErrnoException) => {
       if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
-      throw e;
+      // Output that cannot be written (a full disk, /dev/full) is the user's to fix: exit 2.
+      if (stream === process.stdout) {
+        process.stderr.write(`error: ${cannotWrite("standard output", e).message}\n`);
+        process.exit(EXIT_USAGE);
+      }
+      process.exit(EXIT_USAGE);
     });
   }
   main(process.argv.slice(2)).then(

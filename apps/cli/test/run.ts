@@ -5,7 +5,8 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
-export const bundlePath = fileURLToPath(new URL("../dist/aksnet.mjs", import.meta.url));
+/** The bundle under test (AKSNET_BUNDLE runs the tests against another build, e.g. to see a regression test fail before its fix). */
+export const bundlePath = process.env.AKSNET_BUNDLE ?? fileURLToPath(new URL("../dist/aksnet.mjs", import.meta.url));
 const bundle = bundlePath;
 
 export interface Run {

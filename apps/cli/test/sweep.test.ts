@@ -164,7 +164,7 @@ describe("aksnet sweep: Ctrl-C keeps what finished", () => {
   writeFileSync(big, "name: big\nparameters:\n  model: [kubenet, azure-cni, azure-cni-overlay]\n  pools: [1, 2]\n  nodeSubnetPrefix: { from: 8, to: 29 }\n  maxPods: { from: 10, to: 250 }\n  outboundIps: { from: 1, to: 16 }\n  autoscaleMax: { from: 0, to: 5000, step: 50 }\n  nodeCount: { from: 0, to: 5000 }\n");
   function interrupted(args: string[], onFirstRows = false): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-      const p = spawn(process.execPath, [bundle, "sweep", big, ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1" } });
+      const p = spawn(process.execPath, [bundle, "sweep", big, "--yes", ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: "1" } });
       let stdout = "", stderr = "";
       let sent = false;
       const stop = () => { if (!sent) { sent = true; p.kill("SIGINT"); } };

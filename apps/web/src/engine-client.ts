@@ -16,6 +16,8 @@ export class EngineError extends Error {
 
 export interface EngineWorker extends AsyncCidrEngine {
   terminate(): void;
+  /** Stops what the worker is doing (its pending calls fail with EngineCancelled) and starts a fresh one. */
+  cancel(): void;
 }
 
 /** What the client needs of a Worker (a MessagePort has the same shape, which the Node tests use). */
@@ -28,58 +30,87 @@ export interface EnginePort {
   close?(): void;
 }
 
-export function startEngineWorker(): EngineWorker {
-  return connectEngine(new Worker(new URL("./worker.ts", import.meta.url), { type: "module", name: "aksnet-engine" }));
+export interface ConnectOptions {
+  /** A call still running after this long is cancelled (the worker restarted); 0: no limit. */
+  timeoutMs?: number;
+  /** A fresh port after a cancel, a timeout or a crash; without it the engine stays stopped. */
+  restart?: () => EnginePort;
 }
 
-export function connectEngine(port: EnginePort): EngineWorker {
-  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+/** The default time limit of one call: the CIDR verbs take milliseconds; a minute is a hung worker. */
+export const CALL_TIMEOUT_MS = 60_000;
+
+export function startEngineWorker(): EngineWorker {
+  const start = () => new Worker(new URL("./worker.ts", import.meta.url), { type: "module", name: "aksnet-engine" });
+  return connectEngine(start(), { restart: start });
+}
+
+export function connectEngine(first: EnginePort, opts: ConnectOptions = {}): EngineWorker {
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; timer?: ReturnType<typeof setTimeout> }>();
   let nextId = 1;
   let broken: Error | undefined;
+  let port = first;
+  const timeoutMs = opts.timeoutMs ?? CALL_TIMEOUT_MS;
 
-  port.onmessage = (e: MessageEvent<EngineResponse>) => {
-    const res = e.data;
-    const p = pending.get(res.id);
-    if (!p) return;
-    pending.delete(res.id);
-    if (res.ok) p.resolve(res.result);
-    else p.reject(new EngineError(res.error.name, res.error.message, res.error.code));
+  const settle = (id: number) => {
+    const p = pending.get(id);
+    if (p) { clearTimeout(p.timer); pending.delete(id); }
+    return p;
   };
-  // A worker that fails to load or crashes fails every call now and later, instead of hanging them.
-  const fail = (why: string) => {
-    broken = new EngineError("EngineUnavailable", `the engine worker stopped: ${why}`);
-    for (const p of pending.values()) p.reject(broken);
-    pending.clear();
+  const rejectAll = (e: Error) => {
+    for (const [id, p] of [...pending]) { settle(id); p.reject(e); }
   };
-  if ("onerror" in port) {
-    port.onerror = (e) => {
-      e.preventDefault();
-      fail(e.message || "it could not be loaded");
+  // Ends the current worker; with a restart, later calls go to a fresh one (batches held by the
+  // old one are gone: the host answers BatchGone and the page parses again).
+  const stop = (e: Error, restart: boolean) => {
+    port.onmessage = null;
+    port.terminate?.();
+    port.close?.();
+    rejectAll(e);
+    if (restart && opts.restart) { port = opts.restart(); attach(port); broken = undefined; }
+    else broken = e;
+  };
+  function attach(p: EnginePort): void {
+    p.onmessage = (e: MessageEvent<EngineResponse>) => {
+      const res = e.data;
+      const w = typeof res?.id === "number" ? settle(res.id) : undefined;
+      if (!w) return;
+      if (res.ok) w.resolve(res.result);
+      else w.reject(new EngineError(res.error.name, res.error.message, res.error.code));
     };
+    // A worker that fails to load or crashes fails every pending call instead of hanging them.
+    if ("onerror" in p) {
+      p.onerror = (e) => {
+        e.preventDefault();
+        stop(new EngineError("EngineUnavailable", `the engine worker stopped: ${e.message || "it could not be loaded"}`), true);
+      };
+    }
+    p.onmessageerror = () => stop(new EngineError("EngineUnavailable", "the engine worker stopped: a message could not be read"), true);
   }
-  port.onmessageerror = () => fail("a message could not be read");
+  attach(port);
 
   function call(method: CidrMethod, args: unknown[]): Promise<unknown> {
     if (broken) return Promise.reject(broken);
     const id = nextId++;
     return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
+      const entry: { resolve(v: unknown): void; reject(e: Error): void; timer?: ReturnType<typeof setTimeout> } = { resolve, reject };
+      if (timeoutMs > 0) {
+        entry.timer = setTimeout(() => stop(new EngineError("EngineTimeout", `${method} took more than ${timeoutMs / 1000} s; the engine worker was restarted`), true), timeoutMs);
+      }
+      pending.set(id, entry);
       try {
         const wire = args.map(asArgument);
         port.postMessage({ id, method, args: wire } as EngineRequest, transferablesOf(wire));
       } catch (e) {
-        pending.delete(id);
+        settle(id);
         reject(e instanceof Error ? e : new Error(String(e)));
       }
     });
   }
 
   const client = {
-    terminate: () => {
-      port.terminate?.();
-      port.close?.();
-      fail("terminated");
-    },
+    terminate: () => stop(new EngineError("EngineUnavailable", "the engine worker stopped: terminated"), false),
+    cancel: () => stop(new EngineError("EngineCancelled", "cancelled; the engine worker was restarted"), true),
   } as EngineWorker;
   for (const m of CIDR_METHODS) {
     (client as unknown as Record<string, unknown>)[m] = (...args: unknown[]) => call(m, args);

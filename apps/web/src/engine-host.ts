@@ -14,6 +14,10 @@ import {
 /** Batches kept for later verbs; the oldest go first (a page holds a few inputs and their results). */
 export const MAX_HELD = 16;
 const MAX_MEASURES = 500;
+/** Text the worker parses in one request: 32 MiB is about 2 million prefixes; more is refused, not parsed. */
+export const MAX_TEXT_BYTES = 32 * 1024 * 1024;
+/** Overlapping pairs sent to the page by default (it shows 1,000 rows); the rest are counted. */
+export const DEFAULT_MAX_PAIRS = 1000;
 const MODES = ["either", "prefix", "address"];
 const NEWLINE = 0x0a;
 const encoder = new TextEncoder();
@@ -97,6 +101,7 @@ export function createEngineHost(engine: CidrEngine = cidr()): EngineHost {
   const api: CidrWorkerApi = {
     parseList(bytes, opts) {
       if (!(bytes instanceof Uint8Array)) throw badRequest("parseList takes the text as a Uint8Array of UTF-8 bytes");
+      if (bytes.length > MAX_TEXT_BYTES) throw new UsageError(`the text is ${bytes.length} bytes, more than the ${MAX_TEXT_BYTES} the page parses at once`, "use the command-line tool (aksnet cidr) for inputs this large", WIRE_ERROR.tooLarge);
       const o = (opts ?? {}) as WireParseOptions;
       if (typeof o !== "object") throw badRequest("parseList's options must be an object");
       if (o.mode !== undefined && !MODES.includes(o.mode)) throw badRequest(`unknown parse mode ${JSON.stringify(o.mode)}`);
@@ -135,12 +140,13 @@ export function createEngineHost(engine: CidrEngine = cidr()): EngineHost {
       const out = engine.intersect(get(a, "intersect's first list"), get(b, "intersect's second list"));
       return wire(out, formatted(out));
     },
-    overlappingPairs(input) {
+    overlappingPairs(input, maxPairs = DEFAULT_MAX_PAIRS) {
       const values = get(input, "overlappingPairs' input");
-      const pairs = engine.overlappingPairsFlat(values);
+      if (!Number.isSafeInteger(maxPairs) || maxPairs < 0) throw badRequest("overlappingPairs' maxPairs must be a whole number");
+      const { pairs, total } = engine.overlappingPairsUpTo(values, maxPairs);
       const lines = new Uint32Array(pairs.length);
       for (let k = 0; k < pairs.length; k++) lines[k] = values.line(pairs[k]);
-      return { length: pairs.length / 2, pairs, lines };
+      return { length: pairs.length / 2, total, pairs, lines };
     },
     masked: (input) => {
       const out = engine.masked(get(input, "masked's input"));
@@ -208,7 +214,13 @@ export interface HostPort {
 export function serve(port: HostPort, host: EngineHost = createEngineHost()): EngineHost {
   port.onmessage = (e) => {
     const { response, transfer } = host.handle(e.data);
-    port.postMessage(response, transfer);
+    try {
+      port.postMessage(response, transfer);
+    } catch (err) {
+      // A result that cannot be sent still answers the request, so the page's call ends.
+      const id = (response as { id: number }).id;
+      port.postMessage({ id, ok: false, error: { name: "EngineError", message: `the result could not be sent: ${(err as Error)?.message ?? String(err)}` } }, []);
+    }
   };
   return host;
 }

@@ -49,7 +49,10 @@ export interface WireBatch extends WireRef {
 
 /** CidrEngine.overlappingPairs' result: pair k is values (pairs[2k], pairs[2k+1]), from lines (lines[2k], lines[2k+1]). */
 export interface WirePairs {
+  /** Pairs listed (at most the request's maxPairs, 1,000 by default: the page shows 1,000 rows). */
   length: number;
+  /** Pairs in all (2 × 10^8 for 20,000 copies of one prefix: counted, not sent). */
+  total: number;
   pairs: Uint32Array;
   lines: Uint32Array;
 }
@@ -69,7 +72,7 @@ export interface CidrWorkerApi {
   merge(input: WireRef): WireBatch;
   exclude(a: WireRef, b: WireRef): WireBatch;
   intersect(a: WireRef, b: WireRef): WireBatch;
-  overlappingPairs(input: WireRef): WirePairs;
+  overlappingPairs(input: WireRef, maxPairs?: number): WirePairs;
   masked(input: WireRef): WireBatch;
   firstAddresses(input: WireRef): WireBatch;
   lastAddresses(input: WireRef): WireBatch;
@@ -108,6 +111,8 @@ export const WIRE_ERROR = {
   badRequest: "BadRequest",
   /** The handle names a batch the worker no longer holds (it keeps the most recent ones): send the input again. */
   gone: "BatchGone",
+  /** The text is larger than the worker takes (MAX_TEXT_BYTES). */
+  tooLarge: "TooLarge",
 } as const;
 
 /** The promise-returning view of the API that the page uses. */

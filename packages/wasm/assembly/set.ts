@@ -4,7 +4,7 @@ import {
   REC_SIZE, OFF_HI, OFF_LO, OFF_VALUE, OFF_BITS, OFF_FAMILY, OFF_FLAGS, OFF_STATUS, OFF_COL, OFF_LINE,
   RANGE_SIZE, ROFF_FIRST_HI, ROFF_FIRST_LO, ROFF_LAST_HI, ROFF_LAST_LO, ROFF_FAMILY, RET_OVERFLOW, FLAG_HAS_SLASH, ST_OK,
 } from "./abi/cidr";
-import { RES_A } from "./abi/core";
+import { RES_A, RES_TOTAL } from "./abi/core";
 import { maskHi, maskLo, len128, ctz128, floorLog2Plus1, le128, lt128 } from "./u128";
 import { sortRecords, SORT_HIST_BYTES } from "./sort";
 
@@ -213,7 +213,9 @@ export function intersectRanges(a: usize, na: i32, b: usize, nb: i32, out: usize
 /**
  * Every pair (i, j), i < j, of input records whose prefixes overlap, by sort + stack sweep
  * (prefixes are nested or disjoint, so the open prefixes form a chain). Writes at most cap pairs
- * as u32 (i, j) to out; returns the count, or RET_OVERFLOW with the count needed at res + RES_A.
+ * as u32 (i, j) to out (the first cap in sweep order); returns the count, or RET_OVERFLOW with
+ * the count needed at res + RES_A (clamped to i32) and as f64 at res + RES_TOTAL. Past cap, pairs
+ * are only counted, one addition per record, so counting 10^9 pairs costs no more than the sort.
  */
 export function overlappingPairs(inp: usize, n: i32, scratch: usize, out: usize, cap: i32, res: usize): i32 {
   const work = scratch;
@@ -223,7 +225,7 @@ export function overlappingPairs(inp: usize, n: i32, scratch: usize, out: usize,
   maskInto(inp, n, work, true);
   const sorted = sortRecords(work, tmp, n, hist);
   let sp = 0;
-  let k = 0;
+  let k: i64 = 0;
   for (let i = 0; i < n; i++) {
     const r = sorted + <usize>i * REC_SIZE;
     const fam = <i32>load<u8>(r + OFF_FAMILY);
@@ -237,21 +239,28 @@ export function overlappingPairs(inp: usize, n: i32, scratch: usize, out: usize,
       sp--;
     }
     const vi = load<u32>(r + OFF_VALUE);
-    for (let s = 0; s < sp; s++) {
-      const t = <usize>load<u32>(stack + <usize>s * 4);
-      const vt = load<u32>(t + OFF_VALUE);
-      if (k < cap) {
-        const o = out + <usize>k * 8;
-        store<u32>(o, vt < vi ? vt : vi);
-        store<u32>(o + 4, vt < vi ? vi : vt);
+    if (k >= <i64>cap) k += <i64>sp;
+    else {
+      for (let s = 0; s < sp; s++) {
+        const t = <usize>load<u32>(stack + <usize>s * 4);
+        const vt = load<u32>(t + OFF_VALUE);
+        if (k < <i64>cap) {
+          const o = out + <usize>k * 8;
+          store<u32>(o, vt < vi ? vt : vi);
+          store<u32>(o + 4, vt < vi ? vi : vt);
+        }
+        k++;
       }
-      k++;
     }
     store<u32>(stack + <usize>sp * 4, <u32>r);
     sp++;
   }
-  if (k > cap) { store<i32>(res + RES_A, k); return RET_OVERFLOW; }
-  return k;
+  if (k > <i64>cap) {
+    store<i32>(res + RES_A, k > <i64>i32.MAX_VALUE ? i32.MAX_VALUE : <i32>k);
+    store<f64>(res + RES_TOTAL, <f64>k);
+    return RET_OVERFLOW;
+  }
+  return <i32>k;
 }
 
 /**

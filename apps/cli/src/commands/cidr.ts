@@ -42,6 +42,12 @@ function parseLength(v: string): number {
   return Number(m[1]);
 }
 
+/**
+ * Pairs listed by default: n copies of one prefix are n(n-1)/2 pairs (20,000 lines: 2 × 10^8,
+ * gigabytes of output), so past this many the rest are counted, not listed.
+ */
+export const DEFAULT_MAX_PAIRS = 100_000;
+
 export const registerCidr: Register = (program, setExit) => {
   const cmd = program
     .command("cidr")
@@ -121,13 +127,16 @@ Examples:
     .command("overlaps")
     .description("every pair of inputs that share addresses (exit 1 when there is one)")
     .argument("[values...]", "prefixes, files or -")
+    .option("--max-pairs <n>", `list at most n pairs, then count the rest (0: no limit)`, String(DEFAULT_MAX_PAIRS))
     .addOption(formatOption())
-    .action((values: string[], o: { format: string }) => {
+    .action((values: string[], o: { format: string; maxPairs: string }) => {
       const format = parseFormat(o.format);
+      if (!/^\d+$/.test(o.maxPairs) || Number(o.maxPairs) > 0x7fffffff) throw new UsageError(`--max-pairs must be a whole number up to 2147483647 (0: no limit), not ${JSON.stringify(o.maxPairs)}`);
+      const max = Number(o.maxPairs) || 0x7fffffff;
       const { values: b, sources } = readValues(inputsFrom(values, "prefixes"));
-      const pairs = cidr().overlappingPairsFlat(b);
-      if (pairs.length) setExit(EXIT_FINDINGS);
-      renderOverlaps(pairs, b, sources, format);
+      const { pairs, total } = cidr().overlappingPairsUpTo(b, max);
+      if (total) setExit(EXIT_FINDINGS);
+      renderOverlaps(pairs, b, sources, format, total);
     });
 
   cmd

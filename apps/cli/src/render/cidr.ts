@@ -71,8 +71,10 @@ export function renderExclude(rest: PrefixBatch, format: Format): void {
   }
 }
 
-export function renderOverlaps(pairs: Uint32Array, b: PrefixBatch, sources: readonly SourceSpan[], format: Format): void {
-  const k = pairs.length / 2;
+export function renderOverlaps(pairs: Uint32Array, b: PrefixBatch, sources: readonly SourceSpan[], format: Format, total = pairs.length / 2): void {
+  const k = total;
+  const shown = pairs.length / 2;
+  const more = total - shown;
   const c = color();
   const colored = format === "text" && c.isColorSupported;
   if (colored) {
@@ -84,9 +86,9 @@ export function renderOverlaps(pairs: Uint32Array, b: PrefixBatch, sources: read
     const buf = new OutputBuffer(writeStdout);
     try {
       if (format === "json") {
-        buf.text(`{\n  "count": ${k},\n  "pairs": [`);
+        buf.text(`{\n  "count": ${k},${more ? `\n  "listed": ${shown},\n  "truncated": true,` : ""}\n  "pairs": [`);
         buf.pairs(pairs, b, sources, true);
-        buf.text(k ? "\n  ]\n}\n" : "]\n}\n");
+        buf.text(shown ? "\n  ]\n}\n" : "]\n}\n");
         return;
       }
       buf.pairs(pairs, b, sources, false);
@@ -95,6 +97,7 @@ export function renderOverlaps(pairs: Uint32Array, b: PrefixBatch, sources: read
     }
   }
   warn(k ? `${k} overlapping pair${k > 1 ? "s" : ""} among ${b.length} prefixes` : `no overlaps among ${b.length} prefixes`);
+  if (more) warn(`${more} more pair${more > 1 ? "s" : ""} not listed (${shown} are; --max-pairs N lists more, 0 all)`);
 }
 
 export interface LookupRow {

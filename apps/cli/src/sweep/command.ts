@@ -2,9 +2,8 @@
 // merge (parts of a sharded sweep) and k8s-job (an Indexed Job of shards). The run itself is in
 // pool.ts (workers or this thread), its progress in progress.ts, the output in sink.ts.
 import { availableParallelism } from "node:os";
-import { writeFileSync } from "node:fs";
-import { loadSweepSpec, gridSize, ChunkEvaluator, shardRange, renderSummary, renderFrontier, partHeader, partTrailer, parsePart, mergeParts, heatmapOf, heatmapSvg, valueLabel, k8sJobManifest, CSV_HEADER, SHOW, type SweepSpec, type SweepRun, type EvaluatorOptions, type Show, type ParamName } from "@aksnet/engine/sweep";
-import { readSource, UsageError, InputError } from "../io.ts";
+import { loadSweepSpec, gridSize, ChunkEvaluator, shardRange, renderSummary, renderFrontier, partHeader, partTrailer, parsePart, mergeParts, partSpec, PartDigest, heatmapOf, heatmapSvg, valueLabel, k8sJobManifest, CSV_HEADER, SHOW, type SweepSpec, type SweepRun, type EvaluatorOptions, type Show, type ParamName } from "@aksnet/engine/sweep";
+import { readSource, UsageError, writeFileAtomic, out } from "../io.ts";
 import type { Command } from "commander";
 import type { Register } from "../commands/index.ts";
 import { Sink } from "./sink.ts";
@@ -34,11 +33,8 @@ function render(run: SweepRun, show: Show, format: OutputFormat, recordOf: (i: n
 function writeHeatmap(path: string, run: SweepRun): void {
   const prefix = new Set(["nodeSubnetPrefix", "podRangePrefix", "serviceCidrPrefix"]);
   const h = heatmapOf(run.spec, run.aggregates, (p, c) => (prefix.has(p) && c > 0 ? `/${c}` : valueLabel(p as ParamName, c)));
-  try {
-    writeFileSync(path, heatmapSvg(h, `aksnet sweep ${run.spec.name}${run.partial ? " (PARTIAL)" : ""}`));
-  } catch (e) {
-    throw new InputError(`cannot write ${path}: ${(e as Error).message}`);
-  }
+  // An interrupted run's heatmap goes to FILE.partial, like its other output.
+  writeFileAtomic(run.partial ? `${path}.partial` : path, heatmapSvg(h, `aksnet sweep ${run.spec.name}${run.partial ? " (PARTIAL)" : ""}`));
 }
 
 function parseShard(v: string): [number, number] {
@@ -68,6 +64,30 @@ interface SweepFlags {
   output?: string;
   chunk?: string;
   backend?: string;
+  yes?: boolean;
+}
+
+/** Beyond this estimated run time a sweep asks for --yes (or --shard) instead of starting. */
+const MAX_UNASKED_SECONDS = 24 * 3600;
+
+/**
+ * Seconds the range should take on `workers` threads, from a short timed run of the first rows in
+ * this thread (a few milliseconds): the rate depends on the spec (rows or aggregates, the models).
+ */
+function estimateSeconds(spec: SweepSpec, opts: EvaluatorOptions, start: number, rows: number, workers: number): { seconds: number; rate: number } {
+  const sample = Math.min(rows, opts.rows === "none" ? 1 << 16 : 1 << 13);
+  if (sample === 0) return { seconds: 0, rate: 0 };
+  const ev = new ChunkEvaluator(spec, opts);
+  try {
+    ev.run(start, Math.min(256, sample)); // warm-up
+    const t0 = performance.now();
+    ev.run(start, sample);
+    const ms = Math.max(performance.now() - t0, 1e-3);
+    const rate = (sample / ms) * 1000 * Math.max(1, workers);
+    return { seconds: rows / rate, rate };
+  } finally {
+    ev.dispose();
+  }
 }
 
 export const registerSweep: Register = (program, setExit) => {
@@ -84,6 +104,7 @@ export const registerSweep: Register = (program, setExit) => {
     .option("--quiet", "no progress on stderr")
     .option("--chunk <rows>", "rows per chunk handed to a worker (default: 4,194,304 aggregating, 32,768 with rows)")
     .option("--backend <backend>", "wasm (default) or reference (the TypeScript planner, slow; for checking)")
+    .option("--yes", "run even when the estimated run time is more than a day")
     .addHelpText("after", `
 Examples:
   aksnet sweep examples/sweeps/small.yaml                          # Pareto frontier per model (6,552 rows)
@@ -106,21 +127,49 @@ Exit codes: 0 done, 2 bad spec or flags, 130 interrupted (the output is marked p
       if (o.backend !== undefined && o.backend !== "wasm" && o.backend !== "reference") throw new UsageError(`--backend must be wasm or reference, not ${JSON.stringify(o.backend)}`);
       const total = gridSize(spec);
       const [start, end] = shard ? shardRange(total, shard[0], shard[1]) : [0, total];
-      const sink = new Sink(o.output);
       const evalOpts: EvaluatorOptions = { rows: rowsMode ? show : "none", format: format === "jsonl" ? "jsonl" : "csv", heatmap: !!o.heatmap, backend: (o.backend as "wasm" | "reference") ?? "wasm" };
-      if (shard) sink.write(partHeader(spec, src.name, src.text, shard, total, start, end, show, format, !!o.heatmap));
-      else if (rowsMode && format === "csv") sink.write(CSV_HEADER);
-      const run = await execute({ spec, specName: src.name, specText: src.text, start, end, eval: evalOpts, workers, chunk, quiet: !!o.quiet, write: (s) => sink.write(s) });
-      const recordOf = recorder(spec, evalOpts);
-      if (shard) sink.write(partTrailer(run));
-      else {
-        if (rowsMode && format === "jsonl" && run.partial) sink.write(JSON.stringify({ partial: true, evaluated: run.evaluated, total: run.end - run.start }) + "\n");
-        sink.write(render(run, show, format, recordOf));
+      if (!o.yes && end - start > 1 << 24) {
+        const est = estimateSeconds(spec, evalOpts, start, end - start, workers);
+        if (est.seconds > MAX_UNASKED_SECONDS) {
+          throw new UsageError(
+            `${src.name}: ${fmt(end - start)} rows at about ${fmt(Math.round(est.rate))} rows/s on ${workers} worker${workers === 1 ? "" : "s"} would take about ${Math.round(est.seconds / 3600)} hours`,
+            "narrow the grid, split it with --shard i/n (aksnet sweep k8s-job), or pass --yes to run it anyway",
+          );
+        }
       }
-      sink.close();
+      const sink = new Sink(o.output);
+      const partialLine = (evaluated: number) => JSON.stringify({ partial: true, evaluated, total: end - start }) + "\n";
+      let run: SweepRun;
+      // Row count and content hash of a part, for merge to check (parts collected from logs lose lines).
+      const digest = new PartDigest();
+      try {
+        if (shard) sink.write(partHeader(spec, src.name, src.text, shard, total, start, end, show, format, !!o.heatmap));
+        else if (rowsMode && format === "csv") sink.write(CSV_HEADER);
+        const headerBytes = sink.bytes;
+        run = await execute({
+          spec, specName: src.name, specText: src.text, start, end, eval: evalOpts, workers, chunk, quiet: !!o.quiet,
+          write: (s) => { digest.update(s); sink.write(s); },
+          // A second Ctrl-C: what is written so far is kept, marked, and the process ends now.
+          abort: (evaluated) => {
+            if (!shard && rowsMode && format === "jsonl") sink.write(partialLine(evaluated));
+            const kept = sink.bytes > headerBytes || !sink.path ? sink.closePartial() : (sink.discard(), undefined);
+            process.stderr.write(`sweep: stopped (second interrupt): ${fmt(evaluated)} of ${fmt(end - start)} rows${kept ? `, the first ones written to ${kept}${shard ? " without an end line (merge refuses it)" : ""}` : ""}\n`);
+          },
+        });
+        const recordOf = recorder(spec, evalOpts);
+        if (shard) sink.write(partTrailer(run, digest));
+        else {
+          if (rowsMode && format === "jsonl" && run.partial) sink.write(partialLine(run.evaluated));
+          sink.write(render(run, show, format, recordOf));
+        }
+      } catch (e) {
+        sink.discard();
+        throw e;
+      }
+      const wrote = run.partial ? sink.closePartial() : (sink.close(), sink.name);
       if (o.heatmap) writeHeatmap(o.heatmap, run);
       if (run.partial) {
-        process.stderr.write(`sweep: PARTIAL result: ${fmt(run.evaluated)} of ${fmt(run.end - run.start)} rows${rowsMode ? " (the rows written are the first ones, in order)" : ""}\n`);
+        process.stderr.write(`sweep: PARTIAL result: ${fmt(run.evaluated)} of ${fmt(run.end - run.start)} rows${rowsMode ? " (the rows written are the first ones, in order)" : ""}${sink.path && sink.path !== "-" ? `, written to ${wrote}` : ""}\n`);
         setExit(130);
       }
     });
@@ -135,19 +184,25 @@ Exit codes: 0 done, 2 bad spec or flags, 130 interrupted (the output is marked p
     .action((paths: string[], _o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals() as { output?: string; heatmap?: string };
       const parts = paths.map((p) => { const s = readSource(p); return parsePart(s.name, s.text); });
+      // The spec travels in the header; every part must carry the same one (checked by fingerprint).
       const h = parts[0].header;
-      const spec = loadSweepSpec(h.specName, h.specText);
+      const spec = partSpec(parts[0]);
       const merged = mergeParts(spec, parts);
       const noHeat = merged.parts.find((p) => !p.header.heatmap);
       if (o.heatmap && noHeat) throw new UsageError(`${noHeat.name} was computed without --heatmap, so it has no heatmap cells`, "run every shard with --heatmap FILE.svg (any file name), then merge with --heatmap");
       const show = h.show as Show;
       const format = h.format as OutputFormat;
       const sink = new Sink(o.output);
-      if (show === "all" || show === "feasible") {
-        if (format === "csv") sink.write(CSV_HEADER);
-        for (const p of merged.parts) sink.write(p.rows);
-      } else {
-        sink.write(render(merged.run, show, format, recorder(spec, { rows: "all", format: "csv", heatmap: false })));
+      try {
+        if (show === "all" || show === "feasible") {
+          if (format === "csv") sink.write(CSV_HEADER);
+          for (const p of merged.parts) sink.write(p.rows);
+        } else {
+          sink.write(render(merged.run, show, format, recorder(spec, { rows: "all", format: "csv", heatmap: false })));
+        }
+      } catch (e) {
+        sink.discard();
+        throw e;
       }
       sink.close();
       if (o.heatmap) writeHeatmap(o.heatmap, merged.run);
@@ -157,7 +212,7 @@ Exit codes: 0 done, 2 bad spec or flags, 130 interrupted (the output is marked p
     .command("k8s-job")
     .description("print a Kubernetes Indexed Job that runs the sweep as N shards (JOB_COMPLETION_INDEX → --shard)")
     .argument("<spec>", "sweep spec")
-    .requiredOption("--shards <n>", "number of shards (Job completions)")
+    .requiredOption("--shards <n>", "number of shards (Job completions, at most 100,000)")
     .option("--image <image>", "container image with aksnet on its PATH", "aksnet:latest")
     .option("--name <name>", "Job name", "aksnet-sweep")
     .option("--parallelism <n>", "pods at once (default: all shards)")
@@ -177,7 +232,7 @@ Exit codes: 0 done, 2 bad spec or flags, 130 interrupted (the output is marked p
       resolveFormat(show, o.format);
       const args = [...(o.show ? ["--show", o.show] : []), ...(o.format ? ["--format", o.format] : [])];
       const base = specPath === "-" ? "sweep.yaml" : specPath.split("/").pop()!;
-      process.stdout.write(k8sJobManifest({
+      out(k8sJobManifest({
         specName: base, specText: src.text, shards, image: o.image, name: o.name, args, claim: o.claim, cpu: o.cpu, memory: o.memory,
         parallelism: o.parallelism ? positiveInt("--parallelism", o.parallelism, 100000) : undefined,
         // Node sees the node's CPUs, not the pod's share: default to the CPU request when it is whole cores.

@@ -19,6 +19,8 @@ export interface RunOptions {
   quiet: boolean;
   /** The rows' bytes, in index order. */
   write: (b: Uint8Array) => void;
+  /** A second Ctrl-C: close the output as partial now (rows [start, start + evaluated) are written); the process then exits 130. */
+  abort?: (evaluated: number) => void;
 }
 
 /**
@@ -57,7 +59,9 @@ export async function execute(o: RunOptions): Promise<SweepRun> {
   const progress = new Progress(o.end - o.start, o.quiet, o.workers);
   let cancelled = false;
   const onInt = () => {
-    if (cancelled) process.exit(130);
+    if (cancelled) {
+      try { o.abort?.(progress.done); } finally { process.exit(130); }
+    }
     cancelled = true;
   };
   process.on("SIGINT", onInt);
@@ -137,12 +141,19 @@ async function pool(o: RunOptions, list: ChunkList, file: string, progress: Prog
         if (m.type === "done") {
           inFlight--;
           pending.set(m.id, m.bytes);
-          while (pending.has(written)) {
-            o.write(pending.get(written)!);
-            pending.delete(written);
-            const [s, e] = list.at(written);
-            evaluated += e - s;
-            written++;
+          try {
+            while (pending.has(written)) {
+              o.write(pending.get(written)!);
+              pending.delete(written);
+              const [s, e] = list.at(written);
+              evaluated += e - s;
+              written++;
+            }
+          } catch (e) {
+            // The output cannot be written (a full disk): stop, and report it from execute.
+            failure ??= e as Error;
+            resolve();
+            return;
           }
           progress.done = evaluated;
           queued.set(w, queued.get(w)! - 1);

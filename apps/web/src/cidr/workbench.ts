@@ -198,7 +198,7 @@ async function overlapsView(engine: EngineWorker, parsed: WireParsedList): Promi
   return [
     head,
     table(
-      `${plural(found.length, "overlapping pair")} among ${plural(parsed.length, "prefix", "prefixes")}`,
+      `${plural(found.total, "overlapping pair")} among ${plural(parsed.length, "prefix", "prefixes")}${found.total > found.length ? ` (the first ${found.length} listed)` : ""}`,
       [
         { title: "Line", kind: "number", cell: (k) => lines[2 * k] },
         { title: "Prefix", kind: "addr", cell: (k) => values.at(pairs[2 * k]) },

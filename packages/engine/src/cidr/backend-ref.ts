@@ -215,6 +215,12 @@ export class ReferenceBackend implements Backend {
     return sortPairs(Uint32Array.from(pairs));
   }
 
+  overlappingPairsUpTo(b: PrefixBatch, max: number): { pairs: Uint32Array; total: number } {
+    // The reference keeps the first max in (i, j) order (it lists them all: it is for checking).
+    const all = this.overlappingPairs(b);
+    return { pairs: all.slice(0, 2 * max), total: all.length / 2 };
+  }
+
   lpmBuild(b: PrefixBatch): LpmHandle {
     const entries = [];
     for (let i = 0; i < b.length; i++) {

@@ -259,6 +259,20 @@ export class WasmBackend implements Backend {
     }
   }
 
+  overlappingPairsUpTo(b: PrefixBatch, max: number): { pairs: Uint32Array; total: number } {
+    const cap = Math.max(0, Math.min(max, 0x7fffffff));
+    return this.run((scope) => {
+      const inp = this.input(scope, b);
+      const scratch = scope.alloc(this.exports.scratchBytes(b.length));
+      const out = scope.alloc(Math.max(cap, 1) * 8);
+      const ret = this.exports.overlappingPairs(inp, b.length, scratch, out, cap, this.core.res);
+      const total = ret === ABI.RET_OVERFLOW ? new Float64Array(this.exports.memory.buffer, this.core.res + ABI.RES_TOTAL, 1)[0] : ret;
+      const k = Math.min(cap, total);
+      const sorted = this.exports.sortPairs(out, k, scope.alloc(this.exports.pairSortScratchBytes(k))) >>> 0;
+      return { pairs: new Uint32Array(this.u8().slice(sorted, sorted + k * 8).buffer), total };
+    });
+  }
+
   lpmBuild(b: PrefixBatch): LpmHandle {
     return this.run((scope) => {
       const inp = this.input(scope, b);

@@ -34,6 +34,11 @@ export interface Backend {
   intersect(a: RangeBatch, b: RangeBatch): RangeBatch;
   /** Index pairs (i, j), i < j, of overlapping records, flattened and sorted by (i, j). */
   overlappingPairs(b: PrefixBatch): Uint32Array;
+  /**
+   * At most max of those pairs (which ones: the backend's first max; wasm: in address order),
+   * sorted by (i, j), and how many there are in all: memory follows max, not the pair count.
+   */
+  overlappingPairsUpTo(b: PrefixBatch, max: number): { pairs: Uint32Array; total: number };
   /** Longest-prefix-match table; each record's value is its payload, a later duplicate wins. */
   lpmBuild(b: PrefixBatch): LpmHandle;
   /** Payload of the longest match per address, 0xffffffff when none. */

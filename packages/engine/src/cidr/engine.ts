@@ -105,6 +105,14 @@ export class CidrEngine {
     return this.backend.overlappingPairs(this.batch(input));
   }
 
+  /**
+   * At most max overlapping pairs (flattened, sorted by (i, j)) and the count of all of them:
+   * 20,000 copies of one prefix are 2 × 10^8 pairs, counted without being listed.
+   */
+  overlappingPairsUpTo(input: PrefixInput, max: number): { pairs: Uint32Array; total: number } {
+    return this.backend.overlappingPairsUpTo(this.batch(input), max);
+  }
+
   /** Every pair [i, j] (i < j) of inputs that share an address, sorted. */
   overlappingPairs(input: PrefixInput): [number, number][] {
     const flat = this.overlappingPairsFlat(input);

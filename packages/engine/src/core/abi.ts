@@ -45,6 +45,7 @@ export const ABI = {
   RES_SIZE: 16,
   RES_A: 0,
   RES_B: 4,
+  RES_TOTAL: 8,
   DECOR_HEADER: 12,
   SRC_SIZE: 24,
   SRC_START: 0,

@@ -1,15 +1,23 @@
 // What both tracers share: protocol numbers, checks of a flow as the user gave it, rule-path steps.
-import { UsageError } from "../errors.ts";
-import type { Rule, Target } from "./model.ts";
+import { UsageError, InputError } from "../errors.ts";
+import type { Rule, Ruleset, Target } from "./model.ts";
 import { parseNetAddr, type NetAddr } from "./net.ts";
 import type { Flow, TraceStep } from "./types.ts";
 
 export const PORT_PROTOS = new Set([6, 17, 132, 136, 33]);
 export const PROTO_NUM: Record<string, number> = { tcp: 6, udp: 17, sctp: 132, icmp: 1, icmpv6: 58, "ipv6-icmp": 58, udplite: 136, all: 0 };
 
+/**
+ * A value quoted for a message, with invisible and look-alike-prone characters (format characters
+ * such as U+200F, controls, non-ASCII spaces) written as \u{XXXX}, so "tc\u{200F}p" does not print as "tcp".
+ */
+export function quoted(v: string): string {
+  return JSON.stringify(v).replace(/[\p{Cf}\p{Cc}\p{Zs}\p{Zl}\p{Zp}]/gu, (c) => (c === " " ? c : `\\u{${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}}`));
+}
+
 export function protoNum(p: string): number {
   const n = PROTO_NUM[p] ?? (/^\d{1,3}$/.test(p) ? Number(p) : -1);
-  if (n < 0 || n > 255) throw new UsageError(`unknown protocol ${JSON.stringify(p)}`, "use tcp, udp, sctp, icmp or a protocol number");
+  if (n < 0 || n > 255) throw new UsageError(`unknown protocol ${quoted(p)}`, "use tcp, udp, sctp, icmp or a protocol number");
   return n;
 }
 
@@ -58,3 +66,17 @@ export function normaliseFlow(flow: Flow) {
   return { proto, src, dst, num: protoNum(proto) };
 }
 
+
+/** What makes the kernel refuse a table (iptables-restore fails): such a dump is not traced. */
+const REFUSED_BY_KERNEL = new Set(["JumpLoop", "JumpToMissingChain", "JumpToBuiltinChain"]);
+
+/**
+ * Refuses a ruleset the kernel would not load, at the first such problem, located as lint reports
+ * it: a walk of a jump loop never ends (a goto loop with 256 probabilistic alternatives ran 20 s
+ * into 3 GB), and a verdict for a table that cannot exist means nothing.
+ */
+export function refuseUnloadable(rs: Ruleset): void {
+  const i = rs.issues.find((x) => REFUSED_BY_KERNEL.has(x.code));
+  if (!i) return;
+  throw new InputError(`${rs.source}:${i.line}:${i.col}: ${i.message}; not traced`, "aksnet iptables lint --rules FILE lists every problem; fix the dump (or trace the one iptables-save printed)", "RulesetRefused");
+}

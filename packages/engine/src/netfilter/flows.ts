@@ -34,7 +34,7 @@ function checkAddrs(f: Partial<Flow>, source: string, line: number, input: strin
 
 function port(v: unknown, name: string, source: string, line: number, col: number, input: string): number | undefined {
   if (v === undefined || v === null || v === "") return undefined;
-  const s = String(v);
+  const s = typeof v === "object" ? JSON.stringify(v) : String(v);
   if (!/^\d{1,5}$/.test(s) || Number(s) > 65535) fail(source, line, col, input, `${name} must be a port from 0 to 65535, not ${JSON.stringify(s)}`);
   return Number(s);
 }
@@ -65,7 +65,7 @@ export function parseJsonFlowLine(line: string, lineNo: number, source: string):
     if (!key) continue;
     const col = line.indexOf(JSON.stringify(k)) + 1;
     if (key === "sport" || key === "dport") f[key] = port(v, k, source, lineNo, col, line);
-    else if (v !== undefined && v !== null) (f as Record<string, unknown>)[key] = String(v);
+    else if (v !== undefined && v !== null) (f as Record<string, unknown>)[key] = typeof v === "object" ? JSON.stringify(v) : String(v);
   }
   if (!f.src || !f.dst) fail(source, lineNo, 1, line, "a flow needs \"src\" and \"dst\"");
   checkAddrs(f, source, lineNo, line);

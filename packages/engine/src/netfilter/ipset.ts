@@ -82,6 +82,7 @@ export function parseIpsets(text: string, source = "ipsets"): IpsetDb {
       if (words.length < 3) throw new ParseError({ code: "BadIpset", what: "parseIpsets", input: line, reason: "create needs a name and a type", column: 1, line: i + 1, source });
       db.set(words[1], { name: words[1], type: words[2], entries: [], line: i + 1 });
     } else if (words[0] === "add" || words[0] === "-A") {
+      if (words.length < 3) throw new ParseError({ code: "BadIpset", what: "parseIpsets", input: line, reason: "add needs a set name and a member", column: 1, line: i + 1, source });
       const set = db.get(words[1]);
       if (!set) throw new ParseError({ code: "SetNotCreated", what: "parseIpsets", input: line, reason: `set ${words[1]} is added to before its "create" line`, column: line.indexOf(words[1]) + 1, line: i + 1, source });
       if (!words[2]) throw new ParseError({ code: "BadIpset", what: "parseIpsets", input: line, reason: "add needs a member", column: line.length + 1, line: i + 1, source });

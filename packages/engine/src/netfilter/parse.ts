@@ -518,6 +518,9 @@ function parseRuleArgs(rule: Rule, args: Tok[], sc: Scanner, issue: (i: ParseIss
           } else {
             const n = Number(v.text);
             if (!Number.isFinite(n) || n < 0 || (o === "--probability" && n > 1)) fail("BadStatistic", `bad ${o} ${JSON.stringify(v.text)}`, v);
+            // iptables refuses --every 0 (it would match every packet, silently) and counts in whole packets.
+            if (o === "--every" && (!Number.isInteger(n) || n < 1)) fail("BadStatistic", `--every must be a whole number of packets, 1 or more, not ${JSON.stringify(v.text)}`, v);
+            if (o === "--packet" && !Number.isInteger(n)) fail("BadStatistic", `--packet must be a whole number, not ${JSON.stringify(v.text)}`, v);
             if (o === "--probability") stat.probability = n;
             else if (o === "--every") stat.every = n;
             else stat.packet = n;
@@ -725,20 +728,34 @@ function findLoops(rs: Ruleset, graphs: Map<Table, JumpGraph>): void {
     const g = graphs.get(table)!;
     const state = new Uint8Array(g.chains.length); // 0 unseen, 1 on the path, 2 done
     const path: number[] = [];
-    const visit = (ci: number): void => {
-      state[ci] = 1;
-      path.push(ci);
-      for (let e = g.start[ci], end = g.start[ci + 1]; e < end; e++) {
+    // Depth first with an explicit stack (chain, next edge): 5,000 nested chains need no call stack.
+    const edge: number[] = [];
+    const visit = (root: number): void => {
+      state[root] = 1;
+      path.push(root);
+      edge.push(g.start[root]);
+      while (path.length) {
+        const ci = path[path.length - 1];
+        const e = edge[edge.length - 1];
+        if (e >= g.start[ci + 1]) {
+          path.pop();
+          edge.pop();
+          state[ci] = 2;
+          continue;
+        }
+        edge[edge.length - 1] = e + 1;
         const ti = g.to[e];
         const st = state[ti];
         if (st === 1) {
           const r = g.rule[e];
           const loop = [...path.slice(path.indexOf(ti)), ti].map((i) => g.chains[i].name).join(" -> ");
           rs.issues.push({ code: "JumpLoop", severity: "error", message: `jump loop: ${loop} (the kernel would refuse this table)`, line: r.line, col: r.target!.col, table: table.name, chain: g.chains[ci].name, rule: r.num });
-        } else if (st === 0) visit(ti);
+        } else if (st === 0) {
+          state[ti] = 1;
+          path.push(ti);
+          edge.push(g.start[ti]);
+        }
       }
-      path.pop();
-      state[ci] = 2;
     };
     for (let ci = 0; ci < g.chains.length; ci++) if (state[ci] === 0) visit(ci);
   }

@@ -10,6 +10,6 @@ export { SweepKernel, configBlock } from "./kernel.ts";
 export { newAggregates, aggregateRecords, mergeAggregates, countsOf, frontierOf, heatmapOf, aggregatesToJson, aggregatesFromJson, type FrontierPoint, type Heatmap, type HeatmapPanel, type ModelCounts } from "./aggregate.ts";
 export { formatRows, formatRowsSlow, rowValues, rowObject, CSV_HEADER, RESULT_COLUMNS, ROW_FORMATS, type RowFormat } from "./format.ts";
 export { ChunkEvaluator, runSweep, shardRange, chunks, type SweepRun, type EvaluatorOptions, type SweepBackend } from "./runner.ts";
-export { renderSummary, renderFrontier, partHeader, partTrailer, parsePart, mergeParts, type AggregateFormat, type ParsedPart, type PartHeader, type PartTrailer } from "./result.ts";
+export { renderSummary, renderFrontier, partHeader, partTrailer, parsePart, mergeParts, partSpec, PartDigest, MAX_SHARDS, type AggregateFormat, type ParsedPart, type PartHeader, type PartTrailer } from "./result.ts";
 export { heatmapSvg } from "./svg.ts";
 export { k8sJobManifest, type JobOptions } from "./k8s.ts";

@@ -124,8 +124,12 @@ export function runSweep(spec: SweepSpec, opts: EvaluatorOptions & { start?: num
   const total = gridSize(spec);
   const start = opts.start ?? 0, end = opts.end ?? total;
   const ev = new ChunkEvaluator(spec, opts);
-  for (const [s, e] of chunks(start, end, opts.chunk ?? 1 << 16)) {
+  const size = opts.chunk ?? 1 << 16;
+  // Chunk by chunk, never listed up front (10^15 rows would be 10^10 pairs).
+  for (let s = start; s < end; ) {
+    const e = Math.min(end, (Math.floor(s / size) + 1) * size);
     const r = ev.run(s, e - s);
+    s = e;
     if (r.bytes.length) opts.write?.(r.bytes);
   }
   const aggregates = ev.aggregates();

@@ -1,8 +1,7 @@
 // The sweep spec: which parameters to sweep (lists and ranges), which constraints a row must meet,
 // and what to output. Read from YAML (or JSON) with errors that name the file, line and field; the
 // constraints are parsed by a small tokenizer (`pods >= 20000`), never evaluated as code.
-import type { Document, LineCounter } from "yaml";
-import { parseSource, inputError, pathText, type Seg } from "../aks/reader.ts";
+import { parseSource, inputError, pathText, positionOf, keyPositionOf, isQuoted, type Seg, type SourceDoc } from "../aks/reader.ts";
 import {
   DEFAULT_MAX_SURGE, LB_MANAGED_IPS_MAX, LB_PORT_MULTIPLE, LB_PORTS_PER_IP, MAX_PODS_MAX, MAX_PODS_MIN, MODEL_IDS, SMALLEST_SUBNET_LEN,
 } from "../aks/constants.ts";
@@ -146,16 +145,14 @@ function editDistance(a: string, b: string): number {
 }
 
 class Located {
-  constructor(readonly name: string, readonly doc: Document | undefined, readonly lines: LineCounter | undefined) {}
+  readonly name: string;
+  constructor(readonly src: SourceDoc) { this.name = src.name; }
   pos(segs: readonly Seg[]): { line: number; col: number } | undefined {
-    const node = this.doc?.getIn(segs as Seg[], true) as { range?: [number, number, number] } | undefined;
-    return node?.range && this.lines ? this.lines.linePos(node.range[0]) : undefined;
+    return positionOf(this.src, segs);
   }
   /** Where a key itself is written (for unknown keys). */
   keyPos(segs: readonly Seg[], key: string): { line: number; col: number } | undefined {
-    const parent = (segs.length ? this.doc?.getIn(segs as Seg[], true) : this.doc?.contents) as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | undefined;
-    const item = parent?.items?.find((i) => i.key?.value === key);
-    return item?.key?.range && this.lines ? this.lines.linePos(item.key.range[0]) : this.pos(segs);
+    return keyPositionOf(this.src, segs, key);
   }
   fail(segs: readonly Seg[], what: string, hint?: string, at?: { line: number; col: number }, colOffset = 0): never {
     const p = at ?? this.pos(segs);
@@ -315,7 +312,7 @@ const HEAT = ["x", "y", "value", "agg", "of"] as const;
 export function loadSweepSpec(name: string, text: string): SweepSpec {
   if (text.trim() === "") throw inputError(`${name}: the sweep spec is empty`, "a sweep spec has parameters: (model, nodeSubnetPrefix, nodeCount, …); see examples/sweeps/");
   const src = parseSource(name, text);
-  const loc = new Located(name, src.doc, src.lines);
+  const loc = new Located(src);
   const top = asObject(loc, src.value, [], TOP, "top-level key");
   if (top.parameters === undefined) loc.fail([], "no parameters given", "a sweep spec has parameters: (model, nodeSubnetPrefix, nodeCount, …), and optionally constraints: and output:");
   const params = asObject(loc, top.parameters, ["parameters"], PARAMS, "parameter");
@@ -338,8 +335,7 @@ export function loadSweepSpec(name: string, text: string): SweepSpec {
       const segs: Seg[] = Array.isArray(top.constraints) ? ["constraints", i] : ["constraints"];
       if (typeof c !== "string") loc.fail(segs, `expected a comparison like "pods >= 20000", got ${typeName(c)}`);
       // Column inside the YAML line: the scalar starts at the node; a quoted scalar has one more.
-      const node = src.doc?.getIn(segs, true) as { type?: string } | undefined;
-      const quoted = node?.type === "QUOTE_DOUBLE" || node?.type === "QUOTE_SINGLE" ? 1 : 0;
+      const quoted = isQuoted(src, segs) ? 1 : 0;
       constraints.push(parseConstraint(c as string, (what, col, hint) => loc.fail(segs, `${JSON.stringify(c)}: ${what}`, hint, undefined, col - 1 + quoted)));
     });
     if (constraints.length > 8) loc.fail(["constraints"], `at most 8 constraints, got ${constraints.length}`);

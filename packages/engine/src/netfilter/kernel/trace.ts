@@ -244,11 +244,9 @@ class KernelWalk {
             step.note = "stopped: more than 100,000 jumps (jump loop?)";
             return "DROP";
           }
+          // Loops are refused before the walk (refuseUnloadable), so the nesting is bounded by the
+          // table's chains: the stack is an array, 5,000 nested chains are 5,000 entries.
           if (!t.goto) stack.push({ chain, i });
-          if (stack.length > 64) {
-            step.note = "stopped: more than 64 nested jumps (jump loop?)";
-            return "DROP";
-          }
           chain = to;
           i = 0;
           continue;
@@ -319,6 +317,9 @@ class KernelWalk {
   }
 }
 
+/** Rule steps recorded in one trace, all alternatives together; past it no more alternatives are walked. */
+const MAX_TRACE_STEPS = 1_000_000;
+
 export function traceKernel(rs: Ruleset, flow: Flow, opts: TraceOptions = {}): KernelTrace {
   const { proto, src, dst, num } = normaliseFlow(flow);
   const local = (opts.local ?? []).map((a) => addr("--local", a));
@@ -328,6 +329,7 @@ export function traceKernel(rs: Ruleset, flow: Flow, opts: TraceOptions = {}): K
   const ch = new Chooser();
   const alternatives: Alternative[] = [];
   let truncated = false;
+  let steps = 0;
   // Arriving on an interface, or from an address that is not the node's: from the network.
   const fromNetwork = !!flow.inIface || !isLocalAddr(src, local);
   for (;;) {
@@ -370,7 +372,10 @@ export function traceKernel(rs: Ruleset, flow: Flow, opts: TraceOptions = {}): K
       dst: pkt.dstText, dport: withPorts && flow.dport !== undefined ? pkt.dport : undefined,
       mark: hex(pkt.mark), rewrites: w.rewrites, steps: w.steps, assumptions: uniq(w.assumptions),
     });
-    if (alternatives.length >= max) {
+    steps += w.steps.length;
+    // Steps of all alternatives together are bounded too: 256 alternatives of 100,000 jumps
+    // each would be 25 million step objects.
+    if (alternatives.length >= max || steps > MAX_TRACE_STEPS) {
       truncated = ch.advance();
       break;
     }
