@@ -14,6 +14,7 @@ import { scanFlows } from "./flow-scan.ts";
 import { writeJsonl } from "./jsonl.ts";
 import { kpRulesFromBytes } from "./kube-proxy/load.ts";
 import { parseRuleset } from "./parse.ts";
+import { refuseUnloadable } from "./common.ts";
 import { traceFlowsKernelWasm, compileKernel, KernelProgram, type KernelBatch } from "./kernel/compile.ts";
 import { parseNetAddr } from "./net.ts";
 import type { Flow, TraceOptions, FlowResult } from "./types.ts";
@@ -90,8 +91,14 @@ export class RulesDump {
   private kp?: KpProgram | NotCompiled;
   constructor(readonly bytes: Uint8Array, readonly source: string) {}
 
+  /** The parsed dump; one the kernel would refuse (a jump loop, a jump to a missing chain) is refused here, located (the loader leaves those to the parser). */
   ruleset(): Ruleset {
-    return (this.rs ??= parseRuleset(utf8.decode(this.bytes), { source: this.source }));
+    if (!this.rs) {
+      const rs = parseRuleset(utf8.decode(this.bytes), { source: this.source });
+      refuseUnloadable(rs);
+      this.rs = rs;
+    }
+    return this.rs;
   }
 
   /** The kube-proxy-test program: from the bytes when the loader reads them, else compiled from the parsed ruleset. */
@@ -103,6 +110,7 @@ export class RulesDump {
 }
 
 export function traceColumns(dump: Ruleset | RulesDump, cols: FlowColumns, opts: BulkOptions = {}): ColumnResults {
+  if (!(dump instanceof RulesDump)) refuseUnloadable(dump);
   const engine = opts.engine ?? "auto";
   const rsOf = () => (dump instanceof RulesDump ? dump.ruleset() : dump);
   if (engine !== "ts" && (opts.mode ?? "kernel") === "kube-proxy-test") {

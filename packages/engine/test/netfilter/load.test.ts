@@ -5,7 +5,7 @@
 import { describe, it, expect } from "vitest";
 import { readFileSync, readdirSync } from "node:fs";
 import fc from "fast-check";
-import { parseRuleset } from "../../src/netfilter/index.ts";
+import { parseRuleset, RulesDump, traceFlowFile } from "../../src/netfilter/index.ts";
 import { KpProgram, KR, NF_ABI, kpRulesOf, type KpRules } from "../../src/netfilter/kube-proxy/compile.ts";
 import { kpRulesFromBytes } from "../../src/netfilter/kube-proxy/load.ts";
 
@@ -126,4 +126,22 @@ describe("flows loader == parseRuleset + kpRulesOf", () => {
     // The loader is not a wrapper that always gives up: it reads a good share of them.
     expect(taken / runs).toBeGreaterThan(0.1);
   });
+});
+
+describe("flows refuse a dump the kernel would refuse, on every path", () => {
+  const flows = new TextEncoder().encode("src,dst,proto,dport\n10.0.0.1,10.0.0.2,tcp,80\n");
+  const input = () => { let done = false; return { name: "f.csv", read: (into: Uint8Array) => { if (done) return 0; done = true; into.set(flows); return flows.length; } }; };
+  for (const [what, text] of [
+    ["a jump loop", "*nat\n:PREROUTING ACCEPT [0:0]\n:A - [0:0]\n:B - [0:0]\n-A PREROUTING -j A\n-A A -j B\n-A B -j A\nCOMMIT\n"],
+    ["a jump to a missing chain", "*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -d 10.0.0.2/32 -j NOWHERE\nCOMMIT\n"],
+  ] as const) {
+    for (const mode of ["kube-proxy-test", "kernel"] as const) {
+      for (const engine of ["auto", "ts"] as const) {
+        it(`${what}: ${mode}, engine ${engine}`, () => {
+          const dump = new RulesDump(bytes(text), "bad.rules");
+          expect(() => traceFlowFile(dump, input(), { mode, engine }, () => {})).toThrow(/^bad\.rules:\d+:\d+: .*the kernel would refuse this table\); not traced$/);
+        });
+      }
+    }
+  }
 });
