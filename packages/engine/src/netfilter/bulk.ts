@@ -14,7 +14,9 @@ import { scanFlows } from "./flow-scan.ts";
 import { writeJsonl } from "./jsonl.ts";
 import { kpRulesFromBytes } from "./kube-proxy/load.ts";
 import { parseRuleset } from "./parse.ts";
-import { refuseUnloadable } from "./common.ts";
+import { refuseUnloadable, quoted, PROTO_NUM } from "./common.ts";
+import { locateFlowProto } from "./flows.ts";
+import { InputError } from "../errors.ts";
 import { traceFlowsKernelWasm, compileKernel, KernelProgram, type KernelBatch } from "./kernel/compile.ts";
 import { parseNetAddr } from "./net.ts";
 import type { Flow, TraceOptions, FlowResult } from "./types.ts";
@@ -172,6 +174,25 @@ export function traceKubeProxyCsv(dump: RulesDump, flows: Uint8Array | HeapBytes
   }
 }
 
+/** A protocol the tracers know: a name of PROTO_NUM or a number up to 255 (case as the tracers fold it). */
+function protoKnown(p: string): boolean {
+  const q = p.toLowerCase();
+  return Object.hasOwn(PROTO_NUM, q) || (/^\d{1,3}$/.test(q) && Number(q) <= 255);
+}
+
+/**
+ * The first flow with a protocol no tracer knows, as an error at its line and cell (the tracers
+ * would refuse it with no location: a flow file's rows do not keep their lines).
+ */
+function refuseUnknownProtocols(cols: FlowColumns, bytes: Uint8Array, source: string): void {
+  const names = [...cols.protos, ...[...cols.other.values()].map((f) => f.proto).filter((p): p is string => p !== undefined)];
+  const bad = names.find((p) => !protoKnown(p));
+  if (bad === undefined) return;
+  const at = locateFlowProto(utf8.decode(bytes), bad, { source });
+  const where = at ? `${source}:${at.line}:${at.col}` : source;
+  throw new InputError(`${where}: unknown protocol ${quoted(bad)}`, "use tcp, udp, sctp, icmp or a protocol number", "BadProtocol");
+}
+
 /** What a bulk run over a flow file did: flows, evaluation time, the engine, and why TypeScript ran when it did. */
 export interface FlowRun {
   n: number;
@@ -199,6 +220,7 @@ export function traceFlowFile(dump: RulesDump, input: HeapReadable & { name: str
     heap.release(hb.ptr, hb.size);
   }
   const cols = scanFlows(bytes, { source: input.name });
+  refuseUnknownProtocols(cols, bytes, input.name);
   const t0 = performance.now();
   const r = traceColumns(dump, cols, opts);
   const ms = performance.now() - t0;

@@ -120,3 +120,23 @@ export function parseFlows(text: string, opts: { source?: string; format?: FlowF
   }
   return flows;
 }
+
+/**
+ * Where the first flow naming a protocol is (line, and the column of its cell or value), read as
+ * parseFlows reads the file; undefined when no flow does. For the error of a protocol the
+ * tracers refuse, which is found once per distinct name, after the scan.
+ */
+export function locateFlowProto(text: string, proto: string, opts: { source?: string; format?: FlowFormat } = {}): { line: number; col: number } | undefined {
+  const source = opts.source ?? "flows";
+  const format = opts.format ?? flowFormat(source, () => text);
+  const lines = text.split("\n");
+  let header: CsvHeader | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].replace(/\r$/, "");
+    if (isFlowFiller(line)) continue;
+    if (format === "csv" && !header) { header = parseCsvHeader(line, i + 1, source); continue; }
+    const f = format === "jsonl" ? parseJsonFlowLine(line, i + 1, source) : parseCsvFlowLine(line, header!, i + 1, source);
+    if (f.proto === proto) return { line: i + 1, col: Math.max(1, line.indexOf(proto) + 1) };
+  }
+  return undefined;
+}

@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { parseRuleset, RulesDump, traceFlowFile } from "../../src/netfilter/index.ts";
 import { KpProgram, KR, NF_ABI, kpRulesOf, type KpRules } from "../../src/netfilter/kube-proxy/compile.ts";
 import { kpRulesFromBytes } from "../../src/netfilter/kube-proxy/load.ts";
+import { InputError } from "../../src/errors.ts";
 
 const here = (rel: string) => new URL(rel, import.meta.url);
 const fixtures = readdirSync(here("./fixtures")).filter((f) => f.endsWith(".rules"));
@@ -144,4 +145,21 @@ describe("flows refuse a dump the kernel would refuse, on every path", () => {
       }
     }
   }
+});
+
+describe("a flow file's unknown protocol is an error at its line and cell", () => {
+  const dump = () => new RulesDump(bytes("*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n"), "n.rules");
+  const input = (name: string, text: string) => { let done = false; const b = bytes(text); return { name, read: (into: Uint8Array) => { if (done) return 0; done = true; into.set(b); return b.length; } }; };
+  it.each([
+    ["f.csv", "src,dst,proto,dport\n10.0.0.1,10.0.0.2,tcp,80\n\n10.0.0.1,10.0.0.2,bogus,80\n", /^f\.csv:4:19: unknown protocol "bogus"$/],
+    ["f.jsonl", '{"src":"10.0.0.1","dst":"10.0.0.2"}\n{"src":"10.0.0.1","dst":"10.0.0.2","proto":"bogus"}\n', /^f\.jsonl:2:45: unknown protocol "bogus"$/],
+    ["f.csv", "src,dst,proto\n10.0.0.1,10.0.0.2,tc\u200fp\n", /^f\.csv:2:19: unknown protocol "tc\\u\{200F\}p"$/],
+  ])("%s", (name, text, re) => {
+    for (const mode of ["kernel", "kube-proxy-test"] as const) {
+      let err: unknown;
+      try { traceFlowFile(dump(), input(name, text), { mode }, () => {}); } catch (e) { err = e; }
+      expect(err).toBeInstanceOf(InputError);
+      expect((err as Error).message).toMatch(re);
+    }
+  });
 });
