@@ -66,7 +66,7 @@ export function isQuoted(src: SourceDoc, segs: readonly Seg[]): boolean {
 }
 
 /** The deepest nesting of a parsed value, counted without recursion; stops counting past limit. */
-function depthExceeds(value: unknown, limit: number): boolean {
+export function depthExceeds(value: unknown, limit: number): boolean {
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length) {
     const [v, d] = stack.pop()!;

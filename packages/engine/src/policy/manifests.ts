@@ -4,7 +4,7 @@
 // InputError, not an out-of-memory) and an alias with no anchor is a located error.
 import { parseAllDocuments, parseDocument, LineCounter, visit, type Document } from "yaml";
 import { InputError } from "../errors.ts";
-import { Node, type SourceDoc } from "../aks/reader.ts";
+import { Node, DOC_LIMITS, depthExceeds, type SourceDoc } from "../aks/reader.ts";
 import type { Note } from "./model.ts";
 
 /** Aliases per document before the input is refused (Kubernetes manifests rarely use any). */
@@ -55,16 +55,27 @@ function docs(file: ManifestText): SourceDoc[] {
       value = undefined; // fall through to the YAML parser, which locates the error
     }
     if (value !== undefined) {
+      if (depthExceeds(value, DOC_LIMITS.maxDepth)) throw new InputError(`${name}: lists and objects are nested more than ${DOC_LIMITS.maxDepth} deep`, "docs/limits.md lists the bounds per input kind");
       const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false });
       return [{ name, value, doc: doc.errors.length ? undefined : doc, lines }];
     }
   }
   const out: SourceDoc[] = [];
-  for (const doc of parseAllDocuments(text, { lineCounter: lines })) {
+  const tooDeep = (where: string) => new InputError(`${where}: invalid YAML: nested too deeply to read (more than ${DOC_LIMITS.maxDepth} levels are refused)`, "docs/limits.md lists the bounds per input kind");
+  let all;
+  try {
+    all = parseAllDocuments(text, { lineCounter: lines });
+  } catch (e) {
+    if (e instanceof RangeError) throw tooDeep(name);
+    throw e;
+  }
+  for (const doc of all) {
     if (doc.errors.length) {
       const e = doc.errors[0];
       const pos = e.linePos?.[0];
       const where = pos ? `${name}:${pos.line}:${pos.col}` : name;
+      // The parser reports a stack overflow on deep nesting as this code, not as a RangeError.
+      if (e.code === "RESOURCE_EXHAUSTION") throw tooDeep(where);
       throw new InputError(`${where}: invalid YAML: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
     }
     checkAliases(name, doc, lines);
@@ -73,8 +84,10 @@ function docs(file: ManifestText): SourceDoc[] {
       value = doc.toJS({ maxAliasCount: MAX_ALIASES });
     } catch (e) {
       if (e instanceof ReferenceError) throw new InputError(`${located(name, lines, doc.contents?.range?.[0])}: invalid YAML: ${e.message}`);
+      if (e instanceof RangeError) throw tooDeep(located(name, lines, doc.contents?.range?.[0]));
       throw e;
     }
+    if (depthExceeds(value, DOC_LIMITS.maxDepth)) throw tooDeep(located(name, lines, doc.contents?.range?.[0]));
     if (value === null || value === undefined) continue; // an empty document ("---" at the end)
     out.push({ name, value, doc, lines });
   }

@@ -7,7 +7,10 @@ import { pathToFileURL } from "node:url";
 import { parseDocument } from "yaml";
 import { loadCluster, plan } from "../../src/aks/index.ts";
 import { readPrefixes, bytesInput, cidr } from "../../src/cidr/index.ts";
-import { parseRuleset, lintRuleset, tracePacket, parseIpsets, scanFlows, traceColumns } from "../../src/netfilter/index.ts";
+import { parseRuleset, lintRuleset, tracePacket, parseIpsets, traceFlowFile, RulesDump } from "../../src/netfilter/index.ts";
+import { readLive, liveReport } from "../../src/aks/index.ts";
+import { loadPolicyInput, connectivityList } from "../../src/policy/index.ts";
+import { dataplane, loadWorkload, loadNsgs } from "../../src/dataplane/index.ts";
 import { loadSweepSpec, gridSize, runSweep, partHeader, partTrailer, parsePart, mergeParts, partSpec, PartDigest } from "../../src/sweep/index.ts";
 import { AksnetError, InputError } from "../../src/index.ts";
 
@@ -37,6 +40,16 @@ export interface FuzzKind {
 const RULES = "examples/iptables/kube-proxy-node.rules";
 const rules = () => parseRuleset(read(RULES), { source: RULES });
 const FLOW = { src: "10.244.1.5", dst: "10.0.0.10", proto: "udp", dport: 53 };
+
+/** `iptables flows` as the CLI runs it (the dump's bytes, the flow file read into the core): the bytes written. */
+function flowsRun(rulesText: string, rulesName: string, flowsText: string, flowsName: string, mode: "kernel" | "kube-proxy-test"): number {
+  const b = utf8.encode(flowsText);
+  let done = false;
+  const input = { name: flowsName, read: (into: Uint8Array) => { if (done) return 0; done = true; into.set(b); return b.length; } };
+  let written = 0;
+  traceFlowFile(new RulesDump(utf8.encode(rulesText), rulesName), input, { mode, local: ["10.224.0.4"] }, (c) => (written += c.length));
+  return written;
+}
 
 /** A spec, a sweep and its single shard written as a part (the seed of the sweep-part kind). */
 function partSeed(show: "all" | "summary", format: "csv" | "json"): Seed {
@@ -121,7 +134,7 @@ export const KINDS: FuzzKind[] = [
   {
     name: "flows-csv",
     seeds: () => [{ name: "flows.csv", text: read("examples/iptables/flows.csv") }],
-    run: (name, text) => traceColumns(rules(), scanFlows(utf8.encode(text), { source: name }), { mode: "kube-proxy-test", local: ["10.224.0.4"] }),
+    run: (name, text) => flowsRun(read(RULES), RULES, text, name, "kube-proxy-test"),
     cli: (f) => ["iptables", "flows", "--rules", RULES, "--flows", f, "--mode", "kube-proxy-test"],
     ext: ".csv",
   },
@@ -133,7 +146,7 @@ export const KINDS: FuzzKind[] = [
       const text = rows.map((r) => JSON.stringify(Object.fromEntries(r.split(",").map((v, i) => [keys[i], /^\d+$/.test(v) ? Number(v) : v]).filter(([, v]) => v !== "")))).join("\n") + "\n";
       return [{ name: "flows.jsonl", text }];
     },
-    run: (name, text) => traceColumns(rules(), scanFlows(utf8.encode(text), { source: name }), { mode: "kernel", local: ["10.224.0.4"] }),
+    run: (name, text) => flowsRun(read(RULES), RULES, text, name, "kernel"),
     cli: (f) => ["iptables", "flows", "--rules", RULES, "--flows", f],
     ext: ".jsonl",
   },
@@ -157,6 +170,56 @@ export const KINDS: FuzzKind[] = [
     },
     cli: (f) => ["sweep", "merge", f],
     ext: ".part",
+  },
+  {
+    name: "iptables-save-flows",
+    seeds: () => [{ name: RULES, text: read(RULES) }],
+    // The flows loader (the dump's bytes into compiled records, or the parser on what it leaves).
+    run: (name, text) => flowsRun(text, name, read("examples/iptables/flows.csv"), "flows.csv", "kube-proxy-test"),
+    cli: (f) => ["iptables", "flows", "--rules", f, "--flows", "examples/iptables/flows.csv", "--mode", "kube-proxy-test"],
+    ext: ".rules",
+    others: ["flows.csv"],
+  },
+  {
+    name: "terraform-plan",
+    seeds: () => [{ name: "plan.json", text: read("examples/clusters/terraform/plan.json") }],
+    run: (name, text) => plan(loadCluster([{ name, text }])),
+    cli: (f) => ["plan", f, "--format", "json"],
+    ext: ".json",
+  },
+  {
+    name: "kubectl-nodes",
+    seeds: () => ["examples/clusters/kubectl/nodes-overlay.json", "examples/clusters/kubectl/nnc.json"].map((p) => ({ name: p, text: read(p) })),
+    run: (name, text) => {
+      const c = loadCluster([{ name: "overlay-cilium.yaml", text: read("examples/clusters/overlay-cilium.yaml") }]);
+      return liveReport(c, plan(c), readLive([{ name, text }]));
+    },
+    cli: (f) => ["plan", "examples/clusters/overlay-cilium.yaml", "--live", f, "--format", "json"],
+    ext: ".json",
+    others: ["overlay-cilium.yaml"],
+  },
+  {
+    name: "k8s-manifests",
+    seeds: () => ["examples/policy/app.yaml", "examples/policy/policies.yaml"].map((p) => ({ name: p, text: read(p) })),
+    run: (name, text) => connectivityList(loadPolicyInput([{ name, text }])),
+    cli: (f) => ["policy", "list", f, "--format", "json"],
+    ext: ".yaml",
+  },
+  {
+    name: "workload",
+    seeds: () => [{ name: "workload.yaml", text: read("examples/dataplane/workload.yaml") }],
+    run: (name, text) => dataplane(loadCluster([{ name: "kubenet.yaml", text: read("examples/dataplane/kubenet.yaml") }]), { workload: loadWorkload({ name, text }) }).result(),
+    cli: (f) => ["dataplane", "examples/dataplane/kubenet.yaml", "--workload", f, "--format", "json"],
+    ext: ".yaml",
+    others: ["kubenet.yaml"],
+  },
+  {
+    name: "nsg-json",
+    seeds: () => [{ name: "nsg-vms.json", text: read("examples/dataplane/nsg-vms.json") }],
+    run: (name, text) => dataplane(loadCluster([{ name: "kubenet.yaml", text: read("examples/dataplane/kubenet.yaml") }]), { nsgs: loadNsgs({ name, text }) }).result(),
+    cli: (f) => ["dataplane", "examples/dataplane/kubenet.yaml", "--nsg", f, "--format", "json"],
+    ext: ".json",
+    others: ["kubenet.yaml"],
   },
 ];
 
