@@ -44,7 +44,8 @@ export interface Comparison {
   rows: CompareRow[];
 }
 
-const VARIANTS: { model: ModelId; dataplane: Dataplane; label: string }[] = [
+/** Every network model (and Overlay with Cilium), with the label compare and trace --compare print. */
+export const MODEL_VARIANTS: readonly { model: ModelId; dataplane: Dataplane; label: string }[] = [
   { model: "kubenet", dataplane: "azure", label: "kubenet" },
   { model: "azure-cni", dataplane: "azure", label: "Azure CNI (node subnet)" },
   { model: "azure-cni-pod-subnet", dataplane: "azure", label: "Azure CNI pod subnet (dynamic)" },
@@ -120,7 +121,7 @@ export function asModel(c: Cluster, model: ModelId, dataplane: Dataplane): { clu
   return { cluster, notes };
 }
 
-function row(v: (typeof VARIANTS)[number], p: Plan, notes: string[], missing?: string): CompareRow {
+function row(v: (typeof MODEL_VARIANTS)[number], p: Plan, notes: string[], missing?: string): CompareRow {
   const nodeSubnetRequired = p.subnets.filter((s) => s.role === "nodes" || s.role === "nodes+pods").reduce((s, x) => s + x.required, 0);
   const vnetAddresses = p.subnets.reduce((s, x) => s + x.required, 0);
   const pr = p.podRanges.find((r) => r.cidr.includes(".") || r.kind === "pod-subnet");
@@ -149,7 +150,7 @@ function row(v: (typeof VARIANTS)[number], p: Plan, notes: string[], missing?: s
 }
 
 export function compare(c: Cluster): Comparison {
-  const rows = VARIANTS.map((v) => {
+  const rows = MODEL_VARIANTS.map((v) => {
     const { cluster, notes } = asModel(c, v.model, v.dataplane);
     const needsPodSubnet = v.model === "azure-cni-pod-subnet" || v.model === "azure-cni-static-block";
     const noPodSubnet = needsPodSubnet && cluster.pools.some((p) => !p.podSubnet || !cluster.vnet.subnets.some((s) => s.name === p.podSubnet && s.prefixes.length));

@@ -19,3 +19,4 @@ export function snatOf(c: Cluster): { allocation: string; outboundIps: number; p
   const s = plan(c).snat;
   return { allocation: s.allocation, outboundIps: s.outboundIps, portsPerNode: s.portsPerNode, totalPorts: s.totalPorts };
 }
+export { MODEL_VARIANTS } from "../aks/compare.ts";

@@ -1,19 +1,13 @@
 // traceCompare(): the same flow under every network model, side by side. Each row is a real
 // dataplane of the cluster changed by the planner's asModel() (same pools, VNet and inputs).
 import { AksnetError } from "../errors.ts";
-import { asModel, type Cluster, type DataplaneKind, type ModelId } from "./cluster.ts";
+import { asModel, MODEL_VARIANTS, type Cluster, type DataplaneKind, type ModelId } from "./cluster.ts";
 import { dataplane, type DataplaneInputs } from "./dataplane.ts";
 import { trace, type FlowSpec, type TraceOptions } from "./trace.ts";
 import type { Trace } from "./result.ts";
 
-export const COMPARE_VARIANTS: { model: ModelId; dataplane: DataplaneKind; label: string }[] = [
-  { model: "kubenet", dataplane: "azure", label: "kubenet" },
-  { model: "azure-cni", dataplane: "azure", label: "Azure CNI (node subnet)" },
-  { model: "azure-cni-pod-subnet", dataplane: "azure", label: "Azure CNI pod subnet (dynamic)" },
-  { model: "azure-cni-static-block", dataplane: "azure", label: "Azure CNI pod subnet (static block)" },
-  { model: "azure-cni-overlay", dataplane: "azure", label: "Azure CNI Overlay" },
-  { model: "azure-cni-overlay", dataplane: "cilium", label: "Azure CNI Overlay + Cilium" },
-];
+/** The variants trace --compare runs: the planner's compare rows. */
+export const COMPARE_VARIANTS = MODEL_VARIANTS;
 
 export interface CompareTraceRow {
   model: ModelId;
