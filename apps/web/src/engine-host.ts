@@ -18,6 +18,8 @@ const MAX_MEASURES = 500;
 export const MAX_TEXT_BYTES = 32 * 1024 * 1024;
 /** Overlapping pairs sent to the page by default (it shows 1,000 rows); the rest are counted. */
 export const DEFAULT_MAX_PAIRS = 1000;
+/** Free prefixes one allocate request may ask for: the page lists at most 1,000; a bound keeps a typo (10^9) from filling the worker. */
+export const MAX_ALLOCATE = 65_536;
 const MODES = ["either", "prefix", "address"];
 const NEWLINE = 0x0a;
 const encoder = new TextEncoder();
@@ -164,6 +166,7 @@ export function createEngineHost(engine: CidrEngine = cidr()): EngineHost {
       const s = get(space, "allocate's space"), u = get(used, "allocate's used list");
       if (typeof bits !== "number") throw badRequest("allocate's prefix length must be a number");
       if (count !== undefined && typeof count !== "number") throw badRequest("allocate's count must be a number");
+      if (count !== undefined && !(Number.isSafeInteger(count) && count >= 1 && count <= MAX_ALLOCATE)) throw badRequest(`allocate's count must be a whole number from 1 to ${MAX_ALLOCATE}`);
       if (family !== undefined && family !== 4 && family !== 6) throw badRequest("allocate's family must be 4 or 6");
       const got = engine.allocate(s, u, bits, count, family);
       const out = engine.batch(got);

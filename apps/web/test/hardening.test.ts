@@ -3,7 +3,7 @@
 // answers an error and the engine goes on; text too large to parse is refused.
 import { afterEach, describe, expect, it } from "vitest";
 import { connectEngine, EngineError, type EnginePort } from "../src/engine-client.ts";
-import { createEngineHost, serve, MAX_TEXT_BYTES, DEFAULT_MAX_PAIRS, type HostPort } from "../src/engine-host.ts";
+import { createEngineHost, serve, MAX_TEXT_BYTES, DEFAULT_MAX_PAIRS, MAX_ALLOCATE, type HostPort } from "../src/engine-host.ts";
 import { WIRE_ERROR } from "../src/protocol.ts";
 
 const open: MessagePort[] = [];
@@ -38,6 +38,15 @@ describe("engine worker hardening (item 15)", () => {
     engine.cancel();
     await expect(p).rejects.toBeInstanceOf(EngineError);
     expect((await engine.parseList(bytes("10.0.0.0/8\n"))).length).toBe(1);
+  });
+  it("allocate asks for a bounded number of prefixes: past the bound it is refused, not computed and sent", async () => {
+    const engine = connectEngine(workerPort());
+    const space = await engine.parseList(bytes("10.0.0.0/8\n"));
+    const none = await engine.parseList(bytes("10.0.0.0/16\n"));
+    await expect(engine.allocate(space, none, 32, MAX_ALLOCATE + 1)).rejects.toMatchObject({ message: expect.stringMatching(/count must be a whole number from 1 to 65536/) });
+    await expect(engine.allocate(space, none, 32, 1.5)).rejects.toBeInstanceOf(EngineError);
+    const ok = await engine.allocate(space, none, 24, 3);
+    expect(ok.length).toBe(3);
   });
   it("overlaps send at most the page's rows, and the count of all", async () => {
     const engine = connectEngine(workerPort());
