@@ -264,10 +264,18 @@ export class WasmBackend implements Backend {
     return this.run((scope) => {
       const inp = this.input(scope, b);
       const scratch = scope.alloc(this.exports.scratchBytes(b.length));
-      const out = scope.alloc(Math.max(cap, 1) * 8);
-      const ret = this.exports.overlappingPairs(inp, b.length, scratch, out, cap, this.core.res);
-      const total = ret === ABI.RET_OVERFLOW ? new Float64Array(this.exports.memory.buffer, this.core.res + ABI.RES_TOTAL, 1)[0] : ret;
-      const k = Math.min(cap, total);
+      // The output is sized for what there is, not for the cap (no limit is 2^31 pairs, 16 GiB):
+      // a first guess, and once more at the count the core reports when it is short.
+      let room = Math.min(cap, 4 * b.length + 1024);
+      let out: number, total: number;
+      for (;;) {
+        out = scope.alloc(Math.max(room, 1) * 8);
+        const ret = this.exports.overlappingPairs(inp, b.length, scratch, out, room, this.core.res);
+        total = ret === ABI.RET_OVERFLOW ? new Float64Array(this.exports.memory.buffer, this.core.res + ABI.RES_TOTAL, 1)[0] : ret;
+        if (total <= room || room >= cap) break;
+        room = Math.min(cap, total);
+      }
+      const k = Math.min(room, total);
       const sorted = this.exports.sortPairs(out, k, scope.alloc(this.exports.pairSortScratchBytes(k))) >>> 0;
       return { pairs: new Uint32Array(this.u8().slice(sorted, sorted + k * 8).buffer), total };
     });

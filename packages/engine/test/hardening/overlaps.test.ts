@@ -33,3 +33,21 @@ describe("overlappingPairsUpTo on the wasm core: counting is not listing", () =>
     expect(r.pairs.length).toBe(20);
   });
 });
+
+describe("overlappingPairsUpTo with no limit (--max-pairs 0): the output is sized by the pairs, not by the limit", () => {
+  // The limit 2^31 - 1 once sized the output at 16 GiB: the heap wrapped and the pairs were written
+  // over the input records (garbage such as /182 prefixes in the listing). 60 copies of 10.0.0.0/8
+  // and 40 nested prefixes: more pairs than the first guess (4 per record + 1024).
+  const xs = [...Array(60).fill("10.0.0.0/8"), ...Array.from({ length: 40 }, (_, i) => `10.${i}.0.0/16`), ...Array(30).fill("10.0.0.0/8")];
+  const [[, ref], [, wasm]] = [backends.find(([n]) => n === "reference")!, backends.find(([n]) => n === "wasm")!].map(([n, m]) => [n, m()] as const);
+  it("every pair, equal to the reference backend, with the input still intact", () => {
+    const want = ref.overlappingPairs(xs).flat();
+    for (const max of [0x7fffffff, want.length / 2, 10]) {
+      const r = wasm.overlappingPairsUpTo(xs, max);
+      expect(r.total).toBe(want.length / 2);
+      if (max >= want.length / 2) expect(Array.from(r.pairs)).toEqual(want);
+      else expect(r.pairs.length).toBe(2 * max);
+    }
+    expect(wasm.merge(xs).toStrings()).toEqual(["10.0.0.0/8"]);
+  });
+});
