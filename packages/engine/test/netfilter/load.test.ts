@@ -88,6 +88,11 @@ describe("flows loader == parseRuleset + kpRulesOf", () => {
       expect(kpRulesFromBytes(bytes(text)), body).toBeUndefined();
     }
     expect(kpRulesFromBytes(bytes("*nat\n:A - [0:0]\n-A A -j ACCEPT\n"))).toBeUndefined(); // no COMMIT
+    // A line the core cannot split (a tab) for a chain declared only after it: the parser's RuleBeforeChain.
+    expect(kpRulesFromBytes(bytes("*nat\n:A - [0:0]\n-A B -j ACCEPT\t\n:B - [0:0]\nCOMMIT\n"))).toBeUndefined();
+    expect(() => parseRuleset("*nat\n:A - [0:0]\n-A B -j ACCEPT\t\n:B - [0:0]\nCOMMIT\n")).toThrow(/not declared/);
+    // The same line after the declaration is read (through the parser, for its tab).
+    expect(check("*nat\n:A - [0:0]\n:B - [0:0]\n-A B -j ACCEPT\t\nCOMMIT\n")).toBe("taken");
     expect(kpRulesFromBytes(bytes("\ufeff*nat\nCOMMIT\n"))).toBeUndefined(); // BOM
     expect(kpRulesFromBytes(bytes("# nothing\n"))).toBeUndefined(); // no table
     expect(kpRulesFromBytes(bytes("*nat :PREROUTING ACCEPT [0:0] COMMIT\n"))).toBeUndefined(); // one-line dump

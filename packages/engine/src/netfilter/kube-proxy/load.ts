@@ -65,7 +65,8 @@ interface Loaded {
   /** Jumps to user chains for the loop check: from chain, to chain. */
   edgeFrom: number[];
   edgeTo: number[];
-  odd: { slot: number; chain: number; text: string }[];
+  /** Rule lines left to the parser: rule slot, global chain, text (a chain still to find by name: -1, with byName). */
+  odd: { slot: number; chain: number; text: string; byName?: { table: number; name: string; declared: number } }[];
 }
 
 function chainNamed(L: Loaded, t: number, name: string): number {
@@ -112,8 +113,6 @@ export function kpRulesFromBytes(s: Uint8Array, source = "input"): KpRules | und
     const text = c.exports.nfHasHighBit(bytes, len) ? latin1.decode(s) : ascii.decode(s);
     const tables: string[] = [];
     const odd: Loaded["odd"] = [];
-    const byName = new Map<string, number>();
-    let named = 0;
     for (;;) {
       const st = c.exports.nfKpLoad(blk + oP);
       u32 = c.u32();
@@ -131,20 +130,14 @@ export function kpRulesFromBytes(s: Uint8Array, source = "input"): KpRules | und
       } else if (st === D.LD_ST_ODD) {
         const slot = got(D.LD_NRULES) - 1;
         const line = utf8.decode(s.subarray(a, b));
-        let chain = got(D.LD_C);
+        const chain = got(D.LD_C);
         if (chain === D.LD_NONE) {
-          // The core could not split the line (non-ASCII, odd quoting): its chain by name, as the parser reads it.
+          // The core could not split the line (non-ASCII, odd quoting): its chain by name, as the
+          // parser reads it, found once every chain is known (it must be one declared before the line).
           const m = /^-A ([^\s"!#*:-][^\s"]*) /.exec(line);
           if (!m) return undefined;
-          // Chains by (table, name), extended with the chains declared since the last such line.
-          for (const nch = got(D.LD_NCHAINS); named < nch; named++) {
-            byName.set(u32[(blk + oChTable) / 4 + named] + " " + text.substring(u32[(blk + oChA) / 4 + named], u32[(blk + oChB) / 4 + named]), named);
-          }
-          chain = byName.get(got(D.LD_TABLE) + " " + m[1]) ?? -1;
-          if (chain < 0) return undefined;
-          u32[(blk + oRChain) / 4 + slot] = chain;
-        }
-        odd.push({ slot, chain, text: line });
+          odd.push({ slot, chain: -1, text: line, byName: { table: got(D.LD_TABLE), name: m[1], declared: got(D.LD_NCHAINS) } });
+        } else odd.push({ slot, chain, text: line });
       } else throw new Error(`nfKpLoad: unexpected stop ${st}`);
     }
     if (got(D.LD_TABLE) !== D.LD_NONE || tables.length === 0) return undefined;
@@ -166,6 +159,13 @@ export function kpRulesFromBytes(s: Uint8Array, source = "input"): KpRules | und
       rec: u32.slice((blk + oRec) / 4, (blk + oRec) / 4 + n * KR.WORDS), ruleChain: u32.slice((blk + oRChain) / 4, (blk + oRChain) / 4 + n), n,
       strings: new KrStrings(), edgeFrom: [], edgeTo: [], odd,
     };
+    for (const o of odd) {
+      if (!o.byName) continue;
+      const g = chainNamed(L, o.byName.table, o.byName.name);
+      if (g < 0 || g >= o.byName.declared) return undefined; // the parser's RuleBeforeChain
+      o.chain = g;
+      L.ruleChain[o.slot] = g;
+    }
     const rstr = u32.slice((blk + oRStr) / 4, (blk + oRStr) / 4 + n * D.LD_STR_WORDS);
     fixStrings(L, rstr, text);
     if (odd.length && !readOddLines(L, source)) return undefined;
