@@ -5,7 +5,7 @@
 // empty, so "auto" never falls back to TypeScript for want of a module.
 import { traceKernel } from "./kernel/trace.ts";
 import { traceKubeProxy } from "./kube-proxy/trace.ts";
-import { traceFlowsWasm, traceColumnsWasm, compileKubeProxy, localOf, KpProgram, type KpRun, type NotCompiled } from "./kube-proxy/compile.ts";
+import { traceFlowsWasm, traceColumnsWasm, compileKubeProxy, localOf, kpProtoOk, KpProgram, type KpRun, type NotCompiled } from "./kube-proxy/compile.ts";
 import { scanFlowsResident } from "./flow-scan.ts";
 import { writeKpResident, type ByteSink } from "./jsonl.ts";
 import { core } from "../core/module.ts";
@@ -14,7 +14,7 @@ import { scanFlows } from "./flow-scan.ts";
 import { writeJsonl } from "./jsonl.ts";
 import { kpRulesFromBytes } from "./kube-proxy/load.ts";
 import { parseRuleset } from "./parse.ts";
-import { refuseUnloadable, quoted, PROTO_NUM } from "./common.ts";
+import { refuseUnloadable, quoted } from "./common.ts";
 import { locateFlowProto } from "./flows.ts";
 import { InputError } from "../errors.ts";
 import { traceFlowsKernelWasm, compileKernel, KernelProgram, type KernelBatch } from "./kernel/compile.ts";
@@ -174,19 +174,14 @@ export function traceKubeProxyCsv(dump: RulesDump, flows: Uint8Array | HeapBytes
   }
 }
 
-/** A protocol the tracers know: a name of PROTO_NUM or a number up to 255 (case as the tracers fold it). */
-function protoKnown(p: string): boolean {
-  const q = p.toLowerCase();
-  return Object.hasOwn(PROTO_NUM, q) || (/^\d{1,3}$/.test(q) && Number(q) <= 255);
-}
-
 /**
  * The first flow with a protocol no tracer knows, as an error at its line and cell (the tracers
  * would refuse it with no location: a flow file's rows do not keep their lines).
  */
 function refuseUnknownProtocols(cols: FlowColumns, bytes: Uint8Array, source: string): void {
   const names = [...cols.protos, ...[...cols.other.values()].map((f) => f.proto).filter((p): p is string => p !== undefined)];
-  const bad = names.find((p) => !protoKnown(p));
+  // kpProtoOk: the names and numbers both tracers take (case folded as they fold it).
+  const bad = names.find((p) => !kpProtoOk(p.toLowerCase()));
   if (bad === undefined) return;
   const at = locateFlowProto(utf8.decode(bytes), bad, { source });
   const where = at ? `${source}:${at.line}:${at.col}` : source;

@@ -181,7 +181,7 @@ export function scanFlows(bytes: Uint8Array, opts: { source?: string; format?: F
   return b.done();
 }
 
-/** The number of "\n" bytes from `from` on: four bytes at a time (an exact zero-byte test on the word XOR 0x0a0a0a0a). */
+/** The number of "\n" bytes from `from` on, four bytes at a time (an exact zero-byte test on the word XOR 0x0a0a0a0a): the readable twin of the core's nfCountLf (a property test compares them). */
 export function countLf(s: Uint8Array, from: number): number {
   const len = s.length;
   let n = 0, i = from;

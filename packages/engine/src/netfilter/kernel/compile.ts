@@ -266,10 +266,7 @@ export class KernelProgram {
    * in a heap block the caller releases: result i at res + 16i, alternative k at alts + 32k.
    */
   private exec(fw: Uint32Array, ifm: Uint8Array, n: number, opts: TraceOptions): KernelRun {
-    const local = (opts.local ?? []).map(parseNetAddr);
-    const nodeIp = opts.nodeIp ? parseNetAddr(opts.nodeIp) : undefined;
-    if (nodeIp) local.push(nodeIp);
-    const local4 = local.filter((a) => a.family === 4).slice(0, 64);
+    const { local4, nodeIp } = localAddrs(opts);
     let cap = n * 2 + 64;
     const heap = this.core.heap;
     for (;;) {
@@ -309,9 +306,7 @@ export class KernelProgram {
 
   /** Whether a flow from this source address counts as from the network (not locally generated): it names an in-interface or is not a node address. */
   private localTest(opts: TraceOptions): (a: number) => boolean {
-    const local = (opts.local ?? []).map(parseNetAddr);
-    if (opts.nodeIp) local.push(parseNetAddr(opts.nodeIp));
-    const local4 = local.filter((a) => a.family === 4).slice(0, 64);
+    const { local4 } = localAddrs(opts);
     return (a: number) => a >>> 24 === 127 || local4.some((l) => l.v4 === a);
   }
 
@@ -427,6 +422,14 @@ export interface KernelRun {
 /** A batch of kernel-mode results in the heap (freed with the object, or by core().heap.disown(batch, blk, size)); per protocol id whether ports are shown. */
 export interface KernelBatch extends KernelRun {
   portsShown: Uint8Array;
+}
+
+/** The node's own addresses (--local and --node-ip): the IPv4 ones the core takes (at most 64), and the node IP. */
+function localAddrs(opts: TraceOptions) {
+  const local = (opts.local ?? []).map(parseNetAddr);
+  const nodeIp = opts.nodeIp ? parseNetAddr(opts.nodeIp) : undefined;
+  if (nodeIp) local.push(nodeIp);
+  return { local4: local.filter((a) => a.family === 4).slice(0, 64), nodeIp };
 }
 
 /** The protocol number a flow's protocol names (tcp when none), -1 for one the tracer refuses. */
