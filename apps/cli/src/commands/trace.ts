@@ -1,7 +1,7 @@
 // aksnet trace CLUSTER --from ENDPOINT --to ENDPOINT: one flow through the dataplane, hop by hop,
 // with the verdict and the source address the destination sees; --compare runs it under every
 // network model; --flows FILE runs many flows through the compiled (wasm) path, one JSON line each.
-import { traceCompare, trace, parseTraceFlows, traceBulk, bulkJsonLine, ENDPOINT_SYNTAX } from "@aksnet/engine/dataplane";
+import { traceCompare, trace, parseTraceFlowTable, traceBulk, ENDPOINT_SYNTAX } from "@aksnet/engine/dataplane";
 import { json, out, parseFormat, readSource, UsageError, warn, writeStdout } from "../io.ts";
 import { renderCompare, renderTrace } from "../render/trace.ts";
 import { dataplaneInputOptions, loadDataplane, type DataplaneFlags } from "./dataplane-inputs.ts";
@@ -70,19 +70,11 @@ Examples:
         const { dp } = loadDataplane(files, o);
         const src = readSource(o.flows);
         const t0 = performance.now();
-        const flows = parseTraceFlows(src.text, src.name);
+        const flows = parseTraceFlowTable(src.text, src.name);
         const run = traceBulk(dp, flows, { engine: o.engine, source: src.name });
-        const enc = new TextEncoder();
-        let chunk: string[] = [], size = 0;
-        for (const r of run.results) {
-          const line = bulkJsonLine(r) + "\n";
-          chunk.push(line);
-          size += line.length;
-          if (size > 1 << 20) { writeStdout(enc.encode(chunk.join(""))); chunk = []; size = 0; }
-        }
-        if (chunk.length) writeStdout(enc.encode(chunk.join("")));
+        for (const chunk of run.bytes()) writeStdout(chunk);
         const ms = performance.now() - t0;
-        warn(`${run.results.length} flows in ${ms.toFixed(0)} ms (${Math.round(run.results.length / (ms / 1000))} flows/s), engine ${run.engine}: ${run.rounds} rounds, ${run.netfilterBatched} netfilter verdicts and ${run.routeBatched} route lookups batched`);
+        warn(`${run.count} flows in ${ms.toFixed(0)} ms (${Math.round(run.count / (ms / 1000))} flows/s), engine ${run.engine}: ${run.rounds} rounds, ${run.netfilterBatched} netfilter verdicts and ${run.routeBatched} route lookups batched`);
         return;
       }
       if (!o.from || !o.to) throw new UsageError("trace needs --from and --to (or --flows FILE)", `endpoints are ${ENDPOINT_SYNTAX}`);

@@ -1,21 +1,30 @@
 // Many flows at once. The same Walk as trace(), with its two lookups answered from compiled
 // tables: each node's ruleset compiled once for the netfilter engine's wasm kernel program, and
 // every subnet's routes on the cidr engine's wasm LPM table (NSGs are compiled tables in both
-// paths). The flows run in rounds: a round walks every pending flow until it needs a netfilter
-// verdict or a route that is not known yet and records the question; then each node's questions
-// go to the core in one batch, each table's addresses in one LPM call, and the next round replays
-// the flows that waited. The answers are the compiled engines'; the logic is the tracer's, so the
+// paths). Flows are columns (endpoint ids into one table of distinct endpoint texts, ports,
+// protocols), each distinct endpoint resolved once, each distinct flow walked once (a repeat takes
+// the first one's result). The flows run in chunks: a chunk walks every pending flow until it
+// needs a netfilter verdict or a route that is not known yet and records the question; then each
+// node's questions go to the core in one batch, each table's addresses in one LPM call, and the
+// flows that waited are walked again. Verdicts are kept as templates where the ruleset cannot
+// tell two packets apart (see the netfilter primitive), so after the first chunks nearly every
+// flow is walked once. The answers are the compiled engines'; the logic is the tracer's, so the
 // results equal the TypeScript tracer's (a test and the benchmark compare them).
 import { InputError, UsageError } from "../errors.ts";
 import { traceFlows } from "../netfilter/bulk.ts";
 import type { Flow, KernelResult } from "../netfilter/types.ts";
 import type { Ruleset } from "../netfilter/model.ts";
-import { in4, ip4, parseP4 } from "./net4.ts";
-import { POD_IFACE } from "./constants.ts";
+import { parseRuleset } from "../netfilter/parse.ts";
+import { nodeRuleset } from "./iptables.ts";
+import { fmt4, in4, ip4, parseP4, text4 } from "./net4.ts";
+import { NODE_IFACE, POD_IFACE } from "./constants.ts";
 import type { Dataplane } from "./dataplane.ts";
 import { parseEndpoint, type Endpoint } from "./endpoint.ts";
 import type { SubnetRoutes } from "./routing.ts";
-import { trace, TS_BULK_PRIMITIVES, type NodeNetfilter, type Primitives } from "./trace.ts";
+import {
+  flowOf, LeanTracer, TRACE_SPORT, TS_BULK_PRIMITIVES,
+  type NfPacket, type NodeAlternative, type NodeNetfilter, type Primitives, type TraceSource, type TraceTarget,
+} from "./trace.ts";
 import type { DpNode, DpRoute, DpService, Trace } from "./result.ts";
 
 export interface BulkFlow {
@@ -39,13 +48,325 @@ export interface BulkTrace {
   port: number;
 }
 
-export interface BulkRun {
-  results: BulkTrace[];
-  engine: "wasm" | "ts";
-  rounds: number;
-  /** Netfilter questions answered in batches, distinct (node, packet) pairs. */
-  netfilterBatched: number;
-  routeBatched: number;
+/**
+ * Flows as columns: the endpoints as ids into `texts` (each distinct endpoint text once), the port
+ * (-1: none given), the protocol (0: none given, 1 tcp, 2 udp) and the line in the file.
+ */
+export interface FlowTable {
+  count: number;
+  from: Int32Array;
+  to: Int32Array;
+  port: Int32Array;
+  proto: Uint8Array;
+  line: Int32Array;
+  texts: string[];
+}
+
+const PROTOS = [undefined, "tcp", "udp"] as const;
+const VERDICTS = ["delivered", "dropped", "unreachable"] as const;
+
+/** The results of a bulk run as columns, by flow (a repeated flow points at its first: `same`). */
+export class BulkRun {
+  constructor(
+    readonly table: FlowTable,
+    readonly engine: "wasm" | "ts",
+    /** Walk rounds over all chunks. */
+    readonly rounds: number,
+    /** Netfilter questions answered in batches, distinct (node, packet) pairs. */
+    readonly netfilterBatched: number,
+    readonly routeBatched: number,
+    /** The first flow with the same endpoints, port and protocol (itself when it is the first). */
+    private readonly same: Int32Array,
+    private readonly verdict: Uint8Array,
+    private readonly seen: Float64Array,
+    private readonly resolved: Float64Array,
+    private readonly resolvedPort: Int32Array,
+    private readonly proto: Uint8Array,
+    private readonly port: Int32Array,
+    /** The destination's address (Trace.to.address): an index into `addresses`. */
+    private readonly toAddress: Int32Array,
+    private readonly addresses: string[],
+    private readonly reasons: Map<number, string>,
+  ) {}
+
+  get count(): number {
+    return this.table.count;
+  }
+
+  /** Flow i's result as an object (the JSON line's keys, in its order). */
+  result(i: number): BulkTrace {
+    const t = this.table, j = this.same[i];
+    const r: BulkTrace = { from: t.texts[t.from[i]], to: t.texts[t.to[i]], proto: PROTOS[this.proto[j]]!, port: this.port[j], toAddress: this.addresses[this.toAddress[j]], verdict: VERDICTS[this.verdict[j]] };
+    if (this.seen[j] >= 0) r.seenSource = fmt4(this.seen[j]);
+    if (this.resolved[j] >= 0) r.resolved = `${fmt4(this.resolved[j])}:${this.resolvedPort[j]}`;
+    const why = this.reasons.get(j);
+    if (why !== undefined) r.reason = why;
+    return r;
+  }
+
+  /** Every result, in input order. */
+  get results(): BulkTrace[] {
+    return Array.from({ length: this.count }, (_, i) => this.result(i));
+  }
+
+  /**
+   * The JSON lines (bulkJsonLine of every result, each ending in a newline) as UTF-8 bytes, in
+   * chunks of about `size` bytes, written straight from the columns: no result object, no string
+   * per line. Each chunk is valid until the next is asked for (the buffer is reused).
+   */
+  *bytes(size = 1 << 20): Generator<Uint8Array> {
+    const w = new LineWriter(this.table, this.addresses, Math.max(size, 1 << 12));
+    for (let i = 0; i < this.count; ) {
+      i = w.fill(i, this.same, this.proto, this.port, this.toAddress, this.verdict, this.seen, this.resolved, this.resolvedPort, this.reasons);
+      yield w.buf.subarray(0, w.n);
+    }
+  }
+}
+
+const utf8 = new TextEncoder();
+
+/** Formats bulk results into a byte buffer: each line from a few pre-encoded pieces and the addresses' digits. */
+class LineWriter {
+  buf: Uint8Array;
+  n = 0;
+  /** `{"from":"F","to":` by endpoint id; `"T"` by endpoint id. */
+  private readonly fromPiece: Uint8Array[];
+  private readonly toPiece: Uint8Array[];
+  /** `,"proto":"P","port":N,"toAddress":` by proto * 65536 + port. */
+  private readonly protoPort = new Map<number, Uint8Array>();
+  /** `"A","verdict":"V"` by address index * 3 + verdict. */
+  private readonly addrVerdict = new Map<number, Uint8Array>();
+  private readonly reasonPiece = new Map<string, Uint8Array>();
+  private static readonly SEEN = utf8.encode(',"seenSource":"');
+  private static readonly RESOLVED = utf8.encode(',"resolved":"');
+  private static readonly REASON = utf8.encode(',"reason":');
+
+  constructor(t: FlowTable, private readonly addresses: string[], private readonly size: number) {
+    this.buf = new Uint8Array(size + 4096);
+    this.fromPiece = t.texts.map((x) => utf8.encode(`{"from":${jsonString(x)},"to":`));
+    this.toPiece = t.texts.map((x) => utf8.encode(jsonString(x)));
+    this.table = t;
+  }
+  private readonly table: FlowTable;
+
+  private put(b: Uint8Array): void {
+    const k = b.length, n = this.n;
+    if (n + k > this.buf.length) this.grow(k);
+    const buf = this.buf;
+    // Most pieces are tens of bytes: a loop beats TypedArray.set's call.
+    if (k < 64) for (let x = 0; x < k; x++) buf[n + x] = b[x];
+    else buf.set(b, n);
+    this.n = n + k;
+  }
+
+  private grow(k: number): void {
+    const g = new Uint8Array(Math.max(this.buf.length * 2, this.n + k + 4096));
+    g.set(this.buf.subarray(0, this.n));
+    this.buf = g;
+  }
+
+  /** A number 0-65535 in decimal (room for it is the caller's). */
+  private dec(v: number): void {
+    const buf = this.buf;
+    let n = this.n;
+    if (v >= 10000) buf[n++] = 48 + ((v / 10000) | 0);
+    if (v >= 1000) buf[n++] = 48 + (((v / 1000) | 0) % 10);
+    if (v >= 100) buf[n++] = 48 + (((v / 100) | 0) % 10);
+    if (v >= 10) buf[n++] = 48 + (((v / 10) | 0) % 10);
+    buf[n++] = 48 + (v % 10);
+    this.n = n;
+  }
+
+  /** An IPv4 address in dotted decimal (room for it is the caller's). */
+  private addr(v: number): void {
+    this.dec(v >>> 24); this.buf[this.n++] = 46;
+    this.dec((v >>> 16) & 255); this.buf[this.n++] = 46;
+    this.dec((v >>> 8) & 255); this.buf[this.n++] = 46;
+    this.dec(v & 255);
+  }
+
+  /** Formats rows from `i` until the buffer holds `size` bytes; the next row. */
+  fill(i: number, same: Int32Array, proto: Uint8Array, port: Int32Array, toAddress: Int32Array, verdict: Uint8Array, seen: Float64Array, resolved: Float64Array, resolvedPort: Int32Array, reasons: Map<number, string>): number {
+    const t = this.table;
+    this.n = 0;
+    for (; i < t.count && this.n < this.size; i++) {
+      const j = same[i];
+      this.put(this.fromPiece[t.from[i]]);
+      this.put(this.toPiece[t.to[i]]);
+      const pk = proto[j] * 65536 + port[j];
+      let pp = this.protoPort.get(pk);
+      if (!pp) this.protoPort.set(pk, (pp = utf8.encode(`,"proto":"${PROTOS[proto[j]]}","port":${port[j]},"toAddress":`)));
+      this.put(pp);
+      const ak = toAddress[j] * 3 + verdict[j];
+      let av = this.addrVerdict.get(ak);
+      if (!av) this.addrVerdict.set(ak, av = utf8.encode(`${jsonString(this.addresses[toAddress[j]])},"verdict":"${VERDICTS[verdict[j]]}"`));
+      this.put(av);
+      // An address is at most 15 bytes, a port 5: room for both and their quotes.
+      if (this.n + 64 > this.buf.length) this.grow(64);
+      if (seen[j] >= 0) { this.put(LineWriter.SEEN); this.addr(seen[j]); this.buf[this.n++] = 34; }
+      if (resolved[j] >= 0) { this.put(LineWriter.RESOLVED); this.addr(resolved[j]); this.buf[this.n++] = 58; this.dec(resolvedPort[j]); this.buf[this.n++] = 34; }
+      const why = reasons.get(j);
+      if (why !== undefined) {
+        let rp = this.reasonPiece.get(why);
+        if (!rp) this.reasonPiece.set(why, (rp = utf8.encode(jsonString(why))));
+        this.put(LineWriter.REASON);
+        this.put(rp);
+      }
+      if (this.n + 2 > this.buf.length) this.grow(2);
+      this.buf[this.n++] = 125;
+      this.buf[this.n++] = 10;
+    }
+    return i;
+  }
+}
+
+/** An open-addressing table of distinct strings, each given an id in order of first sight. */
+class Interner {
+  readonly texts: string[] = [];
+  private slots = new Int32Array(1024).fill(-1);
+  private hashes: number[] = [];
+
+  private static hash(s: string, a: number, b: number): number {
+    let h = 0x811c9dc5;
+    for (let k = a; k < b; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
+    return h >>> 0;
+  }
+
+  /** The id of s.slice(a, b). */
+  idOf(s: string, a: number, b: number): number {
+    const h = Interner.hash(s, a, b), len = b - a;
+    const mask = this.slots.length - 1;
+    for (let k = h & mask; ; k = (k + 1) & mask) {
+      const id = this.slots[k];
+      if (id < 0) {
+        const nid = this.texts.length;
+        this.texts.push(s.slice(a, b));
+        this.hashes.push(h);
+        this.slots[k] = nid;
+        if (this.texts.length * 2 > this.slots.length) this.grow();
+        return nid;
+      }
+      if (this.hashes[id] === h) {
+        const t = this.texts[id];
+        if (t.length === len && s.startsWith(t, a)) return id;
+      }
+    }
+  }
+
+  private grow(): void {
+    const slots = new Int32Array(this.slots.length * 2).fill(-1), mask = slots.length - 1;
+    for (let id = 0; id < this.texts.length; id++) {
+      let k = this.hashes[id] & mask;
+      while (slots[k] >= 0) k = (k + 1) & mask;
+      slots[k] = id;
+    }
+    this.slots = slots;
+  }
+}
+
+/** Flow objects as columns. */
+export function flowTable(flows: readonly BulkFlow[]): FlowTable {
+  const n = flows.length, it = new Interner();
+  const t: FlowTable = { count: n, from: new Int32Array(n), to: new Int32Array(n), port: new Int32Array(n), proto: new Uint8Array(n), line: new Int32Array(n), texts: it.texts };
+  flows.forEach((f, i) => {
+    t.from[i] = it.idOf(f.from, 0, f.from.length);
+    t.to[i] = it.idOf(f.to, 0, f.to.length);
+    t.port[i] = f.port ?? -1;
+    t.proto[i] = f.proto === "tcp" ? 1 : f.proto === "udp" ? 2 : 0;
+    t.line[i] = f.line;
+  });
+  return t;
+}
+
+const isSpace = (c: number) => c === 32 || c === 9;
+
+/**
+ * Reads a flow file into columns. CSV is scanned in one pass, cells interned without a substring
+ * per cell; JSON Lines, anything unusual (a non-ASCII or control character) and every error go
+ * through parseTraceFlows, so the flows and the located errors are the same.
+ */
+export function parseTraceFlowTable(text: string, source = "flows"): FlowTable {
+  const n = text.length;
+  let rows = 0;
+  for (let k = text.indexOf("\n"); k >= 0; k = text.indexOf("\n", k + 1)) rows++;
+  rows++;
+  const it = new Interner();
+  const from = new Int32Array(rows), to = new Int32Array(rows), port = new Int32Array(rows), proto = new Uint8Array(rows), line = new Int32Array(rows);
+  const slow = () => flowTable(parseTraceFlows(text, source));
+  let header: { from: number; to: number; port: number; proto: number; cells: number } | undefined;
+  let count = 0, lineNo = 0;
+  const cuts = new Int32Array(64);
+  for (let i = 0; i < n; ) {
+    let e = text.indexOf("\n", i);
+    if (e < 0) e = n;
+    const next = e + 1;
+    lineNo++;
+    if (e > i && text.charCodeAt(e - 1) === 13) e--;
+    let a = i;
+    while (a < e && isSpace(text.charCodeAt(a))) a++;
+    if (a === e || text.charCodeAt(i) === 35 /* # */) { i = next; continue; }
+    if (text.charCodeAt(a) === 123 /* { */) return slow();
+    // The cells' boundaries; any character outside printable ASCII sends the file to the reader.
+    let nc = 0;
+    cuts[nc++] = i - 1;
+    for (let k = i; k < e; k++) {
+      const c = text.charCodeAt(k);
+      if (c === 44) { if (nc === cuts.length - 1) return slow(); cuts[nc++] = k; }
+      else if ((c < 32 && c !== 9) || c > 126) return slow();
+    }
+    cuts[nc] = e;
+    if (!header) {
+      const names = text.slice(i, e).split(",").map((c) => c.trim().toLowerCase());
+      const at = (k: string) => names.indexOf(k);
+      if (at("from") < 0 || at("to") < 0) return slow();
+      header = { from: at("from"), to: at("to"), port: at("port"), proto: at("proto"), cells: 0 };
+      i = next;
+      continue;
+    }
+    if (nc <= Math.max(header.from, header.to)) return slow();
+    // Each cell trimmed of spaces and tabs: [cx, cy).
+    let cx = cuts[header.from] + 1, cy = cuts[header.from + 1];
+    while (cx < cy && isSpace(text.charCodeAt(cx))) cx++;
+    while (cy > cx && isSpace(text.charCodeAt(cy - 1))) cy--;
+    from[count] = it.idOf(text, cx, cy);
+    cx = cuts[header.to] + 1; cy = cuts[header.to + 1];
+    while (cx < cy && isSpace(text.charCodeAt(cx))) cx++;
+    while (cy > cx && isSpace(text.charCodeAt(cy - 1))) cy--;
+    to[count] = it.idOf(text, cx, cy);
+    port[count] = -1;
+    if (header.port >= 0 && header.port < nc) {
+      cx = cuts[header.port] + 1; cy = cuts[header.port + 1];
+      while (cx < cy && isSpace(text.charCodeAt(cx))) cx++;
+      while (cy > cx && isSpace(text.charCodeAt(cy - 1))) cy--;
+      if (cy > cx) {
+        if (cy - cx > 5) return slow();
+        let v = 0;
+        for (let k = cx; k < cy; k++) {
+          const c = text.charCodeAt(k) - 48;
+          if (c < 0 || c > 9) return slow();
+          v = v * 10 + c;
+        }
+        if (v > 65535) return slow();
+        port[count] = v;
+      }
+    }
+    proto[count] = 0;
+    if (header.proto >= 0 && header.proto < nc) {
+      cx = cuts[header.proto] + 1; cy = cuts[header.proto + 1];
+      while (cx < cy && isSpace(text.charCodeAt(cx))) cx++;
+      while (cy > cx && isSpace(text.charCodeAt(cy - 1))) cy--;
+      if (cy > cx) {
+        const v = text.slice(cx, cy).toLowerCase();
+        if (v === "tcp") proto[count] = 1;
+        else if (v === "udp") proto[count] = 2;
+        else return slow();
+      }
+    }
+    line[count] = lineNo;
+    count++;
+    i = next;
+  }
+  return { count, from: from.subarray(0, count), to: to.subarray(0, count), port: port.subarray(0, count), proto: proto.subarray(0, count), line: line.subarray(0, count), texts: it.texts };
 }
 
 /** Reads a flow file: CSV with a header naming from,to[,port,proto], or JSON Lines with those keys. */
@@ -103,183 +424,348 @@ export function parseTraceFlows(text: string, source = "flows"): BulkFlow[] {
 }
 
 class Pending {}
+/** Thrown by the bulk primitives when the answer is not known yet: the flow is walked again after the batch. */
 const PENDING = new Pending();
-
-function keep(f: BulkFlow, t: Trace): BulkTrace {
-  const r: BulkTrace = { from: f.from, to: f.to, proto: t.flow.proto, port: t.flow.port, toAddress: t.to.address, verdict: t.verdict };
-  if (t.seenSource) r.seenSource = t.seenSource;
-  if (t.to.resolved) r.resolved = t.to.resolved;
-  if (t.reason) r.reason = t.reason;
-  return r;
-}
 
 export interface TraceBulkOptions {
   engine?: "wasm" | "ts";
   source?: string;
 }
 
-/** Traces every flow; results in input order. An endpoint error names the flow's line. */
-export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[], opts: TraceBulkOptions = {}): BulkRun {
-  const source = opts.source ?? "flows";
-  const eps = new Map<string, Endpoint>();
-  const ep = (text: string, f: BulkFlow, what: string): Endpoint => {
-    let e = eps.get(text);
-    if (!e) {
-      try { e = parseEndpoint(text, what); } catch (err) {
-        if (err instanceof UsageError) throw new InputError(`${source}:${f.line}: ${err.message}`, err.hint);
-        throw err;
-      }
-      eps.set(text, e);
+/**
+ * Flows walked between two batches of answers. The first chunks are small (an empty cache: most
+ * of their flows wait for an answer and are walked again), then they double up to a size at which
+ * a batch's fixed cost is small beside the walks.
+ */
+const FIRST_CHUNK = 1 << 10, MAX_CHUNK = 1 << 16;
+
+/** A node's verdict kept for reuse: alternative 0 (bulk traces follow the first), its addresses as numbers or markers. */
+interface Verdict0 {
+  verdict: "ACCEPT" | "DROP" | "REJECT";
+  probability: number;
+  /** -1: the packet's source; -2: the node's address; else the address. */
+  src: number;
+  /** -1: the packet's destination. */
+  dst: number;
+  /** -1: the packet's destination port; -2: none. */
+  dport: number;
+}
+const ASKED = Symbol("asked");
+type Slot = Verdict0 | typeof ASKED;
+
+/** Verdicts of one ruleset: by template key (shared by nodes and sources) or by the full packet. */
+interface RulesetVerdicts {
+  rs: Ruleset;
+  /** ClusterIP templates, by Service: (dport * 2 + udp) * 2 + in cluster CIDR. */
+  service: Map<DpService, Map<number, Slot>>;
+  /** Frontend templates, by frontend address: ((dport * 2 + udp) * 2 + in cluster CIDR) * 4 + interface. */
+  frontend: Map<number, Map<number, Slot>>;
+  /** Inert packets: (non-masquerade side * 2 + udp) * 4 + interface. */
+  inert: Map<number, Slot>;
+  exact: Map<string, Slot>;
+  /** This round's questions, by node: the key, the map it goes in, the packet. */
+  ask: Map<DpNode, { key: number | string; slots: Map<number, Slot> | Map<string, Slot>; template: boolean; inert: boolean; flow: Flow }[]>;
+}
+
+/** The first flow with the same endpoints, port and protocol, for every flow (an open-addressing table over the columns). */
+function firstOfSame(t: FlowTable): Int32Array {
+  const n = t.count, same = new Int32Array(n);
+  let size = 1024;
+  while (size < n * 2) size *= 2;
+  const slots = new Int32Array(size).fill(-1), mask = size - 1;
+  for (let i = 0; i < n; i++) {
+    const f = t.from[i], d = t.to[i], p = t.port[i], q = t.proto[i];
+    let h = Math.imul(f ^ 0x9e3779b9, 0x85ebca6b);
+    h = Math.imul(h ^ d, 0xc2b2ae35);
+    h = Math.imul(h ^ (p * 4 + q), 0x27d4eb2f);
+    h ^= h >>> 15;
+    for (let k = h & mask; ; k = (k + 1) & mask) {
+      const j = slots[k];
+      if (j < 0) { slots[k] = i; same[i] = i; break; }
+      if (t.from[j] === f && t.to[j] === d && t.port[j] === p && t.proto[j] === q) { same[i] = j; break; }
     }
-    return e;
-  };
-  // Endpoints parsed once per flow (a round replays the flow, not the parse).
-  const specs = flows.map((f) => ({ from: ep(f.from, f, "from"), to: ep(f.to, f, "to"), port: f.port, proto: f.proto }));
-  const one = (f: BulkFlow, prims: Primitives, i: number): Trace => {
-    try {
-      return trace(dp, specs[i], { primitives: prims, lean: true });
-    } catch (err) {
-      if (err instanceof UsageError) throw new InputError(`${source}:${f.line}: ${err.message}`, err.hint);
-      throw err;
-    }
-  };
-  const results: BulkTrace[] = new Array(flows.length);
-  if (opts.engine === "ts") {
-    flows.forEach((f, i) => { results[i] = keep(f, one(f, TS_BULK_PRIMITIVES, i)); });
-    return { results, engine: "ts", rounds: 1, netfilterBatched: 0, routeBatched: 0 };
   }
+  return same;
+}
+
+/** Traces every flow; results in input order. An endpoint error names the flow's line. */
+export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable, opts: TraceBulkOptions = {}): BulkRun {
+  const source = opts.source ?? "flows";
+  const t = Array.isArray(flows) ? flowTable(flows) : (flows as FlowTable);
+  const n = t.count;
+  const located = (i: number, err: unknown): never => {
+    if (err instanceof UsageError) throw new InputError(`${source}:${t.line[i]}: ${err.message}`, err.hint);
+    throw err;
+  };
+  // Every endpoint parsed once, in the order the flows name them (the first bad one is reported).
+  // Arrays by endpoint id are filled with undefined up front: `new Array(n)` of 100,000 or more
+  // is a dictionary in V8, and every lookup in it a hash.
+  const byId = <T>(): (T | undefined)[] => Array.from({ length: t.texts.length }, () => undefined);
+  const eps = byId<Endpoint>();
+  const parse = (i: number, id: number, what: string) => {
+    try { eps[id] = parseEndpoint(t.texts[id], what); } catch (err) { located(i, err); }
+  };
+  for (let i = 0; i < n; i++) {
+    if (!eps[t.from[i]]) parse(i, t.from[i], "from");
+    if (!eps[t.to[i]]) parse(i, t.to[i], "to");
+  }
+  const same = firstOfSame(t);
+  const verdict = new Uint8Array(n), seen = new Float64Array(n).fill(-1), resolved = new Float64Array(n).fill(-1);
+  const resolvedPort = new Int32Array(n), proto = new Uint8Array(n), port = new Int32Array(n);
+  const toAddress = new Int32Array(n);
+  // The targets' addresses, each once.
+  const addresses: string[] = [];
+  const reasons = new Map<number, string>();
+  const engine = opts.engine === "ts" ? "ts" : "wasm";
+
   // Answers found so far, and the questions of this round.
-  const nf = new Map<Ruleset, Map<string, NodeNetfilter>>();
+  const verdicts = new Map<Ruleset, RulesetVerdicts>();
+  const asked = new Set<RulesetVerdicts>();
   const routes = new Map<SubnetRoutes, Map<number, number>>();
-  let askNf = new Map<Ruleset, { node: DpNode; flows: Map<string, Flow>; nodes: Map<string, DpNode> }>();
-  let askRoute = new Map<SubnetRoutes, Set<number>>();
-  const key = (f: Flow) => `${f.src}|${f.dst}|${f.proto}|${f.dport}|${f.inIface ?? ""}`;
+  // The flows' destination addresses (filled as the ends are resolved, before any walk).
+  const dsts = new Set<number>();
   // A pod's packet to a ClusterIP on the shared ruleset depends on its source only through
   // kube-proxy's `! -s clusterCidr` and the hairpin `-s endpoint/32` of the endpoint it is DNATed
   // to, and on the node only through MASQUERADE's address. So when the source is not one of the
   // Service's endpoints, one verdict per (in cluster CIDR, ClusterIP, port) serves every pod on
   // every node, with the source and the node address put back in (a template).
   const podIface = POD_IFACE[dp.cluster.model];
+  const ifaceCode = (i: string | undefined) => (i === undefined ? 0 : i === podIface ? 1 : i === NODE_IFACE ? 2 : 3);
   const cidr = parseP4(dp.clusterCidr);
-  const epsOf = new Map<DpService, Set<string>>();
+  const epsOf = new Map<DpService, Set<number>>();
   // A packet for an address no kube-proxy rule names (not a ClusterIP, frontend, node or loopback
   // address) meets only ip-masq-agent's destination rules: one verdict per side of the
   // non-masquerade list serves every source and node.
   const nonMasq = [...dp.nonMasq, parseP4("169.254.0.0/16")];
   const loopback = parseP4("127.0.0.0/8");
-  const named = (dst: number) => dp.byClusterIp.has(dst) || dp.byIp.has(dst) || in4(dst, loopback) || (() => { const c = dp.classify(dst); return c.kind === "service" || c.kind === "egress"; })();
-  const canonKey = (node: DpNode, flow: Flow, dst: number): string | undefined => {
-    if (!dp.sharedFor(node, dst)) return undefined;
-    const src = ip4(flow.src)!;
-    if (!named(dst) && src !== node.ip && !in4(src, loopback)) return `i|${nonMasq.some((p) => in4(dst, p)) ? 1 : 0}|${flow.proto}|${flow.inIface ?? ""}`;
-    if (flow.inIface !== podIface) return undefined;
-    const svc = dp.byClusterIp.get(dst);
-    if (!svc || !svc.ports.some((p) => p.port === flow.dport && p.proto === flow.proto)) return undefined;
-    let eps = epsOf.get(svc);
-    if (!eps) epsOf.set(svc, (eps = new Set(svc.endpoints.map((e) => e.address))));
-    if (eps.has(flow.src)) return undefined;
-    return `c|${in4(ip4(flow.src)!, cidr) ? 1 : 0}|${flow.dst}|${flow.proto}|${flow.dport}|${flow.sport}`;
+  // Only a frontend or an egress address can classify as "service" or "egress" outside the ClusterIPs.
+  const frontends = new Set<number>([...dp.services.flatMap((s) => (s.loadBalancerIP ? [ip4(s.loadBalancerIP)!] : [])), ...dp.egress.frontendIps.map((a) => ip4(a)!)]);
+  const named = (dst: number): boolean => {
+    if (dp.byClusterIp.has(dst) || dp.byIp.has(dst) || in4(dst, loopback)) return true;
+    if (!frontends.has(dst)) return false;
+    const c = dp.classify(dst);
+    return c.kind === "service" || c.kind === "egress";
   };
-  const ORIG = "\0src", NODE = "\0node", DST = "\0dst", DPORT = -1;
-  const canonical = new Set<string>();
-  const instantiate = (t: NodeNetfilter, flow: Flow, node: DpNode): NodeNetfilter => ({
-    path: "", alternatives: t.alternatives.map((a) => ({
-      ...a, src: a.src === ORIG ? flow.src : a.src === NODE ? node.address : a.src,
-      dst: a.dst === DST ? flow.dst : a.dst, dport: a.dport === DPORT ? flow.dport : a.dport,
-    })),
-  });
-  const prims: Primitives = {
-    netfilter(_dp, node, flow) {
-      const dst = ip4(flow.dst)!;
-      const rs = dp.rulesetFor(node, dst);
-      const ck = canonKey(node, flow, dst);
+  // Frontends a template serves: none of their Services has loadBalancerSourceRanges; the endpoints of them all.
+  const frontendInfo = new Map<number, { endpoints: Set<number> } | null>();
+  const frontendTemplates = (dst: number): { endpoints: Set<number> } | null => {
+    let f = frontendInfo.get(dst);
+    if (f === undefined) {
+      const on = dp.services.filter((x) => x.loadBalancerIP !== undefined && ip4(x.loadBalancerIP) === dst);
+      f = on.length && on.every((x) => !x.loadBalancerSourceRanges.length) ? { endpoints: new Set(on.flatMap((x) => x.endpoints.map((e) => ip4(e.address)!))) } : null;
+      frontendInfo.set(dst, f);
+    }
+    return f;
+  };
+  const verdictsOf = (rs: Ruleset): RulesetVerdicts => {
+    let v = verdicts.get(rs);
+    if (!v) verdicts.set(rs, (v = { rs, service: new Map(), frontend: new Map(), inert: new Map(), exact: new Map(), ask: new Map() }));
+    return v;
+  };
+  let sharedVerdicts: RulesetVerdicts | undefined;
+  const ownVerdicts = new Map<DpNode, RulesetVerdicts>();
+  const frontendVerdicts = new Map<DpNode, Map<number, RulesetVerdicts>>();
+  // The answer handed to the walk (it reads it before the next question).
+  const alt: NodeAlternative = { probability: 1, verdict: "ACCEPT", src: "", dst: "", srcIp: 0, dstIp: 0, dport: undefined };
+  const answer: NodeNetfilter = { path: "", alternatives: [alt] };
+  const give = (v: Verdict0, q: NfPacket, node: DpNode): NodeNetfilter => {
+    alt.verdict = v.verdict;
+    alt.probability = v.probability;
+    alt.srcIp = v.src === -1 ? q.src : v.src === -2 ? node.ip : v.src;
+    alt.dstIp = v.dst === -1 ? q.dst : v.dst;
+    alt.dport = v.dport === -1 ? q.dport : v.dport === -2 ? undefined : v.dport;
+    return answer;
+  };
+  const prims: Primitives = engine === "ts" ? TS_BULK_PRIMITIVES : {
+    netfilter(_dp, node, q) {
+      const dst = q.dst;
+      const shared = dp.sharedFor(node, dst);
+      let v: RulesetVerdicts | undefined;
+      if (shared) v = sharedVerdicts ??= verdictsOf(dp.rulesetFor(node, dst));
+      else if (dst === node.ip) {
+        // The node's own address (NodePorts): its ruleset of the external Services (rulesetFor depends on the node only).
+        v = ownVerdicts.get(node);
+        if (!v) ownVerdicts.set(node, (v = verdictsOf(dp.rulesetFor(node, dst))));
+      } else {
+        // An externalTrafficPolicy Local frontend: only the rules of the Services on that address
+        // can match a packet for it (every other Service rule names its own address, and a
+        // frontend is not one of the node's LOCAL addresses), so the node's rules for those.
+        let m = frontendVerdicts.get(node);
+        if (!m) frontendVerdicts.set(node, (m = new Map()));
+        v = m.get(dst);
+        if (!v) {
+          const services = dp.services.filter((x) => x.loadBalancerIP !== undefined && ip4(x.loadBalancerIP) === dst);
+          const text = nodeRuleset({ node, services, clusterCidr: dp.clusterCidr, nonMasqueradeCidrs: dp.nonMasq.map(text4) });
+          m.set(dst, (v = verdictsOf(parseRuleset(text, { source: `${node.name}.frontend-${fmt4(dst)}.rules` }))));
+        }
+      }
+      let key: number | string = 0, map: Map<number, Slot> | Map<string, Slot> | undefined, inert = false;
+      if (shared && q.sport === TRACE_SPORT) {
+        const src = q.src;
+        if (!named(dst) && src !== node.ip && !in4(src, loopback)) {
+          map = v.inert;
+          inert = true;
+          let side = 0;
+          for (let j = 0; j < nonMasq.length; j++) if (in4(dst, nonMasq[j])) { side = 1; break; }
+          key = (side * 2 + (q.proto === "udp" ? 1 : 0)) * 4 + ifaceCode(q.inIface);
+        } else if (q.inIface === podIface) {
+          const svc = dp.byClusterIp.get(dst)!;
+          let served = false;
+          if (svc) for (const p of svc.ports) if (p.port === q.dport && p.proto === q.proto) served = true;
+          if (served) {
+            let e = epsOf.get(svc);
+            if (!e) epsOf.set(svc, (e = new Set(svc.endpoints.map((x) => ip4(x.address)!))));
+            if (!e.has(src)) {
+              let m = v.service.get(svc);
+              if (!m) v.service.set(svc, (m = new Map()));
+              map = m;
+              key = (q.dport * 2 + (q.proto === "udp" ? 1 : 0)) * 2 + (in4(src, cidr) ? 1 : 0);
+            }
+          }
+        }
+      }
+      // A LoadBalancer frontend, on the shared ruleset (externalTrafficPolicy Cluster) or the
+      // node's rules for it (Local): kube-proxy's rules test the source only against the cluster
+      // CIDR (pod traffic), the endpoints (hairpin), LOCAL addresses and loadBalancerSourceRanges;
+      // so for a source that is none of those and a frontend without source ranges, one verdict
+      // per (in cluster CIDR, port, interface) serves every source, on every node for the shared
+      // ruleset, with the source and the node's address put back in.
+      if (!map && q.sport === TRACE_SPORT && dst !== node.ip) {
+        const fe = frontendTemplates(dst);
+        const src = q.src;
+        if (fe && !fe.endpoints.has(src) && src !== node.ip && !in4(src, loopback)) {
+          let m = v.frontend.get(dst);
+          if (!m) v.frontend.set(dst, (m = new Map()));
+          map = m;
+          key = ((q.dport * 2 + (q.proto === "udp" ? 1 : 0)) * 2 + (in4(src, cidr) ? 1 : 0)) * 4 + ifaceCode(q.inIface);
+        }
+      }
+      const template = map !== undefined;
       // Otherwise the node's address is in the key: MASQUERADE rewrites to it.
-      const k = ck ?? `${node.address}|${flow.src}|${flow.dst}|${flow.proto}|${flow.dport}|${flow.inIface ?? ""}`;
-      const hit = nf.get(rs)?.get(k);
-      if (hit) return ck ? instantiate(hit, flow, node) : hit;
-      if (ck) canonical.add(ck);
-      let q = askNf.get(rs);
-      if (!q) askNf.set(rs, (q = { node, flows: new Map(), nodes: new Map() }));
-      q.flows.set(k, flow);
-      q.nodes.set(k, node);
+      if (!map) { map = v.exact; key = `${node.ip},${q.src},${dst},${q.proto},${q.dport},${q.sport},${q.inIface ?? ""}`; }
+      const hit = (map as Map<number | string, Slot>).get(key);
+      if (hit !== undefined && hit !== ASKED) return give(hit, q, node);
+      if (hit === undefined) {
+        (map as Map<number | string, Slot>).set(key, ASKED);
+        let list = v.ask.get(node);
+        if (!list) v.ask.set(node, (list = []));
+        list.push({ key, slots: map, template, inert, flow: flowOf(q) });
+        asked.add(v);
+      }
       throw PENDING;
     },
     explain: TS_BULK_PRIMITIVES.explain,
-    route(t, ip) {
-      const m = routes.get(t);
-      const hit = m?.get(ip);
-      if (hit !== undefined) return hit === 0xffffffff ? undefined : t.active[hit];
-      let q = askRoute.get(t);
-      if (!q) askRoute.set(t, (q = new Set()));
-      q.add(ip);
-      throw PENDING;
+    route(tb, ip) {
+      let m = routes.get(tb);
+      if (!m) {
+        // A table's first question: every flow's destination in one LPM call (most packets are
+        // routed to where they were sent); what is left (a DNATed destination) one call each.
+        routes.set(tb, (m = new Map()));
+        const ips = Uint32Array.from(new Set([...dsts, ip]));
+        const idx = tb.lookupBatch(ips);
+        for (let j = 0; j < ips.length; j++) m.set(ips[j], idx[j]);
+        routeCount += ips.length;
+      }
+      let hit = m.get(ip);
+      if (hit === undefined) {
+        m.set(ip, (hit = tb.lookupBatch(Uint32Array.of(ip))[0]));
+        routeCount++;
+      }
+      return hit === 0xffffffff ? undefined : tb.active[hit];
     },
   };
-  // A flow seen before (same endpoints, port and protocol) has the same result: the walk is deterministic.
-  const firstOf = new Map<string, number>();
-  const repeats: [number, number][] = [];
-  let pending: number[] = [];
-  flows.forEach((f, i) => {
-    const k = `${f.from}|${f.to}|${f.port ?? ""}|${f.proto ?? ""}`;
-    const j = firstOf.get(k);
-    if (j === undefined) { firstOf.set(k, i); pending.push(i); } else repeats.push([i, j]);
-  });
-  let rounds = 0, nfCount = 0, routeCount = 0;
-  while (pending.length) {
-    rounds++;
-    const next: number[] = [];
-    for (const i of pending) {
-      try {
-        results[i] = keep(flows[i], one(flows[i], prims, i));
-      } catch (err) {
-        if (err !== PENDING) throw err;
-        next.push(i);
-      }
-    }
-    // One batch per node through the compiled kernel program; one LPM call per table.
-    for (const [rs, q] of askNf) {
-      // One batch per (ruleset, node address): MASQUERADE's address is a per-call option.
-      const byNode = new Map<DpNode, string[]>();
-      for (const [k, n] of q.nodes) (byNode.get(n) ?? byNode.set(n, []).get(n)!).push(k);
-      let m = nf.get(rs);
-      if (!m) nf.set(rs, (m = new Map()));
-      for (const [node, keys] of byNode) {
-        const list = keys.map((k) => q.flows.get(k)!);
-        const r = traceFlows(rs, list, { mode: "kernel", engine: "auto", local: [node.address], nodeIp: node.address });
+  // One batch per (ruleset, node) through the compiled kernel program (MASQUERADE's address is a
+  // per-call option); one LPM call per route table.
+  let nfCount = 0, routeCount = 0;
+  const answerAll = () => {
+    for (const v of asked) {
+      for (const [node, qs] of v.ask) {
+        const list = qs.map((x) => x.flow);
+        const r = traceFlows(v.rs, list, { mode: "kernel", engine: "auto", local: [node.address], nodeIp: node.address });
         (r.results as KernelResult[]).forEach((x, j) => {
-          const f = list[j];
-          const tmpl = canonical.has(keys[j]);
+          const { key, slots, template, inert, flow: f } = qs[j];
+          const a = x.alternatives[0];
           // Templates keep what belongs to the flow (its source, and for inert packets its
-          // destination) and to the node (MASQUERADE's address) as markers.
-          const inert = keys[j].startsWith("i|");
-          m!.set(keys[j], { path: "", alternatives: x.alternatives.map((a) => ({
-            probability: a.probability, verdict: a.verdict as "ACCEPT",
-            src: tmpl ? (a.src === f.src ? ORIG : a.src === node.address ? NODE : a.src) : a.src,
-            dst: tmpl && inert && a.dst === f.dst ? DST : a.dst,
-            dport: tmpl && inert && a.dport === f.dport ? DPORT : a.dport,
-          })) });
+          // destination and port) and to the node (MASQUERADE's address) as markers.
+          const v0: Verdict0 = {
+            verdict: a.verdict as Verdict0["verdict"], probability: a.probability,
+            src: template && a.src === f.src ? -1 : template && a.src === node.address ? -2 : ip4(a.src)!,
+            dst: inert && a.dst === f.dst ? -1 : ip4(a.dst)!,
+            dport: a.dport === undefined ? -2 : inert && a.dport === f.dport ? -1 : a.dport,
+          };
+          (slots as Map<number | string, Slot>).set(key, v0);
         });
         nfCount += list.length;
       }
+      v.ask.clear();
     }
-    for (const [t, q] of askRoute) {
-      const ips = Uint32Array.from(q);
-      const idx = t.lookupBatch(ips);
-      let m = routes.get(t);
-      if (!m) routes.set(t, (m = new Map()));
-      for (let j = 0; j < ips.length; j++) m.set(ips[j], idx[j]);
-      routeCount += ips.length;
+    asked.clear();
+  };
+
+  const lt = new LeanTracer(dp, prims);
+  // Each endpoint resolved once (a Service's frontend once more for internet clients).
+  const sources = byId<TraceSource>(), targets = byId<TraceTarget>(), targetsExternal = byId<TraceTarget>();
+  // Each target's address: an index into `addresses`, by target id (2 x endpoint id, + 1 for a Service's frontend).
+  const addressOf = new Int32Array(t.texts.length * 2).fill(-1);
+  const ends = (i: number): [TraceSource, TraceTarget, boolean] => {
+    const fe = eps[t.from[i]]!, te = eps[t.to[i]]!;
+    const s = (sources[t.from[i]] ??= lt.source(fe));
+    const ext = lt.externalTarget(te, s);
+    const cache = ext ? targetsExternal : targets;
+    let tg = cache[t.to[i]];
+    if (!tg) { cache[t.to[i]] = tg = lt.target(te, s); dsts.add(lt.targetDst(tg)); }
+    return [s, tg, ext];
+  };
+  const walkOne = (i: number): void => {
+    const te = eps[t.to[i]]!;
+    const [s, tg, ext] = ends(i);
+    const pr = t.proto[i];
+    const r = lt.run(s, tg, te.kind === "service", t.port[i] < 0 ? undefined : t.port[i], pr === 0 ? undefined : pr === 1 ? "tcp" : "udp");
+    verdict[i] = r.verdict === "delivered" ? 0 : r.verdict === "dropped" ? 1 : 2;
+    seen[i] = r.seen;
+    resolved[i] = r.resolved;
+    resolvedPort[i] = r.resolvedPort;
+    proto[i] = r.proto === "tcp" ? 1 : 2;
+    port[i] = r.port;
+    const tid = t.to[i] * 2 + (ext ? 1 : 0);
+    let a = addressOf[tid];
+    if (a < 0) addressOf[tid] = a = addresses.push(lt.targetAddress(tg)) - 1;
+    toAddress[i] = a;
+    if (r.reason !== undefined) reasons.set(i, r.reason);
+  };
+  // Every flow's ends resolved first, in order (the first that does not exist is reported).
+  const unique: number[] = [];
+  for (let i = 0; i < n; i++) if (same[i] === i) { unique.push(i); try { ends(i); } catch (err) { located(i, err); } }
+  let rounds = 0;
+  if (engine === "ts") {
+    for (const i of unique) { try { walkOne(i); } catch (err) { located(i, err); } }
+    rounds = 1;
+  } else {
+    for (let c0 = 0, size = FIRST_CHUNK; c0 < unique.length; c0 += size, size = Math.min(size * 2, MAX_CHUNK)) {
+      let pending = unique.slice(c0, c0 + size);
+      for (let round = 0; pending.length; round++) {
+        if (round > 32) throw new Error("traceBulk: no progress after 32 rounds");
+        rounds++;
+        const next: number[] = [];
+        for (const i of pending) {
+          try { walkOne(i); } catch (err) {
+            if (err !== PENDING) located(i, err);
+            next.push(i);
+          }
+        }
+        answerAll();
+        pending = next;
+      }
     }
-    askNf = new Map();
-    askRoute = new Map();
-    pending = next;
-    if (rounds > 32) throw new Error("traceBulk: no progress after 32 rounds");
   }
-  for (const [i, j] of repeats) results[i] = { ...results[j], from: flows[i].from, to: flows[i].to };
-  return { results, engine: "wasm", rounds, netfilterBatched: nfCount, routeBatched: routeCount };
+  return new BulkRun(t, engine, rounds, nfCount, routeCount, same, verdict, seen, resolved, resolvedPort, proto, port, toAddress, addresses, reasons);
 }
 
-/** One JSON line per flow (the CLI's `trace --flows` output). */
+/** A string as a JSON string: most need no escaping (endpoints, addresses) and are quoted as they are. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const jsonString = (v: string): string => (PLAIN.test(v) ? `"${v}"` : JSON.stringify(v));
+
+/** One JSON line per flow (the CLI's `trace --flows` output): JSON.stringify of the result. */
 export function bulkJsonLine(r: BulkTrace): string {
   return JSON.stringify(r);
 }

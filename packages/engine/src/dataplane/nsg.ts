@@ -72,16 +72,33 @@ export class CompiledNsg {
     return false;
   }
 
+  /** Rows that can match a packet of one direction, protocol and destination port, in order (built on first use). */
+  private readonly candidates = new Map<number, Int32Array>();
+  private rowsFor(dir: number, proto: number, dport: number): Int32Array {
+    const k = (dir * 256 + (proto & 255)) * 65536 + dport;
+    let c = this.candidates.get(k);
+    if (!c) {
+      const rows: number[] = [];
+      for (let i = 0; i < this.count; i++) {
+        if (this.dir[i] !== dir) continue;
+        const pr = this.proto[i];
+        if (pr !== 0 && pr !== proto) continue;
+        if (dport < this.portLo[i] || dport > this.portHi[i]) continue;
+        rows.push(i);
+      }
+      this.candidates.set(k, (c = Int32Array.from(rows)));
+    }
+    return c;
+  }
+
   /** The index (into `rules`) of the rule that decides, for a packet in `direction`. */
   evaluate(direction: NsgDirection, src: number, dst: number, proto: number, dport: number): number {
     const dir = direction === "Inbound" ? 0 : 1;
     // Internet ("not" rows) is the complement of VirtualNetwork; the probe address is neither.
     let srcV = -1, dstV = -1;
-    for (let i = 0; i < this.count; i++) {
-      if (this.dir[i] !== dir) continue;
-      const pr = this.proto[i];
-      if (pr !== 0 && pr !== proto) continue;
-      if (dport < this.portLo[i] || dport > this.portHi[i]) continue;
+    const rows = this.rowsFor(dir, proto, dport);
+    for (let j = 0; j < rows.length; j++) {
+      const i = rows[j];
       if (this.srcNot[i]) {
         if (srcV < 0) srcV = this.inVnet(src) ? 1 : 0;
         if (srcV === 1) continue;

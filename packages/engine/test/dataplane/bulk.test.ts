@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { InputError } from "../../src/errors.ts";
-import { dataplane, loadNsgs, parseTraceFlows, trace, traceBulk, type BulkFlow } from "../../src/dataplane/index.ts";
+import { bulkJsonLine, dataplane, flowTable, loadNsgs, loadWorkload, parseTraceFlowTable, parseTraceFlows, trace, traceBulk, type BulkFlow } from "../../src/dataplane/index.ts";
 import { readFileSync } from "node:fs";
 import { CLIENT, INTERNET, MODELS, ON_PREM, PEERED, VM, cluster, fixture, workload } from "./fixtures/cluster.ts";
 
@@ -80,5 +80,110 @@ describe("one verdict per ClusterIP for pods that are not its endpoints", () => 
     const wasm = traceBulk(d, flows);
     expect(wasm.results).toEqual(traceBulk(d, flows, { engine: "ts" }).results);
     if (dp === "azure") expect(wasm.netfilterBatched).toBeLessThan(flows.length);
+  });
+});
+
+describe("flow tables", () => {
+  // Cells as people write them: padded, upper case, empty, CRLF, comments and blank lines between.
+  const cellOf = (s: string) => fc.tuple(fc.constantFrom("", " ", "\t", "  "), fc.constantFrom("", " ", "\t")).map(([a, b]) => `${a}${s}${b}`);
+  const row = fc.record({
+    from: fc.oneof(pod, node, ipSrc).chain(cellOf),
+    to: fc.oneof(pod, node, ipDst, svc).chain(cellOf),
+    port: fc.constantFrom("", "80", " 443", "53 ", "08080", "65535", "65536", "x1", "123456"),
+    proto: fc.constantFrom("", "tcp", "UDP", " Tcp ", "icmp"),
+    eol: fc.constantFrom("\n", "\r\n"),
+    filler: fc.constantFrom("", "", "", "# a comment\n", "\n", "   \n"),
+  });
+  const header = fc.constantFrom("from,to,port,proto", "FROM, to ,Port,proto", "to,from,proto,port", "from,to", "from,to,port", "src,dst");
+  const file = fc.tuple(header, fc.array(row, { maxLength: 30 }), fc.boolean()).map(([h, rows, lastEol]) => {
+    const cols = h.split(",").map((c) => c.trim().toLowerCase());
+    const lines = rows.map((r) => r.filler + cols.map((c) => (c === "from" ? r.from : c === "to" ? r.to : c === "port" ? r.port : c === "proto" ? r.proto : "x")).join(",") + r.eol);
+    const text = `${h}\n${lines.join("")}`;
+    return lastEol ? text : text.replace(/\r?\n$/, "");
+  });
+  const outcome = (f: () => unknown) => { try { return { ok: f() }; } catch (e) { return { error: (e as Error).message }; } };
+
+  it("the one-pass CSV reader gives parseTraceFlows' flows, or its located error", () => {
+    fc.assert(fc.property(file, (text) => {
+      expect(outcome(() => parseTraceFlowTable(text, "f.csv"))).toEqual(outcome(() => flowTable(parseTraceFlows(text, "f.csv"))));
+    }), { numRuns: 300 });
+  });
+
+  it("JSON Lines and non-ASCII go through parseTraceFlows", () => {
+    const jl = '{"from":"pod:apps/0/1","to":"svc:web"}\n{"from":"pod:apps/0/1","to":"ip:8.8.8.8","port":443,"proto":"udp"}\n';
+    expect(parseTraceFlowTable(jl)).toEqual(flowTable(parseTraceFlows(jl)));
+    const odd = "from,to\npod:apps/0/1,svc:wéb\n";
+    expect(outcome(() => parseTraceFlowTable(odd))).toEqual(outcome(() => flowTable(parseTraceFlows(odd))));
+  });
+
+  it("repeats share an endpoint id and a result", () => {
+    const t = parseTraceFlowTable("from,to\npod:apps/0/1,svc:web\n pod:apps/0/1 ,svc:web\npod:apps/0/2,svc:web\n");
+    expect(t.texts).toEqual(["pod:apps/0/1", "svc:web", "pod:apps/0/2"]);
+    expect([...t.from]).toEqual([0, 0, 2]);
+    const run = traceBulk(dataplane(cluster("kubenet"), { workload: workload() }), t);
+    expect(run.results[1]).toEqual(run.results[0]);
+    expect(run.results[2].from).toBe("pod:apps/0/2");
+  });
+});
+
+describe("the JSON lines of a bulk run", () => {
+  it.each(MODELS)("%s (%s): bytes() are bulkJsonLine of every result", (model, dp) => {
+    fc.assert(fc.property(fc.array(flow, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 400 }), (fs, chunk) => {
+      const d = dataplane(cluster(model, dp), { workload: workload() });
+      const flows: BulkFlow[] = [...fs, ...fs.slice(0, 3)].map((f, i) => ({ ...f, line: i + 1 }));
+      const run = traceBulk(d, flows);
+      const want = run.results.map((r) => bulkJsonLine(r) + "\n").join("");
+      // Small chunks: lines split across them, buffers reused.
+      const got = [...run.bytes(chunk)].map((b) => new TextDecoder().decode(b)).join("");
+      expect(got).toBe(want);
+    }), { numRuns: 10 });
+  });
+});
+
+describe("one verdict per LoadBalancer frontend for sources that are not its endpoints", () => {
+  const extra = `  - name: ranged
+    namespace: shop
+    type: LoadBalancer
+    loadBalancerSourceRanges: [203.0.113.0/25]
+    ports: [{ name: http, port: 80, targetPort: 8080 }]
+    endpoints: 2
+  - name: local-many
+    namespace: shop
+    type: LoadBalancer
+    externalTrafficPolicy: Local
+    ports: [{ name: http, port: 443, targetPort: 8443 }, { name: dns, port: 53, protocol: UDP, targetPort: 53 }]
+    endpoints: 4
+`;
+  const wl = () => loadWorkload({ name: "w.yaml", text: readFileSync(fixture("workload.yaml"), "utf8") + extra });
+  it.each(MODELS)("%s (%s): equal to the TypeScript tracer, source ranges and pods included", (model, dp) => {
+    const d = dataplane(cluster(model, dp), { workload: wl() });
+    const flows: BulkFlow[] = [];
+    // Internet clients in and out of the source range, VNet and on-prem sources, pods that are
+    // endpoints (hairpin), a node; to the Services and to their frontends as plain addresses.
+    const lbs = d.services.filter((s) => s.loadBalancerIP);
+    const sources = ["ip:203.0.113.7", "ip:203.0.113.200", "ip:8.8.8.8", "ip:198.51.100.9", `ip:${VM}`, `ip:${ON_PREM}`, "pod:apps/0/3", "node:apps/1", ...lbs.flatMap((s) => s.endpoints.map((e) => `pod:${e.pod}`))];
+    const targets = ["svc:front", "svc:front-local", "svc:ranged", "svc:local-many", "svc:local-many:dns", ...lbs.map((s) => `ip:${s.loadBalancerIP}`)];
+    for (const from of sources) for (const to of targets) for (const port of [undefined, 80, 443, 53]) for (const proto of [undefined, "udp" as const]) flows.push({ from, to, port, proto, line: flows.length + 1 });
+    const wasm = traceBulk(d, flows);
+    expect(wasm.results).toEqual(traceBulk(dataplane(cluster(model, dp), { workload: wl() }), flows, { engine: "ts" }).results);
+    if (dp === "azure") expect(wasm.netfilterBatched).toBeLessThan(flows.length / 2);
+  });
+});
+
+describe("the rules a template relies on", () => {
+  it("kube-proxy's generated rules test a source only against the cluster CIDR, an endpoint, a source range, or localnet", () => {
+    const w = loadWorkload({ name: "w.yaml", text: readFileSync(fixture("workload.yaml"), "utf8") + "  - { name: r, namespace: x, type: LoadBalancer, loadBalancerSourceRanges: [192.0.2.0/24], port: 80, targetPort: 80, endpoints: 2 }\n" });
+    for (const [model, dpk] of MODELS) {
+      const d = dataplane(cluster(model, dpk), { workload: w });
+      const endpoints = new Set(d.services.flatMap((s) => s.endpoints.map((e) => `${e.address}/32`)));
+      const ranges = new Set(d.services.flatMap((s) => s.loadBalancerSourceRanges));
+      for (const n of d.nodes) {
+        for (const m of d.iptables(n).matchAll(/(!?) ?-s (\S+)/g)) {
+          const p = m[2];
+          expect(p === d.clusterCidr || endpoints.has(p) || ranges.has(p) || p === "127.0.0.0/8", `${model}: -s ${p}`).toBe(true);
+        }
+        expect(d.iptables(n)).not.toMatch(/--src-range|-m set .*src/);
+      }
+    }
   });
 });
