@@ -24,5 +24,7 @@ export function ensure(bytes: usize): bool {
   return memory.grow(pages) >= 0;
 }
 
+export * from "./abi/dataplane";
+export { dpFormat } from "./dataplane_format";
 export * from "./sweep";
 export { swFormat } from "./sweep_format";

@@ -1,7 +1,7 @@
 // aksnet trace CLUSTER --from ENDPOINT --to ENDPOINT: one flow through the dataplane, hop by hop,
 // with the verdict and the source address the destination sees; --compare runs it under every
 // network model; --flows FILE runs many flows through the compiled (wasm) path, one JSON line each.
-import { traceCompare, trace, parseTraceFlowTable, traceBulk, ENDPOINT_SYNTAX } from "@aksnet/engine/dataplane";
+import { traceCompare, trace, parseTraceFlowTable, traceBulk, bulkJsonLine, ENDPOINT_SYNTAX } from "@aksnet/engine/dataplane";
 import { json, out, parseFormat, readSource, UsageError, warn, writeStdout } from "../io.ts";
 import { renderCompare, renderTrace } from "../render/trace.ts";
 import { dataplaneInputOptions, loadDataplane, type DataplaneFlags } from "./dataplane-inputs.ts";
@@ -72,7 +72,16 @@ Examples:
         const t0 = performance.now();
         const flows = parseTraceFlowTable(src.text, src.name);
         const run = traceBulk(dp, flows, { engine: o.engine, source: src.name });
-        for (const chunk of run.bytes()) writeStdout(chunk);
+        // The core formats the lines; the readable tracer's run prints them with the readable formatter.
+        if (run.engine === "wasm") for (const chunk of run.bytes()) writeStdout(chunk);
+        else {
+          let out = "";
+          for (let i = 0; i < run.count; i++) {
+            out += bulkJsonLine(run.result(i)) + "\n";
+            if (out.length > 1 << 20) { writeStdout(Buffer.from(out)); out = ""; }
+          }
+          if (out) writeStdout(Buffer.from(out));
+        }
         const ms = performance.now() - t0;
         warn(`${run.count} flows in ${ms.toFixed(0)} ms (${Math.round(run.count / (ms / 1000))} flows/s), engine ${run.engine}: ${run.rounds} rounds, ${run.netfilterBatched} netfilter verdicts and ${run.routeBatched} route lookups batched`);
         return;

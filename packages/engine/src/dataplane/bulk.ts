@@ -17,6 +17,7 @@ import type { Ruleset } from "../netfilter/model.ts";
 import { parseRuleset } from "../netfilter/parse.ts";
 import { nodeRuleset } from "./iptables.ts";
 import { fmt4, in4, ip4, parseP4, text4 } from "./net4.ts";
+import { formatBulk } from "./format.ts";
 import { NODE_IFACE, POD_IFACE } from "./constants.ts";
 import type { Dataplane } from "./dataplane.ts";
 import { parseEndpoint, type Endpoint } from "./endpoint.ts";
@@ -65,6 +66,27 @@ export interface FlowTable {
 const PROTOS = [undefined, "tcp", "udp"] as const;
 const VERDICTS = ["delivered", "dropped", "unreachable"] as const;
 
+/**
+ * A bulk run's results as columns. `same` is by flow (the first flow with the same endpoints, port
+ * and protocol: itself when it is the first); the others are by that first flow: protocol (1 tcp,
+ * 2 udp), port, address (Trace.to.address, an index into `addresses`), verdict (0 delivered,
+ * 1 dropped, 2 unreachable), the source as seen (delivered flows), the endpoint a Service was
+ * translated to and its port (-1: not translated), the reason (an index into `reasons`, -1: none).
+ */
+export interface BulkColumns {
+  same: Int32Array;
+  proto: Uint8Array;
+  port: Int32Array;
+  address: Int32Array;
+  addresses: string[];
+  verdict: Uint8Array;
+  seen: Uint32Array;
+  resolved: Uint32Array;
+  resolvedPort: Int32Array;
+  reason: Int32Array;
+  reasons: string[];
+}
+
 /** The results of a bulk run as columns, by flow (a repeated flow points at its first: `same`). */
 export class BulkRun {
   constructor(
@@ -75,18 +97,7 @@ export class BulkRun {
     /** Netfilter questions answered in batches, distinct (node, packet) pairs. */
     readonly netfilterBatched: number,
     readonly routeBatched: number,
-    /** The first flow with the same endpoints, port and protocol (itself when it is the first). */
-    private readonly same: Int32Array,
-    private readonly verdict: Uint8Array,
-    private readonly seen: Float64Array,
-    private readonly resolved: Float64Array,
-    private readonly resolvedPort: Int32Array,
-    private readonly proto: Uint8Array,
-    private readonly port: Int32Array,
-    /** The destination's address (Trace.to.address): an index into `addresses`. */
-    private readonly toAddress: Int32Array,
-    private readonly addresses: string[],
-    private readonly reasons: Map<number, string>,
+    readonly columns: BulkColumns,
   ) {}
 
   get count(): number {
@@ -95,12 +106,11 @@ export class BulkRun {
 
   /** Flow i's result as an object (the JSON line's keys, in its order). */
   result(i: number): BulkTrace {
-    const t = this.table, j = this.same[i];
-    const r: BulkTrace = { from: t.texts[t.from[i]], to: t.texts[t.to[i]], proto: PROTOS[this.proto[j]]!, port: this.port[j], toAddress: this.addresses[this.toAddress[j]], verdict: VERDICTS[this.verdict[j]] };
-    if (this.seen[j] >= 0) r.seenSource = fmt4(this.seen[j]);
-    if (this.resolved[j] >= 0) r.resolved = `${fmt4(this.resolved[j])}:${this.resolvedPort[j]}`;
-    const why = this.reasons.get(j);
-    if (why !== undefined) r.reason = why;
+    const t = this.table, c = this.columns, j = c.same[i];
+    const r: BulkTrace = { from: t.texts[t.from[i]], to: t.texts[t.to[i]], proto: PROTOS[c.proto[j]]!, port: c.port[j], toAddress: c.addresses[c.address[j]], verdict: VERDICTS[c.verdict[j]] };
+    if (c.verdict[j] === 0) r.seenSource = fmt4(c.seen[j]);
+    if (c.resolvedPort[j] >= 0) r.resolved = `${fmt4(c.resolved[j])}:${c.resolvedPort[j]}`;
+    if (c.reason[j] >= 0) r.reason = c.reasons[c.reason[j]];
     return r;
   }
 
@@ -110,113 +120,12 @@ export class BulkRun {
   }
 
   /**
-   * The JSON lines (bulkJsonLine of every result, each ending in a newline) as UTF-8 bytes, in
-   * chunks of about `size` bytes, written straight from the columns: no result object, no string
-   * per line. Each chunk is valid until the next is asked for (the buffer is reused).
+   * The JSON lines (bulkJsonLine of every result, each ending in a newline) as UTF-8 bytes,
+   * formatted by the core from the columns (format.ts), in chunks of about `size` bytes. Each
+   * chunk is valid until the next is asked for.
    */
-  *bytes(size = 1 << 20): Generator<Uint8Array> {
-    const w = new LineWriter(this.table, this.addresses, Math.max(size, 1 << 12));
-    for (let i = 0; i < this.count; ) {
-      i = w.fill(i, this.same, this.proto, this.port, this.toAddress, this.verdict, this.seen, this.resolved, this.resolvedPort, this.reasons);
-      yield w.buf.subarray(0, w.n);
-    }
-  }
-}
-
-const utf8 = new TextEncoder();
-
-/** Formats bulk results into a byte buffer: each line from a few pre-encoded pieces and the addresses' digits. */
-class LineWriter {
-  buf: Uint8Array;
-  n = 0;
-  /** `{"from":"F","to":` by endpoint id; `"T"` by endpoint id. */
-  private readonly fromPiece: Uint8Array[];
-  private readonly toPiece: Uint8Array[];
-  /** `,"proto":"P","port":N,"toAddress":` by proto * 65536 + port. */
-  private readonly protoPort = new Map<number, Uint8Array>();
-  /** `"A","verdict":"V"` by address index * 3 + verdict. */
-  private readonly addrVerdict = new Map<number, Uint8Array>();
-  private readonly reasonPiece = new Map<string, Uint8Array>();
-  private static readonly SEEN = utf8.encode(',"seenSource":"');
-  private static readonly RESOLVED = utf8.encode(',"resolved":"');
-  private static readonly REASON = utf8.encode(',"reason":');
-
-  constructor(t: FlowTable, private readonly addresses: string[], private readonly size: number) {
-    this.buf = new Uint8Array(size + 4096);
-    this.fromPiece = t.texts.map((x) => utf8.encode(`{"from":${jsonString(x)},"to":`));
-    this.toPiece = t.texts.map((x) => utf8.encode(jsonString(x)));
-    this.table = t;
-  }
-  private readonly table: FlowTable;
-
-  private put(b: Uint8Array): void {
-    const k = b.length, n = this.n;
-    if (n + k > this.buf.length) this.grow(k);
-    const buf = this.buf;
-    // Most pieces are tens of bytes: a loop beats TypedArray.set's call.
-    if (k < 64) for (let x = 0; x < k; x++) buf[n + x] = b[x];
-    else buf.set(b, n);
-    this.n = n + k;
-  }
-
-  private grow(k: number): void {
-    const g = new Uint8Array(Math.max(this.buf.length * 2, this.n + k + 4096));
-    g.set(this.buf.subarray(0, this.n));
-    this.buf = g;
-  }
-
-  /** A number 0-65535 in decimal (room for it is the caller's). */
-  private dec(v: number): void {
-    const buf = this.buf;
-    let n = this.n;
-    if (v >= 10000) buf[n++] = 48 + ((v / 10000) | 0);
-    if (v >= 1000) buf[n++] = 48 + (((v / 1000) | 0) % 10);
-    if (v >= 100) buf[n++] = 48 + (((v / 100) | 0) % 10);
-    if (v >= 10) buf[n++] = 48 + (((v / 10) | 0) % 10);
-    buf[n++] = 48 + (v % 10);
-    this.n = n;
-  }
-
-  /** An IPv4 address in dotted decimal (room for it is the caller's). */
-  private addr(v: number): void {
-    this.dec(v >>> 24); this.buf[this.n++] = 46;
-    this.dec((v >>> 16) & 255); this.buf[this.n++] = 46;
-    this.dec((v >>> 8) & 255); this.buf[this.n++] = 46;
-    this.dec(v & 255);
-  }
-
-  /** Formats rows from `i` until the buffer holds `size` bytes; the next row. */
-  fill(i: number, same: Int32Array, proto: Uint8Array, port: Int32Array, toAddress: Int32Array, verdict: Uint8Array, seen: Float64Array, resolved: Float64Array, resolvedPort: Int32Array, reasons: Map<number, string>): number {
-    const t = this.table;
-    this.n = 0;
-    for (; i < t.count && this.n < this.size; i++) {
-      const j = same[i];
-      this.put(this.fromPiece[t.from[i]]);
-      this.put(this.toPiece[t.to[i]]);
-      const pk = proto[j] * 65536 + port[j];
-      let pp = this.protoPort.get(pk);
-      if (!pp) this.protoPort.set(pk, (pp = utf8.encode(`,"proto":"${PROTOS[proto[j]]}","port":${port[j]},"toAddress":`)));
-      this.put(pp);
-      const ak = toAddress[j] * 3 + verdict[j];
-      let av = this.addrVerdict.get(ak);
-      if (!av) this.addrVerdict.set(ak, av = utf8.encode(`${jsonString(this.addresses[toAddress[j]])},"verdict":"${VERDICTS[verdict[j]]}"`));
-      this.put(av);
-      // An address is at most 15 bytes, a port 5: room for both and their quotes.
-      if (this.n + 64 > this.buf.length) this.grow(64);
-      if (seen[j] >= 0) { this.put(LineWriter.SEEN); this.addr(seen[j]); this.buf[this.n++] = 34; }
-      if (resolved[j] >= 0) { this.put(LineWriter.RESOLVED); this.addr(resolved[j]); this.buf[this.n++] = 58; this.dec(resolvedPort[j]); this.buf[this.n++] = 34; }
-      const why = reasons.get(j);
-      if (why !== undefined) {
-        let rp = this.reasonPiece.get(why);
-        if (!rp) this.reasonPiece.set(why, (rp = utf8.encode(jsonString(why))));
-        this.put(LineWriter.REASON);
-        this.put(rp);
-      }
-      if (this.n + 2 > this.buf.length) this.grow(2);
-      this.buf[this.n++] = 125;
-      this.buf[this.n++] = 10;
-    }
-    return i;
+  bytes(size = 1 << 20): Generator<Uint8Array> {
+    return formatBulk(this.table, this.columns, size);
   }
 }
 
@@ -510,12 +419,12 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
     if (!eps[t.to[i]]) parse(i, t.to[i], "to");
   }
   const same = firstOfSame(t);
-  const verdict = new Uint8Array(n), seen = new Float64Array(n).fill(-1), resolved = new Float64Array(n).fill(-1);
-  const resolvedPort = new Int32Array(n), proto = new Uint8Array(n), port = new Int32Array(n);
-  const toAddress = new Int32Array(n);
-  // The targets' addresses, each once.
-  const addresses: string[] = [];
-  const reasons = new Map<number, string>();
+  const verdict = new Uint8Array(n), seen = new Uint32Array(n), resolved = new Uint32Array(n);
+  const resolvedPort = new Int32Array(n).fill(-1), proto = new Uint8Array(n), port = new Int32Array(n);
+  const address = new Int32Array(n), reason = new Int32Array(n).fill(-1);
+  // The targets' addresses and the reasons, each once.
+  const addresses: string[] = [], reasons: string[] = [];
+  const reasonIds = new Map<string, number>();
   const engine = opts.engine === "ts" ? "ts" : "wasm";
 
   // Answers found so far, and the questions of this round.
@@ -722,16 +631,19 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
     const pr = t.proto[i];
     const r = lt.run(s, tg, te.kind === "service", t.port[i] < 0 ? undefined : t.port[i], pr === 0 ? undefined : pr === 1 ? "tcp" : "udp");
     verdict[i] = r.verdict === "delivered" ? 0 : r.verdict === "dropped" ? 1 : 2;
-    seen[i] = r.seen;
-    resolved[i] = r.resolved;
-    resolvedPort[i] = r.resolvedPort;
+    if (r.seen >= 0) seen[i] = r.seen;
+    if (r.resolved >= 0) { resolved[i] = r.resolved; resolvedPort[i] = r.resolvedPort; }
     proto[i] = r.proto === "tcp" ? 1 : 2;
     port[i] = r.port;
     const tid = t.to[i] * 2 + (ext ? 1 : 0);
     let a = addressOf[tid];
     if (a < 0) addressOf[tid] = a = addresses.push(lt.targetAddress(tg)) - 1;
-    toAddress[i] = a;
-    if (r.reason !== undefined) reasons.set(i, r.reason);
+    address[i] = a;
+    if (r.reason !== undefined) {
+      let k = reasonIds.get(r.reason);
+      if (k === undefined) reasonIds.set(r.reason, (k = reasons.push(r.reason) - 1));
+      reason[i] = k;
+    }
   };
   // Every flow's ends resolved first, in order (the first that does not exist is reported).
   const unique: number[] = [];
@@ -758,12 +670,12 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
       }
     }
   }
-  return new BulkRun(t, engine, rounds, nfCount, routeCount, same, verdict, seen, resolved, resolvedPort, proto, port, toAddress, addresses, reasons);
+  return new BulkRun(t, engine, rounds, nfCount, routeCount, { same, proto, port, address, addresses, verdict, seen, resolved, resolvedPort, reason, reasons });
 }
 
 /** A string as a JSON string: most need no escaping (endpoints, addresses) and are quoted as they are. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-const jsonString = (v: string): string => (PLAIN.test(v) ? `"${v}"` : JSON.stringify(v));
+export const jsonString = (v: string): string => (PLAIN.test(v) ? `"${v}"` : JSON.stringify(v));
 
 /** One JSON line per flow (the CLI's `trace --flows` output): JSON.stringify of the result. */
 export function bulkJsonLine(r: BulkTrace): string {

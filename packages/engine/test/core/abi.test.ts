@@ -1,6 +1,6 @@
 // The one test of the ABI mirror: every layout and status code lives in packages/wasm/assembly/abi/
-// (cidr.ts, netfilter.ts, sweep.ts) and is mirrored one way in TypeScript (core/abi.ts ABI,
-// netfilter NF_ABI / NK_ABI / LD_ABI, sweep SW). Every global the .wasm exports belongs to exactly one
+// (cidr.ts, netfilter.ts, sweep.ts, dataplane.ts) and is mirrored one way in TypeScript (core/abi.ts ABI,
+// netfilter NF_ABI / NK_ABI / LD_ABI, dataplane DP_ABI, sweep SW). Every global the .wasm exports belongs to exactly one
 // mirror with the same value, every mirrored constant is exported, and the sweep layout (kept out
 // of the globals) is reported by swLayout(i) in the order SW_LAYOUT_ORDER lists.
 import { describe, it, expect } from "vitest";
@@ -9,10 +9,11 @@ import { core } from "../../src/core/module.ts";
 import { NF_ABI, NK_ABI } from "../../src/netfilter/index.ts";
 import { LD_ABI } from "../../src/netfilter/kube-proxy/load.ts";
 import { SW } from "../../src/sweep/index.ts";
+import { DP_ABI } from "../../src/dataplane/format.ts";
 import { SW_LAYOUT_ORDER } from "../../src/sweep/layout.ts";
 
 const ex = core().exports as unknown as Record<string, unknown>;
-const mirrors: Record<string, Record<string, number>> = { cidr: ABI, netfilter: NF_ABI, "netfilter kernel": NK_ABI, "netfilter dump loader": LD_ABI };
+const mirrors: Record<string, Record<string, number>> = { cidr: ABI, netfilter: NF_ABI, "netfilter kernel": NK_ABI, "netfilter dump loader": LD_ABI, dataplane: DP_ABI };
 // Constants with the top bit set (u32 all-ones, markers): the global is an i32, so it reads back negative.
 const U32_MAX_NAMES = new Set(["NF_NO_CHAIN", "NK_NONE", "NF_SCAN_NONE", "LD_NONE", "LD_FROM_STR", "LD_JUMP_STR", "LD_JUMP_DNAT", "LD_JUMP_TARGET"]);
 

@@ -1,0 +1,81 @@
+// Bulk trace results (aksnet trace --flows) as JSON lines, formatted by the core (dpFormat in
+// packages/wasm/assembly/dataplane_format.ts) straight from the result columns: the columns and a
+// table of byte strings (literals, each endpoint's JSON pieces, each address and reason once) go
+// into the core's heap, lines come out into a buffer flushed chunk by chunk. The readable twin is
+// bulkJsonLine (JSON.stringify of each result); a property test compares the bytes.
+import { core } from "../core/module.ts";
+import type { BulkColumns, FlowTable } from "./bulk.ts";
+import { jsonString } from "./bulk.ts";
+
+/** Mirror of packages/wasm/assembly/abi/dataplane.ts (test/core/abi.test.ts compares them). */
+export const DP_ABI = {
+  DPF_FROM: 0, DPF_TO: 4, DPF_SAME: 8, DPF_PROTO: 12, DPF_PORT: 16, DPF_ADDR: 20, DPF_VERDICT: 24, DPF_SEEN: 28,
+  DPF_RESOLVED: 32, DPF_RESOLVED_PORT: 36, DPF_REASON: 40, DPF_STRINGS: 44, DPF_LITS: 48, DPF_FROMS: 52, DPF_TOS: 56,
+  DPF_ADDRS: 60, DPF_REASONS: 64, DPF_BUF: 68, DPF_CAP: 72, DPF_WRITTEN: 76, DPF_LONGEST: 80, DPF_PARAMS_SIZE: 96,
+  DPF_LIT_TCP: 0, DPF_LIT_UDP: 1, DPF_LIT_TO_ADDRESS: 2, DPF_LIT_VERDICTS: 3, DPF_LIT_SEEN: 6, DPF_LIT_RESOLVED: 7,
+  DPF_LIT_REASON: 8, DPF_LIT_END: 9, DPF_LIT_COUNT: 10,
+} as const;
+
+const enc = new TextEncoder();
+// In DPF_LIT_* order.
+const LITS = [',"proto":"tcp","port":', ',"proto":"udp","port":', ',"toAddress":', ',"verdict":"delivered"', ',"verdict":"dropped"', ',"verdict":"unreachable"', ',"seenSource":"', ',"resolved":"', ',"reason":', "}\n"].map((x) => enc.encode(x));
+
+/** The lines of every flow of `t`, in chunks of about `size` bytes (each valid until the next is asked for). */
+export function* formatBulk(t: FlowTable, c: BulkColumns, size = 1 << 20): Generator<Uint8Array> {
+  const n = t.count;
+  if (n === 0) return;
+  const K = DP_ABI;
+  const co = core();
+  const lists: Uint8Array[][] = [
+    LITS,
+    t.texts.map((x) => enc.encode(`{"from":${jsonString(x)},"to":`)),
+    t.texts.map((x) => enc.encode(jsonString(x))),
+    c.addresses.map((x) => enc.encode(jsonString(x))),
+    c.reasons.map((x) => enc.encode(jsonString(x))),
+  ];
+  let strBytes = 0, longest = 0;
+  for (const l of lists) for (const x of l) { strBytes += x.length; if (x.length > longest) longest = x.length; }
+  const cap = Math.max(size, 10 * longest + 64) + 64;
+  const al = (x: number) => (x + 15) & ~15;
+  let off = 0;
+  const place = (bytes: number) => { const o = off; off += al(bytes); return o; };
+  const oParams = place(K.DPF_PARAMS_SIZE);
+  const oFrom = place(4 * n), oTo = place(4 * n), oSame = place(4 * n), oProto = place(n), oPort = place(4 * n), oAddr = place(4 * n);
+  const oVerdict = place(n), oSeen = place(4 * n), oRes = place(4 * n), oResPort = place(4 * n), oReason = place(4 * n);
+  // The string table is followed by the lists, so reading up to 7 bytes past a string stays in the block.
+  const oStr = place(strBytes + 16);
+  const oLists = lists.map((l) => place(Math.max(8, 8 * l.length)));
+  const oBuf = place(cap);
+  const blk = co.heap.alloc(off);
+  try {
+    const buf = co.memory.buffer;
+    const u8 = new Uint8Array(buf), u32 = new Uint32Array(buf);
+    const i32 = new Int32Array(buf);
+    i32.set(t.from, (blk + oFrom) / 4); i32.set(t.to, (blk + oTo) / 4); i32.set(c.same, (blk + oSame) / 4);
+    u8.set(c.proto, blk + oProto); i32.set(c.port, (blk + oPort) / 4); i32.set(c.address, (blk + oAddr) / 4);
+    u8.set(c.verdict, blk + oVerdict); u32.set(c.seen, (blk + oSeen) / 4); u32.set(c.resolved, (blk + oRes) / 4);
+    i32.set(c.resolvedPort, (blk + oResPort) / 4); i32.set(c.reason, (blk + oReason) / 4);
+    let so = 0;
+    lists.forEach((l, li) => {
+      const at = (blk + oLists[li]) / 4;
+      l.forEach((x, k) => { u8.set(x, blk + oStr + so); u32[at + 2 * k] = so; u32[at + 2 * k + 1] = x.length; so += x.length; });
+    });
+    const P = (blk + oParams) / 4;
+    const put = (k: number, v: number) => (u32[P + k / 4] = v);
+    put(K.DPF_FROM, blk + oFrom); put(K.DPF_TO, blk + oTo); put(K.DPF_SAME, blk + oSame); put(K.DPF_PROTO, blk + oProto);
+    put(K.DPF_PORT, blk + oPort); put(K.DPF_ADDR, blk + oAddr); put(K.DPF_VERDICT, blk + oVerdict); put(K.DPF_SEEN, blk + oSeen);
+    put(K.DPF_RESOLVED, blk + oRes); put(K.DPF_RESOLVED_PORT, blk + oResPort); put(K.DPF_REASON, blk + oReason);
+    put(K.DPF_STRINGS, blk + oStr); put(K.DPF_LITS, blk + oLists[0]); put(K.DPF_FROMS, blk + oLists[1]); put(K.DPF_TOS, blk + oLists[2]);
+    put(K.DPF_ADDRS, blk + oLists[3]); put(K.DPF_REASONS, blk + oLists[4]); put(K.DPF_BUF, blk + oBuf); put(K.DPF_CAP, cap);
+    put(K.DPF_LONGEST, longest);
+    for (let i = 0; i < n; ) {
+      const next = co.exports.dpFormat(blk + oParams, i, n);
+      if (next === i) throw new Error(`dpFormat made no progress at flow ${i}`);
+      const mem = co.memory.buffer;
+      yield new Uint8Array(mem, blk + oBuf, new Uint32Array(mem)[P + K.DPF_WRITTEN / 4]);
+      i = next;
+    }
+  } finally {
+    co.heap.release(blk, off);
+  }
+}
