@@ -2,7 +2,7 @@
 // with the verdict and the source address the destination sees; --compare runs it under every
 // network model; --flows FILE runs many flows through the compiled (wasm) path, one JSON line each.
 import { traceCompare, trace, parseTraceFlowTable, traceBulk, bulkJsonLine, ENDPOINT_SYNTAX } from "@aksnet/engine/dataplane";
-import { json, out, parseFormat, readSource, UsageError, warn, writeStdout } from "../io.ts";
+import { json, out, parseFormat, readBytes, UsageError, warn, writeStdout } from "../io.ts";
 import { renderCompare, renderTrace } from "../render/trace.ts";
 import { dataplaneInputOptions, loadDataplane, type DataplaneFlags } from "./dataplane-inputs.ts";
 import { tracePolicyHook, loadPolicyInput, contextFromCluster } from "@aksnet/engine/policy";
@@ -68,9 +68,9 @@ Examples:
         if (o.from || o.to || o.compare) throw new UsageError("--flows takes the flows from the file: drop --from, --to and --compare");
         if (o.engine !== "wasm" && o.engine !== "ts") throw new UsageError(`--engine must be wasm or ts, not ${JSON.stringify(o.engine)}`);
         const { dp } = loadDataplane(files, o);
-        const src = readSource(o.flows);
+        const src = readBytes(o.flows);
         const t0 = performance.now();
-        const flows = parseTraceFlowTable(src.text, src.name);
+        const flows = parseTraceFlowTable(src.bytes, src.name);
         const run = traceBulk(dp, flows, { engine: o.engine, source: src.name });
         // The core formats the lines; the readable tracer's run prints them with the readable formatter.
         if (run.engine === "wasm") for (const chunk of run.bytes()) writeStdout(chunk);

@@ -129,35 +129,41 @@ export class BulkRun {
   }
 }
 
-/** An open-addressing table of distinct strings, each given an id in order of first sight. */
+/** An open-addressing table of the distinct byte strings of a buffer, each given an id (and its text) in order of first sight. */
 class Interner {
   readonly texts: string[] = [];
   private slots = new Int32Array(1024).fill(-1);
-  private hashes: number[] = [];
+  private readonly hashes: number[] = [];
+  /** Where each id's bytes first were: start, end. */
+  private readonly at: number[] = [];
 
-  private static hash(s: string, a: number, b: number): number {
+  constructor(private readonly b: Uint8Array) {}
+
+  /** The id of the bytes [a, e) (printable ASCII: the text is one char per byte). */
+  idOf(a: number, e: number): number {
+    const b = this.b;
     let h = 0x811c9dc5;
-    for (let k = a; k < b; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
-    return h >>> 0;
-  }
-
-  /** The id of s.slice(a, b). */
-  idOf(s: string, a: number, b: number): number {
-    const h = Interner.hash(s, a, b), len = b - a;
-    const mask = this.slots.length - 1;
+    for (let k = a; k < e; k++) h = Math.imul(h ^ b[k], 0x01000193);
+    h >>>= 0;
+    const len = e - a, mask = this.slots.length - 1;
     for (let k = h & mask; ; k = (k + 1) & mask) {
       const id = this.slots[k];
       if (id < 0) {
         const nid = this.texts.length;
-        this.texts.push(s.slice(a, b));
+        this.texts.push(String.fromCharCode.apply(null, b.subarray(a, e) as unknown as number[]));
         this.hashes.push(h);
+        this.at.push(a, e);
         this.slots[k] = nid;
         if (this.texts.length * 2 > this.slots.length) this.grow();
         return nid;
       }
       if (this.hashes[id] === h) {
-        const t = this.texts[id];
-        if (t.length === len && s.startsWith(t, a)) return id;
+        const x = this.at[2 * id];
+        if (this.at[2 * id + 1] - x === len) {
+          let q = 0;
+          while (q < len && b[x + q] === b[a + q]) q++;
+          if (q === len) return id;
+        }
       }
     }
   }
@@ -175,11 +181,16 @@ class Interner {
 
 /** Flow objects as columns. */
 export function flowTable(flows: readonly BulkFlow[]): FlowTable {
-  const n = flows.length, it = new Interner();
-  const t: FlowTable = { count: n, from: new Int32Array(n), to: new Int32Array(n), port: new Int32Array(n), proto: new Uint8Array(n), line: new Int32Array(n), texts: it.texts };
+  const n = flows.length, ids = new Map<string, number>(), texts: string[] = [];
+  const idOf = (x: string) => {
+    let id = ids.get(x);
+    if (id === undefined) ids.set(x, (id = texts.push(x) - 1));
+    return id;
+  };
+  const t: FlowTable = { count: n, from: new Int32Array(n), to: new Int32Array(n), port: new Int32Array(n), proto: new Uint8Array(n), line: new Int32Array(n), texts };
   flows.forEach((f, i) => {
-    t.from[i] = it.idOf(f.from, 0, f.from.length);
-    t.to[i] = it.idOf(f.to, 0, f.to.length);
+    t.from[i] = idOf(f.from);
+    t.to[i] = idOf(f.to);
     t.port[i] = f.port ?? -1;
     t.proto[i] = f.proto === "tcp" ? 1 : f.proto === "udp" ? 2 : 0;
     t.line[i] = f.line;
@@ -188,70 +199,73 @@ export function flowTable(flows: readonly BulkFlow[]): FlowTable {
 }
 
 const isSpace = (c: number) => c === 32 || c === 9;
+// ignoreBOM: a BOM stays in the text, as readFileSync(path, "utf8") leaves it for the reader.
+const utf8In = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /**
- * Reads a flow file into columns. CSV is scanned in one pass, cells interned without a substring
- * per cell; JSON Lines, anything unusual (a non-ASCII or control character) and every error go
- * through parseTraceFlows, so the flows and the located errors are the same.
+ * Reads a flow file (its bytes, or its text) into columns. CSV is scanned in one pass over the
+ * bytes, cells interned without a substring per cell; JSON Lines, anything unusual (a byte outside
+ * printable ASCII) and every error go through parseTraceFlows, so the flows and the located
+ * errors are the same.
  */
-export function parseTraceFlowTable(text: string, source = "flows"): FlowTable {
-  const n = text.length;
-  let rows = 0;
-  for (let k = text.indexOf("\n"); k >= 0; k = text.indexOf("\n", k + 1)) rows++;
-  rows++;
-  const it = new Interner();
+export function parseTraceFlowTable(input: string | Uint8Array, source = "flows"): FlowTable {
+  const b = typeof input === "string" ? new TextEncoder().encode(input) : input;
+  const n = b.length;
+  let rows = 1;
+  for (let k = b.indexOf(10); k >= 0; k = b.indexOf(10, k + 1)) rows++;
+  const it = new Interner(b);
   const from = new Int32Array(rows), to = new Int32Array(rows), port = new Int32Array(rows), proto = new Uint8Array(rows), line = new Int32Array(rows);
-  const slow = () => flowTable(parseTraceFlows(text, source));
-  let header: { from: number; to: number; port: number; proto: number; cells: number } | undefined;
+  const slow = () => flowTable(parseTraceFlows(typeof input === "string" ? input : utf8In.decode(input), source));
+  let header: { from: number; to: number; port: number; proto: number } | undefined;
   let count = 0, lineNo = 0;
   const cuts = new Int32Array(64);
   for (let i = 0; i < n; ) {
-    let e = text.indexOf("\n", i);
+    let e = b.indexOf(10, i);
     if (e < 0) e = n;
     const next = e + 1;
     lineNo++;
-    if (e > i && text.charCodeAt(e - 1) === 13) e--;
+    if (e > i && b[e - 1] === 13) e--;
     let a = i;
-    while (a < e && isSpace(text.charCodeAt(a))) a++;
-    if (a === e || text.charCodeAt(i) === 35 /* # */) { i = next; continue; }
-    if (text.charCodeAt(a) === 123 /* { */) return slow();
-    // The cells' boundaries; any character outside printable ASCII sends the file to the reader.
+    while (a < e && isSpace(b[a])) a++;
+    if (a === e || b[i] === 35 /* # */) { i = next; continue; }
+    if (b[a] === 123 /* { */) return slow();
+    // The cells' boundaries; any byte outside printable ASCII sends the file to the reader.
     let nc = 0;
     cuts[nc++] = i - 1;
     for (let k = i; k < e; k++) {
-      const c = text.charCodeAt(k);
+      const c = b[k];
       if (c === 44) { if (nc === cuts.length - 1) return slow(); cuts[nc++] = k; }
       else if ((c < 32 && c !== 9) || c > 126) return slow();
     }
     cuts[nc] = e;
     if (!header) {
-      const names = text.slice(i, e).split(",").map((c) => c.trim().toLowerCase());
+      const names = String.fromCharCode.apply(null, b.subarray(i, e) as unknown as number[]).split(",").map((c) => c.trim().toLowerCase());
       const at = (k: string) => names.indexOf(k);
       if (at("from") < 0 || at("to") < 0) return slow();
-      header = { from: at("from"), to: at("to"), port: at("port"), proto: at("proto"), cells: 0 };
+      header = { from: at("from"), to: at("to"), port: at("port"), proto: at("proto") };
       i = next;
       continue;
     }
     if (nc <= Math.max(header.from, header.to)) return slow();
     // Each cell trimmed of spaces and tabs: [cx, cy).
     let cx = cuts[header.from] + 1, cy = cuts[header.from + 1];
-    while (cx < cy && isSpace(text.charCodeAt(cx))) cx++;
-    while (cy > cx && isSpace(text.charCodeAt(cy - 1))) cy--;
-    from[count] = it.idOf(text, cx, cy);
+    while (cx < cy && isSpace(b[cx])) cx++;
+    while (cy > cx && isSpace(b[cy - 1])) cy--;
+    from[count] = it.idOf(cx, cy);
     cx = cuts[header.to] + 1; cy = cuts[header.to + 1];
-    while (cx < cy && isSpace(text.charCodeAt(cx))) cx++;
-    while (cy > cx && isSpace(text.charCodeAt(cy - 1))) cy--;
-    to[count] = it.idOf(text, cx, cy);
+    while (cx < cy && isSpace(b[cx])) cx++;
+    while (cy > cx && isSpace(b[cy - 1])) cy--;
+    to[count] = it.idOf(cx, cy);
     port[count] = -1;
     if (header.port >= 0 && header.port < nc) {
       cx = cuts[header.port] + 1; cy = cuts[header.port + 1];
-      while (cx < cy && isSpace(text.charCodeAt(cx))) cx++;
-      while (cy > cx && isSpace(text.charCodeAt(cy - 1))) cy--;
+      while (cx < cy && isSpace(b[cx])) cx++;
+      while (cy > cx && isSpace(b[cy - 1])) cy--;
       if (cy > cx) {
         if (cy - cx > 5) return slow();
         let v = 0;
         for (let k = cx; k < cy; k++) {
-          const c = text.charCodeAt(k) - 48;
+          const c = b[k] - 48;
           if (c < 0 || c > 9) return slow();
           v = v * 10 + c;
         }
@@ -262,12 +276,13 @@ export function parseTraceFlowTable(text: string, source = "flows"): FlowTable {
     proto[count] = 0;
     if (header.proto >= 0 && header.proto < nc) {
       cx = cuts[header.proto] + 1; cy = cuts[header.proto + 1];
-      while (cx < cy && isSpace(text.charCodeAt(cx))) cx++;
-      while (cy > cx && isSpace(text.charCodeAt(cy - 1))) cy--;
+      while (cx < cy && isSpace(b[cx])) cx++;
+      while (cy > cx && isSpace(b[cy - 1])) cy--;
       if (cy > cx) {
-        const v = text.slice(cx, cy).toLowerCase();
-        if (v === "tcp") proto[count] = 1;
-        else if (v === "udp") proto[count] = 2;
+        // tcp or udp in any case (| 32 lowers an ASCII letter).
+        const c0 = b[cx] | 32, c1 = b[cx + 1] | 32, c2 = b[cx + 2] | 32;
+        if (cy - cx === 3 && c0 === 116 && c1 === 99 && c2 === 112) proto[count] = 1;
+        else if (cy - cx === 3 && c0 === 117 && c1 === 100 && c2 === 112) proto[count] = 2;
         else return slow();
       }
     }
