@@ -539,6 +539,8 @@ function serviceOf(dp: Dataplane, name: string, text: string): DpService {
 /** Where a flow starts: its end as reported, its address, and the walk's first hop. */
 interface Source {
   end: TraceEnd;
+  /** An internet client (a Service is reached at its frontend). */
+  internet: boolean;
   ip: number;
   inCluster: boolean;
   start: (w: Walk) => Done;
@@ -549,16 +551,16 @@ function resolveSource(dp: Dataplane, from: Endpoint): Source {
     const n = nodeOf(dp, from.pool, from.node, from.text);
     const ip = dp.podIp(n, from.index);
     if (ip === undefined) throw new UsageError(`${from.text}: node ${n.name} has pod indexes 0-${n.maxPods - 1}`);
-    return { end: { endpoint: from.text, kind: "pod", address: fmt4(ip), nodeAddress: n.address, node: n.name }, ip, inCluster: true, start: (w) => w.fromPod(n, from.index) };
+    return { end: { endpoint: from.text, kind: "pod", address: fmt4(ip), nodeAddress: n.address, node: n.name }, internet: false, ip, inCluster: true, start: (w) => w.fromPod(n, from.index) };
   }
   if (from.kind === "node") {
     const n = nodeOf(dp, from.pool, from.node, from.text);
-    return { end: { endpoint: from.text, kind: "node", address: n.address, node: n.name }, ip: n.ip, inCluster: true, start: (w) => w.fromNode(n) };
+    return { end: { endpoint: from.text, kind: "node", address: n.address, node: n.name }, internet: false, ip: n.ip, inCluster: true, start: (w) => w.fromNode(n) };
   }
   if (from.kind === "service") throw new UsageError(`--from ${from.text}: a Service is not a source; trace from one of its pods`);
   const ip = from.ip;
   const cls = dp.classify(ip);
-  const at = (end: TraceEnd, inCluster: boolean, start: (w: Walk) => Done): Source => ({ end, ip, inCluster, start });
+  const at = (end: TraceEnd, inCluster: boolean, start: (w: Walk) => Done): Source => ({ end, internet: !inCluster && end.class === "internet", ip, inCluster, start });
   if (cls.kind === "node") return at({ endpoint: from.text, kind: "node", address: fmt4(ip), node: cls.node.name }, true, (w) => w.fromNode(cls.node));
   if (cls.kind === "pod") return at({ endpoint: from.text, kind: "pod", address: fmt4(ip), nodeAddress: cls.node.address, node: cls.node.name }, true, (w) => w.fromPod(cls.node, cls.index));
   if (cls.kind === "vnet") return at({ endpoint: from.text, kind: "ip", address: fmt4(ip), class: "vnet" }, false, (w) => w.fromVm(ip, cls.subnet));
@@ -592,7 +594,7 @@ function resolveTarget(dp: Dataplane, to: Endpoint, src: Source): Target {
     if (to.port !== undefined) {
       p = s.ports.find((x) => x.name === to.port || String(x.port) === to.port) ?? (() => { throw new UsageError(`${to.text}: Service ${s.namespace}/${s.name} has no port ${to.port} (ports: ${s.ports.map((x) => x.name || x.port).join(", ")})`); })();
     }
-    const external = !src.inCluster && s.loadBalancerIP !== undefined && src.end.class === "internet";
+    const external = src.internet && s.loadBalancerIP !== undefined;
     const dst = ip4(external ? s.loadBalancerIP! : s.clusterIP)!;
     return { dst, port: p, end: { endpoint: to.text, kind: "service", address: fmt4(dst) } };
   }
@@ -675,7 +677,7 @@ export class LeanTracer {
 
   /** Whether target(to, src) depends on the source: a Service's frontend for an internet client. */
   externalTarget(to: Endpoint, src: Source): boolean {
-    return to.kind === "service" && !src.inCluster && src.end.class === "internet";
+    return src.internet && to.kind === "service";
   }
 
   /** The address a flow to the target is sent to. */
