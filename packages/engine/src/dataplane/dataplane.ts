@@ -388,9 +388,13 @@ export class Dataplane {
       return index >= 0 && this.podIp(node, index) === ip ? { node, index } : undefined;
     }
     if (m === "azure-cni") {
-      // Each node's pods follow its own address.
-      for (const n of this.nodes) if (ip > n.ip && ip <= n.ip + n.maxPods) return { node: n, index: ip - n.ip - 1 };
-      return undefined;
+      // Each node's pods follow its own address (the first node whose block holds it), kept by
+      // address: a lookup per packet, not a scan of the nodes.
+      if (!this.podReverse) {
+        this.podReverse = new Map();
+        for (const n of this.nodes) for (let i = 0; i < n.maxPods && n.ip + 1 + i <= 0xffffffff; i++) { const a = n.ip + 1 + i; if (!this.podReverse.has(a)) this.podReverse.set(a, { node: n, index: i }); }
+      }
+      return this.podReverse.get(ip);
     }
     if (!this.podReverse) {
       this.podReverse = new Map();
