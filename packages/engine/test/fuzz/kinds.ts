@@ -10,7 +10,7 @@ import { readPrefixes, bytesInput, cidr } from "../../src/cidr/index.ts";
 import { parseRuleset, lintRuleset, tracePacket, parseIpsets, traceFlowFile, RulesDump } from "../../src/netfilter/index.ts";
 import { readLive, liveReport } from "../../src/aks/index.ts";
 import { loadPolicyInput, connectivityList } from "../../src/policy/index.ts";
-import { dataplane, loadWorkload, loadNsgs } from "../../src/dataplane/index.ts";
+import { dataplane, loadWorkload, loadNsgs, parseTraceFlowTable, traceBulk } from "../../src/dataplane/index.ts";
 import { loadSweepSpec, gridSize, runSweep, partHeader, partTrailer, parsePart, mergeParts, partSpec, PartDigest } from "../../src/sweep/index.ts";
 import { AksnetError, InputError } from "../../src/index.ts";
 
@@ -220,6 +220,17 @@ export const KINDS: FuzzKind[] = [
     cli: (f) => ["dataplane", "examples/dataplane/kubenet.yaml", "--nsg", f, "--format", "json"],
     ext: ".json",
     others: ["kubenet.yaml"],
+  },
+  {
+    name: "trace-flows",
+    seeds: () => [{ name: "flows.csv", text: read("examples/dataplane/flows.csv") }],
+    run: (name, text) => {
+      const dp = dataplane(loadCluster([{ name: "kubenet.yaml", text: read("examples/dataplane/kubenet.yaml") }]), { workload: loadWorkload({ name: "workload.yaml", text: read("examples/dataplane/workload.yaml") }) });
+      return traceBulk(dp, parseTraceFlowTable(new TextEncoder().encode(text), name), { source: name }).results;
+    },
+    cli: (f) => ["trace", "examples/dataplane/kubenet.yaml", "--workload", "examples/dataplane/workload.yaml", "--flows", f],
+    ext: ".csv",
+    others: ["kubenet.yaml", "workload.yaml"],
   },
 ];
 
