@@ -239,7 +239,7 @@ function hashName(a: usize, b: usize, t: u32): u32 {
 }
 
 /** Table t's chain named by [a, b), or LD_NONE. */
-function findChain(t: u32, a: usize, b: usize): u32 {
+export function findChain(t: u32, a: usize, b: usize): u32 {
   let h = hashName(a, b, t) & gMask;
   while (true) {
     const v = load<u32>(gHash + (<usize>h << 2));
@@ -441,7 +441,7 @@ function oddLine(params: usize, t: u32, from: usize, e: usize): i32 {
   return LD_ST_ODD;
 }
 
-function loadGlobals(params: usize): void {
+export function loadGlobals(params: usize): void {
   gBase = <usize>load<u32>(params + LD_BYTES);
   gRec = <usize>load<u32>(params + LD_REC); gRChain = <usize>load<u32>(params + LD_RCHAIN); gRStr = <usize>load<u32>(params + LD_RSTR);
   gNRules = load<u32>(params + LD_NRULES);
