@@ -12,7 +12,7 @@ import { core } from "../core/module.ts";
 import { readToHeap, type HeapBytes, type HeapReadable } from "../core/read.ts";
 import { scanFlows } from "./flow-scan.ts";
 import { writeJsonl } from "./jsonl.ts";
-import { kpRulesFromBytes } from "./kube-proxy/load.ts";
+import { kpProgramFromBytes } from "./kube-proxy/load.ts";
 import { parseRuleset } from "./parse.ts";
 import { refuseUnloadable, quoted } from "./common.ts";
 import { locateFlowProto } from "./flows.ts";
@@ -106,8 +106,8 @@ export class RulesDump {
   /** The kube-proxy-test program: from the bytes when the loader reads them, else compiled from the parsed ruleset. */
   kubeProxyProgram(): KpProgram | NotCompiled {
     if (this.kp) return this.kp;
-    const rules = this.rs ? undefined : kpRulesFromBytes(this.bytes, this.source);
-    return (this.kp = rules ? new KpProgram(rules) : compileKubeProxy(this.ruleset()));
+    const program = this.rs ? undefined : kpProgramFromBytes(this.bytes, this.source);
+    return (this.kp = program ?? compileKubeProxy(this.ruleset()));
   }
 }
 

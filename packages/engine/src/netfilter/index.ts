@@ -22,6 +22,6 @@ export { scanFlows, scanFlowsResident, columnsToFlows, columnFlow, NO_ID, type F
 export { flowJsonLine, writeJsonl, writeKpResident, ByteWriter, type ByteSink } from "./jsonl.ts";
 export { traceFlows, traceFlowsTs, traceColumns, traceKubeProxyCsv, traceFlowFile, RulesDump, type FlowRun, type ColumnResults, type BulkOptions, type BulkResult } from "./bulk.ts";
 export { hashKey, bucketTable } from "./buckets.ts";
-export { kpRulesFromBytes } from "./kube-proxy/load.ts";
+export { kpRulesFromBytes, kpProgramFromBytes } from "./kube-proxy/load.ts";
 export { KpProgram, kpRulesOf, NF_ABI, INDEX_MIN_RULES, compileKubeProxy, traceFlowsWasm, traceColumnsWasm, kpProtoOk, type KpRun, type NotCompiled } from "./kube-proxy/compile.ts";
 export { KernelProgram, NK_ABI, compileKernel, traceFlowsKernelWasm } from "./kernel/compile.ts";

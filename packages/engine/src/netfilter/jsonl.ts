@@ -84,6 +84,45 @@ const lit = (s: string) => enc.encode(s);
 const SRC = lit('{"src":"'), DST = lit('","dst":"'), PROTO = lit('","proto":'), SPORT = lit(',"sport":'), DPORT = lit(',"dport":');
 const OUTPUT = lit(',"output":"'), SEP = lit(", "), MASQ_T = lit('","masq":true}\n'), MASQ_F = lit('","masq":false}\n');
 
+// What JSON.stringify leaves as it is in a string: printable ASCII but the quote and the backslash.
+const PLAIN_JSON = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * Texts as they are inside a JSON string (JSON.stringify(t) without its quotes), back to back in
+ * UTF-8, with an (offset, length) pair per text: when every text is plain (kube-proxy's addresses
+ * and verdicts) that is one encode of the joined texts, else one JSON.stringify per text.
+ */
+export function escapedTexts(texts: readonly string[]): { bytes: Uint8Array; spans: Uint32Array; longest: number } {
+  const joined = texts.join("");
+  const spans = new Uint32Array(2 * texts.length);
+  let longest = 0;
+  if (PLAIN_JSON.test(joined)) {
+    // One byte per character: offsets are string lengths.
+    let o = 0;
+    for (let k = 0; k < texts.length; k++) {
+      const l = texts[k].length;
+      spans[2 * k] = o;
+      spans[2 * k + 1] = l;
+      o += l;
+      if (l > longest) longest = l;
+    }
+    return { bytes: enc.encode(joined), spans, longest };
+  }
+  const parts = texts.map((t) => lit(JSON.stringify(t).slice(1, -1)));
+  let total = 0;
+  for (const x of parts) total += x.length;
+  const bytes = new Uint8Array(total);
+  let o = 0;
+  parts.forEach((x, k) => {
+    bytes.set(x, o);
+    spans[2 * k] = o;
+    spans[2 * k + 1] = x.length;
+    o += x.length;
+    if (x.length > longest) longest = x.length;
+  });
+  return { bytes, spans, longest };
+}
+
 /** Writes the JSON lines of flow columns and their results. */
 export function writeJsonl(cols: FlowColumns, r: ColumnResults, sink: ByteSink): void {
   const w = new ByteWriter(sink);
@@ -100,10 +139,10 @@ export function writeJsonl(cols: FlowColumns, r: ColumnResults, sink: ByteSink):
  * A string table in the core's heap: the bytes of every list back to back from strAt, and for each
  * list, at its address, a (offset from strAt, length) u32 pair per string, as the core's formatters read them.
  */
-function layStrings(strAt: number, lists: [number, Uint8Array[]][]): void {
+function layStrings(strAt: number, lists: [number, Uint8Array[]][], from = 0): void {
   const c = core();
   const u8 = c.u8(), u32 = c.u32();
-  let so = 0;
+  let so = from;
   for (const [at, xs] of lists) {
     xs.forEach((x, k) => {
       u8.set(x, strAt + so);
@@ -262,30 +301,29 @@ function formatKp(at: KpBatchAt, colProtos: readonly string[], outputs: readonly
   // JSON-escaped (escaping commutes with joining: "a, b" escapes to esc(a) + ", " + esc(b)).
   const lits = [SRC, DST, PROTO, SPORT, DPORT, OUTPUT, MASQ_T, MASQ_F, SEP];
   const protos = [...colProtos.map((p) => lit(JSON.stringify(p))), lit('"tcp"')];
-  const outs = outputs.map((o) => lit(JSON.stringify(o).slice(1, -1)));
-  const strings = [...lits, ...protos, ...outs];
-  let strBytes = 0;
-  for (const x of strings) strBytes += x.length;
+  const outs = escapedTexts(outputs);
+  let strBytes = outs.bytes.length;
+  for (const x of [...lits, ...protos]) strBytes += x.length;
   const c = core();
   // The longest line there can be (nfKpFormat writes whole lines only): a chunk holds at least one.
-  let maxCount = 0;
-  {
-    const res = new Uint32Array(c.memory.buffer, at.results, n * 3);
-    for (let i = 1; i < res.length; i += 3) if (res[i] > maxCount) maxCount = res[i];
-  }
+  // (nfKpMaxCount: kpMaxCount's loop, in the core.)
+  const maxCount = c.exports.nfKpMaxCount(at.results, n) >>> 0;
   const longest = (xs: Uint8Array[]) => xs.reduce((m, x) => Math.max(m, x.length), 0);
-  const maxLine = 64 + lits.reduce((t, x) => t + x.length, 0) + longest(protos) + maxCount * (longest(outs) + 2);
+  const maxLine = 64 + lits.reduce((t, x) => t + x.length, 0) + longest(protos) + maxCount * (outs.longest + 2);
   // 16 bytes more than a line: the core keeps them free at the end of the buffer (its word copies).
   const cap = Math.max(CHUNK, maxLine + 16);
   const al = (x: number) => (x + 15) & ~15;
   let off = 0;
   const place = (bytes: number) => { const o = off; off += al(bytes); return o; };
   const oParams = place(A.NF_FMT_PARAMS_SIZE), oStr = place(strBytes + 16);
-  const oLits = place(8 * lits.length), oProtos = place(8 * protos.length), oOuts = place(Math.max(8, 8 * outs.length)), oBuf = place(cap);
+  const oLits = place(8 * lits.length), oProtos = place(8 * protos.length), oOuts = place(Math.max(8, 4 * outs.spans.length)), oBuf = place(cap);
   const blk = c.heap.alloc(off);
   try {
     const u32 = new Uint32Array(c.memory.buffer);
-    layStrings(blk + oStr, [[blk + oLits, lits], [blk + oProtos, protos], [blk + oOuts, outs]]);
+    // The outputs' bytes first (offsets from the table's start as they were cut), then the rest.
+    c.u8().set(outs.bytes, blk + oStr);
+    u32.set(outs.spans, (blk + oOuts) / 4);
+    layStrings(blk + oStr, [[blk + oLits, lits], [blk + oProtos, protos]], outs.bytes.length);
     const P = (blk + oParams) / 4;
     const put = (k: number, v: number) => (u32[P + k / 4] = v);
     put(A.NF_FMT_SRC, at.src); put(A.NF_FMT_DST, at.dst); put(A.NF_FMT_PROTO, at.proto);

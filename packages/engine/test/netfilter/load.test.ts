@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import fc from "fast-check";
 import { parseRuleset, RulesDump, traceFlowFile } from "../../src/netfilter/index.ts";
 import { KpProgram, KR, NF_ABI, kpRulesOf, type KpRules } from "../../src/netfilter/kube-proxy/compile.ts";
-import { kpRulesFromBytes } from "../../src/netfilter/kube-proxy/load.ts";
+import { kpRulesFromBytes, kpProgramFromBytes } from "../../src/netfilter/kube-proxy/load.ts";
 import { InputError } from "../../src/errors.ts";
 
 const here = (rel: string) => new URL(rel, import.meta.url);
@@ -35,6 +35,9 @@ function normalise(r: KpRules) {
 
 const REFUSED = new Set(["JumpToMissingChain", "JumpToBuiltinChain", "JumpLoop"]);
 
+/** Dumps whose program the core built (nfKpBuild), not KpProgram's constructor. */
+let builtInCore = 0;
+
 /** "taken" when the loader read the dump (and then equals the general path), "left" when it gave it to the parser. */
 function check(text: string): "taken" | "left" {
   const got = kpRulesFromBytes(bytes(text), "t.rules");
@@ -54,7 +57,26 @@ function check(text: string): "taken" | "left" {
   // The compiled rule words themselves (flags, nets, protocol ids, ports, actions and their arguments).
   const words = (p: KpProgram) => Array.from(new Uint32Array(p.core.memory.buffer, p.base + NF_ABI.NF_PROG_SIZE, p.ruleCount * 12));
   expect(words(a)).toStrictEqual(words(b));
+  // The program the core builds from the same bytes (nfKpBuild): KpProgram's block, word for word.
+  const built = kpProgramFromBytes(bytes(text), "t.rules");
+  expect(built).toBeDefined();
+  expect(built!.outputs).toStrictEqual(b.outputs);
+  expect([...built!.protoIds]).toStrictEqual([...b.protoIds]);
+  expect(built!.indexedChains).toBe(b.indexedChains);
+  expect(built!.ruleCount).toBe(b.ruleCount);
+  expect(block(built!)).toStrictEqual(block(b));
+  if (built!.builtInCore) builtInCore++;
   return "taken";
+}
+
+/** A program's whole block, its pointers (the header's tables, the chains' bucket tables) relative to the block. */
+function block(p: KpProgram): number[] {
+  const w = Array.from(new Uint32Array(p.core.memory.buffer, p.base, p.size / 4));
+  const rel = (i: number) => { if (w[i]) w[i] -= p.base; };
+  for (let i = 0; i < 5; i++) rel(i);
+  const chains = w[1] / 4, post = w[2] / 4;
+  for (let c = chains; c < post; c += NF_ABI.NF_CHAIN_SIZE / 4) rel(c + 2);
+  return w;
 }
 
 describe("flows loader == parseRuleset + kpRulesOf", () => {
@@ -74,7 +96,10 @@ describe("flows loader == parseRuleset + kpRulesOf", () => {
     const gen = await import(here("../../../../bench/iptables/gen.mjs").href);
     const text: string = gen.kubeProxyDump({ services: gen.scaleServices(1000, 3, 7) });
     expect(text).toMatch(/--ctstate/);
+    const before = builtInCore;
     expect(check(text)).toBe("taken");
+    // The core built this one's program itself (odd lines and all), not KpProgram's constructor.
+    expect(builtInCore).toBe(before + 1);
     check(gen.showcase());
   });
 
@@ -96,6 +121,26 @@ describe("flows loader == parseRuleset + kpRulesOf", () => {
     expect(kpRulesFromBytes(bytes("\ufeff*nat\nCOMMIT\n"))).toBeUndefined(); // BOM
     expect(kpRulesFromBytes(bytes("# nothing\n"))).toBeUndefined(); // no table
     expect(kpRulesFromBytes(bytes("*nat :PREROUTING ACCEPT [0:0] COMMIT\n"))).toBeUndefined(); // one-line dump
+  });
+
+  it("the core builds the program, or leaves it to KpProgram, with the same result", () => {
+    const head = "*nat\n:PREROUTING ACCEPT [0:0]\n:A - [0:0]\n:B - [0:0]\n:KUBE-MARK-MASQ - [0:0]\n";
+    const built = (body: string) => {
+      const before = builtInCore;
+      expect(check(head + body + "COMMIT\n")).toBe("taken");
+      return builtInCore > before;
+    };
+    // Odd lines (the parser's) among fast ones: their jumps, verdicts, DNATs and gotos.
+    expect(built("-A PREROUTING -m mark --mark 0x1 -j A\n-A A -m conntrack --ctstate NEW -j REJECT\n-A A -j RETURN\n-A B -m mark --mark 1 -g A\n")).toBe(true);
+    expect(built("-A PREROUTING -m mark --mark 0x1 -j DNAT --to-destination 10.0.0.1:80\n-A A -j KUBE-MARK-MASQ\n-A A -m mark --mark 1 -j KUBE-MARK-MASQ\n")).toBe(true);
+    expect(built("-A PREROUTING -d 10.96.0.1/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 10.0.0.1:80\n-A PREROUTING -j DNAT --to-destination 10.0.0.2\n-A PREROUTING -j ACCEPT\n")).toBe(true);
+    // Left to KpProgram (after the odd lines were put in the core's terms: they are read again).
+    expect(built("-A PREROUTING -m mark --mark 0x1 -j A\n-A A -p UDP -j ACCEPT\n")).toBe(false);
+    expect(built("-A PREROUTING -m mark --mark 0x1 -j A\n-A A -j DNAT --to-destination 10.0.0.0/24:80\n")).toBe(false);
+    expect(built("-A PREROUTING -m mark --mark 0x1 -j A\n-A A -p sctp -m sctp --dport 9 -j DNAT --to-destination 10.0.0.1:9\n")).toBe(false);
+    // A loop through an odd line's goto: the general parser's (it reports it).
+    expect(kpProgramFromBytes(bytes(head + "-A A -j B\n-A B -m mark --mark 1 -g A\nCOMMIT\n"))).toBeUndefined();
+    expect(kpProgramFromBytes(bytes(head + "-A A -j B\n-A B -j A\nCOMMIT\n"))).toBeUndefined();
   });
 
   // Random dumps from kube-proxy rule pieces, some broken or unusual (as parse-fast.test.ts).
@@ -120,6 +165,7 @@ describe("flows loader == parseRuleset + kpRulesOf", () => {
 
   it("random kube-proxy-like dumps: read as the general path reads them, or left to it", () => {
     let taken = 0, runs = 0;
+    builtInCore = 0;
     fc.assert(
       fc.property(fc.array(fc.oneof({ weight: 4, arbitrary: ruleLine }, { weight: 1, arbitrary: chainLine }), { maxLength: 12 }), fc.boolean(), (lines, filter) => {
         const head = "*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n:KUBE-MARK-MASQ - [0:0]\n:KUBE-SVC-A - [0:0]\n:KUBE-SEP-B - [0:0]\n";
@@ -129,8 +175,10 @@ describe("flows loader == parseRuleset + kpRulesOf", () => {
       }),
       { numRuns: Number(process.env.LOAD_RUNS ?? 3000) },
     );
-    // The loader is not a wrapper that always gives up: it reads a good share of them.
+    // The loader is not a wrapper that always gives up: it reads a good share of them; and the
+    // core builds most of those programs itself.
     expect(taken / runs).toBeGreaterThan(0.1);
+    expect(builtInCore).toBeGreaterThan(taken / 2);
   });
 });
 

@@ -273,6 +273,47 @@ export const LD_JUMP_STR: u32 = 0xfffffff1;
 export const LD_JUMP_DNAT: u32 = 0xfffffff2;
 export const LD_JUMP_TARGET: u32 = 0xfffffff3;
 
+// The program builder (netfilter_kp_build.ts): a loaded dump's records straight into the
+// kube-proxy-test program block (what KpProgram lays out in JS). Parameter block, u32 at each offset.
+/** in: the nfKpLoad parameter block of the loaded dump (after nfKpResolve). */
+export const KB_LOAD: i32 = 0;
+/** in: the nat and filter tables' indexes (LD_NONE: absent). */
+export const KB_NAT: i32 = 4;
+export const KB_FILTER: i32 = 8;
+/** in: the entry chains as loaded chain indexes (LD_NONE: none): nat PREROUTING, then filter KUBE-SERVICES, KUBE-EXTERNAL-SERVICES, KUBE-NODEPORTS, KUBE-PROXY-FIREWALL. */
+export const KB_ENTRY: i32 = 12;
+/** in: a scratch block of nfKpBuildScratch(chains, rules) bytes. */
+export const KB_SCRATCH: i32 = 32;
+/** in: the program block, nfKpBuildCap(chains, rules) bytes (its tail past KB_SIZE is free again after the call). */
+export const KB_PROG: i32 = 40;
+/** out: the program's size in bytes (a multiple of 16). */
+export const KB_SIZE: i32 = 44;
+/** out: the outputs, and where their texts are: a [start, end) pair of offsets into the dump per output, in the scratch block. */
+export const KB_NOUT: i32 = 48;
+export const KB_OUT_TEXT: i32 = 52;
+/** out: the program's protocol ids of tcp and udp (LD_NONE: not used). */
+export const KB_TCP_ID: i32 = 56;
+export const KB_UDP_ID: i32 = 60;
+/** out: indexed chains, rules, and the offset of the LOCAL addresses in the block. */
+export const KB_INDEXED: i32 = 64;
+export const KB_RULES: i32 = 68;
+export const KB_LOCAL: i32 = 72;
+/** in: extra jump edges for the loop check (u32 pairs: from chain, to chain; the odd lines' gotos and jumps to target names), and their count. */
+export const KB_XEDGES: i32 = 76;
+export const KB_NXEDGES: i32 = 80;
+export const KB_PARAMS_SIZE: i32 = 96;
+/** Chains with at least this many rules get a (dst, proto, dport) index (the engine's INDEX_MIN_RULES). */
+export const KB_INDEX_MIN_RULES: i32 = 8;
+// Results of nfKpBuild.
+export const KB_OK: i32 = 0;
+/** A rule the builder leaves to the engine's KpProgram (a protocol other than tcp or udp, a target chain other than KUBE-MARK-MASQ, a DNAT to a prefix). */
+export const KB_FALLBACK: i32 = 1;
+/** A chain reaches itself through jumps: the dump goes to the general parser (it reports the loop). */
+export const KB_LOOP: i32 = 2;
+/** LD_CH_TARGET values: the chain is KUBE-MARK-MASQ (1) or another name the helper reads as a target (2). */
+export const KB_TARGET_MASQ: i32 = 1;
+export const KB_TARGET_OTHER: i32 = 2;
+
 // Kernel-mode JSON lines (netfilter_kernel_format.ts): the parameter block, u32 at each offset.
 // Columns src, dst (u32), proto (u16 ids, NF_SCAN_NONE = the default), sport, dport (i32, -1 =
 // none); per protocol id (the default last) a u8 "ports shown" flag; nkRun's results and

@@ -158,6 +158,19 @@ export function kpRulesOf(rs: Ruleset): KpRules {
   return { chains, rec, strings: strings.list };
 }
 
+/** A program block the core built in its heap (nfKpBuild), with what JS keeps of it. */
+export interface KpBuilt {
+  base: number;
+  size: number;
+  outputs: string[];
+  /** The program's protocol ids, in id order. */
+  protoIds: [string, number][];
+  indexedChains: number;
+  ruleCount: number;
+  /** Offset of the LOCAL addresses in the block. */
+  localOff: number;
+}
+
 /** A ruleset compiled for kube-proxy-test bulk evaluation: its tables live in the shared core's heap. */
 export class KpProgram {
   readonly core: Core;
@@ -170,8 +183,25 @@ export class KpProgram {
   readonly indexedChains: number;
   readonly ruleCount: number;
   private localPtr: number;
+  /** Whether the core built the block (nfKpBuild) rather than this constructor. */
+  readonly builtInCore: boolean;
 
-  constructor(rules: KpRules) {
+  /** From KpRules (laid out here), or a block the core built (kube-proxy/load.ts, nfKpBuild: the same layout). */
+  constructor(rules: KpRules | KpBuilt) {
+    if ("base" in rules) {
+      this.core = core();
+      this.base = rules.base;
+      this.size = rules.size;
+      this.outputs = rules.outputs;
+      for (const [p, id] of rules.protoIds) this.protoIds.set(p, id);
+      this.indexedChains = rules.indexedChains;
+      this.ruleCount = rules.ruleCount;
+      this.localPtr = rules.localOff;
+      this.builtInCore = true;
+      this.core.heap.own(this, this.base, this.size);
+      return;
+    }
+    this.builtInCore = false;
     const { chains, rec, strings } = rules;
     // Chains by name, for jumps the producer did not resolve. A few names (RETURN, say, which names
     // no chain) are found by a scan and remembered; past 16 of them the whole map is built.
@@ -248,7 +278,10 @@ export class KpProgram {
     for (let c = 0; c < chains.length; c++) {
       const { table, first: from, count: n } = chains[c];
       const first = ruleIndex;
-      const keyed = new Map<number | string, { dst: number; pp: number; list: number[] }>();
+      // Only a chain long enough to be indexed sorts its rules by key (most chains are a few rules:
+      // a map and a list each would be garbage).
+      const indexing = n >= INDEX_MIN_RULES;
+      const keyed = indexing ? new Map<number | string, { dst: number; pp: number; list: number[] }>() : undefined;
       const residual: number[] = [];
       for (let ri = 0; ri < n; ri++) {
         const q = (from + ri) * KR.WORDS;
@@ -276,6 +309,7 @@ export class KpProgram {
         W[rw + 6] = dport >>> 0; W[rw + 7] = stype; W[rw + 8] = dtype; W[rw + 9] = act; W[rw + 10] = arg; W[rw + 11] = 0;
         rw += 12;
         const idx = ruleIndex++;
+        if (!keyed) continue;
         const indexable = (flags & (A.NF_F_DST | A.NF_F_DST_NEG)) === A.NF_F_DST && dstMask === 0xffffffff &&
           (flags & (A.NF_F_PROTO | A.NF_F_PROTO_NEG)) === A.NF_F_PROTO && (flags & (A.NF_F_DPORT | A.NF_F_DPORT_NEG)) === A.NF_F_DPORT && dport >= 0;
         if (indexable) {
@@ -288,7 +322,7 @@ export class KpProgram {
         } else residual.push(idx);
       }
       const count = ruleIndex - first;
-      if (count >= INDEX_MIN_RULES && keyed.size > 0) {
+      if (keyed && keyed.size > 0) {
         indexed++;
         const { words, mask } = bucketTable(keyed.values(), keyed.size, postings);
         const rOff = postings.length;
@@ -388,18 +422,7 @@ export class KpProgram {
   encodeColumns(c: FlowColumns): Uint32Array | undefined {
     const ids = c.other.size ? undefined : this.protoMap(c.protos);
     if (!ids) return undefined;
-    const n = c.n;
-    const w = new Uint32Array(n * 4);
-    const { src, dst, proto, dport } = c;
-    const none = c.protos.length;
-    for (let i = 0, k = 0; i < n; i++, k += 4) {
-      w[k] = src[i];
-      w[k + 1] = dst[i];
-      const p = proto[i];
-      w[k + 2] = ids[p === 0xffff ? none : p];
-      w[k + 3] = dport[i] < 0 ? -2 >>> 0 : dport[i];
-    }
-    return w;
+    return kpEncodeRows(c.src, c.dst, c.proto, c.dport, ids, c.protos.length);
   }
 
   /**
@@ -410,20 +433,16 @@ export class KpProgram {
   encodeResident(c: ResidentColumns): number | undefined {
     const ids = c.other.size ? undefined : this.protoMap(c.protos);
     if (!ids) return undefined;
-    const none = c.protos.length;
     const n = c.n;
-    const blk = this.core.heap.alloc(Math.max(16, n * 16));
-    const buf = this.core.memory.buffer;
-    const w = new Uint32Array(buf, blk, n * 4);
-    const src = new Uint32Array(buf, c.src, n), dst = new Uint32Array(buf, c.dst, n);
-    const proto = new Uint16Array(buf, c.proto, n), dport = new Int32Array(buf, c.dport, n);
-    for (let i = 0, k = 0; i < n; i++, k += 4) {
-      w[k] = src[i];
-      w[k + 1] = dst[i];
-      const p = proto[i];
-      w[k + 2] = ids[p === 0xffff ? none : p];
-      const d = dport[i];
-      w[k + 3] = d < 0 ? -2 >>> 0 : d;
+    const heap = this.core.heap;
+    const blk = heap.alloc(Math.max(16, n * 16));
+    const idsAt = heap.alloc(ids.byteLength);
+    try {
+      new Uint32Array(this.core.memory.buffer, idsAt, ids.length).set(ids);
+      // The core's loop (nfKpEncode); kpEncodeRows is its readable twin.
+      this.core.exports.nfKpEncode(c.src, c.dst, c.proto, c.dport, n, idsAt, c.protos.length, blk);
+    } finally {
+      heap.release(idsAt, ids.byteLength);
     }
     return blk;
   }
@@ -513,6 +532,32 @@ export class KpProgram {
     }
     return out;
   }
+}
+
+/**
+ * The readable twin of the core's nfKpEncode: flow records (src, dst, protocol id, dport; 4 words
+ * a row) from columns, the protocol through ids (a column id per entry; a row without one,
+ * 0xffff, takes ids[none]), a missing dport (-1) as 0xfffffffe.
+ */
+export function kpEncodeRows(src: Uint32Array, dst: Uint32Array, proto: Uint16Array, dport: Int32Array, ids: Uint32Array, none: number): Uint32Array {
+  const n = src.length;
+  const w = new Uint32Array(n * 4);
+  for (let i = 0, k = 0; i < n; i++, k += 4) {
+    w[k] = src[i];
+    w[k + 1] = dst[i];
+    const p = proto[i];
+    w[k + 2] = ids[p === 0xffff ? none : p];
+    const d = dport[i];
+    w[k + 3] = d < 0 ? -2 >>> 0 : d;
+  }
+  return w;
+}
+
+/** The readable twin of the core's nfKpMaxCount: the largest output count of run results ([first, count, masq] per flow). */
+export function kpMaxCount(results: Uint32Array): number {
+  let m = 0;
+  for (let i = 1; i < results.length; i += 3) if (results[i] > m) m = results[i];
+  return m;
 }
 
 const programs = new WeakMap<Ruleset, KpProgram>();

@@ -19,8 +19,8 @@
 // and a dump the engine refuses is refused the same way. A differential test requires the same
 // records and compiled rule words as KpProgram(kpRulesOf(parseRuleset(text))) on every fixture
 // dump, on generated kube-proxy dumps and on random mutations of them.
-import { KR, KrStrings, KP_TARGET_NAMES, kpRecord, type KpRules } from "./compile.ts";
-import { newKpFlat } from "./trace.ts";
+import { KR, KrStrings, KP_TARGET_NAMES, kpRecord, KpProgram, NF_ABI, type KpRules } from "./compile.ts";
+import { newKpFlat, KP_FILTER_CHAINS } from "./trace.ts";
 import { parseRuleset } from "../parse.ts";
 import { BUILTIN_CHAINS } from "../model.ts";
 import { core } from "../../core/module.ts";
@@ -40,6 +40,9 @@ export const LD_ABI = {
   LD_REC_WORDS: 12, KR_FLAGS: 0, KR_SRC_NET: 1, KR_SRC_MASK: 2, KR_DST_NET: 3, KR_DST_MASK: 4, KR_PROTO: 5, KR_DPORT: 6,
   KR_STYPE: 7, KR_DTYPE: 8, KR_JUMP: 9, KR_DNAT: 10, KR_CHAIN: 11, LD_STR_WORDS: 6,
   LD_PROTO_TCP: 1, LD_PROTO_UDP: 2, LD_FROM_STR: 0xffffffff, LD_JUMP_STR: 0xfffffff1, LD_JUMP_DNAT: 0xfffffff2, LD_JUMP_TARGET: 0xfffffff3,
+  KB_LOAD: 0, KB_NAT: 4, KB_FILTER: 8, KB_ENTRY: 12, KB_SCRATCH: 32, KB_PROG: 40, KB_SIZE: 44, KB_NOUT: 48, KB_OUT_TEXT: 52,
+  KB_TCP_ID: 56, KB_UDP_ID: 60, KB_INDEXED: 64, KB_RULES: 68, KB_LOCAL: 72, KB_XEDGES: 76, KB_NXEDGES: 80, KB_PARAMS_SIZE: 96,
+  KB_INDEX_MIN_RULES: 8, KB_OK: 0, KB_FALLBACK: 1, KB_LOOP: 2, KB_TARGET_MASQ: 1, KB_TARGET_OTHER: 2,
 } as const;
 const D = LD_ABI;
 
@@ -81,6 +84,19 @@ function chainNamed(L: Loaded, t: number, name: string): number {
 
 /** KpRules for a dump's bytes, or undefined: read it with the general parser (see the top of this file). */
 export function kpRulesFromBytes(s: Uint8Array, source = "input"): KpRules | undefined {
+  return loadDump(s, source, false) as KpRules | undefined;
+}
+
+/**
+ * The kube-proxy-test program of a dump's bytes, or undefined: read it with the general parser.
+ * The same program as new KpProgram(kpRulesFromBytes(s)), built by the core (nfKpBuild) from the
+ * loaded records where it takes them (else by KpProgram from the same records).
+ */
+export function kpProgramFromBytes(s: Uint8Array, source = "input"): KpProgram | undefined {
+  return loadDump(s, source, true) as KpProgram | undefined;
+}
+
+function loadDump(s: Uint8Array, source: string, program: boolean): KpRules | KpProgram | undefined {
   const len = s.length;
   // A byte-order mark: the general parser's.
   if (len >= 3 && s[0] === 0xef && s[1] === 0xbb && s[2] === 0xbf) return undefined;
@@ -149,7 +165,8 @@ export function kpRulesFromBytes(s: Uint8Array, source = "input"): KpRules | und
     const u8 = c.u8();
     for (let g = 0; g < nch; g++) {
       const l = chainName[g].length;
-      u8[blk + oTargets + g] = TARGET_NAME_LENGTHS.has(l) && KP_TARGET_NAMES.has(chainName[g]) ? 1 : 0;
+      const name = chainName[g];
+      u8[blk + oTargets + g] = TARGET_NAME_LENGTHS.has(l) && KP_TARGET_NAMES.has(name) ? (name === "KUBE-MARK-MASQ" ? D.KB_TARGET_MASQ : D.KB_TARGET_OTHER) : 0;
     }
     if (c.exports.nfKpResolve(blk + oP) !== 0) return undefined;
     u32 = c.u32();
@@ -166,14 +183,144 @@ export function kpRulesFromBytes(s: Uint8Array, source = "input"): KpRules | und
       o.chain = g;
       L.ruleChain[o.slot] = g;
     }
+    if (program) {
+      const built = buildInCore(L, blk + oP, bytes, text, source);
+      if (built !== "fallback") return built;
+      L.strings = new KrStrings();
+      L.edgeFrom = [];
+      L.edgeTo = [];
+      u32 = c.u32();
+      L.rec = u32.slice((blk + oRec) / 4, (blk + oRec) / 4 + n * KR.WORDS);
+    }
     const rstr = u32.slice((blk + oRStr) / 4, (blk + oRStr) / 4 + n * D.LD_STR_WORDS);
     fixStrings(L, rstr, text);
     if (odd.length && !readOddLines(L, source)) return undefined;
     if (hasLoop(L)) return undefined;
-    return assemble(L);
+    const rules = assemble(L);
+    return program ? new KpProgram(rules) : rules;
   } finally {
     if (blk) heap.release(blk, size);
     heap.release(bytes, len + 16);
+  }
+}
+
+/**
+ * The program built by the core (nfKpBuild) from the loaded records, the odd lines' records
+ * (parseRuleset + kpRecord, as the JS path reads them) first put in the core's terms: their jump
+ * and DNAT texts as byte ranges in a side block, their jump edges (a goto, a jump to a target
+ * name) as extra edges for the loop check. Undefined: the dump goes to the general parser (a jump
+ * loop, an odd line it refuses); "fallback": a shape the core leaves to KpProgram.
+ */
+function buildInCore(L: Loaded, loadParams: number, bytes: number, text: string, source: string): KpProgram | undefined | "fallback" {
+  const c = core();
+  const heap = c.heap;
+  const W = KR.WORDS;
+  // The odd lines' records: written by kpRecord into L.rec with string ids (tcp and udp first, as
+  // the core numbers them), then turned into the core's markers and ranges.
+  let side = "";
+  const fixes: { slot: number; jump: number; a: number; b: number; da: number; db: number }[] = [];
+  if (L.odd.length) {
+    if (L.strings.id("tcp") !== D.LD_PROTO_TCP || L.strings.id("udp") !== D.LD_PROTO_UDP) throw new Error("KpRules strings: tcp and udp must be ids 1 and 2");
+    if (!readOddLines(L, source)) return undefined;
+    const str = L.strings.list;
+    const place = (t: string) => { const a = side.length; side += t; return a; };
+    for (const o of L.odd) {
+      const w = o.slot * W;
+      if ((L.rec[w + KR.FLAGS] & NF_ABI.NF_F_PROTO) && L.rec[w + KR.PROTO] !== D.LD_PROTO_TCP && L.rec[w + KR.PROTO] !== D.LD_PROTO_UDP) return "fallback";
+      const js = L.rec[w + KR.JUMP];
+      if (L.rec[w + KR.CHAIN] || !js) { fixes.push({ slot: o.slot, jump: js, a: 0, b: 0, da: 0, db: 0 }); continue; }
+      const name = str[js - 1];
+      if (name === "DNAT") {
+        const d = L.rec[w + KR.DNAT] ? str[L.rec[w + KR.DNAT] - 1] : "";
+        const da = place(d);
+        fixes.push({ slot: o.slot, jump: D.LD_JUMP_DNAT, a: 0, b: 0, da, db: da + d.length });
+      } else {
+        const a = place(name);
+        fixes.push({ slot: o.slot, jump: D.LD_JUMP_STR, a, b: a + name.length, da: 0, db: 0 });
+      }
+    }
+    // Byte ranges in the side block: its texts must be a byte per character.
+    if (!/^[\x20-\x7e]*$/.test(side)) return "fallback";
+  }
+  const nch = L.chainName.length, n = L.n;
+  const nx = L.edgeFrom.length;
+  const scratch = c.exports.nfKpBuildScratch(nch, n) >>> 0;
+  const cap = c.exports.nfKpBuildCap(nch, n) >>> 0;
+  const sideSize = side.length + 8 * nx + 16;
+  const sideAt = heap.alloc(sideSize), sAt = heap.alloc(scratch), pAt = heap.alloc(D.KB_PARAMS_SIZE);
+  let prog = heap.alloc(cap);
+  let wrote = false, done = false;
+  try {
+    const u8 = c.u8(), u32 = c.u32();
+    for (let i = 0; i < side.length; i++) u8[sideAt + i] = side.charCodeAt(i);
+    const xe = (sideAt + side.length + 3) & ~3;
+    for (let j = 0; j < nx; j++) { u32[xe / 4 + 2 * j] = L.edgeFrom[j]; u32[xe / 4 + 2 * j + 1] = L.edgeTo[j]; }
+    const lp = loadParams / 4;
+    const recAt = u32[lp + D.LD_REC / 4] / 4, rstrAt = u32[lp + D.LD_RSTR / 4] / 4, rchainAt = u32[lp + D.LD_RCHAIN / 4] / 4;
+    // Ranges relative to the dump's bytes (wrapping where the side block lies below them).
+    const rel = (x: number) => (sideAt + x - bytes) >>> 0;
+    wrote = fixes.length > 0;
+    for (const f of fixes) {
+      const w = f.slot * W;
+      for (let i = 0; i < W; i++) u32[recAt + w + i] = L.rec[w + i];
+      u32[recAt + w + KR.JUMP] = f.jump;
+      u32[rchainAt + f.slot] = L.ruleChain[f.slot];
+      const q = rstrAt + f.slot * D.LD_STR_WORDS;
+      if (f.jump === D.LD_JUMP_DNAT) { u32[q + 2] = rel(f.da); u32[q + 3] = rel(f.db); }
+      else if (f.jump === D.LD_JUMP_STR) { u32[q + 4] = rel(f.a); u32[q + 5] = rel(f.b); }
+    }
+    const tableOf = (name: string) => { const t = L.tables.indexOf(name); return t < 0 ? D.LD_NONE : t; };
+    const nat = tableOf("nat"), filter = tableOf("filter");
+    // The entry chains by name (compared by length first: no string per chain is read twice).
+    const entryOf = (t: number, name: string) => {
+      if (t === D.LD_NONE) return D.LD_NONE;
+      for (let g = 0; g < nch; g++) if (L.chainTable[g] === t && L.chainName[g].length === name.length && L.chainName[g] === name) return g;
+      return D.LD_NONE;
+    };
+    const P = pAt / 4;
+    const put = (k: number, v: number) => (u32[P + k / 4] = v);
+    put(D.KB_LOAD, loadParams); put(D.KB_NAT, nat); put(D.KB_FILTER, filter);
+    [entryOf(nat, "PREROUTING"), ...KP_FILTER_CHAINS.map((x) => entryOf(filter, x))].forEach((g, k) => put(D.KB_ENTRY + 4 * k, g));
+    put(D.KB_SCRATCH, sAt); put(D.KB_PROG, prog); put(D.KB_XEDGES, xe); put(D.KB_NXEDGES, nx);
+    const st = c.exports.nfKpBuild(pAt);
+    done = st === D.KB_LOOP;
+    if (st === D.KB_LOOP) return undefined;
+    if (st !== D.KB_OK) return "fallback";
+    const v = c.u32();
+    const got = (k: number) => v[P + k / 4];
+    const size = got(D.KB_SIZE);
+    // The outputs' texts: substrings of the dump's text, or of the side block.
+    const nOut = got(D.KB_NOUT), ot = got(D.KB_OUT_TEXT) / 4;
+    const outputs: string[] = new Array(nOut);
+    for (let o = 0; o < nOut; o++) {
+      const a = v[ot + 2 * o], b = v[ot + 2 * o + 1];
+      outputs[o] = a < text.length ? text.substring(a, b) : side.substring(((a + bytes) >>> 0) - sideAt, ((b + bytes) >>> 0) - sideAt);
+    }
+    const protoIds: [string, number][] = [];
+    if (got(D.KB_TCP_ID) !== D.LD_NONE) protoIds.push(["tcp", got(D.KB_TCP_ID)]);
+    if (got(D.KB_UDP_ID) !== D.LD_NONE) protoIds.push(["udp", got(D.KB_UDP_ID)]);
+    protoIds.sort((x, y) => x[1] - y[1]);
+    // The block keeps what the program took; the rest of it is free again.
+    if (cap > size) heap.release(prog + size, cap - size);
+    const p = new KpProgram({ base: prog, size, outputs, protoIds, indexedChains: got(D.KB_INDEXED), ruleCount: got(D.KB_RULES), localOff: got(D.KB_LOCAL) });
+    prog = 0;
+    done = true;
+    return p;
+  } finally {
+    if (wrote && !done) {
+      // Back to KpProgram: the odd lines' slots as the loader left them (the JS path reads them again).
+      const u32 = c.u32();
+      const lp = loadParams / 4;
+      const recAt = u32[lp + D.LD_REC / 4] / 4, rstrAt = u32[lp + D.LD_RSTR / 4] / 4;
+      for (const f of fixes) {
+        u32.fill(0, recAt + f.slot * W, recAt + (f.slot + 1) * W);
+        u32.fill(D.LD_NONE, rstrAt + f.slot * D.LD_STR_WORDS, rstrAt + (f.slot + 1) * D.LD_STR_WORDS);
+      }
+    }
+    if (prog) heap.release(prog, cap);
+    heap.release(pAt, D.KB_PARAMS_SIZE);
+    heap.release(sAt, scratch);
+    heap.release(sideAt, sideSize);
   }
 }
 
@@ -320,15 +467,23 @@ function assemble(L: Loaded): KpRules {
   }
   const W = KR.WORDS;
   const rec = new Uint32Array(total * W);
-  for (let r = 0; r < L.n; r++) {
-    const g = L.ruleChain[r];
+  const { ruleChain, n } = L;
+  // A chain's rules are usually consecutive lines: each run is one copy.
+  for (let r = 0; r < n; ) {
+    const g = ruleChain[r];
+    let end = r + 1;
+    while (end < n && ruleChain[end] === g) end++;
     const at = slotOf[g];
-    if (at < 0) continue; // a table the kube-proxy helper does not read
-    const from = r * W, to = at * W;
-    for (let i = 0; i < W; i++) rec[to + i] = L.rec[from + i];
-    const cw = rec[to + KR.CHAIN];
-    if (cw) rec[to + KR.CHAIN] = program[cw - 1] + 1;
-    slotOf[g] = at + 1;
+    if (at >= 0) {
+      // (at < 0: a table the kube-proxy helper does not read)
+      rec.set(L.rec.subarray(r * W, end * W), at * W);
+      slotOf[g] = at + end - r;
+    }
+    r = end;
+  }
+  for (let q = KR.CHAIN; q < rec.length; q += W) {
+    const cw = rec[q];
+    if (cw) rec[q] = program[cw - 1] + 1;
   }
   return { chains, rec, strings: L.strings.list };
 }
