@@ -4,7 +4,7 @@
 // azure-ip-masq-agent's IP-MASQ-AGENT chain, so a user can diff it against a real node and the
 // netfilter engine can trace it. The same layout as bench/iptables/gen.mjs, which the netfilter
 // tests already trace. [kubernetes pkg/proxy/iptables/proxier.go; Azure/ip-masq-agent-v2]
-import { chainName } from "./chain-names.ts";
+import { chainHash } from "./chain-names.ts";
 import { KUBE_MARK_DROP, KUBE_MARK_MASQ } from "./constants.ts";
 import type { DpNode, DpService } from "./result.ts";
 
@@ -20,6 +20,14 @@ export interface RulesetInput {
 
 const DATE = "Thu Jan  1 00:00:00 2026";
 
+/** " -m statistic --mode random --probability 1/n" as kube-proxy prints it, by n (n = 1: none). */
+const probs: string[] = ["", ""];
+function probability(n: number): string {
+  let p = probs[n];
+  if (p === undefined) probs[n] = p = ` -m statistic --mode random --probability ${(1 / n).toFixed(11)}`;
+  return p;
+}
+
 export function nodeRuleset(inp: RulesetInput): string {
   const { node, services, clusterCidr } = inp;
   const natChains = new Set<string>();
@@ -27,20 +35,23 @@ export function nodeRuleset(inp: RulesetInput): string {
   const filt: string[] = [];
   const svcRules: string[] = [];
   const nodePortRules: string[] = [];
-  const byChain = new Map<string, string[]>();
-  const add = (c: string, r: string) => (byChain.get(c) ?? byChain.set(c, []).get(c)!).push(r);
+  // Each chain's rules as one text (lines ending in "\n"): no array per chain.
+  const byChain = new Map<string, string>();
+  const add = (c: string, r: string) => {
+    const t = byChain.get(c);
+    byChain.set(c, t === undefined ? r + "\n" : t + r + "\n");
+  };
   let needDrop = false;
   for (const s of services) {
+    const eps = s.endpoints;
+    const local = s.externalTrafficPolicy === "Local";
+    let localEps: typeof eps | undefined;
     for (const p of s.ports) {
       const key = p.name ? `${s.namespace}/${s.name}:${p.name}` : `${s.namespace}/${s.name}`;
-      const svc = chainName("KUBE-SVC-", key + p.proto);
-      const ext = chainName("KUBE-EXT-", key + p.proto);
-      const fw = chainName("KUBE-FW-", key + p.proto);
-      const svl = chainName("KUBE-SVL-", key + p.proto);
+      // SVC, EXT, FW and SVL chains of a Service port share one hash (kube-proxy's portProtoHash).
+      const hash = chainHash(key + p.proto);
+      const svc = "KUBE-SVC-" + hash;
       const m = `-p ${p.proto} -m comment --comment`;
-      const eps = s.endpoints;
-      const local = s.externalTrafficPolicy === "Local";
-      const localEps = eps.filter((e) => e.node === node.name);
       const hasExternal = p.nodePort !== undefined || s.loadBalancerIP !== undefined;
       if (!eps.length) {
         filt.push(`-A KUBE-SERVICES -d ${s.clusterIP}/32 ${m} "${key} has no endpoints" -m ${p.proto} --dport ${p.port} -j REJECT --reject-with icmp-port-unreachable`);
@@ -48,14 +59,17 @@ export function nodeRuleset(inp: RulesetInput): string {
         if (p.nodePort !== undefined) filt.push(`-A KUBE-EXTERNAL-SERVICES ${m} "${key} has no endpoints" -m addrtype --dst-type LOCAL -m ${p.proto} --dport ${p.nodePort} -j REJECT --reject-with icmp-port-unreachable`);
         continue;
       }
-      if (local && hasExternal && !localEps.length) {
+      if (local && hasExternal) localEps ??= eps.filter((e) => e.node === node.name);
+      if (local && hasExternal && !localEps!.length) {
         if (s.loadBalancerIP) filt.push(`-A KUBE-EXTERNAL-SERVICES -d ${s.loadBalancerIP}/32 ${m} "${key} has no local endpoints" -m ${p.proto} --dport ${p.port} -j DROP`);
         if (p.nodePort !== undefined) filt.push(`-A KUBE-EXTERNAL-SERVICES ${m} "${key} has no local endpoints" -m addrtype --dst-type LOCAL -m ${p.proto} --dport ${p.nodePort} -j DROP`);
       }
       natChains.add(svc);
       svcRules.push(`-A KUBE-SERVICES -d ${s.clusterIP}/32 ${m} "${key} cluster IP" -m ${p.proto} --dport ${p.port} -j ${svc}`);
+      const ext = "KUBE-EXT-" + hash;
       if (s.loadBalancerIP) {
         if (s.loadBalancerSourceRanges.length) {
+          const fw = "KUBE-FW-" + hash;
           natChains.add(fw);
           svcRules.push(`-A KUBE-SERVICES -d ${s.loadBalancerIP}/32 ${m} "${key} loadbalancer IP" -m ${p.proto} --dport ${p.port} -j ${fw}`);
           for (const r of s.loadBalancerSourceRanges) add(fw, `-A ${fw} -s ${r} -m comment --comment "${key} loadbalancer IP" -j ${ext}`);
@@ -66,41 +80,46 @@ export function nodeRuleset(inp: RulesetInput): string {
         }
       }
       if (p.nodePort !== undefined) nodePortRules.push(`-A KUBE-NODEPORTS ${m} "${key}" -m ${p.proto} --dport ${p.nodePort} -j ${ext}`);
-      const sepOf = (ip: string) => chainName("KUBE-SEP-", key + p.proto + `${ip}:${p.targetPort}`);
+      const sepKey = key + p.proto;
+      const sepTail = ":" + p.targetPort;
+      const sepOf = (ip: string) => "KUBE-SEP-" + chainHash(sepKey + ip + sepTail);
       if (hasExternal) {
         natChains.add(ext);
         if (local) {
+          const svl = "KUBE-SVL-" + hash;
+          const le = localEps!;
           add(ext, `-A ${ext} -s ${clusterCidr} -m comment --comment "pod traffic for ${key} external destinations" -j ${svc}`);
           add(ext, `-A ${ext} -m comment --comment "masquerade LOCAL traffic for ${key} external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ`);
           add(ext, `-A ${ext} -m comment --comment "route LOCAL traffic for ${key} external destinations" -m addrtype --src-type LOCAL -j ${svc}`);
           add(ext, `-A ${ext} -j ${svl}`);
           natChains.add(svl);
-          if (!localEps.length) {
+          if (!le.length) {
             needDrop = true;
             add(svl, `-A ${svl} -m comment --comment "${key} has no local endpoints" -j KUBE-MARK-DROP`);
           }
-          localEps.forEach((e, i) => {
-            const prob = i < localEps.length - 1 ? ` -m statistic --mode random --probability ${(1 / (localEps.length - i)).toFixed(11)}` : "";
-            add(svl, `-A ${svl} -m comment --comment "${key} -> ${e.address}:${p.targetPort}"${prob} -j ${sepOf(e.address)}`);
-          });
+          for (let i = 0; i < le.length; i++) {
+            const e = le[i];
+            add(svl, `-A ${svl} -m comment --comment "${key} -> ${e.address}${sepTail}"${probability(le.length - i)} -j ${sepOf(e.address)}`);
+          }
         } else {
           add(ext, `-A ${ext} -m comment --comment "masquerade traffic for ${key} external destinations" -j KUBE-MARK-MASQ`);
           add(ext, `-A ${ext} -j ${svc}`);
         }
       }
-      add(svc, `-A ${svc} ! -s ${clusterCidr} -d ${s.clusterIP}/32 ${m} "${key} cluster IP" -m ${p.proto} --dport ${p.port} -j KUBE-MARK-MASQ`);
+      let svcText = `-A ${svc} ! -s ${clusterCidr} -d ${s.clusterIP}/32 ${m} "${key} cluster IP" -m ${p.proto} --dport ${p.port} -j KUBE-MARK-MASQ\n`;
       const seps = eps.map((e) => sepOf(e.address));
       if (s.sessionAffinity) {
-        eps.forEach((e, i) => add(svc, `-A ${svc} -m comment --comment "${key} -> ${e.address}:${p.targetPort}" -m recent --name ${seps[i]} --mask 255.255.255.255 --rsource --rcheck --seconds 10800 --reap -j ${seps[i]}`));
+        for (let i = 0; i < eps.length; i++) svcText += `-A ${svc} -m comment --comment "${key} -> ${eps[i].address}${sepTail}" -m recent --name ${seps[i]} --mask 255.255.255.255 --rsource --rcheck --seconds 10800 --reap -j ${seps[i]}\n`;
       }
-      eps.forEach((e, i) => {
-        const prob = i < eps.length - 1 ? ` -m statistic --mode random --probability ${(1 / (eps.length - i)).toFixed(11)}` : "";
-        add(svc, `-A ${svc} -m comment --comment "${key} -> ${e.address}:${p.targetPort}"${prob} -j ${seps[i]}`);
-        natChains.add(seps[i]);
-        const rec = s.sessionAffinity ? ` -m recent --set --name ${seps[i]} --mask 255.255.255.255 --rsource` : "";
-        add(seps[i], `-A ${seps[i]} -s ${e.address}/32 -m comment --comment "${key}" -j KUBE-MARK-MASQ`);
-        add(seps[i], `-A ${seps[i]} ${m} "${key}"${rec} -m ${p.proto} -j DNAT --to-destination ${e.address}:${p.targetPort}`);
-      });
+      const rec = s.sessionAffinity ? " -m recent --set --name " : "";
+      for (let i = 0; i < eps.length; i++) {
+        const a = eps[i].address, sep = seps[i];
+        svcText += `-A ${svc} -m comment --comment "${key} -> ${a}${sepTail}"${probability(eps.length - i)} -j ${sep}\n`;
+        natChains.add(sep);
+        add(sep, `-A ${sep} -s ${a}/32 -m comment --comment "${key}" -j KUBE-MARK-MASQ\n-A ${sep} ${m} "${key}"${rec && rec + sep + " --mask 255.255.255.255 --rsource"} -m ${p.proto} -j DNAT --to-destination ${a}${sepTail}`);
+      }
+      const prev = byChain.get(svc);
+      byChain.set(svc, prev === undefined ? svcText : prev + svcText);
     }
   }
   const natDecl = ["KUBE-MARK-MASQ", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-SERVICES"];
@@ -121,8 +140,6 @@ export function nodeRuleset(inp: RulesetInput): string {
   nat.push(`-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully`);
   nat.push(...svcRules);
   nat.push(`-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS`);
-  // iptables-save prints each chain's rules together, in the order the chains are declared.
-  for (const c of natDecl) for (const r of byChain.get(c) ?? []) nat.push(r);
 
   const filtDecl = ["KUBE-EXTERNAL-SERVICES", "KUBE-FIREWALL", "KUBE-FORWARD", "KUBE-NODEPORTS", "KUBE-PROXY-FIREWALL", "KUBE-SERVICES"];
   const filtHead = [
@@ -147,15 +164,19 @@ export function nodeRuleset(inp: RulesetInput): string {
   const chainOf = (r: string) => r.slice(3, r.indexOf(" ", 3));
   const order = new Map(filtDecl.map((c, i) => [c, i]));
   const filtSorted = filt.map((r, i) => [order.get(chainOf(r)) ?? 99, i, r] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((x) => x[2]);
-  const lines = [
-    `# Generated by aksnet for node ${node.name} (${node.address}), in iptables-save v1.8.7 layout on ${DATE}`,
-    "*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]",
-    ...natDecl.map((c) => `:${c} - [0:0]`),
-    ...nat, "COMMIT", `# Completed on ${DATE}`,
-    `# Generated by aksnet for node ${node.name} (${node.address}), in iptables-save v1.8.7 layout on ${DATE}`,
-    "*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]",
-    ...filtDecl.map((c) => `:${c} - [0:0]`),
-    ...filtHead, ...filtSorted, "COMMIT", `# Completed on ${DATE}`,
-  ];
-  return lines.join("\n") + "\n";
+  const head = `# Generated by aksnet for node ${node.name} (${node.address}), in iptables-save v1.8.7 layout on ${DATE}\n`;
+  const out: string[] = [head, "*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n"];
+  for (const c of natDecl) out.push(`:${c} - [0:0]\n`);
+  for (const r of nat) out.push(r, "\n");
+  // iptables-save prints each chain's rules together, in the order the chains are declared.
+  for (const c of natDecl) {
+    const t = byChain.get(c);
+    if (t !== undefined) out.push(t);
+  }
+  out.push(`COMMIT\n# Completed on ${DATE}\n`, head, "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n");
+  for (const c of filtDecl) out.push(`:${c} - [0:0]\n`);
+  for (const r of filtHead) out.push(r, "\n");
+  for (const r of filtSorted) out.push(r, "\n");
+  out.push(`COMMIT\n# Completed on ${DATE}\n`);
+  return out.join("");
 }
