@@ -28,19 +28,115 @@ function probability(n: number): string {
   return p;
 }
 
-export function nodeRuleset(inp: RulesetInput): string {
+/**
+ * The text being generated. Chains' rules are added as they are made and printed in declaration
+ * order at the end. Bytes: each rule line goes to a UTF-8 buffer as soon as it is made, so no
+ * string per line lives until the end (100,000 lines of strings were most of the generator's
+ * garbage collection); Strings: the same text from strings, for the inputs UTF-8 would not carry
+ * through unchanged.
+ */
+interface TextOut {
+  /** Appends lines (each ending in "\n") to chain c's rules. */
+  add(c: string, lines: string): void;
+  /** Appends text to the output. */
+  put(t: string): void;
+  /** Appends chain c's rules to the output. */
+  putChain(c: string): void;
+  done(): string;
+}
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+class ByteBuf {
+  a = new Uint8Array(1 << 16);
+  n = 0;
+  room(k: number): void {
+    if (this.n + k <= this.a.length) return;
+    const b = new Uint8Array(Math.max(this.a.length * 2, this.n + k));
+    b.set(this.a.subarray(0, this.n));
+    this.a = b;
+  }
+  write(t: string): void {
+    this.room(t.length * 3);
+    this.n += utf8.encodeInto(t, this.a.subarray(this.n)).written;
+  }
+}
+
+class BytesOut implements TextOut {
+  private readonly rules = new ByteBuf();
+  private readonly out = new ByteBuf();
+  /** Each chain's byte ranges in `rules`: start, end, start, end, ... */
+  private readonly ranges = new Map<string, number[]>();
+  add(c: string, lines: string): void {
+    const a = this.rules.n;
+    this.rules.write(lines);
+    const b = this.rules.n;
+    const r = this.ranges.get(c);
+    if (r === undefined) this.ranges.set(c, [a, b]);
+    else if (r[r.length - 1] === a) r[r.length - 1] = b;
+    else r.push(a, b);
+  }
+  put(t: string): void {
+    this.out.write(t);
+  }
+  putChain(c: string): void {
+    const r = this.ranges.get(c);
+    if (r === undefined) return;
+    for (let i = 0; i < r.length; i += 2) {
+      this.out.room(r[i + 1] - r[i]);
+      this.out.a.set(this.rules.a.subarray(r[i], r[i + 1]), this.out.n);
+      this.out.n += r[i + 1] - r[i];
+    }
+  }
+  /** Whether the text may hold a replacement character (0xEF starts its UTF-8): a lone surrogate in the inputs would have become one. */
+  mayHaveReplacement(): boolean {
+    return this.out.a.subarray(0, this.out.n).indexOf(0xef) >= 0;
+  }
+  done(): string {
+    return fromUtf8.decode(this.out.a.subarray(0, this.out.n));
+  }
+}
+
+class StringsOut implements TextOut {
+  private readonly byChain = new Map<string, string>();
+  private readonly out: string[] = [];
+  add(c: string, lines: string): void {
+    const t = this.byChain.get(c);
+    this.byChain.set(c, t === undefined ? lines : t + lines);
+  }
+  put(t: string): void {
+    this.out.push(t);
+  }
+  putChain(c: string): void {
+    const t = this.byChain.get(c);
+    if (t !== undefined) this.out.push(t);
+  }
+  done(): string {
+    return this.out.join("");
+  }
+}
+
+/** `strings`: build the text from strings only (the path taken for inputs UTF-8 would not carry; tests compare the two). */
+export function nodeRuleset(inp: RulesetInput, opts: { strings?: boolean } = {}): string {
+  if (!opts.strings) {
+    const bytes = new BytesOut();
+    generate(inp, bytes);
+    if (!bytes.mayHaveReplacement()) return bytes.done();
+  }
+  const strings = new StringsOut();
+  generate(inp, strings);
+  return strings.done();
+}
+
+function generate(inp: RulesetInput, tx: TextOut): void {
   const { node, services, clusterCidr } = inp;
   const natChains = new Set<string>();
   const nat: string[] = [];
   const filt: string[] = [];
   const svcRules: string[] = [];
   const nodePortRules: string[] = [];
-  // Each chain's rules as one text (lines ending in "\n"): no array per chain.
-  const byChain = new Map<string, string>();
-  const add = (c: string, r: string) => {
-    const t = byChain.get(c);
-    byChain.set(c, t === undefined ? r + "\n" : t + r + "\n");
-  };
+  const add = (c: string, r: string) => tx.add(c, r + "\n");
   let needDrop = false;
   for (const s of services) {
     const eps = s.endpoints;
@@ -106,20 +202,19 @@ export function nodeRuleset(inp: RulesetInput): string {
           add(ext, `-A ${ext} -j ${svc}`);
         }
       }
-      let svcText = `-A ${svc} ! -s ${clusterCidr} -d ${s.clusterIP}/32 ${m} "${key} cluster IP" -m ${p.proto} --dport ${p.port} -j KUBE-MARK-MASQ\n`;
+      // The SVC chain's lines, then each SEP chain's (each chain's text in one piece).
+      tx.add(svc, `-A ${svc} ! -s ${clusterCidr} -d ${s.clusterIP}/32 ${m} "${key} cluster IP" -m ${p.proto} --dport ${p.port} -j KUBE-MARK-MASQ\n`);
       const seps = eps.map((e) => sepOf(e.address));
       if (s.sessionAffinity) {
-        for (let i = 0; i < eps.length; i++) svcText += `-A ${svc} -m comment --comment "${key} -> ${eps[i].address}${sepTail}" -m recent --name ${seps[i]} --mask 255.255.255.255 --rsource --rcheck --seconds 10800 --reap -j ${seps[i]}\n`;
+        for (let i = 0; i < eps.length; i++) tx.add(svc, `-A ${svc} -m comment --comment "${key} -> ${eps[i].address}${sepTail}" -m recent --name ${seps[i]} --mask 255.255.255.255 --rsource --rcheck --seconds 10800 --reap -j ${seps[i]}\n`);
       }
+      for (let i = 0; i < eps.length; i++) tx.add(svc, `-A ${svc} -m comment --comment "${key} -> ${eps[i].address}${sepTail}"${probability(eps.length - i)} -j ${seps[i]}\n`);
       const rec = s.sessionAffinity ? " -m recent --set --name " : "";
       for (let i = 0; i < eps.length; i++) {
         const a = eps[i].address, sep = seps[i];
-        svcText += `-A ${svc} -m comment --comment "${key} -> ${a}${sepTail}"${probability(eps.length - i)} -j ${sep}\n`;
         natChains.add(sep);
-        add(sep, `-A ${sep} -s ${a}/32 -m comment --comment "${key}" -j KUBE-MARK-MASQ\n-A ${sep} ${m} "${key}"${rec && rec + sep + " --mask 255.255.255.255 --rsource"} -m ${p.proto} -j DNAT --to-destination ${a}${sepTail}`);
+        tx.add(sep, `-A ${sep} -s ${a}/32 -m comment --comment "${key}" -j KUBE-MARK-MASQ\n-A ${sep} ${m} "${key}"${rec && rec + sep + " --mask 255.255.255.255 --rsource"} -m ${p.proto} -j DNAT --to-destination ${a}${sepTail}\n`);
       }
-      const prev = byChain.get(svc);
-      byChain.set(svc, prev === undefined ? svcText : prev + svcText);
     }
   }
   const natDecl = ["KUBE-MARK-MASQ", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-SERVICES"];
@@ -165,18 +260,17 @@ export function nodeRuleset(inp: RulesetInput): string {
   const order = new Map(filtDecl.map((c, i) => [c, i]));
   const filtSorted = filt.map((r, i) => [order.get(chainOf(r)) ?? 99, i, r] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((x) => x[2]);
   const head = `# Generated by aksnet for node ${node.name} (${node.address}), in iptables-save v1.8.7 layout on ${DATE}\n`;
-  const out: string[] = [head, "*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n"];
-  for (const c of natDecl) out.push(`:${c} - [0:0]\n`);
-  for (const r of nat) out.push(r, "\n");
+  tx.put(head);
+  tx.put("*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n");
+  for (const c of natDecl) tx.put(`:${c} - [0:0]\n`);
+  for (const r of nat) tx.put(r + "\n");
   // iptables-save prints each chain's rules together, in the order the chains are declared.
-  for (const c of natDecl) {
-    const t = byChain.get(c);
-    if (t !== undefined) out.push(t);
-  }
-  out.push(`COMMIT\n# Completed on ${DATE}\n`, head, "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n");
-  for (const c of filtDecl) out.push(`:${c} - [0:0]\n`);
-  for (const r of filtHead) out.push(r, "\n");
-  for (const r of filtSorted) out.push(r, "\n");
-  out.push(`COMMIT\n# Completed on ${DATE}\n`);
-  return out.join("");
+  for (const c of natDecl) tx.putChain(c);
+  tx.put(`COMMIT\n# Completed on ${DATE}\n`);
+  tx.put(head);
+  tx.put("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n");
+  for (const c of filtDecl) tx.put(`:${c} - [0:0]\n`);
+  for (const r of filtHead) tx.put(r + "\n");
+  for (const r of filtSorted) tx.put(r + "\n");
+  tx.put(`COMMIT\n# Completed on ${DATE}\n`);
 }

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { lintRuleset, parseRuleset, traceKernel, traceFlows } from "../../src/netfilter/index.ts";
 import { chainName, dataplane, sha256 } from "../../src/dataplane/index.ts";
 import { base32, hash16 } from "../../src/dataplane/chain-names.ts";
+import { nodeRuleset } from "../../src/dataplane/iptables.ts";
 import { MODELS, CLIENT, cluster, workload } from "./fixtures/cluster.ts";
 
 describe.each(MODELS.filter(([, dp]) => dp === "azure"))("%s node rulesets", (model) => {
@@ -58,6 +59,25 @@ describe.each(MODELS.filter(([, dp]) => dp === "azure"))("%s node rulesets", (mo
     const other = d.nodes.find((n) => n !== node)!;
     const td = traceKernel(d.ruleset(other), { src: CLIENT, dst: local.loadBalancerIP!, proto: "tcp", dport: 80, inIface: "eth0" }, { local: [other.address], nodeIp: other.address });
     expect(td.verdict).toBe("DROP");
+  });
+});
+
+describe("the generator's two text paths", () => {
+  const d = dataplane(cluster("azure-cni-overlay"), { workload: workload() });
+  const inp = (services = d.services) => ({ node: d.nodes[0], services, clusterCidr: d.clusterCidr, nonMasqueradeCidrs: d.result().nonMasqueradeCidrs });
+  it("bytes and strings give the same text", () => {
+    const text = nodeRuleset(inp());
+    expect(text.split("\n").length).toBeGreaterThan(50);
+    expect(nodeRuleset(inp(), { strings: true })).toBe(text);
+    expect(d.iptables(d.nodes[0])).toBe(text);
+  });
+  it("names UTF-8 would not carry (a lone surrogate) come through unchanged, as do other non-ASCII ones", () => {
+    for (const name of ["web\ud800x", "wéb-ü\u{1F600}", "x\ufffdy"]) {
+      const services = d.services.map((s, i) => (i === 1 ? { ...s, name } : s));
+      const text = nodeRuleset(inp(services));
+      expect(text).toContain(`"${d.services[1].namespace}/${name}`);
+      expect(text).toBe(nodeRuleset(inp(services), { strings: true }));
+    }
   });
 });
 
