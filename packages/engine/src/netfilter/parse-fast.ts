@@ -19,6 +19,9 @@ export interface FastState {
   familySeen: boolean;
   lastTable?: Table;
   lastChain?: Chain;
+  /** parseRuleset's lazy option: rules of the common shapes kept as numbers (LazyStore), not objects. */
+  lazy?: LazyStore;
+  lastLazy?: LazyChain;
 }
 
 const SP = 32, QUOTE = 34, BANG = 33, DASH = 45;
@@ -143,7 +146,6 @@ export function fastLine(sc: Scanner, st: FastState): boolean {
   if (!lineTokens(s, from, end)) return false;
   const table = st.table!;
   const line = sc.line;
-  const col = from - sc.lineStart + 1;
   const ls = sc.lineStart;
 
   if (c0 === 58) {
@@ -168,7 +170,7 @@ export function fastLine(sc: Scanner, st: FastState): boolean {
     const builtin = (BUILTIN_CHAINS[table.name] ?? []).includes(name);
     const policy = pol === "ACCEPT" || pol === "DROP" ? pol : undefined;
     if (builtin !== (policy !== undefined) && !(builtin && pol === "-")) return false;
-    table.chains.set(name, { name, builtin, policy, packets, bytes, line, rules: [] });
+    table.chains.set(name, st.lazy ? lazyDecl(name, builtin, policy, packets, bytes, line, table, st.lazy) : { name, builtin, policy, packets, bytes, line, rules: [] });
     sc.tookLine(end);
     return true;
   }
@@ -184,6 +186,30 @@ export function fastLine(sc: Scanner, st: FastState): boolean {
     st.lastChain = chain;
     st.lastTable = table;
   }
+  if (st.lazy && lazyRule(s, from, line, ls, table, chain, st)) {
+    sc.tookLine(end);
+    return true;
+  }
+  // (A lazy chain's rules are counted, not read: reading them would decode other lines over toks.)
+  const rule = decodeRule(s, from, line, ls, table, chain, ruleCount(chain, st.lazy) + 1);
+  if (!rule) return false;
+  if (sawV4 && !st.familySeen) {
+    st.rs.family = 4;
+    st.familySeen = true;
+  }
+  addRule(chain, rule, st.lazy);
+  st.rs.ruleCount++;
+  sc.tookLine(end);
+  return true;
+}
+
+/** Set by decodeRule: the rule names an IPv4 address (the ruleset's family). */
+let sawV4 = false;
+
+/** The Rule of the tokenized line (toks), or undefined where the general path must read it. */
+function decodeRule(s: string, from: number, line: number, ls: number, table: Table, chain: Chain, num: number): Rule | undefined {
+  const col = from - ls + 1;
+  sawV4 = false;
   // Gathered in one reused array, copied out at its exact length (a pushed-to array keeps spare room).
   const matches = scratch;
   matches.length = 0;
@@ -191,16 +217,15 @@ export function fastLine(sc: Scanner, st: FastState): boolean {
   let module = "";
   let neg = false;
   let stat: Extract<Match, { kind: "statistic" }> | undefined;
-  let sawV4 = false;
   let k = 4;
   while (k < nt) {
     const ta = toks[k];
-    if (ta & QUOTED) return false;
+    if (ta & QUOTED) return undefined;
     const o = option(s, ta, toks[k + 1]);
-    if (o === 0) return false;
+    if (o === 0) return undefined;
     const oc = ta - ls + 1;
     if (o === O_BANG) {
-      if (neg) return false;
+      if (neg) return undefined;
       neg = true;
       k += 2;
       continue;
@@ -209,32 +234,32 @@ export function fastLine(sc: Scanner, st: FastState): boolean {
     const v = k + 2;
     if (o === O_COMMENT && module === "comment") {
       // Quoted, and followed by an option or nothing: the general path would take following plain words too.
-      if (v >= nt || !(toks[v] & QUOTED) || neg) return false;
+      if (v >= nt || !(toks[v] & QUOTED) || neg) return undefined;
       const ca = toks[v] & ~QUOTED, cb = toks[v + 1];
-      if (cb - ca === 1 && s.charCodeAt(ca) === BANG) return false;
+      if (cb - ca === 1 && s.charCodeAt(ca) === BANG) return undefined;
       if (v + 2 < nt) {
         const na = toks[v + 2];
-        if (na & QUOTED) return false;
+        if (na & QUOTED) return undefined;
         const nc = s.charCodeAt(na);
-        if (nc !== DASH && !(nc === BANG && toks[v + 3] - na === 1)) return false;
+        if (nc !== DASH && !(nc === BANG && toks[v + 3] - na === 1)) return undefined;
       }
       matches.push({ kind: "comment", text: s.slice(ca, cb), col: oc });
       k = v + 2;
       neg = false;
       continue;
     }
-    if (!plainValue(s, v)) return false;
+    if (!plainValue(s, v)) return undefined;
     const va = toks[v], vb = toks[v + 1];
     switch (o) {
       case O_M: {
-        if (neg) return false;
+        if (neg) return undefined;
         module = word(s, v);
         if (module === "statistic") stat = undefined;
         break;
       }
       case O_S: case O_D: {
         const prefix = plainV4Prefix(s.slice(va, vb));
-        if (!prefix) return false;
+        if (!prefix) return undefined;
         sawV4 = true;
         matches.push({ kind: o === O_S ? "src" : "dst", neg, prefix, col: oc });
         break;
@@ -242,31 +267,31 @@ export function fastLine(sc: Scanner, st: FastState): boolean {
       case O_P: {
         const p = word(s, v).toLowerCase();
         const num = Object.hasOwn(PROTO_NUM, p) ? PROTO_NUM[p] : undefined;
-        if (num === undefined) return false;
+        if (num === undefined) return undefined;
         matches.push({ kind: "proto", neg, proto: p, num, col: oc });
         break;
       }
       case O_DPORT: case O_SPORT: {
-        if (module !== "tcp" && module !== "udp" && module !== "sctp" && module !== "udplite" && module !== "dccp" && module !== "") return false;
+        if (module !== "tcp" && module !== "udp" && module !== "sctp" && module !== "udplite" && module !== "dccp" && module !== "") return undefined;
         const val = s.slice(va, vb);
         const range = portRange(s, va, vb, val);
-        if (!range) return false;
+        if (!range) return undefined;
         matches.push({ kind: o === O_SPORT ? "sport" : "dport", neg, range, raw: val, col: oc });
         break;
       }
       case O_MODE: case O_PROB: {
-        if (module !== "statistic") return false;
+        if (module !== "statistic") return undefined;
         if (!stat) {
           stat = { kind: "statistic", mode: "random", probability: 1, every: 1, packet: 0, col: oc };
           matches.push(stat);
         }
         if (o === O_MODE) {
           const val = word(s, v);
-          if (val !== "random" && val !== "nth") return false;
+          if (val !== "random" && val !== "nth") return undefined;
           stat.mode = val;
         } else {
           const n = Number(s.slice(va, vb));
-          if (!Number.isFinite(n) || n < 0 || n > 1) return false;
+          if (!Number.isFinite(n) || n < 0 || n > 1) return undefined;
           stat.probability = n;
         }
         break;
@@ -276,16 +301,16 @@ export function fastLine(sc: Scanner, st: FastState): boolean {
         const tc = va - ls + 1;
         const rest = nt - (v + 2);
         if (val === "ACCEPT" || val === "DROP" || val === "RETURN") {
-          if (rest) return false;
+          if (rest) return undefined;
           target = { kind: "verdict", name: val, col: tc };
         } else if (val === "DNAT") {
-          if (rest !== 4 || word(s, v + 2) !== "--to-destination" || !plainValue(s, v + 4)) return false;
+          if (rest !== 4 || word(s, v + 2) !== "--to-destination" || !plainValue(s, v + 4)) return undefined;
           const to = natTo(s.slice(toks[v + 4], toks[v + 5]));
-          if (!to) return false;
+          if (!to) return undefined;
           sawV4 = true;
           target = { kind: "dnat", to, random: false, randomFully: false, col: tc };
         } else {
-          if (rest || EXT_TARGETS.has(val) || val === "REJECT" || val === "SNAT" || val === "MASQUERADE" || val === "MARK" || val === "LOG") return false;
+          if (rest || EXT_TARGETS.has(val) || val === "REJECT" || val === "SNAT" || val === "MASQUERADE" || val === "MARK" || val === "LOG") return undefined;
           // A declared chain's own name: one string for every jump to it, its hash computed once.
           const dest = table.chains.get(val);
           target = { kind: "jump", chain: dest ? dest.name : val, goto: false, col: tc };
@@ -294,24 +319,295 @@ export function fastLine(sc: Scanner, st: FastState): boolean {
         continue;
       }
       default:
-        return false;
+        return undefined;
     }
     neg = false;
     k = v + 2;
   }
-  if (!target || neg) return false;
-  if (sawV4 && !st.familySeen) {
-    st.rs.family = 4;
-    st.familySeen = true;
-  }
+  if (!target || neg) return undefined;
   const rule: Rule = {
-    table: table.name, chain: chain.name, num: chain.rules.length + 1, line, col,
+    table: table.name, chain: chain.name, num, line, col,
     text: s.slice(from, toks[nt - 1]), matches: matches.slice(),
   };
   rule.target = target;
-  chain.rules.push(rule);
+  return rule;
+}
+
+// ---- lazy rules -------------------------------------------------------------------------------
+// With parseRuleset's lazy option, a rule of the common shapes is kept as a few numbers (its
+// matches and target, and where its line is) instead of a Rule: a chain's Rule objects are made
+// from its lines when its `rules` are first read (decodeRule, the same code as the eager path),
+// and the kernel compiler (kernel/compile.ts) encodes the numbers without making them at all. A
+// generated node ruleset (95,000 rules) is then traced by wasm without 95,000 Rule objects; the
+// TypeScript tracer reads only the chains it walks.
+
+/** A growing list of u32 words. */
+export class U32s {
+  a = new Uint32Array(1024);
+  n = 0;
+  grow(k: number): void {
+    const b = new Uint32Array(Math.max(this.a.length * 2, this.n + k));
+    b.set(this.a.subarray(0, this.n));
+    this.a = b;
+  }
+}
+
+/** Kinds of a lazy rule's matches (LazyStore.ms: 3 words each, kind | neg << 8, a, b). */
+export const LZ_SRC = 1, LZ_DST = 2, LZ_PROTO = 3, LZ_SPORT = 4, LZ_DPORT = 5, LZ_STAT = 6;
+/** Kinds of a lazy rule's target. */
+export const LZ_ACCEPT = 1, LZ_DROP = 2, LZ_RETURN = 3, LZ_JUMP = 4, LZ_DNAT = 5;
+/** Words of a lazy rule's record (LazyStore.recs). */
+export const LZ_REC = 9;
+
+/**
+ * The lazy rules of one parse. Record i (LZ_REC words at recs[9i]): first match (index into ms,
+ * in matches), match count, target kind, DNAT address, DNAT has a port, DNAT port, then the line's
+ * offset, number and start offset in the text. Matches: src/dst (net, mask), proto (number, 0),
+ * sport/dport (lo, hi), statistic (index into probs, 0 random | 1 nth). A jump's chain is
+ * targets[i] (always a declared user chain of the table: any other jump is made a Rule).
+ */
+export interface LazyStore {
+  text: string;
+  recs: U32s;
+  ms: U32s;
+  probs: number[];
+  targets: (Chain | undefined)[];
+  count: number;
+  /** The chains with lazy rules (a chain leaves when its rules are read). */
+  chains: Map<Chain, LazyChain>;
+}
+
+/** A chain holding lazy rules: its rules in order, each a lazy record number or a Rule the general path made. */
+export interface LazyChain {
+  chain: Chain;
+  table: Table;
+  store: LazyStore;
+  entries: (number | Rule)[];
+}
+
+/** The lazy store of a Ruleset parsed with the lazy option (for the kernel compiler). */
+const stores = new WeakMap<Ruleset, LazyStore>();
+
+export function newLazyStore(rs: Ruleset, text: string): LazyStore {
+  const store: LazyStore = { text, recs: new U32s(), ms: new U32s(), probs: [], targets: [], count: 0, chains: new Map() };
+  stores.set(rs, store);
+  return store;
+}
+
+export function lazyStoreOf(rs: Ruleset): LazyStore | undefined {
+  return stores.get(rs);
+}
+
+/** How many rules the chain has (a lazy chain's are not made). */
+export function ruleCount(chain: Chain, store: LazyStore | undefined): number {
+  const lc = store?.chains.get(chain);
+  return lc ? lc.entries.length : chain.rules.length;
+}
+
+/** Appends a rule (a lazy chain keeps its other rules lazy). */
+export function addRule(chain: Chain, rule: Rule, store: LazyStore | undefined): void {
+  const lc = store?.chains.get(chain);
+  if (lc) lc.entries.push(rule);
+  else chain.rules.push(rule);
+}
+
+/**
+ * A chain declared in a lazy parse: `rules` an accessor from the start (one object shape for all,
+ * where redefining the property of each chain would make each a dictionary).
+ */
+function lazyDecl(name: string, builtin: boolean, policy: Chain["policy"], packets: number, bytes: number, line: number, table: Table, store: LazyStore): Chain {
+  const lc: LazyChain = { chain: undefined as unknown as Chain, table, store, entries: [] };
+  const chain: Chain = {
+    name, builtin, policy, packets, bytes, line,
+    get rules(): Rule[] { return materialize(lc); },
+    set rules(v: Rule[]) { setRules(lc, v); },
+  };
+  lc.chain = chain;
+  store.chains.set(chain, lc);
+  return chain;
+}
+
+function setRules(lc: LazyChain, v: Rule[]): void {
+  lc.store.chains.delete(lc.chain);
+  Object.defineProperty(lc.chain, "rules", { value: v, writable: true, enumerable: true, configurable: true });
+}
+
+/** A chain the general path declared, made lazy at its first lazy rule. */
+function makeLazy(chain: Chain, table: Table, store: LazyStore): LazyChain {
+  const lc: LazyChain = { chain, table, store, entries: chain.rules.slice() };
+  store.chains.set(chain, lc);
+  Object.defineProperty(chain, "rules", {
+    get: () => materialize(lc),
+    set: (v: Rule[]) => setRules(lc, v),
+    enumerable: true, configurable: true,
+  });
+  return lc;
+}
+
+/** Makes the chain's Rule objects from its lines (as the eager parse makes them) and keeps them. */
+function materialize(lc: LazyChain): Rule[] {
+  const { chain, table, store } = lc;
+  const s = store.text, recs = store.recs.a;
+  const rules: Rule[] = [];
+  for (const e of lc.entries) {
+    if (typeof e !== "number") { rules.push(e); continue; }
+    const o = e * LZ_REC;
+    const from = recs[o + 6], line = recs[o + 7], ls = recs[o + 8];
+    let end = s.indexOf("\n", from);
+    if (end < 0) end = s.length;
+    if (end > from && s.charCodeAt(end - 1) === 13) end--;
+    const rule = lineTokens(s, from, end) ? decodeRule(s, from, line, ls, table, chain, rules.length + 1) : undefined;
+    if (!rule) throw new Error(`internal: lazy rule at line ${line} does not decode`);
+    rules.push(rule);
+  }
+  setRules(lc, rules);
+  return rules;
+}
+
+/**
+ * The tokenized line (toks) as a lazy rule when decodeRule would take it and its jump, if any, is
+ * to a declared user chain; else false, with nothing changed.
+ */
+function lazyRule(s: string, from: number, line: number, ls: number, table: Table, chain: Chain, st: FastState): boolean {
+  const store = st.lazy!;
+  const ms = store.ms;
+  const m0 = ms.n;
+  const fail = () => { ms.n = m0; return false; };
+  let module = "";
+  let neg = false;
+  let statAt = -1;
+  let v4 = false;
+  let tkind = 0, t1 = 0, t2 = 0, t3 = 0;
+  let target: Chain | undefined;
+  let k = 4;
+  const put = (kind: number, a: number, b: number) => {
+    if (ms.n + 3 > ms.a.length) ms.grow(3);
+    const w = ms.a, n = ms.n;
+    w[n] = kind | ((neg ? 1 : 0) << 8); w[n + 1] = a; w[n + 2] = b;
+    ms.n = n + 3;
+  };
+  while (k < nt) {
+    const ta = toks[k];
+    if (ta & QUOTED) return fail();
+    const o = option(s, ta, toks[k + 1]);
+    if (o === 0) return fail();
+    if (o === O_BANG) {
+      if (neg) return fail();
+      neg = true;
+      k += 2;
+      continue;
+    }
+    const v = k + 2;
+    if (o === O_COMMENT && module === "comment") {
+      if (v >= nt || !(toks[v] & QUOTED) || neg) return fail();
+      const ca = toks[v] & ~QUOTED, cb = toks[v + 1];
+      if (cb - ca === 1 && s.charCodeAt(ca) === BANG) return fail();
+      if (v + 2 < nt) {
+        const na = toks[v + 2];
+        if (na & QUOTED) return fail();
+        const nc = s.charCodeAt(na);
+        if (nc !== DASH && !(nc === BANG && toks[v + 3] - na === 1)) return fail();
+      }
+      k = v + 2;
+      neg = false;
+      continue;
+    }
+    if (!plainValue(s, v)) return fail();
+    const va = toks[v], vb = toks[v + 1];
+    switch (o) {
+      case O_M: {
+        if (neg) return fail();
+        module = word(s, v);
+        if (module === "statistic") statAt = -1;
+        break;
+      }
+      case O_S: case O_D: {
+        const prefix = plainV4Prefix(s.slice(va, vb));
+        if (!prefix) return fail();
+        v4 = true;
+        put(o === O_S ? LZ_SRC : LZ_DST, prefix.v4net, prefix.v4mask);
+        break;
+      }
+      case O_P: {
+        const p = word(s, v).toLowerCase();
+        const num = Object.hasOwn(PROTO_NUM, p) ? PROTO_NUM[p] : undefined;
+        // The proto text is kept in the Rule: only the spellings decodeRule keeps as they are.
+        if (num === undefined || (p !== "tcp" && p !== "udp" && p !== "sctp")) return fail();
+        put(LZ_PROTO, num, 0);
+        break;
+      }
+      case O_DPORT: case O_SPORT: {
+        if (module !== "tcp" && module !== "udp" && module !== "sctp" && module !== "udplite" && module !== "dccp" && module !== "") return fail();
+        const p = decimal(s, va, vb, 5);
+        if (p < 0 || p > 65535) return fail();
+        put(o === O_SPORT ? LZ_SPORT : LZ_DPORT, p, p);
+        break;
+      }
+      case O_MODE: case O_PROB: {
+        if (module !== "statistic") return fail();
+        if (statAt < 0) {
+          statAt = ms.n;
+          put(LZ_STAT, store.probs.length, 0);
+          store.probs.push(1);
+          ms.a[statAt] = LZ_STAT; // no negation on statistic
+        }
+        if (o === O_MODE) {
+          const val = word(s, v);
+          if (val !== "random" && val !== "nth") return fail();
+          ms.a[statAt + 2] = val === "nth" ? 1 : 0;
+        } else {
+          const n = Number(s.slice(va, vb));
+          if (!Number.isFinite(n) || n < 0 || n > 1) return fail();
+          store.probs[ms.a[statAt + 1]] = n;
+        }
+        break;
+      }
+      case O_J: {
+        const val = word(s, v);
+        const rest = nt - (v + 2);
+        if (val === "ACCEPT" || val === "DROP" || val === "RETURN") {
+          if (rest) return fail();
+          tkind = val === "ACCEPT" ? LZ_ACCEPT : val === "DROP" ? LZ_DROP : LZ_RETURN;
+        } else if (val === "DNAT") {
+          if (rest !== 4 || word(s, v + 2) !== "--to-destination" || !plainValue(s, v + 4)) return fail();
+          const to = natTo(s.slice(toks[v + 4], toks[v + 5]));
+          if (!to) return fail();
+          v4 = true;
+          tkind = LZ_DNAT; t1 = to.first!.v4net; t2 = to.ports ? 1 : 0; t3 = to.ports ? to.ports[0] : 0;
+        } else {
+          if (rest || EXT_TARGETS.has(val) || val === "REJECT" || val === "SNAT" || val === "MASQUERADE" || val === "MARK" || val === "LOG") return fail();
+          target = table.chains.get(val);
+          if (!target || target.builtin) return fail();
+          tkind = LZ_JUMP;
+        }
+        k = nt;
+        continue;
+      }
+      default:
+        return fail();
+    }
+    neg = false;
+    k = v + 2;
+  }
+  if (!tkind || neg) return fail();
+  // A statistic left without a probability in probs keeps 1 (decodeRule's default).
+  const recs = store.recs;
+  if (recs.n + LZ_REC > recs.a.length) recs.grow(LZ_REC);
+  const r = recs.a, o = recs.n;
+  r[o] = m0 / 3; r[o + 1] = (ms.n - m0) / 3; r[o + 2] = tkind; r[o + 3] = t1; r[o + 4] = t2; r[o + 5] = t3;
+  r[o + 6] = from; r[o + 7] = line; r[o + 8] = ls;
+  recs.n = o + LZ_REC;
+  const id = store.count++;
+  store.targets.push(target);
+  // Rules of one chain come in a run: its lazy record is looked up once a run.
+  let lc = st.lastLazy;
+  if (!lc || lc.chain !== chain) st.lastLazy = lc = store.chains.get(chain) ?? makeLazy(chain, table, store);
+  lc.entries.push(id);
+  if (v4 && !st.familySeen) {
+    st.rs.family = 4;
+    st.familySeen = true;
+  }
   st.rs.ruleCount++;
-  sc.tookLine(end);
   return true;
 }
 

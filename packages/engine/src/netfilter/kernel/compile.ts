@@ -1,7 +1,8 @@
 // Kernel mode on the WebAssembly core: compiles a ruleset (and the ipsets) into the tables of
 // packages/wasm/assembly/netfilter_kernel.ts and traces batches of flows. The semantics are the
 // TypeScript tracer's (trace.ts, KernelWalk) rule for rule; a property test compares them.
-import { getChain, BUILTIN_CHAINS, type Chain, type Ruleset, type Match } from "../model.ts";
+import { getChain, BUILTIN_CHAINS, type Chain, type Rule, type Ruleset, type Match } from "../model.ts";
+import { lazyStoreOf, LZ_ACCEPT, LZ_DNAT, LZ_DPORT, LZ_DROP, LZ_DST, LZ_JUMP, LZ_PROTO, LZ_REC, LZ_RETURN, LZ_SPORT, LZ_SRC, LZ_STAT, type LazyStore } from "../parse-fast.ts";
 import { parseNetAddr, quickV4 } from "../net.ts";
 import { bucketTable } from "../buckets.ts";
 import { formatV4 } from "../../ip/addr.ts";
@@ -94,6 +95,21 @@ class Words {
   }
 }
 
+/** ruleKey of a lazy rule (parse-fast.ts), from its numbers. */
+function lazyKey(store: LazyStore, r: number): [number, number] | undefined {
+  const rec = store.recs.a, ms = store.ms.a, o = r * LZ_REC;
+  let dst: number | undefined, proto: number | undefined, port: number | undefined;
+  let nd = 0, np = 0, nport = 0;
+  for (let q = rec[o] * 3, qe = q + rec[o + 1] * 3; q < qe; q += 3) {
+    const kind = ms[q] & 0xff, neg = ms[q] & 0x100;
+    if (kind === LZ_DST) { nd++; if (!neg && ms[q + 2] === 0xffffffff) dst = ms[q + 1]; }
+    else if (kind === LZ_PROTO) { np++; if (!neg && PORT_PROTOS.has(ms[q + 1])) proto = ms[q + 1]; }
+    else if (kind === LZ_DPORT) { nport++; if (!neg && ms[q + 1] === ms[q + 2]) port = ms[q + 1]; }
+  }
+  if (nd !== 1 || np !== 1 || nport !== 1 || dst === undefined || proto === undefined || port === undefined) return undefined;
+  return [dst, ((proto << 16) | port) >>> 0];
+}
+
 /** A ruleset compiled for kernel-mode bulk evaluation (IPv4 only): its tables live in the shared core's heap. */
 export class KernelProgram {
   readonly core: Core;
@@ -130,6 +146,7 @@ export class KernelProgram {
       return id;
     };
     for (const table of rs.tables.values()) for (const chain of table.chains.values()) chainIds.set(chain, chainIds.size);
+    const lazy = lazyStoreOf(rs);
     // Sets: every name a rule uses, plus the members of list:set sets.
     const setIds = new Map<string, number>();
     const setOrder: string[] = [];
@@ -172,7 +189,10 @@ export class KernelProgram {
     };
     for (const table of rs.tables.values()) {
       for (const chain of table.chains.values()) {
-        const rules = chain.rules;
+        // A lazily parsed chain (parse-fast.ts): its rules as lazy records or Rules, none made here.
+        const lc = lazy?.chains.get(chain);
+        const rules: readonly (Rule | number)[] = lc ? lc.entries : chain.rules;
+        const store = lc?.store;
         const recAt = chainRecs.n;
         chainRecs.push3(ruleWords.n / 8, rules.length, chain.policy === "DROP" ? 1 : 0);
         chainRecs.push3(0, 0, 0);
@@ -182,7 +202,8 @@ export class KernelProgram {
           const residual: number[] = [];
           let nKeyed = 0;
           for (let pos = 0; pos < rules.length; pos++) {
-            const k = ruleKey(rules[pos].matches);
+            const rp = rules[pos];
+            const k = typeof rp === "number" ? lazyKey(store!, rp) : ruleKey(rp.matches);
             if (!k) { residual.push(pos); continue; }
             nKeyed++;
             const key = k[0] + ":" + k[1];
@@ -202,6 +223,25 @@ export class KernelProgram {
         for (let ri = 0; ri < rules.length; ri++) {
           const r = rules[ri];
           const off = ops.n;
+          if (typeof r === "number") {
+            // The numbers of a lazy rule, encoded as encode() encodes its Rule.
+            const sa = store!, rec = sa.recs.a, o = r * LZ_REC, ms = sa.ms.a;
+            for (let q = rec[o] * 3, qe = q + rec[o + 1] * 3; q < qe; q += 3) {
+              const kind = ms[q] & 0xff, neg = ms[q] & 0x100;
+              if (kind === LZ_STAT) {
+                f64[0] = ms[q + 2] === 0 ? sa.probs[ms[q + 1]] : 1;
+                ops.push3(K.NK_OP_STAT, f64w[0], f64w[1]);
+              } else if (kind === LZ_PROTO) ops.push2(K.NK_OP_PROTO | neg, ms[q + 1]);
+              else ops.push3((kind === LZ_SRC ? K.NK_OP_SRC : kind === LZ_DST ? K.NK_OP_DST : kind === LZ_SPORT ? K.NK_OP_SPORT : K.NK_OP_DPORT) | neg, ms[q + 1], ms[q + 2]);
+            }
+            const tk = rec[o + 2];
+            ruleWords.push3(off, ops.n - off, tk === LZ_ACCEPT ? K.NK_T_ACCEPT : tk === LZ_DROP ? K.NK_T_DROP : tk === LZ_RETURN ? K.NK_T_RETURN : tk === LZ_JUMP ? K.NK_T_JUMP : K.NK_T_DNAT);
+            if (tk === LZ_JUMP) ruleWords.push3(chainIds.get(sa.targets[r]!)!, 0, 0);
+            else if (tk === LZ_DNAT) ruleWords.push3(1, rec[o + 3], rec[o + 4]);
+            else ruleWords.push3(0, 0, 0);
+            ruleWords.push2(tk === LZ_DNAT ? rec[o + 5] : 0, 0);
+            continue;
+          }
           const ms = r.matches;
           for (let mi = 0; mi < ms.length; mi++) encode(ms[mi]);
           const t = r.target;
