@@ -464,6 +464,48 @@ function materialize(lc: LazyChain): Rule[] {
   return rules;
 }
 
+/** Set by v4At: the prefix's network (masked) and mask. */
+let v4Net = 0, v4Mask = 0;
+
+/** plainV4Prefix on s[a, b) without making the string or the prefix: true and v4Net/v4Mask when it takes it. */
+function v4At(s: string, a: number, b: number): boolean {
+  let slash = s.indexOf("/", a);
+  if (slash >= b) slash = -1;
+  const addrEnd = slash < 0 ? b : slash;
+  let n = 0, part = 0, digits = 0, dots = 0;
+  for (let i = a; i < addrEnd; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return false;
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && part === 0) return false;
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return false;
+    } else return false;
+  }
+  if (dots !== 3 || digits === 0) return false;
+  let bits = 32;
+  if (slash >= 0) {
+    const len = b - slash - 1;
+    if (len < 1 || len > 2) return false;
+    const d0 = s.charCodeAt(slash + 1) - 48;
+    if (d0 < 0 || d0 > 9 || (d0 === 0 && len > 1)) return false;
+    bits = d0;
+    if (len === 2) {
+      const d1 = s.charCodeAt(slash + 2) - 48;
+      if (d1 < 0 || d1 > 9) return false;
+      bits = d0 * 10 + d1;
+    }
+    if (bits > 32) return false;
+  }
+  v4Mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  v4Net = ((n * 256 + part) & v4Mask) >>> 0;
+  return true;
+}
+
 /**
  * The tokenized line (toks) as a lazy rule when decodeRule would take it and its jump, if any, is
  * to a declared user chain; else false, with nothing changed.
@@ -522,10 +564,9 @@ function lazyRule(s: string, from: number, line: number, ls: number, table: Tabl
         break;
       }
       case O_S: case O_D: {
-        const prefix = plainV4Prefix(s.slice(va, vb));
-        if (!prefix) return fail();
+        if (!v4At(s, va, vb)) return fail();
         v4 = true;
-        put(o === O_S ? LZ_SRC : LZ_DST, prefix.v4net, prefix.v4mask);
+        put(o === O_S ? LZ_SRC : LZ_DST, v4Net, v4Mask);
         break;
       }
       case O_P: {
@@ -570,10 +611,18 @@ function lazyRule(s: string, from: number, line: number, ls: number, table: Tabl
           tkind = val === "ACCEPT" ? LZ_ACCEPT : val === "DROP" ? LZ_DROP : LZ_RETURN;
         } else if (val === "DNAT") {
           if (rest !== 4 || word(s, v + 2) !== "--to-destination" || !plainValue(s, v + 4)) return fail();
-          const to = natTo(s.slice(toks[v + 4], toks[v + 5]));
-          if (!to) return fail();
+          // "IP[/N]" or "IP[/N]:PORT", as natTo takes them (anything else: the Rule path).
+          const ra = toks[v + 4], rb = toks[v + 5];
+          let c = s.indexOf(":", ra);
+          if (c >= rb) c = -1;
+          if (!v4At(s, ra, c < 0 ? rb : c)) return fail();
+          let port = -1;
+          if (c >= 0) {
+            port = decimal(s, c + 1, rb, 5);
+            if (port < 0 || port > 65535) return fail();
+          }
           v4 = true;
-          tkind = LZ_DNAT; t1 = to.first!.v4net; t2 = to.ports ? 1 : 0; t3 = to.ports ? to.ports[0] : 0;
+          tkind = LZ_DNAT; t1 = v4Net; t2 = port >= 0 ? 1 : 0; t3 = port >= 0 ? port : 0;
         } else {
           if (rest || EXT_TARGETS.has(val) || val === "REJECT" || val === "SNAT" || val === "MASQUERADE" || val === "MARK" || val === "LOG") return fail();
           target = table.chains.get(val);
