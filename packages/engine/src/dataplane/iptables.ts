@@ -202,13 +202,14 @@ function generate(inp: RulesetInput, tx: TextOut): void {
           add(ext, `-A ${ext} -j ${svc}`);
         }
       }
-      // The SVC chain's lines, then each SEP chain's (each chain's text in one piece).
-      tx.add(svc, `-A ${svc} ! -s ${clusterCidr} -d ${s.clusterIP}/32 ${m} "${key} cluster IP" -m ${p.proto} --dport ${p.port} -j KUBE-MARK-MASQ\n`);
+      // The SVC chain's lines (one text, written at once), then each SEP chain's.
+      let svcText = `-A ${svc} ! -s ${clusterCidr} -d ${s.clusterIP}/32 ${m} "${key} cluster IP" -m ${p.proto} --dport ${p.port} -j KUBE-MARK-MASQ\n`;
       const seps = eps.map((e) => sepOf(e.address));
       if (s.sessionAffinity) {
-        for (let i = 0; i < eps.length; i++) tx.add(svc, `-A ${svc} -m comment --comment "${key} -> ${eps[i].address}${sepTail}" -m recent --name ${seps[i]} --mask 255.255.255.255 --rsource --rcheck --seconds 10800 --reap -j ${seps[i]}\n`);
+        for (let i = 0; i < eps.length; i++) svcText += `-A ${svc} -m comment --comment "${key} -> ${eps[i].address}${sepTail}" -m recent --name ${seps[i]} --mask 255.255.255.255 --rsource --rcheck --seconds 10800 --reap -j ${seps[i]}\n`;
       }
-      for (let i = 0; i < eps.length; i++) tx.add(svc, `-A ${svc} -m comment --comment "${key} -> ${eps[i].address}${sepTail}"${probability(eps.length - i)} -j ${seps[i]}\n`);
+      for (let i = 0; i < eps.length; i++) svcText += `-A ${svc} -m comment --comment "${key} -> ${eps[i].address}${sepTail}"${probability(eps.length - i)} -j ${seps[i]}\n`;
+      tx.add(svc, svcText);
       const rec = s.sessionAffinity ? " -m recent --set --name " : "";
       for (let i = 0; i < eps.length; i++) {
         const a = eps[i].address, sep = seps[i];
