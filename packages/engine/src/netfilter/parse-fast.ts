@@ -22,6 +22,11 @@ export interface FastState {
   /** parseRuleset's lazy option: rules of the common shapes kept as numbers (LazyStore), not objects. */
   lazy?: LazyStore;
   lastLazy?: LazyChain;
+  /** The chains the fast path declared in orderTable, in order, and the position of lastChain there (-1: none). */
+  order?: Chain[];
+  orderTable?: Table;
+  orderAt?: number;
+  orderIndex?: Map<Chain, number>;
 }
 
 const SP = 32, QUOTE = 34, BANG = 33, DASH = 45;
@@ -133,6 +138,11 @@ function option(s: string, a: number, b: number): number {
   return 0;
 }
 
+/** Token 2 (the chain of "-A CHAIN") is `name`. */
+function isName(s: string, name: string): boolean {
+  return toks[3] - toks[2] === name.length && s.startsWith(name, toks[2]);
+}
+
 /** Takes the statement on the scanner's line when it has one of the common shapes; else false. */
 export function fastLine(sc: Scanner, st: FastState): boolean {
   const s = sc.text;
@@ -170,7 +180,10 @@ export function fastLine(sc: Scanner, st: FastState): boolean {
     const builtin = (BUILTIN_CHAINS[table.name] ?? []).includes(name);
     const policy = pol === "ACCEPT" || pol === "DROP" ? pol : undefined;
     if (builtin !== (policy !== undefined) && !(builtin && pol === "-")) return false;
-    table.chains.set(name, st.lazy ? lazyDecl(name, builtin, policy, packets, bytes, line, table, st.lazy) : { name, builtin, policy, packets, bytes, line, rules: [] });
+    const chain: Chain = st.lazy ? lazyDecl(name, builtin, policy, packets, bytes, line, table, st.lazy) : { name, builtin, policy, packets, bytes, line, rules: [] };
+    table.chains.set(name, chain);
+    if (st.orderTable !== table) { st.order = []; st.orderTable = table; st.orderAt = -1; st.orderIndex = undefined; }
+    st.order!.push(chain);
     sc.tookLine(end);
     return true;
   }
@@ -180,9 +193,26 @@ export function fastLine(sc: Scanner, st: FastState): boolean {
   if (!plainValue(s, 2)) return false;
   // Rules of one chain come in a run: the last chain is compared before the table is looked up.
   let chain = st.lastChain;
-  if (!chain || st.lastTable !== table || toks[3] - toks[2] !== chain.name.length || !s.startsWith(chain.name, toks[2])) {
-    chain = table.chains.get(s.slice(toks[2], toks[3]));
-    if (!chain) return false;
+  if (!chain || st.lastTable !== table || !isName(s, chain.name)) {
+    // iptables-save prints the chains' rules in the order it declares them: the chain declared
+    // after the last one is tried before the table is looked up.
+    const order = st.order;
+    const at0 = st.orderAt ?? -1;
+    const next = order && st.orderTable === table && at0 >= 0 ? order[at0 + 1] : undefined;
+    if (next && isName(s, next.name)) {
+      chain = next;
+      st.orderAt = at0 + 1;
+    } else {
+      chain = table.chains.get(s.slice(toks[2], toks[3]));
+      if (!chain) return false;
+      st.orderAt = -1;
+      if (order && st.orderTable === table) {
+        // Positions of the declared chains, extended as more are declared (never rebuilt).
+        const at = (st.orderIndex ??= new Map());
+        for (let i = at.size; i < order.length; i++) at.set(order[i], i);
+        st.orderAt = at.get(chain) ?? -1;
+      }
+    }
     st.lastChain = chain;
     st.lastTable = table;
   }
@@ -506,6 +536,18 @@ function v4At(s: string, a: number, b: number): boolean {
   return true;
 }
 
+function put(ms: U32s, neg: boolean, kind: number, a: number, b: number): void {
+  if (ms.n + 3 > ms.a.length) ms.grow(3);
+  const w = ms.a, n = ms.n;
+  w[n] = kind | ((neg ? 1 : 0) << 8); w[n + 1] = a; w[n + 2] = b;
+  ms.n = n + 3;
+}
+
+function rollback(ms: U32s, m0: number): false {
+  ms.n = m0;
+  return false;
+}
+
 /**
  * The tokenized line (toks) as a lazy rule when decodeRule would take it and its jump, if any, is
  * to a declared user chain; else false, with nothing changed.
@@ -514,7 +556,6 @@ function lazyRule(s: string, from: number, line: number, ls: number, table: Tabl
   const store = st.lazy!;
   const ms = store.ms;
   const m0 = ms.n;
-  const fail = () => { ms.n = m0; return false; };
   let module = "";
   let neg = false;
   let statAt = -1;
@@ -522,83 +563,77 @@ function lazyRule(s: string, from: number, line: number, ls: number, table: Tabl
   let tkind = 0, t1 = 0, t2 = 0, t3 = 0;
   let target: Chain | undefined;
   let k = 4;
-  const put = (kind: number, a: number, b: number) => {
-    if (ms.n + 3 > ms.a.length) ms.grow(3);
-    const w = ms.a, n = ms.n;
-    w[n] = kind | ((neg ? 1 : 0) << 8); w[n + 1] = a; w[n + 2] = b;
-    ms.n = n + 3;
-  };
   while (k < nt) {
     const ta = toks[k];
-    if (ta & QUOTED) return fail();
+    if (ta & QUOTED) return rollback(ms, m0);
     const o = option(s, ta, toks[k + 1]);
-    if (o === 0) return fail();
+    if (o === 0) return rollback(ms, m0);
     if (o === O_BANG) {
-      if (neg) return fail();
+      if (neg) return rollback(ms, m0);
       neg = true;
       k += 2;
       continue;
     }
     const v = k + 2;
     if (o === O_COMMENT && module === "comment") {
-      if (v >= nt || !(toks[v] & QUOTED) || neg) return fail();
+      if (v >= nt || !(toks[v] & QUOTED) || neg) return rollback(ms, m0);
       const ca = toks[v] & ~QUOTED, cb = toks[v + 1];
-      if (cb - ca === 1 && s.charCodeAt(ca) === BANG) return fail();
+      if (cb - ca === 1 && s.charCodeAt(ca) === BANG) return rollback(ms, m0);
       if (v + 2 < nt) {
         const na = toks[v + 2];
-        if (na & QUOTED) return fail();
+        if (na & QUOTED) return rollback(ms, m0);
         const nc = s.charCodeAt(na);
-        if (nc !== DASH && !(nc === BANG && toks[v + 3] - na === 1)) return fail();
+        if (nc !== DASH && !(nc === BANG && toks[v + 3] - na === 1)) return rollback(ms, m0);
       }
       k = v + 2;
       neg = false;
       continue;
     }
-    if (!plainValue(s, v)) return fail();
+    if (!plainValue(s, v)) return rollback(ms, m0);
     const va = toks[v], vb = toks[v + 1];
     switch (o) {
       case O_M: {
-        if (neg) return fail();
+        if (neg) return rollback(ms, m0);
         module = word(s, v);
         if (module === "statistic") statAt = -1;
         break;
       }
       case O_S: case O_D: {
-        if (!v4At(s, va, vb)) return fail();
+        if (!v4At(s, va, vb)) return rollback(ms, m0);
         v4 = true;
-        put(o === O_S ? LZ_SRC : LZ_DST, v4Net, v4Mask);
+        put(ms, neg, o === O_S ? LZ_SRC : LZ_DST, v4Net, v4Mask);
         break;
       }
       case O_P: {
         const p = word(s, v).toLowerCase();
         const num = Object.hasOwn(PROTO_NUM, p) ? PROTO_NUM[p] : undefined;
         // The proto text is kept in the Rule: only the spellings decodeRule keeps as they are.
-        if (num === undefined || (p !== "tcp" && p !== "udp" && p !== "sctp")) return fail();
-        put(LZ_PROTO, num, 0);
+        if (num === undefined || (p !== "tcp" && p !== "udp" && p !== "sctp")) return rollback(ms, m0);
+        put(ms, neg, LZ_PROTO, num, 0);
         break;
       }
       case O_DPORT: case O_SPORT: {
-        if (module !== "tcp" && module !== "udp" && module !== "sctp" && module !== "udplite" && module !== "dccp" && module !== "") return fail();
+        if (module !== "tcp" && module !== "udp" && module !== "sctp" && module !== "udplite" && module !== "dccp" && module !== "") return rollback(ms, m0);
         const p = decimal(s, va, vb, 5);
-        if (p < 0 || p > 65535) return fail();
-        put(o === O_SPORT ? LZ_SPORT : LZ_DPORT, p, p);
+        if (p < 0 || p > 65535) return rollback(ms, m0);
+        put(ms, neg, o === O_SPORT ? LZ_SPORT : LZ_DPORT, p, p);
         break;
       }
       case O_MODE: case O_PROB: {
-        if (module !== "statistic") return fail();
+        if (module !== "statistic") return rollback(ms, m0);
         if (statAt < 0) {
           statAt = ms.n;
-          put(LZ_STAT, store.probs.length, 0);
+          put(ms, neg, LZ_STAT, store.probs.length, 0);
           store.probs.push(1);
           ms.a[statAt] = LZ_STAT; // no negation on statistic
         }
         if (o === O_MODE) {
           const val = word(s, v);
-          if (val !== "random" && val !== "nth") return fail();
+          if (val !== "random" && val !== "nth") return rollback(ms, m0);
           ms.a[statAt + 2] = val === "nth" ? 1 : 0;
         } else {
           const n = Number(s.slice(va, vb));
-          if (!Number.isFinite(n) || n < 0 || n > 1) return fail();
+          if (!Number.isFinite(n) || n < 0 || n > 1) return rollback(ms, m0);
           store.probs[ms.a[statAt + 1]] = n;
         }
         break;
@@ -607,38 +642,38 @@ function lazyRule(s: string, from: number, line: number, ls: number, table: Tabl
         const val = word(s, v);
         const rest = nt - (v + 2);
         if (val === "ACCEPT" || val === "DROP" || val === "RETURN") {
-          if (rest) return fail();
+          if (rest) return rollback(ms, m0);
           tkind = val === "ACCEPT" ? LZ_ACCEPT : val === "DROP" ? LZ_DROP : LZ_RETURN;
         } else if (val === "DNAT") {
-          if (rest !== 4 || word(s, v + 2) !== "--to-destination" || !plainValue(s, v + 4)) return fail();
+          if (rest !== 4 || word(s, v + 2) !== "--to-destination" || !plainValue(s, v + 4)) return rollback(ms, m0);
           // "IP[/N]" or "IP[/N]:PORT", as natTo takes them (anything else: the Rule path).
           const ra = toks[v + 4], rb = toks[v + 5];
           let c = s.indexOf(":", ra);
           if (c >= rb) c = -1;
-          if (!v4At(s, ra, c < 0 ? rb : c)) return fail();
+          if (!v4At(s, ra, c < 0 ? rb : c)) return rollback(ms, m0);
           let port = -1;
           if (c >= 0) {
             port = decimal(s, c + 1, rb, 5);
-            if (port < 0 || port > 65535) return fail();
+            if (port < 0 || port > 65535) return rollback(ms, m0);
           }
           v4 = true;
           tkind = LZ_DNAT; t1 = v4Net; t2 = port >= 0 ? 1 : 0; t3 = port >= 0 ? port : 0;
         } else {
-          if (rest || EXT_TARGETS.has(val) || val === "REJECT" || val === "SNAT" || val === "MASQUERADE" || val === "MARK" || val === "LOG") return fail();
+          if (rest || EXT_TARGETS.has(val) || val === "REJECT" || val === "SNAT" || val === "MASQUERADE" || val === "MARK" || val === "LOG") return rollback(ms, m0);
           target = table.chains.get(val);
-          if (!target || target.builtin) return fail();
+          if (!target || target.builtin) return rollback(ms, m0);
           tkind = LZ_JUMP;
         }
         k = nt;
         continue;
       }
       default:
-        return fail();
+        return rollback(ms, m0);
     }
     neg = false;
     k = v + 2;
   }
-  if (!tkind || neg) return fail();
+  if (!tkind || neg) return rollback(ms, m0);
   // A statistic left without a probability in probs keeps 1 (decodeRule's default).
   const recs = store.recs;
   if (recs.n + LZ_REC > recs.a.length) recs.grow(LZ_REC);
