@@ -405,6 +405,8 @@ export interface LazyStore {
   count: number;
   /** The chains with lazy rules (a chain leaves when its rules are read). */
   chains: Map<Chain, LazyChain>;
+  /** The Ruleset's tables (set at the end of the parse): read without exposing them. */
+  tables?: Map<string, Table>;
 }
 
 /** A chain holding lazy rules: its rules in order, each a lazy record number or a Rule the general path made. */
@@ -442,18 +444,13 @@ export function addRule(chain: Chain, rule: Rule, store: LazyStore | undefined):
 }
 
 /**
- * A chain declared in a lazy parse: `rules` an accessor from the start (one object shape for all,
- * where redefining the property of each chain would make each a dictionary).
+ * A chain declared in a lazy parse: a plain object whose `rules` (an empty placeholder) become an
+ * accessor only when the Ruleset's tables are first read (expose): an object with an accessor costs
+ * ten plain ones, and the bulk path, which compiles from the store, never reads them.
  */
 function lazyDecl(name: string, builtin: boolean, policy: Chain["policy"], packets: number, bytes: number, line: number, table: Table, store: LazyStore): Chain {
-  const lc: LazyChain = { chain: undefined as unknown as Chain, table, store, entries: [] };
-  const chain: Chain = {
-    name, builtin, policy, packets, bytes, line,
-    get rules(): Rule[] { return materialize(lc); },
-    set rules(v: Rule[]) { setRules(lc, v); },
-  };
-  lc.chain = chain;
-  store.chains.set(chain, lc);
+  const chain: Chain = { name, builtin, policy, packets, bytes, line, rules: [] };
+  store.chains.set(chain, { chain, table, store, entries: [] });
   return chain;
 }
 
@@ -466,12 +463,40 @@ function setRules(lc: LazyChain, v: Rule[]): void {
 function makeLazy(chain: Chain, table: Table, store: LazyStore): LazyChain {
   const lc: LazyChain = { chain, table, store, entries: chain.rules.slice() };
   store.chains.set(chain, lc);
-  Object.defineProperty(chain, "rules", {
-    get: () => materialize(lc),
-    set: (v: Rule[]) => setRules(lc, v),
+  return lc;
+}
+
+/** The chain's rules, made if they are lazy (for the parser itself, before the tables are exposed). */
+export function chainRules(chain: Chain, store: LazyStore | undefined): Rule[] {
+  const lc = store?.chains.get(chain);
+  return lc ? materialize(lc) : chain.rules;
+}
+
+/**
+ * At the end of a lazy parse: `rs.tables` an accessor that, when first read, gives each chain
+ * still lazy a `rules` accessor (its Rules made when read) and becomes a plain property again.
+ * The kernel compiler reads the tables from the store (store.tables) and so leaves them lazy.
+ */
+export function expose(rs: Ruleset, store: LazyStore): void {
+  const tables = rs.tables;
+  store.tables = tables;
+  if (!store.chains.size) return;
+  const plain = (v: Map<string, Table>) => Object.defineProperty(rs, "tables", { value: v, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(rs, "tables", {
+    get: () => {
+      for (const lc of store.chains.values()) {
+        Object.defineProperty(lc.chain, "rules", {
+          get: () => materialize(lc),
+          set: (v: Rule[]) => setRules(lc, v),
+          enumerable: true, configurable: true,
+        });
+      }
+      plain(tables);
+      return tables;
+    },
+    set: (v: Map<string, Table>) => { plain(v); },
     enumerable: true, configurable: true,
   });
-  return lc;
 }
 
 /** Makes the chain's Rule objects from its lines (as the eager parse makes them) and keeps them. */

@@ -4,7 +4,7 @@
 // line and column, and keeps every match and target it does not model as an issue by line.
 import { ParseError, InputError } from "../errors.ts";
 import { parseNetPrefix } from "./net.ts";
-import { addRule, fastLine, newLazyStore, ruleCount, type FastState, type LazyStore } from "./parse-fast.ts";
+import { addRule, chainRules, expose, fastLine, newLazyStore, ruleCount, type FastState, type LazyStore } from "./parse-fast.ts";
 import {
   BUILTIN_CHAINS,
   type Chain, type Match, type NatTo, type ParseIssue, type PortRange, type Rule, type Ruleset, type Table, type Target,
@@ -370,7 +370,8 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): Ruleset {
   if (rs.tables.size === 0) {
     throw new InputError(`${source}: no "*table" found: this is not an iptables-save dump`, "run `iptables-save > node.rules` on the node (or `iptables-save -t nat`)", "EmptyRuleset");
   }
-  findLoops(rs, graphs);
+  findLoops(rs, graphs, fast.lazy);
+  if (fast.lazy) expose(rs, fast.lazy);
   return rs;
 }
 
@@ -740,7 +741,7 @@ function resolveTable(table: Table, rs: Ruleset, store: LazyStore | undefined): 
 }
 
 /** Jump loops: a cycle in the chain graph of one table (the kernel refuses the table); depth first, chains and jumps in order. */
-function findLoops(rs: Ruleset, graphs: Map<Table, JumpGraph>): void {
+function findLoops(rs: Ruleset, graphs: Map<Table, JumpGraph>, store: LazyStore | undefined): void {
   for (const table of rs.tables.values()) {
     const g = graphs.get(table)!;
     const state = new Uint8Array(g.chains.length); // 0 unseen, 1 on the path, 2 done
@@ -764,7 +765,7 @@ function findLoops(rs: Ruleset, graphs: Map<Table, JumpGraph>): void {
         const ti = g.to[e];
         const st = state[ti];
         if (st === 1) {
-          const r = g.chains[ci].rules[g.pos[e]];
+          const r = chainRules(g.chains[ci], store)[g.pos[e]];
           const loop = [...path.slice(path.indexOf(ti)), ti].map((i) => g.chains[i].name).join(" -> ");
           rs.issues.push({ code: "JumpLoop", severity: "error", message: `jump loop: ${loop} (the kernel would refuse this table)`, line: r.line, col: r.target!.col, table: table.name, chain: g.chains[ci].name, rule: r.num });
         } else if (st === 0) {

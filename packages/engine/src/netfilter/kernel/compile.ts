@@ -145,8 +145,10 @@ export class KernelProgram {
       if (id === undefined) { patternIds.set(p, (id = this.patterns.length)); this.patterns.push(p); }
       return id;
     };
-    for (const table of rs.tables.values()) for (const chain of table.chains.values()) chainIds.set(chain, chainIds.size);
+    // A lazily parsed ruleset's tables are read from its store (reading rs.tables would make its Rules readable one by one).
     const lazy = lazyStoreOf(rs);
+    const tables = lazy?.tables ?? rs.tables;
+    for (const table of tables.values()) for (const chain of table.chains.values()) chainIds.set(chain, chainIds.size);
     // Sets: every name a rule uses, plus the members of list:set sets.
     const setIds = new Map<string, number>();
     const setOrder: string[] = [];
@@ -187,7 +189,7 @@ export class KernelProgram {
         case "unknown": ops.push2(K.NK_OP_CONST, m.module === "rpfilter" ? (m.option !== "--invert" ? 1 : 0) : 1); break;
       }
     };
-    for (const table of rs.tables.values()) {
+    for (const table of tables.values()) {
       for (const chain of table.chains.values()) {
         // A lazily parsed chain (parse-fast.ts): its rules as lazy records or Rules, none made here.
         const lc = lazy?.chains.get(chain);
@@ -318,7 +320,7 @@ export class KernelProgram {
     });
     this.indexedChains = bucketTables.length;
     const hooks = HOOKS.map(([t, c]) => {
-      const ch = getChain(rs, t, c);
+      const ch = tables.get(t)?.chains.get(c);
       return ch && (BUILTIN_CHAINS[t] ?? []).includes(c) ? chainIds.get(ch)! : K.NK_NONE;
     });
     this.words = [B + rulesOff, B + chainsOff, B + opsOff, B + setsOff, B + entriesOff, B + localOff, 0, 0, 0, 0, this.patterns.length, ...hooks, 256, B + postOff];
