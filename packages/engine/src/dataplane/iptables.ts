@@ -30,10 +30,10 @@ function probability(n: number): string {
 
 /**
  * The text being generated. Chains' rules are added as they are made and printed in declaration
- * order at the end. Bytes: each rule line goes to a UTF-8 buffer as soon as it is made, so no
+ * order at the end. Bytes: rule lines go to a UTF-8 buffer, 64 KB at a time, as they are made, so no
  * string per line lives until the end (100,000 lines of strings were most of the generator's
- * garbage collection); Strings: the same text from strings, for the inputs UTF-8 would not carry
- * through unchanged.
+ * garbage collection); Strings: the same text from strings, for non-ASCII inputs (the bytes'
+ * offsets are counted in characters, and a lone surrogate would not survive UTF-8).
  */
 interface TextOut {
   /** Appends lines (each ending in "\n") to chain c's rules. */
@@ -48,9 +48,19 @@ interface TextOut {
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
+/**
+ * UTF-8 bytes, written in pieces of about 64 KB (one encode per piece, not per line). Offsets are
+ * counted in characters, which are bytes while the text is ASCII; `ascii` says whether it was.
+ */
 class ByteBuf {
   a = new Uint8Array(1 << 16);
   n = 0;
+  ascii = true;
+  private pend = "";
+  /** The offset the next write starts at (while ascii). */
+  get pos(): number {
+    return this.n + this.pend.length;
+  }
   room(k: number): void {
     if (this.n + k <= this.a.length) return;
     const b = new Uint8Array(Math.max(this.a.length * 2, this.n + k));
@@ -58,8 +68,17 @@ class ByteBuf {
     this.a = b;
   }
   write(t: string): void {
+    this.pend += t;
+    if (this.pend.length >= 1 << 16) this.flush();
+  }
+  flush(): void {
+    const t = this.pend;
+    if (!t) return;
     this.room(t.length * 3);
-    this.n += utf8.encodeInto(t, this.a.subarray(this.n)).written;
+    const w = utf8.encodeInto(t, this.a.subarray(this.n)).written;
+    if (w !== t.length) this.ascii = false;
+    this.n += w;
+    this.pend = "";
   }
 }
 
@@ -69,9 +88,9 @@ class BytesOut implements TextOut {
   /** Each chain's byte ranges in `rules`: start, end, start, end, ... */
   private readonly ranges = new Map<string, number[]>();
   add(c: string, lines: string): void {
-    const a = this.rules.n;
+    const a = this.rules.pos;
     this.rules.write(lines);
-    const b = this.rules.n;
+    const b = this.rules.pos;
     const r = this.ranges.get(c);
     if (r === undefined) this.ranges.set(c, [a, b]);
     else if (r[r.length - 1] === a) r[r.length - 1] = b;
@@ -83,17 +102,23 @@ class BytesOut implements TextOut {
   putChain(c: string): void {
     const r = this.ranges.get(c);
     if (r === undefined) return;
+    this.rules.flush();
+    this.out.flush();
+    const src = this.rules.a, out = this.out;
     for (let i = 0; i < r.length; i += 2) {
-      this.out.room(r[i + 1] - r[i]);
-      this.out.a.set(this.rules.a.subarray(r[i], r[i + 1]), this.out.n);
-      this.out.n += r[i + 1] - r[i];
+      out.room(r[i + 1] - r[i]);
+      out.a.set(src.subarray(r[i], r[i + 1]), out.n);
+      out.n += r[i + 1] - r[i];
     }
   }
-  /** Whether the text may hold a replacement character (0xEF starts its UTF-8): a lone surrogate in the inputs would have become one. */
-  mayHaveReplacement(): boolean {
-    return this.out.a.subarray(0, this.out.n).indexOf(0xef) >= 0;
+  /** Whether the text was all ASCII (else the offsets were not bytes, and a lone surrogate would not have come through). */
+  ascii(): boolean {
+    this.rules.flush();
+    this.out.flush();
+    return this.rules.ascii && this.out.ascii;
   }
   done(): string {
+    this.out.flush();
     return fromUtf8.decode(this.out.a.subarray(0, this.out.n));
   }
 }
@@ -117,12 +142,12 @@ class StringsOut implements TextOut {
   }
 }
 
-/** `strings`: build the text from strings only (the path taken for inputs UTF-8 would not carry; tests compare the two). */
+/** `strings`: build the text from strings only (the path taken for non-ASCII inputs; tests compare the two). */
 export function nodeRuleset(inp: RulesetInput, opts: { strings?: boolean } = {}): string {
   if (!opts.strings) {
     const bytes = new BytesOut();
     generate(inp, bytes);
-    if (!bytes.mayHaveReplacement()) return bytes.done();
+    if (bytes.ascii()) return bytes.done();
   }
   const strings = new StringsOut();
   generate(inp, strings);
