@@ -82,44 +82,56 @@ class ByteBuf {
   }
 }
 
+/** One buffer: the chains' rules first (every add comes before the first put), then the output, which copies them within it. */
 class BytesOut implements TextOut {
-  private readonly rules = new ByteBuf();
-  private readonly out = new ByteBuf();
-  /** Each chain's byte ranges in `rules`: start, end, start, end, ... */
+  private readonly b = new ByteBuf();
+  /** Where the output starts (-1: still adding rules). */
+  private outStart = -1;
+  /** Each chain's ranges in the rules: start, end, start, end, ... */
   private readonly ranges = new Map<string, number[]>();
   add(c: string, lines: string): void {
-    const a = this.rules.pos;
-    this.rules.write(lines);
-    const b = this.rules.pos;
+    if (this.outStart >= 0) throw new Error("internal: a chain's rules added after the output started");
+    const a = this.b.pos;
+    this.b.write(lines);
+    const e = this.b.pos;
     const r = this.ranges.get(c);
-    if (r === undefined) this.ranges.set(c, [a, b]);
-    else if (r[r.length - 1] === a) r[r.length - 1] = b;
-    else r.push(a, b);
+    if (r === undefined) this.ranges.set(c, [a, e]);
+    else if (r[r.length - 1] === a) r[r.length - 1] = e;
+    else r.push(a, e);
+  }
+  private start(): void {
+    if (this.outStart >= 0) return;
+    this.b.flush();
+    this.outStart = this.b.n;
+    // Room for the rules' copy and the rest, so the buffer grows at most once more.
+    this.b.room(this.b.n + (1 << 20));
   }
   put(t: string): void {
-    this.out.write(t);
+    this.start();
+    this.b.write(t);
   }
   putChain(c: string): void {
     const r = this.ranges.get(c);
     if (r === undefined) return;
-    this.rules.flush();
-    this.out.flush();
-    const src = this.rules.a, out = this.out;
+    this.start();
+    const b = this.b;
+    b.flush();
     for (let i = 0; i < r.length; i += 2) {
-      out.room(r[i + 1] - r[i]);
-      out.a.set(src.subarray(r[i], r[i + 1]), out.n);
-      out.n += r[i + 1] - r[i];
+      const len = r[i + 1] - r[i];
+      b.room(len);
+      b.a.copyWithin(b.n, r[i], r[i + 1]);
+      b.n += len;
     }
   }
   /** Whether the text was all ASCII (else the offsets were not bytes, and a lone surrogate would not have come through). */
   ascii(): boolean {
-    this.rules.flush();
-    this.out.flush();
-    return this.rules.ascii && this.out.ascii;
+    this.b.flush();
+    return this.b.ascii;
   }
   done(): string {
-    this.out.flush();
-    return fromUtf8.decode(this.out.a.subarray(0, this.out.n));
+    this.start();
+    this.b.flush();
+    return fromUtf8.decode(this.b.a.subarray(this.outStart, this.b.n));
   }
 }
 
