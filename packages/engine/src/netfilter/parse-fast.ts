@@ -8,6 +8,7 @@
 // on anything else: any other option or target, an error of any kind, an escape in a quote, a tab
 // or carriage return inside the line, a statement that does not end at the end of its line. The
 // general path then reads the line, so every error and issue keeps its wording, line and column.
+// With parseRuleset's lazy option the same shapes are kept as numbers instead (lazy rules, below).
 import type { Scanner } from "./parse.ts";
 import { PROTO_NUM, EXT_TARGETS, parsePortRange } from "./parse.ts";
 import { plainV4Prefix } from "./net.ts";

@@ -1,7 +1,7 @@
 // Kernel mode on the WebAssembly core: compiles a ruleset (and the ipsets) into the tables of
 // packages/wasm/assembly/netfilter_kernel.ts and traces batches of flows. The semantics are the
 // TypeScript tracer's (trace.ts, KernelWalk) rule for rule; a property test compares them.
-import { getChain, BUILTIN_CHAINS, type Chain, type Rule, type Ruleset, type Match } from "../model.ts";
+import { BUILTIN_CHAINS, type Chain, type Rule, type Ruleset, type Match } from "../model.ts";
 import { lazyStoreOf, LZ_ACCEPT, LZ_DNAT, LZ_DPORT, LZ_DROP, LZ_DST, LZ_JUMP, LZ_PROTO, LZ_REC, LZ_RETURN, LZ_SPORT, LZ_SRC, LZ_STAT, type LazyStore } from "../parse-fast.ts";
 import { parseNetAddr, quickV4 } from "../net.ts";
 import { bucketTable } from "../buckets.ts";
