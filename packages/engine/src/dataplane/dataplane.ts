@@ -273,13 +273,17 @@ export class Dataplane {
     return t;
   }
 
-  /** The node's generated ruleset, parsed by the netfilter engine (built once per node). */
+  /**
+   * The node's generated ruleset, parsed by the netfilter engine (built once per node). Parsed
+   * lazily: the kernel program is compiled without Rule objects, and a trace makes those of the
+   * chains it walks only.
+   */
   ruleset(node: DpNode): Ruleset {
     // Nodes differ only in their local endpoints of externalTrafficPolicy Local Services (and the
     // header comment): nodes with the same ones share one parsed ruleset and one compiled program.
     const key = this.localKey(node);
     let rs = this.rulesets.get(key);
-    if (!rs) this.rulesets.set(key, (rs = parseRuleset(this.iptables(node), { source: `${node.name}.rules` })));
+    if (!rs) this.rulesets.set(key, (rs = parseRuleset(this.iptables(node), { source: `${node.name}.rules`, lazy: true })));
     return rs;
   }
 
@@ -306,12 +310,12 @@ export class Dataplane {
       if (!rs) {
         this.externalServices ??= this.services.filter((s) => s.loadBalancerIP !== undefined || s.ports.some((p) => p.nodePort !== undefined));
         const text = nodeRuleset({ node, services: this.externalServices, clusterCidr: this.clusterCidr, nonMasqueradeCidrs: this.nonMasq.map(text4) });
-        this.rulesets.set(key, (rs = parseRuleset(text, { source: `${node.name}.external.rules` })));
+        this.rulesets.set(key, (rs = parseRuleset(text, { source: `${node.name}.external.rules`, lazy: true })));
       }
       return rs;
     }
     let rs = this.rulesets.get("shared");
-    if (!rs) this.rulesets.set("shared", (rs = parseRuleset(this.iptables({ ...node, name: "(a node without local endpoints)" }), { source: "shared.rules" })));
+    if (!rs) this.rulesets.set("shared", (rs = parseRuleset(this.iptables({ ...node, name: "(a node without local endpoints)" }), { source: "shared.rules", lazy: true })));
     return rs;
   }
   private externalServices?: DpService[];

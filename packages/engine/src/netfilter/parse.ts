@@ -4,7 +4,7 @@
 // line and column, and keeps every match and target it does not model as an issue by line.
 import { ParseError, InputError } from "../errors.ts";
 import { parseNetPrefix } from "./net.ts";
-import { fastLine, type FastState } from "./parse-fast.ts";
+import { addRule, chainRules, expose, fastLine, newLazyStore, ruleCount, type FastState, type LazyStore } from "./parse-fast.ts";
 import {
   BUILTIN_CHAINS,
   type Chain, type Match, type NatTo, type ParseIssue, type PortRange, type Rule, type Ruleset, type Table, type Target,
@@ -231,6 +231,12 @@ export interface ParseOptions {
   source?: string;
   /** false: every statement through the general path (parse-fast.ts is skipped; tests compare the two). */
   fast?: boolean;
+  /**
+   * true: rules of the common shapes are kept as numbers and a chain's Rule objects made when its
+   * `rules` are first read; the kernel compiler encodes the numbers (parse-fast.ts, lazy rules).
+   * The Ruleset read is the same.
+   */
+  lazy?: boolean;
 }
 
 /** Parses a whole iptables-save dump; throws ParseError (with line and column) at the first structural error. */
@@ -249,7 +255,7 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): Ruleset {
     return out;
   };
 
-  const fast: FastState = { rs, table: undefined, familySeen: false };
+  const fast: FastState = { rs, table: undefined, familySeen: false, lazy: opts.lazy && opts.fast !== false ? newLazyStore(rs, text) : undefined };
   const useFast = opts.fast !== false;
   const graphs = new Map<Table, JumpGraph>();
   for (;;) {
@@ -286,7 +292,7 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): Ruleset {
       if (!table) sc.fail("CommitOutsideTable", "COMMIT without a table (no \"*table\" line before it)", t.line, t.col);
       const extra = restOfStatement();
       if (extra.length) sc.fail("UnexpectedToken", `unexpected ${JSON.stringify(extra[0].text)} after COMMIT`, extra[0].line, extra[0].col);
-      graphs.set(table, resolveTable(table, rs));
+      graphs.set(table, resolveTable(table, rs, fast.lazy));
       table = undefined;
       continue;
     }
@@ -334,7 +340,7 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): Ruleset {
       const last: Tok = args.length ? args[args.length - 1] : chainTok;
       const endCol = last.line === start.line ? last.col + rawLength(lineText, last.col) - 1 : lineText.length;
       const rule: Rule = {
-        table: table.name, chain: chain.name, num: chain.rules.length + 1, line: start.line, col: start.col,
+        table: table.name, chain: chain.name, num: ruleCount(chain, fast.lazy) + 1, line: start.line, col: start.col,
         text: lineText.slice(start.col - 1, endCol), matches: [],
       };
       parseRuleArgs(rule, args, sc, issue, (fam) => {
@@ -343,7 +349,7 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): Ruleset {
           familySeen = true;
         }
       });
-      chain.rules.push(rule);
+      addRule(chain, rule, fast.lazy);
       rs.ruleCount++;
       continue;
     }
@@ -364,7 +370,8 @@ export function parseRuleset(text: string, opts: ParseOptions = {}): Ruleset {
   if (rs.tables.size === 0) {
     throw new InputError(`${source}: no "*table" found: this is not an iptables-save dump`, "run `iptables-save > node.rules` on the node (or `iptables-save -t nat`)", "EmptyRuleset");
   }
-  findLoops(rs, graphs);
+  findLoops(rs, graphs, fast.lazy);
+  if (fast.lazy) expose(rs, fast.lazy);
   return rs;
 }
 
@@ -680,50 +687,61 @@ function parseTarget(rule: Rule, nameTok: Tok, goto: boolean, rest: Tok[], sc: S
   }
 }
 
-/** A committed table's jumps to user chains, for findLoops: chain i's edges are to[start[i]..start[i+1]) (chain indexes, table order). */
+/** A committed table's jumps to user chains, for findLoops: chain i's edges are to[start[i]..start[i+1]) (chain indexes, table order), from its rule pos[e] (0-based). */
 interface JumpGraph {
   chains: Chain[];
   start: Int32Array;
   to: Int32Array;
-  rule: Rule[];
+  pos: Int32Array;
 }
 
 /**
  * At COMMIT: every jump must name a user chain of the same table (the kernel refuses the table
  * otherwise). Returns the table's jump graph, so the loop search does not walk every rule again.
  */
-function resolveTable(table: Table, rs: Ruleset): JumpGraph {
+function resolveTable(table: Table, rs: Ruleset, store: LazyStore | undefined): JumpGraph {
   const chains = [...table.chains.values()];
   const index = new Map<Chain, number>();
   for (let i = 0; i < chains.length; i++) index.set(chains[i], i);
   const start = new Int32Array(chains.length + 1);
   const to: number[] = [];
-  const rule: Rule[] = [];
+  const pos: number[] = [];
+  const edge = (chain: Chain, r: Rule, k: number) => {
+    const t = r.target;
+    if (t?.kind !== "jump") return;
+    const dest = table.chains.get(t.chain);
+    if (!dest) {
+      rs.issues.push({ code: "JumpToMissingChain", severity: "error", message: `${t.goto ? "-g" : "-j"} ${t.chain}: no such chain in table ${table.name} (the kernel would refuse this table)`, line: r.line, col: t.col, table: table.name, chain: chain.name, rule: r.num });
+    } else if (dest.builtin) {
+      rs.issues.push({ code: "JumpToBuiltinChain", severity: "error", message: `${t.goto ? "-g" : "-j"} ${t.chain}: jumping to a built-in chain is not allowed`, line: r.line, col: t.col, table: table.name, chain: chain.name, rule: r.num });
+    } else {
+      to.push(index.get(dest)!);
+      pos.push(k);
+    }
+  };
   for (let ci = 0; ci < chains.length; ci++) {
     const chain = chains[ci];
     start[ci] = to.length;
-    const rules = chain.rules;
-    for (let k = 0; k < rules.length; k++) {
-      const r = rules[k];
-      const t = r.target;
-      if (t?.kind !== "jump") continue;
-      const dest = table.chains.get(t.chain);
-      if (!dest) {
-        rs.issues.push({ code: "JumpToMissingChain", severity: "error", message: `${t.goto ? "-g" : "-j"} ${t.chain}: no such chain in table ${table.name} (the kernel would refuse this table)`, line: r.line, col: t.col, table: table.name, chain: chain.name, rule: r.num });
-      } else if (dest.builtin) {
-        rs.issues.push({ code: "JumpToBuiltinChain", severity: "error", message: `${t.goto ? "-g" : "-j"} ${t.chain}: jumping to a built-in chain is not allowed`, line: r.line, col: t.col, table: table.name, chain: chain.name, rule: r.num });
-      } else {
-        to.push(index.get(dest)!);
-        rule.push(r);
+    const lc = store?.chains.get(chain);
+    if (lc) {
+      // A lazy rule's jump is to a declared user chain (else it is a Rule): an edge, no issue.
+      const ents = lc.entries, targets = lc.store.targets;
+      for (let k = 0; k < ents.length; k++) {
+        const e = ents[k];
+        if (typeof e !== "number") edge(chain, e, k);
+        else if (targets[e]) { to.push(index.get(targets[e])!); pos.push(k); }
       }
+      continue;
     }
+    const rules = chain.rules;
+    for (let k = 0; k < rules.length; k++) edge(chain, rules[k], k);
   }
   start[chains.length] = to.length;
-  return { chains, start, to: Int32Array.from(to), rule };
+  return { chains, start, to: Int32Array.from(to), pos: Int32Array.from(pos) };
 }
 
 /** Jump loops: a cycle in the chain graph of one table (the kernel refuses the table); depth first, chains and jumps in order. */
-function findLoops(rs: Ruleset, graphs: Map<Table, JumpGraph>): void {
+function findLoops(rs: Ruleset, graphs: Map<Table, JumpGraph>, store: LazyStore | undefined): void {
   for (const table of rs.tables.values()) {
     const g = graphs.get(table)!;
     const state = new Uint8Array(g.chains.length); // 0 unseen, 1 on the path, 2 done
@@ -747,7 +765,7 @@ function findLoops(rs: Ruleset, graphs: Map<Table, JumpGraph>): void {
         const ti = g.to[e];
         const st = state[ti];
         if (st === 1) {
-          const r = g.rule[e];
+          const r = chainRules(g.chains[ci], store)[g.pos[e]];
           const loop = [...path.slice(path.indexOf(ti)), ti].map((i) => g.chains[i].name).join(" -> ");
           rs.issues.push({ code: "JumpLoop", severity: "error", message: `jump loop: ${loop} (the kernel would refuse this table)`, line: r.line, col: r.target!.col, table: table.name, chain: g.chains[ci].name, rule: r.num });
         } else if (st === 0) {

@@ -6,7 +6,8 @@ import { readFileSync, readdirSync } from "node:fs";
 import fc from "fast-check";
 import { parseRuleset, type Ruleset } from "../../src/netfilter/index.ts";
 import { Scanner } from "../../src/netfilter/parse.ts";
-import { fastLine } from "../../src/netfilter/parse-fast.ts";
+import { fastLine, lazyStoreOf } from "../../src/netfilter/parse-fast.ts";
+import { compileKernel, KernelProgram } from "../../src/netfilter/kernel/compile.ts";
 import type { Chain, Table } from "../../src/netfilter/model.ts";
 
 const here = (rel: string) => new URL(rel, import.meta.url);
@@ -22,6 +23,25 @@ function outcome(text: string, fast: boolean): Outcome {
   }
 }
 const same = (text: string) => expect(outcome(text, true)).toStrictEqual(outcome(text, false));
+
+// Random dumps: kube-proxy rule pieces, some of them broken or unusual, on random lines.
+const pieces = [
+  "-d 10.96.0.1/32", "! -s 10.244.0.0/16", "-s 10.244.1.5/32", "-s 10.0.0.01", "-d 300.1.1.1", "-d fd00::1", "-p tcp", "-p UDP", "-p 6",
+  "-p bogus", "-m tcp --dport 80", "-m udp --dport 53", "--dport 1:1024", "--dport 70000", "-m comment --comment \"ns/svc:p cluster IP\"",
+  "-m comment --comment \"with \\\"escape\\\"\"", "-m comment --comment plain words", "-m comment --comment \"\"", "-m comment --comment \"!\"",
+  "-m statistic --mode random --probability 0.33333", "-m statistic --mode nth --every 2", "--probability 2", "-m mark --mark 0x4000/0x4000",
+  "-m conntrack --ctstate NEW", "-m addrtype --dst-type LOCAL", "!", "! !", "-m", "-d", "\t-p tcp", "-m comment --comment \"a\"b", "COMMIT", "#",
+  "-A", ":X - [0:0]", "-m owner --uid-owner 0", "-i eth0",
+];
+const targets = [
+  "-j KUBE-SVC-A", "-j KUBE-SEP-B", "-j KUBE-MARK-MASQ", "-j ACCEPT", "-j RETURN", "-j DROP", "-j REJECT", "-j DNAT --to-destination 10.244.1.5:8080",
+  "-j DNAT --to-destination 10.244.1.5", "-j DNAT --to-destination 10.244.1.5:99999", "-j DNAT --to-destination [fd00::1]:80", "-j DNAT",
+  "-j MARK --or-mark 0x4000", "-j MASQUERADE --random-fully", "-j NOPE", "-j COMMIT", "-j", "-g KUBE-SVC-A", "-j CT --notrack", "-j KUBE-SVC-A extra", "",
+];
+const chains = ["KUBE-SERVICES", "KUBE-SVC-A", "KUBE-SEP-B", "KUBE-MARK-MASQ", "PREROUTING", "MISSING"];
+const ruleLine = fc.tuple(fc.constantFrom(...chains), fc.array(fc.constantFrom(...pieces), { maxLength: 5 }), fc.constantFrom(...targets), fc.constantFrom("", " ", "\r", "\t"))
+  .map(([c, ps, t, tail]) => `-A ${c} ${ps.join(" ")} ${t}${tail}`.replace(/ +/g, " "));
+const chainLine = fc.constantFrom(":KUBE-SVC-A - [0:0]", ":KUBE-SEP-B - [0:0]", ":KUBE-SVC-A - [0:0]", ":PREROUTING ACCEPT [0:0]", ":PREROUTING - [0:0]", ":KUBE-X ACCEPT [0:0]", ":KUBE-Y -", ":KUBE-Z - [1:x]", ":KUBE-W RETURN [0:0]");
 
 describe("parser fast path == general path", () => {
   for (const f of fixtures) {
@@ -76,24 +96,6 @@ describe("parser fast path == general path", () => {
     ]) expect(takes(line), line).toBe(false);
   });
 
-  // Random dumps: kube-proxy rule pieces, some of them broken or unusual, on random lines.
-  const pieces = [
-    "-d 10.96.0.1/32", "! -s 10.244.0.0/16", "-s 10.244.1.5/32", "-s 10.0.0.01", "-d 300.1.1.1", "-d fd00::1", "-p tcp", "-p UDP", "-p 6",
-    "-p bogus", "-m tcp --dport 80", "-m udp --dport 53", "--dport 1:1024", "--dport 70000", "-m comment --comment \"ns/svc:p cluster IP\"",
-    "-m comment --comment \"with \\\"escape\\\"\"", "-m comment --comment plain words", "-m comment --comment \"\"", "-m comment --comment \"!\"",
-    "-m statistic --mode random --probability 0.33333", "-m statistic --mode nth --every 2", "--probability 2", "-m mark --mark 0x4000/0x4000",
-    "-m conntrack --ctstate NEW", "-m addrtype --dst-type LOCAL", "!", "! !", "-m", "-d", "\t-p tcp", "-m comment --comment \"a\"b", "COMMIT", "#",
-    "-A", ":X - [0:0]", "-m owner --uid-owner 0", "-i eth0",
-  ];
-  const targets = [
-    "-j KUBE-SVC-A", "-j KUBE-SEP-B", "-j KUBE-MARK-MASQ", "-j ACCEPT", "-j RETURN", "-j DROP", "-j REJECT", "-j DNAT --to-destination 10.244.1.5:8080",
-    "-j DNAT --to-destination 10.244.1.5", "-j DNAT --to-destination 10.244.1.5:99999", "-j DNAT --to-destination [fd00::1]:80", "-j DNAT",
-    "-j MARK --or-mark 0x4000", "-j MASQUERADE --random-fully", "-j NOPE", "-j COMMIT", "-j", "-g KUBE-SVC-A", "-j CT --notrack", "-j KUBE-SVC-A extra", "",
-  ];
-  const chains = ["KUBE-SERVICES", "KUBE-SVC-A", "KUBE-SEP-B", "KUBE-MARK-MASQ", "PREROUTING", "MISSING"];
-  const ruleLine = fc.tuple(fc.constantFrom(...chains), fc.array(fc.constantFrom(...pieces), { maxLength: 5 }), fc.constantFrom(...targets), fc.constantFrom("", " ", "\r", "\t"))
-    .map(([c, ps, t, tail]) => `-A ${c} ${ps.join(" ")} ${t}${tail}`.replace(/ +/g, " "));
-  const chainLine = fc.constantFrom(":KUBE-SVC-A - [0:0]", ":KUBE-SEP-B - [0:0]", ":KUBE-SVC-A - [0:0]", ":PREROUTING ACCEPT [0:0]", ":PREROUTING - [0:0]", ":KUBE-X ACCEPT [0:0]", ":KUBE-Y -", ":KUBE-Z - [1:x]", ":KUBE-W RETURN [0:0]");
 
   it("random kube-proxy-like dumps: the same Ruleset or the same error", () => {
     fc.assert(
@@ -103,6 +105,70 @@ describe("parser fast path == general path", () => {
         same(`${head}${body}\nCOMMIT\n`);
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+// Lazy rules (parseRuleset's lazy option): the same Ruleset once read, the same kernel program
+// (word for word) compiled before anything is read, and the same errors.
+const programWords = (p: KernelProgram) => {
+  const q = p as unknown as { base: number; size: number; header: Uint32Array };
+  const w = new Uint32Array(p.core.memory.buffer, q.base, q.size / 4);
+  // Addresses inside the program (header, bucket tables) are made relative to its base.
+  return { base: q.base, words: Array.from(w), header: Array.from(q.header) };
+};
+function sameLazy(text: string) {
+  let lazy: Ruleset | undefined, eager: Ruleset | undefined, le: unknown, ee: unknown;
+  try { lazy = parseRuleset(text, { source: "t.rules", lazy: true }); } catch (e) { le = (e as Error).message; }
+  try { eager = parseRuleset(text, { source: "t.rules" }); } catch (e) { ee = (e as Error).message; }
+  expect(le).toBe(ee);
+  if (!lazy || !eager) return;
+  sameProgram(lazy, eager);
+  expect(lazy).toStrictEqual(eager);
+}
+
+function sameProgram(lazy: Ruleset, eager: Ruleset) {
+  const pl = compileKernel(lazy), pe = compileKernel(eager);
+  if (pl instanceof KernelProgram && pe instanceof KernelProgram) {
+    const a = programWords(pl), b = programWords(pe);
+    const d = (a.base - b.base) >>> 0;
+    const rel = (x: number, y: number) => x === y || ((x - y) >>> 0) === d;
+    expect(a.words.length).toBe(b.words.length);
+    expect(a.words.every((x, i) => rel(x, b.words[i])) && a.header.every((x, i) => rel(x, b.header[i]))).toBe(true);
+  } else expect(pl).toStrictEqual(pe);
+}
+
+describe("lazy rules == eager rules", () => {
+  for (const f of fixtures) it(`fixture ${f}`, () => sameLazy(readFileSync(here(`./fixtures/${f}`), "utf8")));
+  it("examples/iptables/kube-proxy-node.rules", () => sameLazy(readFileSync(here("../../../../examples/iptables/kube-proxy-node.rules"), "utf8")));
+  it("generated kube-proxy dumps", async () => {
+    const gen = await import(here("../../../../bench/iptables/gen.mjs").href);
+    const text: string = gen.kubeProxyDump({ services: gen.scaleServices(300, 3, 7) });
+    sameLazy(text);
+    // Nearly every rule stays lazy (the test above would pass with none).
+    const rs = parseRuleset(text, { lazy: true });
+    expect(lazyStoreOf(rs)!.count).toBeGreaterThan(rs.ruleCount * 0.9);
+    sameLazy(gen.showcase());
+  });
+  it("a chain read before the program is compiled, and one whose rules are replaced", () => {
+    const text = "*nat\n:PREROUTING ACCEPT [0:0]\n:A - [0:0]\n:B - [0:0]\n-A PREROUTING -d 10.0.0.1/32 -p tcp -m tcp --dport 80 -j A\n-A A -m comment --comment \"x\" -j B\n-A A -j MARK --or-mark 0x4000\n-A A -j B\n-A B -p tcp -j DNAT --to-destination 10.1.0.1:80\nCOMMIT\n";
+    const lazy = parseRuleset(text, { lazy: true });
+    const a = lazy.tables.get("nat")!.chains.get("A")!;
+    expect(a.rules.map((r) => [r.num, r.line, r.target?.kind])).toEqual([[1, 6, "jump"], [2, 7, "mark"], [3, 8, "jump"]]);
+    // Compiled after one chain was read: the others still lazy, the same program.
+    sameProgram(lazy, parseRuleset(text));
+    expect(lazy).toStrictEqual(parseRuleset(text));
+    const b = lazy.tables.get("nat")!.chains.get("B")!;
+    b.rules = [];
+    expect(b.rules).toEqual([]);
+  });
+  it("random kube-proxy-like dumps: the same Ruleset, program or error", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof({ weight: 4, arbitrary: ruleLine }, { weight: 1, arbitrary: chainLine }), { maxLength: 12 }), fc.boolean(), (lines, oneLine) => {
+        const head = "*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n:KUBE-MARK-MASQ - [0:0]\n:KUBE-SVC-A - [0:0]\n:KUBE-SEP-B - [0:0]\n";
+        sameLazy(`${head}${lines.join(oneLine ? " " : "\n")}\nCOMMIT\n`);
+      }),
+      { numRuns: 1500 },
     );
   });
 });

@@ -1,7 +1,8 @@
 // Kernel mode on the WebAssembly core: compiles a ruleset (and the ipsets) into the tables of
 // packages/wasm/assembly/netfilter_kernel.ts and traces batches of flows. The semantics are the
 // TypeScript tracer's (trace.ts, KernelWalk) rule for rule; a property test compares them.
-import { getChain, BUILTIN_CHAINS, type Ruleset, type Match } from "../model.ts";
+import { BUILTIN_CHAINS, type Chain, type Rule, type Ruleset, type Match } from "../model.ts";
+import { lazyStoreOf, LZ_ACCEPT, LZ_DNAT, LZ_DPORT, LZ_DROP, LZ_DST, LZ_JUMP, LZ_PROTO, LZ_REC, LZ_RETURN, LZ_SPORT, LZ_SRC, LZ_STAT, type LazyStore } from "../parse-fast.ts";
 import { parseNetAddr, quickV4 } from "../net.ts";
 import { bucketTable } from "../buckets.ts";
 import { formatV4 } from "../../ip/addr.ts";
@@ -68,6 +69,47 @@ function ruleKey(ms: Match[]): [number, number] | undefined {
   return [dst, ((proto << 16) | port) >>> 0];
 }
 
+/** A growing list of u32 words (a typed array, not a JS array of numbers). */
+class Words {
+  a = new Uint32Array(1024);
+  n = 0;
+  private grow(k: number): void {
+    const b = new Uint32Array(Math.max(this.a.length * 2, this.n + k));
+    b.set(this.a.subarray(0, this.n));
+    this.a = b;
+  }
+  push2(x: number, y: number): void {
+    if (this.n + 2 > this.a.length) this.grow(2);
+    const a = this.a, n = this.n;
+    a[n] = x; a[n + 1] = y;
+    this.n = n + 2;
+  }
+  push3(x: number, y: number, z: number): void {
+    if (this.n + 3 > this.a.length) this.grow(3);
+    const a = this.a, n = this.n;
+    a[n] = x; a[n + 1] = y; a[n + 2] = z;
+    this.n = n + 3;
+  }
+  view(): Uint32Array {
+    return this.a.subarray(0, this.n);
+  }
+}
+
+/** ruleKey of a lazy rule (parse-fast.ts), from its numbers. */
+function lazyKey(store: LazyStore, r: number): [number, number] | undefined {
+  const rec = store.recs.a, ms = store.ms.a, o = r * LZ_REC;
+  let dst: number | undefined, proto: number | undefined, port: number | undefined;
+  let nd = 0, np = 0, nport = 0;
+  for (let q = rec[o] * 3, qe = q + rec[o + 1] * 3; q < qe; q += 3) {
+    const kind = ms[q] & 0xff, neg = ms[q] & 0x100;
+    if (kind === LZ_DST) { nd++; if (!neg && ms[q + 2] === 0xffffffff) dst = ms[q + 1]; }
+    else if (kind === LZ_PROTO) { np++; if (!neg && PORT_PROTOS.has(ms[q + 1])) proto = ms[q + 1]; }
+    else if (kind === LZ_DPORT) { nport++; if (!neg && ms[q + 1] === ms[q + 2]) port = ms[q + 1]; }
+  }
+  if (nd !== 1 || np !== 1 || nport !== 1 || dst === undefined || proto === undefined || port === undefined) return undefined;
+  return [dst, ((proto << 16) | port) >>> 0];
+}
+
 /** A ruleset compiled for kernel-mode bulk evaluation (IPv4 only): its tables live in the shared core's heap. */
 export class KernelProgram {
   readonly core: Core;
@@ -90,19 +132,23 @@ export class KernelProgram {
   }
 
   private constructor(readonly rs: Ruleset, readonly ipsets: IpsetDb | undefined) {
-    const chainIds = new Map<string, number>();
-    const chainRecs: number[] = [];
+    // Chain ids by chain object (table order): a jump's chain is found once, by name, in its table.
+    const chainIds = new Map<Chain, number>();
+    const chainRecs = new Words();
     const postings: number[] = [];
     const bucketTables: { chainWord: number; words: Uint32Array }[] = [];
-    const ruleWords: number[] = [];
-    const ops: number[] = [];
+    const ruleWords = new Words();
+    const ops = new Words();
     const patternIds = new Map<string, number>();
     const pattern = (p: string) => {
       let id = patternIds.get(p);
       if (id === undefined) { patternIds.set(p, (id = this.patterns.length)); this.patterns.push(p); }
       return id;
     };
-    for (const table of rs.tables.values()) for (const name of table.chains.keys()) chainIds.set(table.name + "\u0000" + name, chainIds.size);
+    // A lazily parsed ruleset's tables are read from its store (reading rs.tables would make its Rules readable one by one).
+    const lazy = lazyStoreOf(rs);
+    const tables = lazy?.tables ?? rs.tables;
+    for (const table of tables.values()) for (const chain of table.chains.values()) chainIds.set(chain, chainIds.size);
     // Sets: every name a rule uses, plus the members of list:set sets.
     const setIds = new Map<string, number>();
     const setOrder: string[] = [];
@@ -119,68 +165,96 @@ export class KernelProgram {
       switch (m.kind) {
         case "src": case "dst":
           if (m.prefix.family !== 4) throw new NotModelled("IPv6 rule");
-          ops.push(h(m.kind === "src" ? K.NK_OP_SRC : K.NK_OP_DST), m.prefix.v4net, m.prefix.v4mask); break;
-        case "proto": ops.push(h(K.NK_OP_PROTO), m.num); break;
-        case "inIface": ops.push(h(K.NK_OP_IN), pattern(m.name)); break;
-        case "outIface": ops.push(h(K.NK_OP_OUT), pattern(m.name)); break;
-        case "sport": case "dport": ops.push(h(m.kind === "sport" ? K.NK_OP_SPORT : K.NK_OP_DPORT), m.range[0], m.range[1]); break;
+          ops.push3(h(m.kind === "src" ? K.NK_OP_SRC : K.NK_OP_DST), m.prefix.v4net, m.prefix.v4mask); break;
+        case "proto": ops.push2(h(K.NK_OP_PROTO), m.num); break;
+        case "inIface": ops.push2(h(K.NK_OP_IN), pattern(m.name)); break;
+        case "outIface": ops.push2(h(K.NK_OP_OUT), pattern(m.name)); break;
+        case "sport": case "dport": ops.push3(h(m.kind === "sport" ? K.NK_OP_SPORT : K.NK_OP_DPORT), m.range[0], m.range[1]); break;
         case "multiport":
-          ops.push(h(K.NK_OP_MULTI), m.which === "sports" ? 0 : m.which === "dports" ? 1 : 2, m.ranges.length);
-          for (const [lo, hi] of m.ranges) ops.push(lo, hi);
+          ops.push3(h(K.NK_OP_MULTI), m.which === "sports" ? 0 : m.which === "dports" ? 1 : 2, m.ranges.length);
+          for (const [lo, hi] of m.ranges) ops.push2(lo, hi);
           break;
-        case "addrtype": ops.push(h(K.NK_OP_ADDRTYPE), m.which === "dst" ? 1 : 0, m.types.reduce((b, t) => b | (TYPE_BIT[t] ?? 0), 0)); break;
+        case "addrtype": ops.push3(h(K.NK_OP_ADDRTYPE), m.which === "dst" ? 1 : 0, m.types.reduce((b, t) => b | (TYPE_BIT[t] ?? 0), 0)); break;
         case "comment": break;
         case "statistic": {
           f64[0] = m.mode === "random" ? m.probability : 1 / Math.max(1, m.every);
-          ops.push(K.NK_OP_STAT, f64w[0], f64w[1]);
+          ops.push3(K.NK_OP_STAT, f64w[0], f64w[1]);
           break;
         }
-        case "mark": ops.push(h(K.NK_OP_MARK), m.value, m.mask); break;
-        case "ctstate": ops.push(h(K.NK_OP_CT), m.module === "conntrack" ? 0 : 1, m.states.reduce((b, s) => b | (CT_BIT[s] ?? 0), 0)); break;
-        case "recent": ops.push(h(K.NK_OP_RECENT), m.op === "set" ? 1 : 0); break;
-        case "set": ops.push(h(K.NK_OP_SET), setId(m.name), m.dirs[0] === "dst" ? 1 : 0, m.dirs.length, m.dirs[1] === "src" ? 0 : 1); break;
-        case "physdev": case "fragment": ops.push(K.NK_OP_CONST, m.neg ? 1 : 0); break;
-        case "unknown": ops.push(K.NK_OP_CONST, m.module === "rpfilter" ? (m.option !== "--invert" ? 1 : 0) : 1); break;
+        case "mark": ops.push3(h(K.NK_OP_MARK), m.value, m.mask); break;
+        case "ctstate": ops.push3(h(K.NK_OP_CT), m.module === "conntrack" ? 0 : 1, m.states.reduce((b, s) => b | (CT_BIT[s] ?? 0), 0)); break;
+        case "recent": ops.push2(h(K.NK_OP_RECENT), m.op === "set" ? 1 : 0); break;
+        case "set": ops.push3(h(K.NK_OP_SET), setId(m.name), m.dirs[0] === "dst" ? 1 : 0); ops.push2(m.dirs.length, m.dirs[1] === "src" ? 0 : 1); break;
+        case "physdev": case "fragment": ops.push2(K.NK_OP_CONST, m.neg ? 1 : 0); break;
+        case "unknown": ops.push2(K.NK_OP_CONST, m.module === "rpfilter" ? (m.option !== "--invert" ? 1 : 0) : 1); break;
       }
     };
-    for (const table of rs.tables.values()) {
+    for (const table of tables.values()) {
       for (const chain of table.chains.values()) {
-        const rec = [ruleWords.length / 8, chain.rules.length, chain.policy === "DROP" ? 1 : 0, 0, 0, 0, 0, 0];
-        if (chain.rules.length >= INDEX_MIN_RULES) {
+        // A lazily parsed chain (parse-fast.ts): its rules as lazy records or Rules, none made here.
+        const lc = lazy?.chains.get(chain);
+        const rules: readonly (Rule | number)[] = lc ? lc.entries : chain.rules;
+        const store = lc?.store;
+        const recAt = chainRecs.n;
+        chainRecs.push3(ruleWords.n / 8, rules.length, chain.policy === "DROP" ? 1 : 0);
+        chainRecs.push3(0, 0, 0);
+        chainRecs.push2(0, 0);
+        if (rules.length >= INDEX_MIN_RULES) {
           const keyed = new Map<string, { dst: number; pp: number; list: number[] }>();
           const residual: number[] = [];
           let nKeyed = 0;
-          chain.rules.forEach((r, pos) => {
-            const k = ruleKey(r.matches);
-            if (!k) return residual.push(pos);
+          for (let pos = 0; pos < rules.length; pos++) {
+            const rp = rules[pos];
+            const k = typeof rp === "number" ? lazyKey(store!, rp) : ruleKey(rp.matches);
+            if (!k) { residual.push(pos); continue; }
             nKeyed++;
             const key = k[0] + ":" + k[1];
             let e = keyed.get(key);
             if (!e) keyed.set(key, (e = { dst: k[0], pp: k[1], list: [] }));
             e.list.push(pos);
-          });
+          }
           if (nKeyed >= INDEX_MIN_KEYED) {
             const { words, mask } = bucketTable(keyed.values(), keyed.size, postings);
-            rec[6] = postings.length;
-            rec[7] = residual.length;
-            postings.push(...residual);
-            rec[5] = mask;
-            bucketTables.push({ chainWord: chainRecs.length + 4, words });
+            chainRecs.a[recAt + 6] = postings.length;
+            chainRecs.a[recAt + 7] = residual.length;
+            for (const x of residual) postings.push(x);
+            chainRecs.a[recAt + 5] = mask;
+            bucketTables.push({ chainWord: recAt + 4, words });
           }
         }
-        chainRecs.push(...rec);
-        for (const r of chain.rules) {
-          const off = ops.length;
-          for (const m of r.matches) encode(m);
+        for (let ri = 0; ri < rules.length; ri++) {
+          const r = rules[ri];
+          const off = ops.n;
+          if (typeof r === "number") {
+            // The numbers of a lazy rule, encoded as encode() encodes its Rule.
+            const sa = store!, rec = sa.recs.a, o = r * LZ_REC, ms = sa.ms.a;
+            for (let q = rec[o] * 3, qe = q + rec[o + 1] * 3; q < qe; q += 3) {
+              const kind = ms[q] & 0xff, neg = ms[q] & 0x100;
+              if (kind === LZ_STAT) {
+                f64[0] = ms[q + 2] === 0 ? sa.probs[ms[q + 1]] : 1;
+                ops.push3(K.NK_OP_STAT, f64w[0], f64w[1]);
+              } else if (kind === LZ_PROTO) ops.push2(K.NK_OP_PROTO | neg, ms[q + 1]);
+              else ops.push3((kind === LZ_SRC ? K.NK_OP_SRC : kind === LZ_DST ? K.NK_OP_DST : kind === LZ_SPORT ? K.NK_OP_SPORT : K.NK_OP_DPORT) | neg, ms[q + 1], ms[q + 2]);
+            }
+            const tk = rec[o + 2];
+            ruleWords.push3(off, ops.n - off, tk === LZ_ACCEPT ? K.NK_T_ACCEPT : tk === LZ_DROP ? K.NK_T_DROP : tk === LZ_RETURN ? K.NK_T_RETURN : tk === LZ_JUMP ? K.NK_T_JUMP : K.NK_T_DNAT);
+            if (tk === LZ_JUMP) ruleWords.push3(chainIds.get(sa.targets[r]!)!, 0, 0);
+            else if (tk === LZ_DNAT) ruleWords.push3(1, rec[o + 3], rec[o + 4]);
+            else ruleWords.push3(0, 0, 0);
+            ruleWords.push2(tk === LZ_DNAT ? rec[o + 5] : 0, 0);
+            continue;
+          }
+          const ms = r.matches;
+          for (let mi = 0; mi < ms.length; mi++) encode(ms[mi]);
           const t = r.target;
           let tk: number = K.NK_T_NONE, a0 = 0, a1 = 0, a2 = 0, a3 = 0;
           if (t) {
             switch (t.kind) {
-              case "verdict": tk = ({ ACCEPT: K.NK_T_ACCEPT, DROP: K.NK_T_DROP, REJECT: K.NK_T_REJECT, RETURN: K.NK_T_RETURN } as const)[t.name]; break;
+              case "verdict": tk = t.name === "ACCEPT" ? K.NK_T_ACCEPT : t.name === "DROP" ? K.NK_T_DROP : t.name === "REJECT" ? K.NK_T_REJECT : K.NK_T_RETURN; break;
               case "jump": {
-                const to = getChain(rs, table.name, t.chain);
+                const to = table.chains.get(t.chain);
                 if (!to || to.builtin) tk = K.NK_T_CONTINUE;
-                else { tk = K.NK_T_JUMP; a0 = chainIds.get(table.name + "\u0000" + t.chain)!; a1 = t.goto ? 1 : 0; }
+                else { tk = K.NK_T_JUMP; a0 = chainIds.get(to)!; a1 = t.goto ? 1 : 0; }
                 break;
               }
               case "dnat": case "snat":
@@ -196,7 +270,9 @@ export class KernelProgram {
               default: tk = K.NK_T_CONTINUE;
             }
           }
-          ruleWords.push(off, ops.length - off, tk, a0, a1, a2, a3, 0);
+          ruleWords.push3(off, ops.n - off, tk);
+          ruleWords.push3(a0, a1, a2);
+          ruleWords.push2(a3, 0);
         }
       }
     }
@@ -217,9 +293,9 @@ export class KernelProgram {
     }
     this.core = core();
     let off: number = K.NK_PROG_SIZE;
-    const rulesOff = off; off += ruleWords.length * 4;
-    const chainsOff = off; off += chainRecs.length * 4;
-    const opsOff = off; off += ops.length * 4;
+    const rulesOff = off; off += ruleWords.n * 4;
+    const chainsOff = off; off += chainRecs.n * 4;
+    const opsOff = off; off += ops.n * 4;
     const setsOff = off; off += setWords.length * 4;
     const entriesOff = off; off += entryWords.length * 4;
     const localOff = off; off += 64 * 4;
@@ -232,9 +308,9 @@ export class KernelProgram {
     const B = this.base;
     const u32 = new Uint32Array(this.core.memory.buffer, B, this.size / 4);
     u32.fill(0);
-    u32.set(ruleWords, rulesOff / 4);
-    u32.set(chainRecs, chainsOff / 4);
-    u32.set(ops, opsOff / 4);
+    u32.set(ruleWords.view(), rulesOff / 4);
+    u32.set(chainRecs.view(), chainsOff / 4);
+    u32.set(ops.view(), opsOff / 4);
     u32.set(setWords, setsOff / 4);
     u32.set(entryWords, entriesOff / 4);
     u32.set(postings, postOff / 4);
@@ -244,8 +320,8 @@ export class KernelProgram {
     });
     this.indexedChains = bucketTables.length;
     const hooks = HOOKS.map(([t, c]) => {
-      const ch = getChain(rs, t, c);
-      return ch && (BUILTIN_CHAINS[t] ?? []).includes(c) ? chainIds.get(t + "\u0000" + c)! : K.NK_NONE;
+      const ch = tables.get(t)?.chains.get(c);
+      return ch && (BUILTIN_CHAINS[t] ?? []).includes(c) ? chainIds.get(ch)! : K.NK_NONE;
     });
     this.words = [B + rulesOff, B + chainsOff, B + opsOff, B + setsOff, B + entriesOff, B + localOff, 0, 0, 0, 0, this.patterns.length, ...hooks, 256, B + postOff];
     this.header = new Uint32Array(this.words);
