@@ -59,8 +59,9 @@ interface Loaded {
   chainTable: Uint32Array;
   chainName: string[];
   chainBuiltin: Uint32Array;
-  /** Per table, chains by name (built when a name, not bytes, is looked up). */
+  /** Per table, chains by name (built once more than NAME_SCANS names were looked up by a scan). */
   byName: (Map<string, number> | undefined)[];
+  scans: number;
   rec: Uint32Array;
   ruleChain: Uint32Array;
   n: number;
@@ -72,8 +73,19 @@ interface Loaded {
   odd: { slot: number; chain: number; text: string; byName?: { table: number; name: string; declared: number } }[];
 }
 
+/** Lookups by name answered by a scan of the chains before a map of them is built (chainNamed). */
+const NAME_SCANS = 16;
+
 function chainNamed(L: Loaded, t: number, name: string): number {
   let m = L.byName[t];
+  if (!m && ++L.scans <= NAME_SCANS) {
+    // Most dumps look up a handful of names (the odd lines' jumps): a scan, by length first, costs
+    // less than a map of every chain. From the last chain down, as the map (the last one set) answers.
+    for (let g = L.chainName.length - 1; g >= 0; g--) {
+      if (L.chainTable[g] === t && L.chainName[g].length === name.length && L.chainName[g] === name) return g;
+    }
+    return -1;
+  }
   if (!m) {
     m = new Map();
     for (let g = 0; g < L.chainName.length; g++) if (L.chainTable[g] === t) m.set(L.chainName[g], g);
@@ -171,7 +183,7 @@ function loadDump(s: Uint8Array, source: string, program: boolean): KpRules | Kp
     if (c.exports.nfKpResolve(blk + oP) !== 0) return undefined;
     u32 = c.u32();
     const L: Loaded = {
-      tables, chainName, byName: [],
+      tables, chainName, byName: [], scans: 0,
       chainTable: u32.slice((blk + oChTable) / 4, (blk + oChTable) / 4 + nch), chainBuiltin: u32.slice((blk + oChBuiltin) / 4, (blk + oChBuiltin) / 4 + nch),
       rec: u32.slice((blk + oRec) / 4, (blk + oRec) / 4 + n * KR.WORDS), ruleChain: u32.slice((blk + oRChain) / 4, (blk + oRChain) / 4 + n), n,
       strings: new KrStrings(), edgeFrom: [], edgeTo: [], odd,
