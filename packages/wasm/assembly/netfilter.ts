@@ -290,7 +290,7 @@ export * from "./netfilter_kernel";
 export * from "./abi/netfilter";
 export { nfKpFormat } from "./netfilter_format";
 export { nfScanCsv, nfCountLf, nfHasHighBit } from "./netfilter_scan";
-export { nfKpLoad, nfKpResolve } from "./netfilter_load";
+export { nfKpLoad, nfKpResolve, nfGather } from "./netfilter_load";
 export { nfKpEncode, nfKpMaxCount } from "./netfilter_kp_encode";
 export { nfKpBuild, nfKpBuildScratch, nfKpBuildCap } from "./netfilter_kp_build";
 export { nkFormat, nkProbIds } from "./netfilter_kernel_format";

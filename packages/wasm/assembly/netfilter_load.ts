@@ -583,3 +583,26 @@ export function nfKpResolve(params: usize): i32 {
   }
   return 0;
 }
+
+/**
+ * The byte ranges [base + a, base + b) one after another at `out`, for n ranges whose a and b are
+ * u32 words at `starts` and `ends`, `step` words apart (base + a wraps, as the loader's ranges do
+ * for texts placed below the dump). Returns the bytes written. So JS decodes the chain names and
+ * the outputs as one short text instead of the whole dump. Copies by 8-byte words: it reads up to
+ * 7 bytes past a range and writes up to 7 past the total (the caller's blocks keep 16 free). The
+ * readable twin is gatherRanges in packages/engine/src/netfilter/kube-proxy/load.ts.
+ */
+export function nfGather(base: usize, starts: usize, ends: usize, step: u32, n: u32, out: usize): u32 {
+  let o = out;
+  const stride = <usize>step << 2;
+  for (let i: u32 = 0; i < n; i++) {
+    const at = <usize>i * stride;
+    const a = load<u32>(starts + at), b = load<u32>(ends + at);
+    const len = <usize>(b - a);
+    let from = base + <usize>a;
+    const stop = o + len;
+    for (let q = o; q < stop; q += 8, from += 8) store<u64>(q, load<u64>(from));
+    o = stop;
+  }
+  return <u32>(o - out);
+}

@@ -161,6 +161,66 @@ let gNext: usize = 0;
   return LINE_ROW;
 }
 
+// --- cells 16 bytes at a time ---------------------------------------------------------------------
+// When 16 bytes from a cell's start lie before the end, a cell is read from one 16-byte load:
+// masks of its digits, dots and ends give the cell's length and the octets' bounds, so the bytes
+// are not visited one by one. Same answers as the byte loops below them (a dotted quad or a port
+// is never 16 bytes long, so a cell that fills the load is not plain, as the loops find too).
+
+/** One bit per byte of v that is an ASCII digit. */
+@inline function digitBits(v: v128): u32 {
+  return <u32>i8x16.bitmask(i8x16.lt_u(i8x16.sub(v, i8x16.splat(48)), i8x16.splat(10)));
+}
+
+/** The octet of len (1-3) digits at p; -1 for a leading zero or a value over 255. */
+@inline function octetAt(p: usize, len: u32): i32 {
+  const d0 = <i32>load<u8>(p) - 48;
+  if (len == 1) return d0;
+  if (d0 == 0) return -1;
+  const d1 = <i32>load<u8>(p, 1) - 48;
+  if (len == 2) return d0 * 10 + d1;
+  const v = d0 * 100 + d1 * 10 + <i32>load<u8>(p, 2) - 48;
+  return v > 255 ? -1 : v;
+}
+
+/** Set by v4Cell16: the address read. */
+let gV4: u32 = 0;
+
+/**
+ * The address cell at c (16 bytes readable): its length (its run of digits and dots; 0 for an
+ * empty cell) with the address in gV4, or -1 where it is not a dotted quad without leading zeros.
+ */
+@inline function v4Cell16(c: usize): i32 {
+  const v = v128.load(c);
+  const digits = digitBits(v), dots = <u32>i8x16.bitmask(i8x16.eq(v, i8x16.splat(46)));
+  const len = ctz(~(digits | dots));
+  if (len == 0) return 0;
+  const d = dots & ((1 << len) - 1);
+  if (len > 15 || popcnt(d) != 3) return -1;
+  const d1 = ctz(d), r = d & (d - 1), d2 = ctz(r), d3 = ctz(r & (r - 1));
+  const l0 = d1, l1 = d2 - d1 - 1, l2 = d3 - d2 - 1, l3 = len - d3 - 1;
+  if (l0 - 1 > 2 || l1 - 1 > 2 || l2 - 1 > 2 || l3 - 1 > 2) return -1;
+  const o0 = octetAt(c, l0), o1 = octetAt(c + d1 + 1, l1), o2 = octetAt(c + d2 + 1, l2), o3 = octetAt(c + d3 + 1, l3);
+  if ((o0 | o1 | o2 | o3) < 0) return -1;
+  gV4 = (<u32>o0 << 24) | (<u32>o1 << 16) | (<u32>o2 << 8) | <u32>o3;
+  return <i32>len;
+}
+
+/** The length of the run of digits at c (16 bytes readable; 16 when the load is all digits). */
+@inline function digitRun16(c: usize): u32 {
+  return ctz(~digitBits(v128.load(c)));
+}
+
+/** The length of a plain other cell at c (16 bytes readable): up to ",", "\n" or "\r"; -1 for a byte the plain shape refuses; 16 when the load holds no end. */
+@inline function otherCell16(c: usize): i32 {
+  const v = v128.load(c);
+  const ends = <u32>i8x16.bitmask(v128.or(v128.or(i8x16.eq(v, i8x16.splat(44)), i8x16.eq(v, i8x16.splat(10))), i8x16.eq(v, i8x16.splat(13))));
+  // Blanks, quotes, controls, DEL, non-ASCII.
+  const bad = <u32>i8x16.bitmask(v128.or(v128.or(i8x16.le_u(v, i8x16.splat(32)), i8x16.eq(v, i8x16.splat(34))), i8x16.ge_u(v, i8x16.splat(127))));
+  const len = ctz(ends | 0x10000);
+  return bad & ((1 << len) - 1) ? -1 : <i32>len;
+}
+
 /** A byte that ends a plain cell: ",", "\n" or "\r" (the caller tells which). */
 @inline function endsCell(b: u32): bool {
   return b == 44 || b == 10 || b == 13;
@@ -184,7 +244,29 @@ function plainLine(pos: usize, end: usize, r: u32): i32 {
     const code = k < gNCodes ? <i32>load<u8>(gCodes + k) : 0;
     let ce = c;
     let b: u32 = 10;
-    if (code == NF_COL_SRC || code == NF_COL_DST) {
+    if ((code == NF_COL_SRC || code == NF_COL_DST) && c + 16 <= end) {
+      const len = v4Cell16(c);
+      if (len < 0) return LINE_GENERAL;
+      ce = c + <usize>len;
+      b = <u32>load<u8>(ce);
+      if (!endsCell(b)) return LINE_GENERAL;
+      if (len > 0) {
+        store<u32>((code == NF_COL_SRC ? gSrc : gDst) + (<usize>r << 2), gV4);
+        seen |= code == NF_COL_SRC ? 1 : 2;
+      }
+    } else if ((code == NF_COL_SPORT || code == NF_COL_DPORT) && c + 16 <= end) {
+      const len = digitRun16(c);
+      if (len > 5) return LINE_GENERAL;
+      ce = c + <usize>len;
+      b = <u32>load<u8>(ce);
+      if (!endsCell(b)) return LINE_GENERAL;
+      if (len > 0) {
+        let v: u32 = 0;
+        for (let q = c; q < ce; q++) v = v * 10 + (<u32>load<u8>(q) - 48);
+        if (v > 65535) return LINE_GENERAL;
+        store<i32>((code == NF_COL_SPORT ? gSport : gDport) + (<usize>r << 2), <i32>v);
+      }
+    } else if (code == NF_COL_SRC || code == NF_COL_DST) {
       // Dotted-quad IPv4 as v4At reads it, up to the cell's end.
       let n: u32 = 0, part: u32 = 0, digits: u32 = 0, dots: u32 = 0;
       while (ce < end) {
@@ -225,6 +307,12 @@ function plainLine(pos: usize, end: usize, r: u32): i32 {
         store<i32>((code == NF_COL_SPORT ? gSport : gDport) + (<usize>r << 2), <i32>v);
       }
     } else {
+      if (c + 16 <= end) {
+        const len = otherCell16(c);
+        if (len < 0) return LINE_GENERAL;
+        // A cell of 16 bytes or more: the byte loop goes on from where the load ended.
+        ce = c + <usize>len;
+      }
       while (ce < end) {
         b = <u32>load<u8>(ce);
         if (endsCell(b)) break;

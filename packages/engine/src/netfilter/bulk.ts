@@ -145,8 +145,11 @@ export function traceColumns(dump: Ruleset | RulesDump, cols: FlowColumns, opts:
  * to the sink a chunk at a time). Returns the flow count and the evaluation time, or undefined
  * where this path does not apply (JSON Lines, a flow that is not IPv4 or that the tracer would
  * refuse, a dump the wasm path does not take): then traceColumns gives the same lines.
+ * `inputDone` is called once the flow bytes are no longer needed (the flows are encoded, so this
+ * path will not hand them back): a caller that owns a heap block of them releases it there, and
+ * the results and the output chunks reuse its pages instead of touching fresh memory.
  */
-export function traceKubeProxyCsv(dump: RulesDump, flows: Uint8Array | HeapBytes, source: string, opts: TraceOptions, sink: ByteSink): { n: number; ms: number } | undefined {
+export function traceKubeProxyCsv(dump: RulesDump, flows: Uint8Array | HeapBytes, source: string, opts: TraceOptions, sink: ByteSink, inputDone?: () => void): { n: number; ms: number } | undefined {
   const p = dump.kubeProxyProgram();
   if (!(p instanceof KpProgram)) return undefined;
   const cols = scanFlowsResident(flows, { source });
@@ -155,6 +158,7 @@ export function traceKubeProxyCsv(dump: RulesDump, flows: Uint8Array | HeapBytes
   try {
     const records = p.encodeResident(cols);
     if (records === undefined) return undefined;
+    inputDone?.();
     try {
       p.setLocal(localOf(opts));
       const t0 = performance.now();
@@ -204,15 +208,20 @@ export interface FlowRun {
 export function traceFlowFile(dump: RulesDump, input: HeapReadable & { name: string }, opts: BulkOptions, sink: ByteSink): FlowRun {
   const heap = core().heap;
   const hb = readToHeap(input);
+  let held = true;
+  const release = () => {
+    if (held) heap.release(hb.ptr, hb.size);
+    held = false;
+  };
   let bytes: Uint8Array;
   try {
     if ((opts.mode ?? "kernel") === "kube-proxy-test" && opts.engine !== "ts") {
-      const done = traceKubeProxyCsv(dump, hb, input.name, opts, sink);
+      const done = traceKubeProxyCsv(dump, hb, input.name, opts, sink, release);
       if (done) return { ...done, engine: "wasm" };
     }
     bytes = core().u8().slice(hb.ptr, hb.ptr + hb.len);
   } finally {
-    heap.release(hb.ptr, hb.size);
+    release();
   }
   const cols = scanFlows(bytes, { source: input.name });
   refuseUnknownProtocols(cols, bytes, input.name);

@@ -7,7 +7,8 @@ import { readFileSync, readdirSync } from "node:fs";
 import fc from "fast-check";
 import { parseRuleset, RulesDump, traceFlowFile } from "../../src/netfilter/index.ts";
 import { KpProgram, KR, NF_ABI, kpRulesOf, type KpRules } from "../../src/netfilter/kube-proxy/compile.ts";
-import { kpRulesFromBytes, kpProgramFromBytes } from "../../src/netfilter/kube-proxy/load.ts";
+import { kpRulesFromBytes, kpProgramFromBytes, gatherRanges } from "../../src/netfilter/kube-proxy/load.ts";
+import { core } from "../../src/core/module.ts";
 import { InputError } from "../../src/errors.ts";
 
 const here = (rel: string) => new URL(rel, import.meta.url);
@@ -214,5 +215,39 @@ describe("a flow file's unknown protocol is an error at its line and cell", () =
       expect(err).toBeInstanceOf(InputError);
       expect((err as Error).message).toMatch(re);
     }
+  });
+});
+
+describe("nfGather == gatherRanges (fast-check)", () => {
+  it("random byte ranges, as separate start and end arrays and as interleaved pairs", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 300 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat(40)), { maxLength: 30 }),
+        fc.constantFrom(1, 2, 3),
+        (data, picks, step) => {
+          const ranges = picks.map(([a, l]) => { const s = a % data.length; return [s, Math.min(data.length, s + l)]; });
+          const n = ranges.length;
+          const starts = new Uint32Array(Math.max(1, n * step)), ends = new Uint32Array(Math.max(1, n * step));
+          ranges.forEach(([a, b], i) => { starts[i * step] = a; ends[i * step] = b; });
+          const want = gatherRanges(data, starts, ends, step, n);
+          const c = core();
+          const size = data.length + 16 + 8 * starts.length + want.length + 16;
+          const blk = c.heap.alloc(size);
+          try {
+            const at = blk, st = (blk + data.length + 16 + 3) & ~3, en = st + 4 * starts.length, out = en + 4 * ends.length;
+            c.u8().set(data, at);
+            c.u32().set(starts, st / 4);
+            c.u32().set(ends, en / 4);
+            const got = c.exports.nfGather(at, st, en, step, n, out) >>> 0;
+            expect(got).toBe(want.length);
+            expect(Array.from(c.u8().subarray(out, out + got))).toEqual(Array.from(want));
+          } finally {
+            c.heap.release(blk, size);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

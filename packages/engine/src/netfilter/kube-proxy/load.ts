@@ -59,8 +59,9 @@ interface Loaded {
   chainTable: Uint32Array;
   chainName: string[];
   chainBuiltin: Uint32Array;
-  /** Per table, chains by name (built when a name, not bytes, is looked up). */
+  /** Per table, chains by name (built once more than NAME_SCANS names were looked up by a scan). */
   byName: (Map<string, number> | undefined)[];
+  scans: number;
   rec: Uint32Array;
   ruleChain: Uint32Array;
   n: number;
@@ -72,8 +73,19 @@ interface Loaded {
   odd: { slot: number; chain: number; text: string; byName?: { table: number; name: string; declared: number } }[];
 }
 
+/** Lookups by name answered by a scan of the chains before a map of them is built (chainNamed). */
+const NAME_SCANS = 16;
+
 function chainNamed(L: Loaded, t: number, name: string): number {
   let m = L.byName[t];
+  if (!m && ++L.scans <= NAME_SCANS) {
+    // Most dumps look up a handful of names (the odd lines' jumps): a scan, by length first, costs
+    // less than a map of every chain. From the last chain down, as the map (the last one set) answers.
+    for (let g = L.chainName.length - 1; g >= 0; g--) {
+      if (L.chainTable[g] === t && L.chainName[g].length === name.length && L.chainName[g] === name) return g;
+    }
+    return -1;
+  }
   if (!m) {
     m = new Map();
     for (let g = 0; g < L.chainName.length; g++) if (L.chainTable[g] === t) m.set(L.chainName[g], g);
@@ -124,9 +136,14 @@ function loadDump(s: Uint8Array, source: string, program: boolean): KpRules | Kp
     param(D.LD_REC, blk + oRec); param(D.LD_RCHAIN, blk + oRChain); param(D.LD_RSTR, blk + oRStr); param(D.LD_NRULES, 0);
     param(D.LD_CH_A, blk + oChA); param(D.LD_CH_B, blk + oChB); param(D.LD_CH_TABLE, blk + oChTable); param(D.LD_CH_BUILTIN, blk + oChBuiltin);
     param(D.LD_NCHAINS, 0); param(D.LD_HASH, blk + oHash); param(D.LD_HASH_MASK, slots - 1); param(D.LD_CH_TARGET, blk + oTargets);
-    // The text, decoded once with a character per byte, so names and values are substrings of it at
-    // their byte offsets: ASCII (the usual dump) through the fast UTF-8 decoder, else as latin1.
-    const text = c.exports.nfHasHighBit(bytes, len) ? latin1.decode(s) : ascii.decode(s);
+    // Texts decoded with a character per byte, so a byte range is a range of characters: ASCII (the
+    // usual dump) through the fast UTF-8 decoder, else as latin1. The chain names and the outputs
+    // are gathered by the core and decoded together (gatherTexts); a table name or a comment on its
+    // own; the whole dump only for the records KpProgram builds (fixStrings).
+    const dec = c.exports.nfHasHighBit(bytes, len) ? latin1 : ascii;
+    let whole: string | undefined;
+    const text = () => (whole ??= dec.decode(s));
+    const sub = (a: number, b: number) => dec.decode(s.subarray(a, b));
     const tables: string[] = [];
     const odd: Loaded["odd"] = [];
     for (;;) {
@@ -136,13 +153,13 @@ function loadDump(s: Uint8Array, source: string, program: boolean): KpRules | Kp
       if (st === D.LD_ST_BAIL) return undefined;
       const a = got(D.LD_A), b = got(D.LD_B);
       if (st === D.LD_ST_TABLE) {
-        const name = text.substring(a, b);
+        const name = sub(a, b);
         if (!TABLE_NAME.test(name) || tables.includes(name)) return undefined;
         param(D.LD_TABLE, tables.length);
         param(D.LD_BUILTINS, (BUILTIN_CHAINS[name] ?? []).reduce((m, n) => m | (BUILTIN_BITS[n] ?? 0), 0));
         tables.push(name);
       } else if (st === D.LD_ST_COMMENT) {
-        if (COMMENT_SPLIT.test(text.substring(a, b))) return undefined;
+        if (COMMENT_SPLIT.test(sub(a, b))) return undefined;
       } else if (st === D.LD_ST_ODD) {
         const slot = got(D.LD_NRULES) - 1;
         const line = utf8.decode(s.subarray(a, b));
@@ -158,9 +175,7 @@ function loadDump(s: Uint8Array, source: string, program: boolean): KpRules | Kp
     }
     if (got(D.LD_TABLE) !== D.LD_NONE || tables.length === 0) return undefined;
     const nch = got(D.LD_NCHAINS), n = got(D.LD_NRULES);
-    const chA = u32.slice((blk + oChA) / 4, (blk + oChA) / 4 + nch), chB = u32.slice((blk + oChB) / 4, (blk + oChB) / 4 + nch);
-    const chainName: string[] = new Array(nch);
-    for (let g = 0; g < nch; g++) chainName[g] = text.substring(chA[g], chB[g]);
+    const chainName = gatherTexts(bytes, blk + oChA, blk + oChB, 1, nch, dec);
     // Chains the helper reads as targets when jumped to (KUBE-MARK-MASQ): the core marks their jumps.
     const u8 = c.u8();
     for (let g = 0; g < nch; g++) {
@@ -171,7 +186,7 @@ function loadDump(s: Uint8Array, source: string, program: boolean): KpRules | Kp
     if (c.exports.nfKpResolve(blk + oP) !== 0) return undefined;
     u32 = c.u32();
     const L: Loaded = {
-      tables, chainName, byName: [],
+      tables, chainName, byName: [], scans: 0,
       chainTable: u32.slice((blk + oChTable) / 4, (blk + oChTable) / 4 + nch), chainBuiltin: u32.slice((blk + oChBuiltin) / 4, (blk + oChBuiltin) / 4 + nch),
       rec: u32.slice((blk + oRec) / 4, (blk + oRec) / 4 + n * KR.WORDS), ruleChain: u32.slice((blk + oRChain) / 4, (blk + oRChain) / 4 + n), n,
       strings: new KrStrings(), edgeFrom: [], edgeTo: [], odd,
@@ -184,7 +199,7 @@ function loadDump(s: Uint8Array, source: string, program: boolean): KpRules | Kp
       L.ruleChain[o.slot] = g;
     }
     if (program) {
-      const built = buildInCore(L, blk + oP, bytes, text, source);
+      const built = buildInCore(L, blk + oP, bytes, dec, source);
       if (built !== "fallback") return built;
       L.strings = new KrStrings();
       L.edgeFrom = [];
@@ -193,7 +208,7 @@ function loadDump(s: Uint8Array, source: string, program: boolean): KpRules | Kp
       L.rec = u32.slice((blk + oRec) / 4, (blk + oRec) / 4 + n * KR.WORDS);
     }
     const rstr = u32.slice((blk + oRStr) / 4, (blk + oRStr) / 4 + n * D.LD_STR_WORDS);
-    fixStrings(L, rstr, text);
+    fixStrings(L, rstr, text());
     if (odd.length && !readOddLines(L, source)) return undefined;
     if (hasLoop(L)) return undefined;
     const rules = assemble(L);
@@ -211,7 +226,7 @@ function loadDump(s: Uint8Array, source: string, program: boolean): KpRules | Kp
  * name) as extra edges for the loop check. Undefined: the dump goes to the general parser (a jump
  * loop, an odd line it refuses); "fallback": a shape the core leaves to KpProgram.
  */
-function buildInCore(L: Loaded, loadParams: number, bytes: number, text: string, source: string): KpProgram | undefined | "fallback" {
+function buildInCore(L: Loaded, loadParams: number, bytes: number, dec: TextDecoder, source: string): KpProgram | undefined | "fallback" {
   const c = core();
   const heap = c.heap;
   const W = KR.WORDS;
@@ -289,13 +304,9 @@ function buildInCore(L: Loaded, loadParams: number, bytes: number, text: string,
     const v = c.u32();
     const got = (k: number) => v[P + k / 4];
     const size = got(D.KB_SIZE);
-    // The outputs' texts: substrings of the dump's text, or of the side block.
-    const nOut = got(D.KB_NOUT), ot = got(D.KB_OUT_TEXT) / 4;
-    const outputs: string[] = new Array(nOut);
-    for (let o = 0; o < nOut; o++) {
-      const a = v[ot + 2 * o], b = v[ot + 2 * o + 1];
-      outputs[o] = a < text.length ? text.substring(a, b) : side.substring(((a + bytes) >>> 0) - sideAt, ((b + bytes) >>> 0) - sideAt);
-    }
+    // The outputs' texts: byte ranges of the dump, or of the side block (its ranges wrap to it).
+    const nOut = got(D.KB_NOUT), ot = got(D.KB_OUT_TEXT);
+    const outputs = gatherTexts(bytes, ot, ot + 4, 2, nOut, dec);
     const protoIds: [string, number][] = [];
     if (got(D.KB_TCP_ID) !== D.LD_NONE) protoIds.push(["tcp", got(D.KB_TCP_ID)]);
     if (got(D.KB_UDP_ID) !== D.LD_NONE) protoIds.push(["udp", got(D.KB_UDP_ID)]);
@@ -322,6 +333,43 @@ function buildInCore(L: Loaded, loadParams: number, bytes: number, text: string,
     heap.release(sAt, scratch);
     heap.release(sideAt, sideSize);
   }
+}
+
+/**
+ * The texts of n byte ranges of the heap ([base + a, base + b), a and b u32 words at `starts` and
+ * `ends`, `step` words apart), gathered one after another by the core (nfGather) and decoded as
+ * one text, then cut at the ranges' lengths: the same strings as decoding each range.
+ */
+function gatherTexts(base: number, starts: number, ends: number, step: number, n: number, dec: TextDecoder): string[] {
+  const c = core();
+  let u32 = c.u32();
+  let total = 0;
+  for (let i = 0; i < n; i++) total += (u32[ends / 4 + i * step] - u32[starts / 4 + i * step]) >>> 0;
+  const out = c.heap.alloc(total + 16);
+  try {
+    const got = c.exports.nfGather(base, starts, ends, step, n, out) >>> 0;
+    const all = dec.decode(c.u8().subarray(out, out + got));
+    u32 = c.u32();
+    const texts: string[] = new Array(n);
+    for (let i = 0, o = 0; i < n; i++) {
+      const l = (u32[ends / 4 + i * step] - u32[starts / 4 + i * step]) >>> 0;
+      texts[i] = all.substring(o, o + l);
+      o += l;
+    }
+    return texts;
+  } finally {
+    c.heap.release(out, total + 16);
+  }
+}
+
+/**
+ * The bytes of the ranges [a, b) of `bytes` (a and b at starts[i * step] and ends[i * step]) one
+ * after another: the readable twin of the core's nfGather (a property test compares them).
+ */
+export function gatherRanges(bytes: Uint8Array, starts: Uint32Array, ends: Uint32Array, step: number, n: number): Uint8Array {
+  const parts: number[] = [];
+  for (let i = 0; i < n; i++) for (let k = starts[i * step]; k < ends[i * step]; k++) parts.push(bytes[k]);
+  return Uint8Array.from(parts);
 }
 
 /** The records' texts into string ids (the core leaves them as byte ranges and markers), and the jump edges. */
