@@ -20,6 +20,7 @@ import {
   NF_PROG_SIZE, NF_CHAIN_SIZE, NF_OUT_SIZE, NF_NO_CHAIN, NF_ACT_SKIP, NF_ACT_MARK_MASQ, NF_ACT_OUTPUT, NF_ACT_JUMP, NF_ACT_MISSING,
   NF_F_DST, NF_F_DST_NEG, NF_F_PROTO, NF_F_PROTO_NEG, NF_F_DPORT, NF_F_DPORT_NEG,
 } from "./abi/netfilter";
+import { v4At } from "./netfilter_scan";
 import { findChain, loadGlobals } from "./netfilter_load";
 import { hashKey } from "./nf_hash";
 
@@ -83,26 +84,6 @@ function textHash(a: usize, b: usize): u32 {
   return h;
 }
 
-/** The plain dotted quad [a, b) as quickV4 reads it; -1 when it is not one. */
-function quad(a: usize, b: usize): i64 {
-  let n: u32 = 0, part: u32 = 0, digits: u32 = 0, dots: u32 = 0;
-  for (let i = a; i < b; i++) {
-    const c = <u32>load<u8>(i);
-    if (c == 46) {
-      if (digits == 0 || ++dots > 3) return -1;
-      n = (n << 8) | part;
-      part = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && part == 0) return -1;
-      part = part * 10 + (c - 48);
-      if (++digits > 3 || part > 255) return -1;
-    } else return -1;
-  }
-  if (dots != 3 || digits == 0) return -1;
-  return <i64>((n << 8) | part);
-}
-
 /**
  * The output id of the text [a, b) (a verdict's name or a DNAT destination), added when new with
  * the address its first output gives the filter chains (outputAddress + quickV4 in JS): the part
@@ -134,7 +115,7 @@ function outputId(a: usize, b: usize): u32 {
     if (c == 58) { if (colons++ == 0) colon = i; }
     else if (c == 47) gFallback = true;
   }
-  const q = quad(a, colons == 1 ? colon : b);
+  const q = v4At(a, colons == 1 ? colon : b);
   // Not an address: JS finds none in a verdict's name (or ""); anything else is parseNetAddr's to read.
   if (q < 0 && !(n == 0 || isWord(a, n, "ACCEPT") || isWord(a, n, "DROP") || isWord(a, n, "REJECT"))) gFallback = true;
   store<u32>(u32At(sOAddr, id), q < 0 ? 0 : <u32>q);

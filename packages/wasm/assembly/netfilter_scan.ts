@@ -26,8 +26,8 @@ import {
   return c == 32 || (c >= 9 && c <= 13);
 }
 
-/** Dotted-quad IPv4 in [a, b), no leading zeros; -1 when it is not one. */
-function v4At(a: usize, b: usize): i64 {
+/** Dotted-quad IPv4 in [a, b), no leading zeros; -1 when it is not one (also the kube-proxy program builder's reader). */
+export function v4At(a: usize, b: usize): i64 {
   let n: u32 = 0, part: u32 = 0, digits: u32 = 0, dots: u32 = 0;
   for (let i = a; i < b; i++) {
     const c = <u32>load<u8>(i);
