@@ -64,6 +64,10 @@ describe("aksnet trace --flows", () => {
     expect(lines).toHaveLength(11);
     for (const l of lines) expect(["delivered", "dropped", "unreachable"]).toContain(JSON.parse(l).verdict);
     expect(a.stdout).toBe(b.stdout);
+    // The summary on stderr counts the verdicts of the lines.
+    const count = (v: string) => lines.filter((l) => JSON.parse(l).verdict === v).length;
+    expect(a.stderr).toContain(`11 flows (${count("delivered")} delivered, ${count("dropped")} dropped, ${count("unreachable")} unreachable) in `);
+    expect(count("delivered")).toBeLessThan(11);
   });
 });
 

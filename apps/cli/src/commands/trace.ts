@@ -83,7 +83,8 @@ Examples:
           if (out) writeStdout(Buffer.from(out));
         }
         const ms = performance.now() - t0;
-        warn(`${run.count} flows in ${ms.toFixed(0)} ms (${Math.round(run.count / (ms / 1000))} flows/s), engine ${run.engine}: ${run.rounds} rounds, ${run.netfilterBatched} netfilter verdicts and ${run.routeBatched} route lookups batched`);
+        const v = run.verdictCounts();
+        warn(`${run.count} flows (${v.delivered} delivered, ${v.dropped} dropped, ${v.unreachable} unreachable) in ${ms.toFixed(0)} ms (${Math.round(run.count / (ms / 1000))} flows/s), engine ${run.engine}: ${run.rounds} rounds, ${run.netfilterBatched} netfilter verdicts and ${run.routeBatched} route lookups batched`);
         return;
       }
       if (!o.from || !o.to) throw new UsageError("trace needs --from and --to (or --flows FILE)", `endpoints are ${ENDPOINT_SYNTAX}`);

@@ -114,6 +114,13 @@ export class BulkRun {
     return r;
   }
 
+  /** How many flows ended each way (repeats counted as their first). */
+  verdictCounts(): Record<BulkTrace["verdict"], number> {
+    const k = [0, 0, 0], c = this.columns;
+    for (let i = 0; i < this.count; i++) k[c.verdict[c.same[i]]]++;
+    return { delivered: k[0], dropped: k[1], unreachable: k[2] };
+  }
+
   /** Every result, in input order. */
   get results(): BulkTrace[] {
     return Array.from({ length: this.count }, (_, i) => this.result(i));
