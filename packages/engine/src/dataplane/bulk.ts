@@ -14,9 +14,7 @@ import { InputError, UsageError } from "../errors.ts";
 import { traceFlows } from "../netfilter/bulk.ts";
 import type { Flow, KernelResult } from "../netfilter/types.ts";
 import type { Ruleset } from "../netfilter/model.ts";
-import { parseRuleset } from "../netfilter/parse.ts";
-import { nodeRuleset } from "./iptables.ts";
-import { fmt4, in4, ip4, parseP4, text4 } from "./net4.ts";
+import { fmt4, in4, ip4, parseP4 } from "./net4.ts";
 import { formatBulk } from "./format.ts";
 import { NODE_IFACE, POD_IFACE } from "./constants.ts";
 import type { Dataplane } from "./dataplane.ts";
@@ -206,6 +204,19 @@ export function flowTable(flows: readonly BulkFlow[]): FlowTable {
 }
 
 const isSpace = (c: number) => c === 32 || c === 9;
+/** Where cell c (between cuts[c] and cuts[c + 1]) starts once leading spaces and tabs are skipped. */
+function cellStart(b: Uint8Array, cuts: Int32Array, c: number): number {
+  let x = cuts[c] + 1;
+  const y = cuts[c + 1];
+  while (x < y && isSpace(b[x])) x++;
+  return x;
+}
+/** Where cell c ends once trailing spaces and tabs are dropped (not before `from`). */
+function cellEnd(b: Uint8Array, cuts: Int32Array, c: number, from: number): number {
+  let y = cuts[c + 1];
+  while (y > from && isSpace(b[y - 1])) y--;
+  return y;
+}
 // ignoreBOM: a BOM stays in the text, as readFileSync(path, "utf8") leaves it for the reader.
 const utf8In = new TextDecoder("utf-8", { ignoreBOM: true });
 
@@ -255,19 +266,13 @@ export function parseTraceFlowTable(input: string | Uint8Array, source = "flows"
     }
     if (nc <= Math.max(header.from, header.to)) return slow();
     // Each cell trimmed of spaces and tabs: [cx, cy).
-    let cx = cuts[header.from] + 1, cy = cuts[header.from + 1];
-    while (cx < cy && isSpace(b[cx])) cx++;
-    while (cy > cx && isSpace(b[cy - 1])) cy--;
+    let cx = cellStart(b, cuts, header.from), cy = cellEnd(b, cuts, header.from, cx);
     from[count] = it.idOf(cx, cy);
-    cx = cuts[header.to] + 1; cy = cuts[header.to + 1];
-    while (cx < cy && isSpace(b[cx])) cx++;
-    while (cy > cx && isSpace(b[cy - 1])) cy--;
+    cx = cellStart(b, cuts, header.to); cy = cellEnd(b, cuts, header.to, cx);
     to[count] = it.idOf(cx, cy);
     port[count] = -1;
     if (header.port >= 0 && header.port < nc) {
-      cx = cuts[header.port] + 1; cy = cuts[header.port + 1];
-      while (cx < cy && isSpace(b[cx])) cx++;
-      while (cy > cx && isSpace(b[cy - 1])) cy--;
+      cx = cellStart(b, cuts, header.port); cy = cellEnd(b, cuts, header.port, cx);
       if (cy > cx) {
         if (cy - cx > 5) return slow();
         let v = 0;
@@ -282,9 +287,7 @@ export function parseTraceFlowTable(input: string | Uint8Array, source = "flows"
     }
     proto[count] = 0;
     if (header.proto >= 0 && header.proto < nc) {
-      cx = cuts[header.proto] + 1; cy = cuts[header.proto + 1];
-      while (cx < cy && isSpace(b[cx])) cx++;
-      while (cy > cx && isSpace(b[cy - 1])) cy--;
+      cx = cellStart(b, cuts, header.proto); cy = cellEnd(b, cuts, header.proto, cx);
       if (cy > cx) {
         // tcp or udp in any case (| 32 lowers an ASCII letter).
         const c0 = b[cx] | 32, c1 = b[cx + 1] | 32, c2 = b[cx + 2] | 32;
@@ -482,7 +485,7 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
   const frontendTemplates = (dst: number): { endpoints: Set<number> } | null => {
     let f = frontendInfo.get(dst);
     if (f === undefined) {
-      const on = dp.services.filter((x) => x.loadBalancerIP !== undefined && ip4(x.loadBalancerIP) === dst);
+      const on = dp.servicesOn(dst);
       f = on.length && on.every((x) => !x.loadBalancerSourceRanges.length) ? { endpoints: new Set(on.flatMap((x) => x.endpoints.map((e) => ip4(e.address)!))) } : null;
       frontendInfo.set(dst, f);
     }
@@ -518,17 +521,11 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
         v = ownVerdicts.get(node);
         if (!v) ownVerdicts.set(node, (v = verdictsOf(dp.rulesetFor(node, dst))));
       } else {
-        // An externalTrafficPolicy Local frontend: only the rules of the Services on that address
-        // can match a packet for it (every other Service rule names its own address, and a
-        // frontend is not one of the node's LOCAL addresses), so the node's rules for those.
+        // An externalTrafficPolicy Local frontend: the node's rules for the Services on it.
         let m = frontendVerdicts.get(node);
         if (!m) frontendVerdicts.set(node, (m = new Map()));
         v = m.get(dst);
-        if (!v) {
-          const services = dp.services.filter((x) => x.loadBalancerIP !== undefined && ip4(x.loadBalancerIP) === dst);
-          const text = nodeRuleset({ node, services, clusterCidr: dp.clusterCidr, nonMasqueradeCidrs: dp.nonMasq.map(text4) });
-          m.set(dst, (v = verdictsOf(parseRuleset(text, { source: `${node.name}.frontend-${fmt4(dst)}.rules` }))));
-        }
+        if (!v) m.set(dst, (v = verdictsOf(dp.frontendRulesetFor(node, dst))));
       }
       let key: number | string = 0, map: Map<number, Slot> | Map<string, Slot> | undefined, inert = false;
       if (shared && q.sport === TRACE_SPORT) {

@@ -320,6 +320,32 @@ export class Dataplane {
   }
   private externalServices?: DpService[];
 
+  /** The Services whose LoadBalancer frontend is `ip` (Services may share one, on other ports). */
+  servicesOn(ip: number): readonly DpService[] {
+    if (!this.byFrontend) {
+      this.byFrontend = new Map();
+      for (const s of this.services) if (s.loadBalancerIP) { const a = ip4(s.loadBalancerIP)!; (this.byFrontend.get(a) ?? this.byFrontend.set(a, []).get(a)!).push(s); }
+    }
+    return this.byFrontend.get(ip) ?? [];
+  }
+  private byFrontend?: Map<number, DpService[]>;
+
+  /**
+   * The bulk path's ruleset for a packet on `node` to a LoadBalancer frontend `dst` that is not
+   * shared (externalTrafficPolicy Local, sharedFor false): the node's rules for the Services on
+   * that address only. No other rule can match such a packet: every other Service rule names its
+   * own address, and a frontend is not one of the node's LOCAL addresses. Built once per node and frontend.
+   */
+  frontendRulesetFor(node: DpNode, dst: number): Ruleset {
+    const key = `frontend|${node.name}|${dst}`;
+    let rs = this.rulesets.get(key);
+    if (!rs) {
+      const text = nodeRuleset({ node, services: this.servicesOn(dst), clusterCidr: this.clusterCidr, nonMasqueradeCidrs: this.nonMasq.map(text4) });
+      this.rulesets.set(key, (rs = parseRuleset(text, { source: `${node.name}.frontend-${fmt4(dst)}.rules`, lazy: true })));
+    }
+    return rs;
+  }
+
   private get localFrontends(): Set<number> {
     this.localFrontendSet ??= new Set(this.localServices!.filter((s) => s.loadBalancerIP).map((s) => ip4(s.loadBalancerIP!)!));
     return this.localFrontendSet;

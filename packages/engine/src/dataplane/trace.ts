@@ -104,7 +104,6 @@ interface Pkt { src: number; dst: number; proto: "tcp" | "udp"; dport: number; s
 
 /** The source port of every traced packet (the walk never rewrites it). */
 export const TRACE_SPORT = 40000;
-const SPORT = TRACE_SPORT;
 const MAX_HOPS = 12;
 
 /** How a walk ends. Delivery is returned; the other ends are thrown from where they happen and caught by walk(). */
@@ -145,7 +144,7 @@ function nodeNsgOrder(dp: Dataplane, direction: NsgDirection, node: DpNode): Nsg
  */
 class Walk {
   hops: Hop[] = [];
-  pkt: Pkt = { src: 0, dst: 0, proto: "tcp", dport: 0, sport: SPORT };
+  pkt: Pkt = { src: 0, dst: 0, proto: "tcp", dport: 0, sport: TRACE_SPORT };
   /** The source address as delivered (-1: not delivered). */
   seen = -1;
   readonly prims: Primitives;
@@ -154,7 +153,7 @@ class Walk {
   /** Lean walks keep no hops: one scratch hop stands for each. */
   private readonly scratch: Hop = { kind: "", at: "", steps: [] };
   /** The packet handed to the netfilter primitive (the primitive keeps nothing of it). */
-  private readonly nf: NfPacket = { src: 0, dst: 0, proto: "tcp", sport: SPORT, dport: 0 };
+  private readonly nf: NfPacket = { src: 0, dst: 0, proto: "tcp", sport: TRACE_SPORT, dport: 0 };
 
   constructor(readonly dp: Dataplane, readonly opts: TraceOptions) {
     this.prims = opts.primitives ?? TS_PRIMITIVES;
@@ -163,7 +162,7 @@ class Walk {
 
   reset(src: number, dst: number, proto: "tcp" | "udp", dport: number): this {
     const p = this.pkt;
-    p.src = src; p.dst = dst; p.proto = proto; p.dport = dport; p.sport = SPORT;
+    p.src = src; p.dst = dst; p.proto = proto; p.dport = dport; p.sport = TRACE_SPORT;
     this.hopCount = 0;
     this.seen = -1;
     if (!this.lean) this.hops = [];
