@@ -4,6 +4,7 @@
 // into the core's heap, lines come out into a buffer flushed chunk by chunk. The readable twin is
 // bulkJsonLine (JSON.stringify of each result); a property test compares the bytes.
 import { core } from "../core/module.ts";
+import { layStrings } from "../core/strings.ts";
 import type { BulkColumns, FlowTable } from "./bulk.ts";
 import { jsonString } from "./bulk.ts";
 
@@ -55,11 +56,7 @@ export function* formatBulk(t: FlowTable, c: BulkColumns, size = 1 << 20): Gener
     u8.set(c.proto, blk + oProto); i32.set(c.port, (blk + oPort) / 4); i32.set(c.address, (blk + oAddr) / 4);
     u8.set(c.verdict, blk + oVerdict); u32.set(c.seen, (blk + oSeen) / 4); u32.set(c.resolved, (blk + oRes) / 4);
     i32.set(c.resolvedPort, (blk + oResPort) / 4); i32.set(c.reason, (blk + oReason) / 4);
-    let so = 0;
-    lists.forEach((l, li) => {
-      const at = (blk + oLists[li]) / 4;
-      l.forEach((x, k) => { u8.set(x, blk + oStr + so); u32[at + 2 * k] = so; u32[at + 2 * k + 1] = x.length; so += x.length; });
-    });
+    layStrings(blk + oStr, lists.map((l, li) => [blk + oLists[li], l] as [number, Uint8Array[]]));
     const P = (blk + oParams) / 4;
     const put = (k: number, v: number) => (u32[P + k / 4] = v);
     put(K.DPF_FROM, blk + oFrom); put(K.DPF_TO, blk + oTo); put(K.DPF_SAME, blk + oSame); put(K.DPF_PROTO, blk + oProto);

@@ -11,6 +11,7 @@ import { NF_ABI, type ResidentRun } from "./kube-proxy/compile.ts";
 import { NK_ABI, type KernelBatch } from "./kernel/compile.ts";
 import { columnFlow } from "./flow-scan.ts";
 import { core } from "../core/module.ts";
+import { layStrings } from "../core/strings.ts";
 
 export function flowJsonLine(f: Flow, r: FlowResult): string {
   return JSON.stringify({ src: f.src, dst: f.dst, proto: f.proto ?? "tcp", sport: f.sport, dport: f.dport, ...r });
@@ -133,24 +134,6 @@ export function writeJsonl(cols: FlowColumns, r: ColumnResults, sink: ByteSink):
   }
   if (r.kind === "kernel-batch") return writeKernelBatch(cols, r.batch, r.traced, sink);
   writeKpBatch(cols, r.program.outputs, r.run.results, r.run.outIds, sink);
-}
-
-/**
- * A string table in the core's heap: the bytes of every list back to back from strAt, and for each
- * list, at its address, a (offset from strAt, length) u32 pair per string, as the core's formatters read them.
- */
-function layStrings(strAt: number, lists: [number, Uint8Array[]][], from = 0): void {
-  const c = core();
-  const u8 = c.u8(), u32 = c.u32();
-  let so = from;
-  for (const [at, xs] of lists) {
-    xs.forEach((x, k) => {
-      u8.set(x, strAt + so);
-      u32[at / 4 + k * 2] = so;
-      u32[at / 4 + k * 2 + 1] = x.length;
-      so += x.length;
-    });
-  }
 }
 
 // The kernel-mode literals, in NKF_LIT_* order (see packages/wasm/assembly/abi/netfilter.ts).
