@@ -34,45 +34,58 @@ export function parseNetPrefix(text: string): NetPrefix {
   return np;
 }
 
+/** Set by plainV4At when it takes a prefix: its network (masked), mask and length. */
+export const plainV4 = { net: 0, mask: 0, bits: 0 };
+
 /**
- * The common case without the strict parser or the cache: canonical "a.b.c.d" or "a.b.c.d/N"
- * (no leading zeros, N 0-32), which the strict parser takes with the same value; else undefined.
+ * The common case without the strict parser or the cache, on text[a, b): canonical "a.b.c.d" or
+ * "a.b.c.d/N" (no leading zeros, N 0-32), which the strict parser takes with the same value. True
+ * with the prefix in plainV4, else false. No string or prefix object is made.
  */
-export function plainV4Prefix(text: string): NetPrefix | undefined {
-  const slash = text.indexOf("/");
-  const addrEnd = slash < 0 ? text.length : slash;
+export function plainV4At(text: string, a: number, b: number): boolean {
+  let slash = text.indexOf("/", a);
+  if (slash >= b) slash = -1;
+  const addrEnd = slash < 0 ? b : slash;
   let n = 0, part = 0, digits = 0, dots = 0;
-  for (let i = 0; i < addrEnd; i++) {
+  for (let i = a; i < addrEnd; i++) {
     const c = text.charCodeAt(i);
     if (c === 46) {
-      if (digits === 0 || ++dots > 3) return undefined;
+      if (digits === 0 || ++dots > 3) return false;
       n = n * 256 + part;
       part = 0;
       digits = 0;
     } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && part === 0) return undefined;
+      if (digits > 0 && part === 0) return false;
       part = part * 10 + (c - 48);
-      if (++digits > 3 || part > 255) return undefined;
-    } else return undefined;
+      if (++digits > 3 || part > 255) return false;
+    } else return false;
   }
-  if (dots !== 3 || digits === 0) return undefined;
-  const a = (n * 256 + part) >>> 0;
+  if (dots !== 3 || digits === 0) return false;
   let bits = 32;
   if (slash >= 0) {
-    const len = text.length - slash - 1;
-    if (len < 1 || len > 2) return undefined;
+    const len = b - slash - 1;
+    if (len < 1 || len > 2) return false;
     const d0 = text.charCodeAt(slash + 1) - 48;
-    if (d0 < 0 || d0 > 9 || (d0 === 0 && len > 1)) return undefined;
+    if (d0 < 0 || d0 > 9 || (d0 === 0 && len > 1)) return false;
     bits = d0;
     if (len === 2) {
       const d1 = text.charCodeAt(slash + 2) - 48;
-      if (d1 < 0 || d1 > 9) return undefined;
+      if (d1 < 0 || d1 > 9) return false;
       bits = d0 * 10 + d1;
     }
-    if (bits > 32) return undefined;
+    if (bits > 32) return false;
   }
   const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return { family: 4, text, bits, v4net: (a & mask) >>> 0, v4mask: mask, v6net: 0n, v6mask: 0n };
+  plainV4.mask = mask;
+  plainV4.net = ((n * 256 + part) & mask) >>> 0;
+  plainV4.bits = bits;
+  return true;
+}
+
+/** plainV4At on the whole text, as a NetPrefix; undefined when it does not take it. */
+export function plainV4Prefix(text: string): NetPrefix | undefined {
+  if (!plainV4At(text, 0, text.length)) return undefined;
+  return { family: 4, text, bits: plainV4.bits, v4net: plainV4.net, v4mask: plainV4.mask, v6net: 0n, v6mask: 0n };
 }
 
 export function parseNetAddr(text: string): NetAddr {

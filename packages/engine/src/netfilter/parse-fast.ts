@@ -11,7 +11,7 @@
 // With parseRuleset's lazy option the same shapes are kept as numbers instead (lazy rules, below).
 import type { Scanner } from "./parse.ts";
 import { PROTO_NUM, EXT_TARGETS, parsePortRange } from "./parse.ts";
-import { plainV4Prefix } from "./net.ts";
+import { plainV4, plainV4At, plainV4Prefix } from "./net.ts";
 import { BUILTIN_CHAINS, type Chain, type Match, type NatTo, type PortRange, type Rule, type Ruleset, type Table, type Target } from "./model.ts";
 
 export interface FastState {
@@ -520,48 +520,6 @@ function materialize(lc: LazyChain): Rule[] {
   return rules;
 }
 
-/** Set by v4At: the prefix's network (masked) and mask. */
-let v4Net = 0, v4Mask = 0;
-
-/** plainV4Prefix on s[a, b) without making the string or the prefix: true and v4Net/v4Mask when it takes it. */
-function v4At(s: string, a: number, b: number): boolean {
-  let slash = s.indexOf("/", a);
-  if (slash >= b) slash = -1;
-  const addrEnd = slash < 0 ? b : slash;
-  let n = 0, part = 0, digits = 0, dots = 0;
-  for (let i = a; i < addrEnd; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || ++dots > 3) return false;
-      n = n * 256 + part;
-      part = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57) {
-      if (digits > 0 && part === 0) return false;
-      part = part * 10 + (c - 48);
-      if (++digits > 3 || part > 255) return false;
-    } else return false;
-  }
-  if (dots !== 3 || digits === 0) return false;
-  let bits = 32;
-  if (slash >= 0) {
-    const len = b - slash - 1;
-    if (len < 1 || len > 2) return false;
-    const d0 = s.charCodeAt(slash + 1) - 48;
-    if (d0 < 0 || d0 > 9 || (d0 === 0 && len > 1)) return false;
-    bits = d0;
-    if (len === 2) {
-      const d1 = s.charCodeAt(slash + 2) - 48;
-      if (d1 < 0 || d1 > 9) return false;
-      bits = d0 * 10 + d1;
-    }
-    if (bits > 32) return false;
-  }
-  v4Mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  v4Net = ((n * 256 + part) & v4Mask) >>> 0;
-  return true;
-}
-
 function put(ms: U32s, neg: boolean, kind: number, a: number, b: number): void {
   if (ms.n + 3 > ms.a.length) ms.grow(3);
   const w = ms.a, n = ms.n;
@@ -625,9 +583,9 @@ function lazyRule(s: string, from: number, line: number, ls: number, table: Tabl
         break;
       }
       case O_S: case O_D: {
-        if (!v4At(s, va, vb)) return rollback(ms, m0);
+        if (!plainV4At(s, va, vb)) return rollback(ms, m0);
         v4 = true;
-        put(ms, neg, o === O_S ? LZ_SRC : LZ_DST, v4Net, v4Mask);
+        put(ms, neg, o === O_S ? LZ_SRC : LZ_DST, plainV4.net, plainV4.mask);
         break;
       }
       case O_P: {
@@ -676,14 +634,14 @@ function lazyRule(s: string, from: number, line: number, ls: number, table: Tabl
           const ra = toks[v + 4], rb = toks[v + 5];
           let c = s.indexOf(":", ra);
           if (c >= rb) c = -1;
-          if (!v4At(s, ra, c < 0 ? rb : c)) return rollback(ms, m0);
+          if (!plainV4At(s, ra, c < 0 ? rb : c)) return rollback(ms, m0);
           let port = -1;
           if (c >= 0) {
             port = decimal(s, c + 1, rb, 5);
             if (port < 0 || port > 65535) return rollback(ms, m0);
           }
           v4 = true;
-          tkind = LZ_DNAT; t1 = v4Net; t2 = port >= 0 ? 1 : 0; t3 = port >= 0 ? port : 0;
+          tkind = LZ_DNAT; t1 = plainV4.net; t2 = port >= 0 ? 1 : 0; t3 = port >= 0 ? port : 0;
         } else {
           if (rest || EXT_TARGETS.has(val) || val === "REJECT" || val === "SNAT" || val === "MASQUERADE" || val === "MARK" || val === "LOG") return rollback(ms, m0);
           target = table.chains.get(val);
