@@ -75,12 +75,12 @@ Examples:
         // The core formats the lines; the readable tracer's run prints them with the readable formatter.
         if (run.engine === "wasm") for (const chunk of run.bytes()) writeStdout(chunk);
         else {
-          let out = "";
+          let text = "";
           for (let i = 0; i < run.count; i++) {
-            out += bulkJsonLine(run.result(i)) + "\n";
-            if (out.length > 1 << 20) { writeStdout(Buffer.from(out)); out = ""; }
+            text += bulkJsonLine(run.result(i)) + "\n";
+            if (text.length > 1 << 20) { writeStdout(Buffer.from(text)); text = ""; }
           }
-          if (out) writeStdout(Buffer.from(out));
+          if (text) writeStdout(Buffer.from(text));
         }
         const ms = performance.now() - t0;
         const v = run.verdictCounts();
