@@ -192,10 +192,14 @@ function runChain(id: u32, depth: i32): bool {
 }
 
 /**
- * Traces n flows. Output ids go to `outIds` (capacity `cap`); returns the total written, or
- * NF_RET_OVERFLOW when `cap` was too small (lastNfNeeded() then holds the count needed).
+ * Traces n flows. Output ids go to the arena `outIds` (capacity `cap` ids) from position
+ * `outStart` on (a run in chunks passes the count the previous chunk returned: the result cache
+ * may then point any flow at ids an earlier chunk wrote); returns the arena's count after these
+ * flows, or NF_RET_OVERFLOW when `cap` was too small (RES_A then holds the count needed, and the
+ * cache may hold entries past `cap`: clear it before running these flows again). The cache's
+ * remaining room is written back to the program, so chunks share its bound.
  */
-export function nfKpRun(prog: usize, flows: usize, n: i32, results: usize, outIds: usize, cap: i32, res: usize): i32 {
+export function nfKpRun(prog: usize, flows: usize, n: i32, results: usize, outIds: usize, cap: i32, res: usize, outStart: i32): i32 {
   gRules = <usize>load<u32>(prog, P_RULES);
   gChains = <usize>load<u32>(prog, P_CHAINS);
   gPostings = <usize>load<u32>(prog, P_POSTINGS);
@@ -208,7 +212,7 @@ export function nfKpRun(prog: usize, flows: usize, n: i32, results: usize, outId
   let cacheRoom = load<i32>(prog, P_CACHE_LIMIT);
   outArena = outIds;
   outCap = cap;
-  outN = 0;
+  outN = outStart;
   for (let k = 0; k < n; k++) {
     const fl = flows + <usize>k * NF_FLOW_SIZE;
     fSrc = load<u32>(fl);
@@ -283,6 +287,7 @@ export function nfKpRun(prog: usize, flows: usize, n: i32, results: usize, outId
       store<u32>(slot, logBits, 28);
     }
   }
+  store<i32>(prog, cacheRoom, P_CACHE_LIMIT);
   store<i32>(res + RES_A, outN);
   return outN > cap ? NF_RET_OVERFLOW : outN;
 }

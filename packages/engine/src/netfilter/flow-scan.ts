@@ -11,7 +11,7 @@ import { InputError } from "../errors.ts";
 import { groupDigits } from "../text.ts";
 import { formatV4 } from "../ip/addr.ts";
 import { core } from "../core/module.ts";
-import type { HeapBytes } from "../core/read.ts";
+import { readToHeap, type HeapBytes, type HeapReadable } from "../core/read.ts";
 import { NF_ABI } from "./kube-proxy/compile.ts";
 import { flowFormat, isFlowFiller, parseCsvHeader, parseCsvFlowLine, parseJsonFlowLine, type CsvHeader, type FlowFormat } from "./flows.ts";
 
@@ -214,6 +214,62 @@ export interface ResidentColumns {
   protos: string[];
   ifaces: string[];
   other: Map<number, Flow>;
+}
+
+/**
+ * Resident columns as one transferable buffer, so a scan made by another core instance (another
+ * thread's: the CLI scans a large flow file on a second core while the dump loads) is handed to
+ * this one: the column block's bytes, each column's offset in them, the dictionaries and the rows
+ * the readable reader made.
+ */
+export interface PackedColumns {
+  n: number;
+  bytes: ArrayBuffer;
+  at: { src: number; dst: number; sport: number; dport: number; proto: number; inIface: number; outIface: number };
+  protos: string[];
+  ifaces: string[];
+  other: [number, Flow][];
+}
+
+const COLUMN_KEYS = ["src", "dst", "sport", "dport", "proto", "inIface", "outIface"] as const;
+
+/** A copy of resident columns out of the heap (the caller still releases its block). */
+export function packColumns(c: ResidentColumns): PackedColumns {
+  const bytes = core().memory.buffer.slice(c.blk, c.blk + c.size);
+  const at = {} as PackedColumns["at"];
+  for (const k of COLUMN_KEYS) at[k] = c[k] - c.blk;
+  return { n: c.n, bytes, at, protos: [...c.protos], ifaces: [...c.ifaces], other: [...c.other] };
+}
+
+/**
+ * A CSV flow file read into the heap and scanned into resident columns (the file's bytes released
+ * here, the columns' block the caller's): undefined where scanFlowsResident gives nothing (JSON
+ * Lines, no data lines). Errors are the scanner's, so a thread that scans for another can drop
+ * them: the other reads the file again and reports them.
+ */
+export function scanFlowFile(input: HeapReadable & { name: string }): ResidentColumns | undefined {
+  const heap = core().heap;
+  const hb = readToHeap(input);
+  try {
+    return scanFlowsResident(hb, { source: input.name });
+  } finally {
+    heap.release(hb.ptr, hb.size);
+  }
+}
+
+/** Packed columns into this core's heap, as resident columns (the caller releases the block). */
+export function adoptColumns(p: PackedColumns): ResidentColumns {
+  const c = core();
+  const size = p.bytes.byteLength;
+  for (const k of COLUMN_KEYS) {
+    const width = k === "proto" || k === "inIface" || k === "outIface" ? 2 : 4;
+    if (!(p.at[k] >= 0 && p.at[k] + width * p.n <= size && p.at[k] % width === 0)) throw new Error(`adoptColumns: column ${k} at ${p.at[k]} is outside the ${size}-byte block of ${p.n} rows`);
+  }
+  const blk = c.heap.alloc(Math.max(16, size));
+  c.u8().set(new Uint8Array(p.bytes), blk);
+  const cols = { n: p.n, blk, size: Math.max(16, size), protos: p.protos, ifaces: p.ifaces, other: new Map(p.other) } as ResidentColumns;
+  for (const k of COLUMN_KEYS) cols[k] = blk + p.at[k];
+  return cols;
 }
 
 /**

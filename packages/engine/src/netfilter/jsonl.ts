@@ -239,7 +239,7 @@ function columnsIntoHeap(cols: FlowColumns): { blk: number; size: number; src: n
 }
 
 /** Where a kube-proxy-test batch's columns and results are in the core's heap (addresses), for formatKp. */
-interface KpBatchAt {
+export interface KpBatchAt {
   n: number;
   src: number; dst: number; proto: number; sport: number; dport: number;
   results: number;
@@ -277,31 +277,53 @@ function writeKpBatch(cols: FlowColumns, outputs: readonly string[], results: Ui
  * arena, masq from the result words. JS only lays out the string table and hands each chunk on.
  */
 function formatKp(at: KpBatchAt, colProtos: readonly string[], outputs: readonly string[], sink: ByteSink): void {
-  const n = at.n;
-  if (n === 0) return;
-  const A = NF_ABI;
-  // The string table: the literals, each protocol JSON-quoted (then the default "tcp"), each output
-  // JSON-escaped (escaping commutes with joining: "a, b" escapes to esc(a) + ", " + esc(b)).
-  const lits = [SRC, DST, PROTO, SPORT, DPORT, OUTPUT, MASQ_T, MASQ_F, SEP];
-  const protos = [...colProtos.map((p) => lit(JSON.stringify(p))), lit('"tcp"')];
-  const outs = escapedTexts(outputs);
-  let strBytes = outs.bytes.length;
-  for (const x of [...lits, ...protos]) strBytes += x.length;
-  const c = core();
-  // The longest line there can be (nfKpFormat writes whole lines only): a chunk holds at least one.
-  // (nfKpMaxCount: kpMaxCount's loop, in the core.)
-  const maxCount = c.exports.nfKpMaxCount(at.results, n) >>> 0;
-  const longest = (xs: Uint8Array[]) => xs.reduce((m, x) => Math.max(m, x.length), 0);
-  const maxLine = 64 + lits.reduce((t, x) => t + x.length, 0) + longest(protos) + maxCount * (outs.longest + 2);
-  // 16 bytes more than a line: the core keeps them free at the end of the buffer (its word copies).
-  const cap = Math.max(CHUNK, maxLine + 16);
-  const al = (x: number) => (x + 15) & ~15;
-  let off = 0;
-  const place = (bytes: number) => { const o = off; off += al(bytes); return o; };
-  const oParams = place(A.NF_FMT_PARAMS_SIZE), oStr = place(strBytes + 16);
-  const oLits = place(8 * lits.length), oProtos = place(8 * protos.length), oOuts = place(Math.max(8, 4 * outs.spans.length)), oBuf = place(cap);
-  const blk = c.heap.alloc(off);
+  if (at.n === 0) return;
+  const lines = new KpLines(colProtos, outputs);
   try {
+    lines.write(at, sink);
+  } finally {
+    lines.release();
+  }
+}
+
+/**
+ * The string table of kube-proxy-test lines (the literals, each protocol JSON-quoted, then the
+ * default "tcp", each output JSON-escaped: escaping commutes with joining, "a, b" escapes to
+ * esc(a) + ", " + esc(b)), laid out in the core's heap once, and the output buffer: batch after
+ * batch of one run (a run in chunks) formats without laying the table out again. release() gives
+ * the blocks back.
+ */
+export class KpLines {
+  private readonly core = core();
+  private readonly blk: number;
+  private readonly off: number;
+  private readonly oParams: number;
+  private readonly fixedLine: number;
+  private readonly outsLongest: number;
+  private buf = 0;
+  private cap = 0;
+  private live = true;
+
+  constructor(colProtos: readonly string[], outputs: readonly string[]) {
+    const A = NF_ABI;
+    const lits = [SRC, DST, PROTO, SPORT, DPORT, OUTPUT, MASQ_T, MASQ_F, SEP];
+    const protos = [...colProtos.map((p) => lit(JSON.stringify(p))), lit('"tcp"')];
+    const outs = escapedTexts(outputs);
+    let strBytes = outs.bytes.length;
+    for (const x of [...lits, ...protos]) strBytes += x.length;
+    const longest = (xs: Uint8Array[]) => xs.reduce((m, x) => Math.max(m, x.length), 0);
+    this.fixedLine = 64 + lits.reduce((t, x) => t + x.length, 0) + longest(protos);
+    this.outsLongest = outs.longest;
+    const al = (x: number) => (x + 15) & ~15;
+    let off = 0;
+    const place = (bytes: number) => { const o = off; off += al(bytes); return o; };
+    const oParams = place(A.NF_FMT_PARAMS_SIZE), oStr = place(strBytes + 16);
+    const oLits = place(8 * lits.length), oProtos = place(8 * protos.length), oOuts = place(Math.max(8, 4 * outs.spans.length));
+    const c = this.core;
+    const blk = c.heap.alloc(off);
+    this.blk = blk;
+    this.off = off;
+    this.oParams = oParams;
     const u32 = new Uint32Array(c.memory.buffer);
     // The outputs' bytes first (offsets from the table's start as they were cut), then the rest.
     c.u8().set(outs.bytes, blk + oStr);
@@ -309,19 +331,49 @@ function formatKp(at: KpBatchAt, colProtos: readonly string[], outputs: readonly
     layStrings(blk + oStr, [[blk + oLits, lits], [blk + oProtos, protos]], outs.bytes.length);
     const P = (blk + oParams) / 4;
     const put = (k: number, v: number) => (u32[P + k / 4] = v);
+    put(A.NF_FMT_STRINGS, blk + oStr); put(A.NF_FMT_PROTOS, blk + oProtos);
+    put(A.NF_FMT_NPROTOS, protos.length - 1); put(A.NF_FMT_OUTPUTS, blk + oOuts); put(A.NF_FMT_LITS, blk + oLits);
+  }
+
+  /** The lines of a batch, to the sink a chunk at a time. */
+  write(at: KpBatchAt, sink: ByteSink): void {
+    const n = at.n;
+    if (n === 0) return;
+    const A = NF_ABI;
+    const c = this.core;
+    // The longest line there can be (nfKpFormat writes whole lines only): a chunk holds at least one.
+    // (nfKpMaxCount: kpMaxCount's loop, in the core.)
+    const maxCount = c.exports.nfKpMaxCount(at.results, n) >>> 0;
+    const maxLine = this.fixedLine + maxCount * (this.outsLongest + 2);
+    // 16 bytes more than a line: the core keeps them free at the end of the buffer (its word copies).
+    const cap = Math.max(CHUNK, maxLine + 16);
+    if (cap > this.cap) {
+      if (this.buf) c.heap.release(this.buf, this.cap);
+      this.buf = 0;
+      this.buf = c.heap.alloc(cap);
+      this.cap = cap;
+    }
+    let u32 = new Uint32Array(c.memory.buffer);
+    const P = (this.blk + this.oParams) / 4;
+    const put = (k: number, v: number) => (u32[P + k / 4] = v);
     put(A.NF_FMT_SRC, at.src); put(A.NF_FMT_DST, at.dst); put(A.NF_FMT_PROTO, at.proto);
     put(A.NF_FMT_SPORT, at.sport); put(A.NF_FMT_DPORT, at.dport); put(A.NF_FMT_RESULTS, at.results);
-    put(A.NF_FMT_OUT_IDS, at.outIds); put(A.NF_FMT_STRINGS, blk + oStr); put(A.NF_FMT_PROTOS, blk + oProtos);
-    put(A.NF_FMT_NPROTOS, protos.length - 1); put(A.NF_FMT_OUTPUTS, blk + oOuts); put(A.NF_FMT_LITS, blk + oLits);
-    put(A.NF_FMT_BUF, blk + oBuf); put(A.NF_FMT_CAP, cap);
+    put(A.NF_FMT_OUT_IDS, at.outIds); put(A.NF_FMT_BUF, this.buf); put(A.NF_FMT_CAP, this.cap);
     for (let i = 0; i < n; ) {
-      const next = c.exports.nfKpFormat(blk + oParams, i, n);
-      const written = new Uint32Array(c.memory.buffer)[P + A.NF_FMT_WRITTEN / 4];
+      const next = c.exports.nfKpFormat(this.blk + this.oParams, i, n);
+      u32 = new Uint32Array(c.memory.buffer);
+      const written = u32[P + A.NF_FMT_WRITTEN / 4];
       if (next === i) throw new Error(`nfKpFormat made no progress at flow ${i}`);
-      sink(new Uint8Array(c.memory.buffer, blk + oBuf, written));
+      sink(new Uint8Array(c.memory.buffer, this.buf, written));
       i = next;
     }
-  } finally {
-    c.heap.release(blk, off);
+  }
+
+  release(): void {
+    if (!this.live) return;
+    this.live = false;
+    if (this.buf) this.core.heap.release(this.buf, this.cap);
+    this.buf = 0;
+    this.core.heap.release(this.blk, this.off);
   }
 }

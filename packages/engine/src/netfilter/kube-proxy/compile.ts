@@ -58,13 +58,12 @@ const KNOWN_PROTOS = new Set(["tcp", "udp", "sctp", "icmp", "icmpv6", "ipv6-icmp
 /** A protocol the wasm path takes as the TypeScript tracer would (anything else goes to the tracer, for its error). */
 export const kpProtoOk = (proto: string): boolean => KNOWN_PROTOS.has(proto) || (/^\d{1,3}$/.test(proto) && Number(proto) <= 255);
 
-/** The results of runAt, in the core's heap: a block (blk, size) the caller releases. */
+/** The results of runAt, in the core's heap until the caller calls release(). */
 export interface ResidentRun {
-  blk: number;
-  size: number;
   results: number;
   outIds: number;
   nIds: number;
+  release(): void;
 }
 
 /** The per-flow results of a batch (copied out of wasm memory): [first output, count, masq] per flow, and the output-id arena. */
@@ -462,7 +461,7 @@ export class KpProgram {
         const buf = this.core.memory.buffer;
         return { results: new Uint32Array(buf, r.results, n * 3).slice(), outIds: new Uint32Array(buf, r.outIds, r.nIds).slice() };
       } finally {
-        heap.release(r.blk, r.size);
+        r.release();
       }
     } finally {
       heap.release(flows, Math.max(16, flowWords.byteLength));
@@ -470,45 +469,19 @@ export class KpProgram {
   }
 
   /**
-   * Evaluates n flow records already in the core's heap (at flows); the results stay there, in a
-   * block the caller releases: per flow [first output, count, masq] at `results`, the output-id
-   * arena (nIds ids) at `outIds`.
+   * Evaluates n flow records already in the core's heap (at flows); the results stay there until
+   * release(): per flow [first output, count, masq] at `results`, the output-id arena (nIds ids)
+   * at `outIds`. One chunk of a KpRunner.
    */
   runAt(flows: number, n: number): ResidentRun {
-    let cap = n * 4 + 64;
-    let slots = 1024;
-    // The result cache (see netfilter.ts): twice the flows, at most 65,536 entries (8 MB), so it
-    // stays in cache memory; flows beyond its capacity are traced in full.
-    const maxSlots = 1 << 16;
-    while (slots < 2 * n && slots < maxSlots) slots *= 2;
-    const heap = this.core.heap;
-    for (;;) {
-      const resOff = 0;
-      const outOff = (resOff + n * A.NF_RES_SIZE + 15) & ~15;
-      const cacheOff = (outOff + cap * 4 + 15) & ~15;
-      const total = cacheOff + slots * A.NF_CACHE_SIZE;
-      const blk = heap.alloc(total);
-      let keep = false;
-      try {
-        const buf = this.core.memory.buffer;
-        new Uint8Array(buf, blk + cacheOff, slots * A.NF_CACHE_SIZE).fill(0);
-        const hdr = new Uint32Array(buf, this.base, A.NF_PROG_SIZE / 4);
-        hdr[14] = blk + cacheOff;
-        hdr[15] = slots - 1;
-        hdr[16] = slots / 2;
-        const got = this.core.exports.nfKpRun(this.base, flows, n, blk + resOff, blk + outOff, cap, this.core.res);
-        if (got === A.NF_RET_OVERFLOW) {
-          cap = this.core.result(ABI.RES_A) + 16;
-          continue;
-        }
-        // The cache goes back now; the results and the arena stay.
-        heap.release(blk + cacheOff, total - cacheOff);
-        keep = true;
-        return { blk, size: cacheOff, results: blk + resOff, outIds: blk + outOff, nIds: got };
-      } finally {
-        if (!keep) heap.release(blk, total);
-      }
+    const r = new KpRunner(this, flows, n);
+    try {
+      r.run(0, n);
+    } catch (e) {
+      r.release();
+      throw e;
     }
+    return r.finish();
   }
 
   decode(r: KpRun): KubeProxyResult[] {
@@ -594,4 +567,109 @@ export function traceColumnsWasm(p: KpProgram | NotCompiled, cols: FlowColumns, 
   if (!words) return NOT_V4_FLOWS;
   p.setLocal(localOf(opts));
   return { program: p, run: p.run(words) };
+}
+
+/**
+ * n flow records (at `flows` in the heap) evaluated chunk by chunk, in order: the results and the
+ * output-id arena are the whole run's (a chunk's results point into the arena by position, and
+ * the result cache, shared by the chunks, may point a flow at ids an earlier chunk wrote), so a
+ * caller can hand each chunk's results on while later flows are still to run. The arena grows
+ * when a chunk needs more room: that chunk runs again on a cleared cache (the cache may hold
+ * entries past the old capacity), and everything before it stays as it was.
+ */
+export class KpRunner {
+  private readonly core: Core;
+  /** The per-flow results: NF_RES_SIZE bytes per flow. */
+  readonly results: number;
+  /** The output-id arena (it moves when it grows) and its count and capacity, in ids. */
+  outIds: number;
+  nIds = 0;
+  private cap: number;
+  private readonly cache: number;
+  private readonly slots: number;
+  private live = true;
+
+  constructor(private readonly p: KpProgram, private readonly flows: number, readonly n: number) {
+    this.core = core();
+    const heap = this.core.heap;
+    // The result cache (see netfilter.ts): twice the flows, at most 65,536 entries (8 MB), so it
+    // stays in cache memory; flows beyond its capacity are traced in full.
+    let slots = 1024;
+    while (slots < 2 * n && slots < 1 << 16) slots *= 2;
+    this.slots = slots;
+    this.cap = n * 4 + 64;
+    this.results = heap.alloc(Math.max(16, n * A.NF_RES_SIZE));
+    this.outIds = 0;
+    this.cache = 0;
+    try {
+      this.outIds = heap.alloc(this.cap * 4);
+      this.cache = heap.alloc(slots * A.NF_CACHE_SIZE);
+    } catch (e) {
+      this.release();
+      throw e;
+    }
+    this.clearCache();
+  }
+
+  private clearCache(): void {
+    const buf = this.core.memory.buffer;
+    new Uint8Array(buf, this.cache, this.slots * A.NF_CACHE_SIZE).fill(0);
+    const hdr = new Uint32Array(buf, this.p.base, A.NF_PROG_SIZE / 4);
+    hdr[14] = this.cache;
+    hdr[15] = this.slots - 1;
+    hdr[16] = this.slots / 2;
+  }
+
+  /** Flows [from, to): their results, and the arena's ids they added (from the count before). */
+  run(from: number, to: number): void {
+    if (!this.live) throw new Error("KpRunner: run after finish");
+    if (from < 0 || to > this.n || from > to) throw new RangeError(`KpRunner: flows [${from}, ${to}) of ${this.n}`);
+    const c = this.core;
+    for (;;) {
+      const hdr = new Uint32Array(c.memory.buffer, this.p.base, A.NF_PROG_SIZE / 4);
+      // Another run of the same program in between (runAt) points the program at its own cache.
+      if (hdr[14] !== this.cache) this.clearCache();
+      const got = c.exports.nfKpRun(this.p.base, this.flows + from * A.NF_FLOW_SIZE, to - from, this.results + from * A.NF_RES_SIZE, this.outIds, this.cap, c.res, this.nIds);
+      if (got !== A.NF_RET_OVERFLOW) {
+        this.nIds = got;
+        return;
+      }
+      const need = c.result(ABI.RES_A) + 16;
+      const cap = Math.max(need, 2 * this.cap);
+      const bigger = c.heap.alloc(cap * 4);
+      c.u8().copyWithin(bigger, this.outIds, this.outIds + this.nIds * 4);
+      c.heap.release(this.outIds, this.cap * 4);
+      this.outIds = bigger;
+      this.cap = cap;
+      this.clearCache();
+    }
+  }
+
+  /** The whole run's results (the cache goes back to the heap now; the rest at release()). */
+  finish(): ResidentRun {
+    const heap = this.core.heap;
+    heap.release(this.cache, this.slots * A.NF_CACHE_SIZE);
+    this.live = false;
+    const results = this.results, outIds = this.outIds, cap = this.cap, n = this.n;
+    let held = true;
+    return {
+      results, outIds, nIds: this.nIds,
+      release: () => {
+        if (!held) return;
+        held = false;
+        heap.release(results, Math.max(16, n * A.NF_RES_SIZE));
+        heap.release(outIds, cap * 4);
+      },
+    };
+  }
+
+  /** Gives every block back (a run abandoned before finish). */
+  release(): void {
+    const heap = this.core.heap;
+    if (this.live && this.cache) heap.release(this.cache, this.slots * A.NF_CACHE_SIZE);
+    if (this.outIds) heap.release(this.outIds, this.cap * 4);
+    heap.release(this.results, Math.max(16, this.n * A.NF_RES_SIZE));
+    this.live = false;
+    this.outIds = 0;
+  }
 }
