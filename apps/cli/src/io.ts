@@ -6,6 +6,9 @@ import pc from "picocolors";
 import { Option } from "commander";
 import { InputError, UsageError } from "@aksnet/engine";
 import { bytesInput, type ByteInput } from "@aksnet/engine/cidr";
+import { writeAll, cannotWrite, wouldBlock, pause } from "./write.ts";
+
+export { writeAll, cannotWrite };
 
 // The engine's error kinds, re-exported for the commands (usage and input errors exit 2).
 export { InputError, UsageError };
@@ -110,31 +113,8 @@ export function json(value: unknown): void {
   writeStdout(Buffer.from(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n"));
 }
 
-/** The system's reason for a failed write, without Node's "CODE: " prefix and ", write" suffix. */
-function writeReason(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  const m = /^[A-Z]+: (.*?)(?:, \w+(?: '.*')?)?$/.exec(err.message ?? "");
-  return m ? m[1] : String(err.message ?? e);
-}
 
-/** "cannot write FILE: reason": a failed write is an input error (exit 2), never a stack trace. */
-export function cannotWrite(name: string, e: unknown): InputError {
-  return new InputError(`cannot write ${name}: ${writeReason(e)}`, undefined, "WriteError");
-}
 
-/** Writes all of bytes to fd (EAGAIN retried); an error other than EPIPE is cannotWrite(name). */
-export function writeAll(fd: number, bytes: Uint8Array, name: string): void {
-  let at = 0;
-  while (at < bytes.length) {
-    try {
-      at += writeSync(fd, bytes, at, bytes.length - at);
-    } catch (e) {
-      if (wouldBlock(e)) { Atomics.wait(pause, 0, 0, RETRY_MS); continue; }
-      if ((e as NodeJS.ErrnoException).code === "EPIPE") throw e;
-      throw cannotWrite(name, e);
-    }
-  }
-}
 
 /**
  * An output file written to a temporary file beside it and renamed over it only when complete,
@@ -233,9 +213,6 @@ export function warn(s: string): void {
 // memory by the engine (it only sees a reader function), output is written with writeSync from
 // views of the core's output buffer, one system call per buffer.
 
-/** The error codes a blocking read or write can still meet on a non-blocking descriptor. */
-const wouldBlock = (e: unknown) => (e as NodeJS.ErrnoException).code === "EAGAIN";
-const pause = new Int32Array(new SharedArrayBuffer(4));
 
 function readFd(fd: number, into: Uint8Array, name: string): number {
   for (;;) {
@@ -310,10 +287,6 @@ export function inputsFrom(args: readonly string[], what: string, opts: { stdinI
   return args.map((a, i) => (a === "-" || isFile(a) ? openInput(a) : bytesInput(`argument ${i + 1}`, a)));
 }
 
-// fd 1 is often a non-blocking pipe: a write into a full pipe fails with EAGAIN. The reader
-// empties 64 KiB in microseconds, so the retry waits 50 µs (a 2 ms wait cost 0.4 s wall on a
-// 20 MB merge; handing the rest to process.stdout kept copies of every buffer alive instead).
-const RETRY_MS = 0.05;
 
 /**
  * Writes bytes to stdout with writeSync (a reader that closed the pipe ends the process quietly,

@@ -1,8 +1,9 @@
 import { describe, it, expect } from "vitest";
 import { writeFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir, availableParallelism } from "node:os";
 import { join } from "node:path";
-import { aksnet, golden } from "./run.ts";
+import { spawnSync } from "node:child_process";
+import { aksnet, golden, bundlePath, repoRoot } from "./run.ts";
 
 const RULES = "examples/iptables/kube-proxy-node.rules";
 const NODE = ["--node-ip", "10.224.0.4", "--ipsets", "examples/iptables/ipsets.txt"];
@@ -124,5 +125,65 @@ describe("aksnet iptables: bad input exits 2 with file, line and column", () => 
     const r = aksnet(["iptables", "flows", "--rules", RULES, "--flows", f]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad\.csv:3:10: parseFlows.*bad dst address "10\.0\.0\.300"/);
+  });
+});
+
+// A flow file of FLOW_THREAD_MIN_BYTES or more is scanned, formatted and written on a second
+// thread (flow-thread.ts): the same bytes as one thread, the same errors, a closed pipe ends it.
+describe("aksnet iptables flows on two threads", () => {
+  const dir = mkdtempSync(join(tmpdir(), "aksnet-flow-thread-"));
+  const addrs = ["10.244.1.9", "10.224.0.77", "10.0.0.10", "10.0.12.34", "20.50.60.70", "10.224.0.4", "192.0.2.1", "10.244.1.20"];
+  const lines = ["src,dst,proto,sport,dport"];
+  let x = 7;
+  const next = () => (x = (x * 1103515245 + 12345) >>> 0);
+  // ~5 MiB: over the thread's threshold (4 MiB), a few chunks of the chunked run.
+  while (lines.length < 150_000) lines.push(`${addrs[next() % 8]},${addrs[next() % 8]},${["tcp", "udp"][next() % 2]},${1024 + (next() % 60000)},${[53, 80, 443, 30080][next() % 4]}`);
+  const big = join(dir, "big.csv");
+  writeFileSync(big, lines.join("\n") + "\n");
+  const args = ["iptables", "flows", "--rules", RULES, "--flows", big, "--mode", "kube-proxy-test"];
+  const one = { AKSNET_THREADS: "1" };
+
+  it("the same lines as one thread, and says it used two", () => {
+    const two = aksnet(args);
+    const single = aksnet(args, { env: one });
+    expect(two.code, two.stderr).toBe(0);
+    expect(single.code, single.stderr).toBe(0);
+    expect(two.stdout.length).toBeGreaterThan(10_000_000);
+    expect(two.stdout).toBe(single.stdout);
+    expect(two.stdout.split("\n")).toHaveLength(150_000);
+    // Two threads wherever there is a second core (on one, the thread would only cost).
+    const threads = availableParallelism() >= 2 ? ", 2 threads" : "";
+    expect(two.stderr).toMatch(new RegExp(`^149999 flows in [\\d.]+ ms \\([\\d,]+ flows/s, engine wasm${threads}\\)\\n$`));
+    expect(single.stderr).toMatch(/^149999 flows in [\d.]+ ms \([\d,]+ flows\/s, engine wasm\)\n$/);
+  });
+
+  it("a flow the fast path does not take (IPv6, late in the file): the same lines, from one thread", () => {
+    const f = join(dir, "v6.csv");
+    writeFileSync(f, lines.join("\n") + "\nfd00::1,fd00::2,tcp,1,80\n");
+    const a = ["iptables", "flows", "--rules", RULES, "--flows", f, "--mode", "kube-proxy-test"];
+    const two = aksnet(a);
+    expect(two.code, two.stderr).toBe(0);
+    expect(two.stdout).toBe(aksnet(a, { env: one }).stdout);
+    expect(two.stdout.trim().split("\n").at(-1)).toContain('"src":"fd00::1"');
+    expect(two.stderr).not.toContain("threads");
+  });
+
+  it("a broken line late in the file: the same located error, exit 2", () => {
+    const f = join(dir, "broken.csv");
+    writeFileSync(f, lines.join("\n") + "\n10.0.0.1,10.0.0.300,tcp,1,80\n");
+    const a = ["iptables", "flows", "--rules", RULES, "--flows", f, "--mode", "kube-proxy-test"];
+    const two = aksnet(a), single = aksnet(a, { env: one });
+    expect(two.code).toBe(2);
+    expect(two.stderr).toBe(single.stderr);
+    expect(two.stderr).toMatch(/broken\.csv:150001:10: .*bad dst address "10\.0\.0\.300"/);
+    expect(two.stdout).toBe("");
+  });
+
+  it("a reader that stops early (| head -1) ends it quietly", () => {
+    const r = spawnSync("sh", ["-c", `node "${bundlePath}" ${args.map((a) => `'${a}'`).join(" ")} | head -1`], { cwd: repoRoot, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    expect(r.status).toBe(0);
+    expect(r.stdout.split("\n")).toHaveLength(2);
+    expect(JSON.parse(r.stdout).src).toBe(lines[1].split(",")[0]);
+    expect(r.stderr).not.toMatch(/error|EPIPE/i);
   });
 });

@@ -2,8 +2,9 @@
 // rule path), flows (many packets, one JSON line each), lint (what can never run, what the kernel
 // would refuse, what is not modelled). Each verb parses flags, calls the engine, renders.
 import type { Command } from "commander";
-import { parseRuleset, parseIpsets, RulesDump, traceFlowFile, lintRuleset, tracePacket, type Ruleset, type TraceOptions, type TraceMode, type Flow } from "@aksnet/engine/netfilter";
+import { parseRuleset, parseIpsets, RulesDump, traceFlowFile, traceKubeProxyChunks, lintRuleset, tracePacket, type Ruleset, type TraceOptions, type TraceMode, type Flow, type FlowRun } from "@aksnet/engine/netfilter";
 import { readSource, readBytes, openInput, parseFormat, json, UsageError, EXIT_FINDINGS, formatOption } from "../io.ts";
+import { FlowThread } from "../flow-thread.ts";
 import { renderKernel, renderKubeProxy, renderLint, renderFlowRate, flowSink } from "../render/iptables.ts";
 import type { Register } from "./index.ts";
 
@@ -98,19 +99,31 @@ Examples:
       .requiredOption("--rules <file>", "iptables-save output")
       .requiredOption("--flows <file>", "flows: .csv with a header (src,dst,proto,sport,dport,in_iface) or .jsonl")
       .option("--engine <engine>", "auto (wasm where it applies), wasm or ts", "auto"),
-  ).action((o: CommonFlags & { flows: string; engine: string }) => {
+  ).action(async (o: CommonFlags & { flows: string; engine: string }) => {
     parseFormat(o.format);
     if (!["auto", "wasm", "ts"].includes(o.engine)) throw new UsageError(`--engine must be auto, wasm or ts, not ${JSON.stringify(o.engine)}`);
     const opts = traceOptions(o);
-    // The dump as bytes: in kube-proxy-test mode its program is read from them directly (the
-    // Ruleset is built only if the TypeScript tracer needs it, or to report the dump's errors).
-    const rules = readBytes(o.rules);
-    const dump = new RulesDump(rules.bytes, rules.name);
-    // Read before the flows, so a broken dump is reported first, as by the other verbs.
-    if (opts.mode === "kube-proxy-test" && o.engine !== "ts") dump.kubeProxyProgram();
-    else dump.ruleset();
-    const run = traceFlowFile(dump, openInput(o.flows), { ...opts, engine: o.engine as "auto" }, flowSink);
-    renderFlowRate(run.n, run.ms, run.engine, run.fallback);
+    const fast = opts.mode === "kube-proxy-test" && o.engine !== "ts";
+    // A large flow file is read and scanned on a second core while the dump loads here.
+    const thread = fast ? FlowThread.start(o.flows) : undefined;
+    try {
+      // The dump as bytes: in kube-proxy-test mode its program is read from them directly (the
+      // Ruleset is built only if the TypeScript tracer needs it, or to report the dump's errors).
+      const rules = readBytes(o.rules);
+      const dump = new RulesDump(rules.bytes, rules.name);
+      // Read before the flows, so a broken dump is reported first, as by the other verbs.
+      if (fast) dump.kubeProxyProgram();
+      else dump.ruleset();
+      // The thread's columns: evaluated here in chunks, the lines formatted and written there.
+      const scanned = await thread?.columns();
+      const chunked = thread && scanned ? traceKubeProxyChunks(dump, scanned, opts, thread.lines) : undefined;
+      const run: FlowRun = chunked ? { ...chunked, engine: "wasm" } : traceFlowFile(dump, openInput(o.flows), { ...opts, engine: o.engine as "auto" }, thread?.sink ?? flowSink);
+      thread?.finish();
+      renderFlowRate(run.n, run.ms, run.engine, run.fallback, chunked ? 2 : 1);
+    } catch (e) {
+      thread?.stop();
+      throw e;
+    }
   });
 
   cmd

@@ -58,7 +58,7 @@ export function renderLint(rs: Ruleset, tables: { name: string; rules: number }[
 export const flowSink = writeStdout;
 
 /** The throughput line on stderr. */
-export function renderFlowRate(n: number, ms: number, engine: string, fallback?: string): void {
+export function renderFlowRate(n: number, ms: number, engine: string, fallback?: string, threads = 1): void {
   const rate = ms > 0 ? Math.round((n / ms) * 1000) : 0;
-  warn(`${n} flow${n === 1 ? "" : "s"} in ${ms.toFixed(1)} ms (${groupDigits(rate)} flows/s, engine ${engine}${fallback ? `: ${fallback}` : ""})`);
+  warn(`${n} flow${n === 1 ? "" : "s"} in ${ms.toFixed(1)} ms (${groupDigits(rate)} flows/s, engine ${engine}${fallback ? `: ${fallback}` : ""}${threads > 1 ? `, ${threads} threads` : ""})`);
 }

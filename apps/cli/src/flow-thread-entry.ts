@@ -1,0 +1,69 @@
+// The flow thread of `aksnet iptables flows` (see flow-thread.ts): reads and scans the flow file
+// with its own wasm core and posts the columns; then formats the lines of each chunk of results
+// the main thread sends (from the columns it kept) and writes them, or writes the bytes it is
+// sent, in order, until the end. build.mjs bundles this file on its own (only the scanner, the
+// formatter and their readers: it starts in a fraction of the CLI bundle's time) into a string
+// inside dist/aksnet.mjs, which starts it with { eval: true }.
+import { parentPort, workerData } from "node:worker_threads";
+import { openSync, fstatSync, readSync, closeSync } from "node:fs";
+import { scanFlowFile, packColumns, KpChunkLines, type PackedColumns, type ResidentColumns } from "@aksnet/engine/netfilter";
+import { writeAll } from "./write.ts";
+import { DONE, ERR, ERR_EPIPE, ERR_OTHER, type FlowThreadInit, type ToThread } from "./flow-thread-messages.ts";
+
+/** The file as the heap reader reads it (a regular file: the main side checked). */
+function fileInput(path: string) {
+  const fd = openSync(path, "r");
+  let open = true;
+  return {
+    name: path,
+    size: fstatSync(fd).size,
+    read(into: Uint8Array): number {
+      if (!open) return 0;
+      const n = readSync(fd, into, 0, into.length, null);
+      if (n === 0) { closeSync(fd); open = false; }
+      return n;
+    },
+  };
+}
+
+const toStdout = (b: Uint8Array) => writeAll(1, b, "standard output");
+
+function serve(init: FlowThreadInit): void {
+  const ctl = new Int32Array(init.ctl);
+  let cols: ResidentColumns | undefined;
+  let packed: PackedColumns | undefined;
+  try {
+    cols = scanFlowFile(fileInput(init.path));
+    packed = cols && packColumns(cols);
+  } catch {
+    // The main thread reads the file again and reports what is wrong with it, where it is.
+    cols = packed = undefined;
+  }
+  parentPort!.postMessage({ packed }, packed ? [packed.bytes] : []);
+  packed = undefined;
+  let lines: KpChunkLines | undefined;
+  let failed = false;
+  parentPort!.on("message", (m: ToThread) => {
+    if (!failed) {
+      try {
+        if (m.t === "bytes") toStdout(m.bytes);
+        else if (m.t === "start") lines = new KpChunkLines(cols!, m.outputs);
+        else if (m.t === "chunk") lines!.write(m.chunk, toStdout);
+      } catch (e) {
+        failed = true;
+        const epipe = (e as NodeJS.ErrnoException).code === "EPIPE";
+        if (!epipe) init.errors.postMessage({ message: (e as Error).message, write: (e as { code?: string }).code === "WriteError" });
+        Atomics.store(ctl, ERR, epipe ? ERR_EPIPE : ERR_OTHER);
+      }
+    }
+    if (m.t === "end") {
+      lines?.release();
+      parentPort!.close();
+      init.errors.close();
+    }
+    Atomics.add(ctl, DONE, 1);
+    Atomics.notify(ctl, DONE);
+  });
+}
+
+serve(workerData as FlowThreadInit);

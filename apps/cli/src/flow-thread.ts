@@ -1,0 +1,140 @@
+// A second thread for `aksnet iptables flows` on a large flow file, when the machine has a second
+// core. While the main thread loads the dump, the thread reads and scans the flow file (its own
+// wasm core) and posts the columns. Then the main thread evaluates the flows in chunks and posts
+// each chunk's result words; the thread formats those lines from the columns it kept and writes
+// them, so formatting and writing one chunk overlap the evaluation of the next (engine:
+// netfilter/kp-chunks.ts). Any other output of the command goes through the thread as bytes, so
+// stdout keeps its order. The thread runs its own small bundle (flow-thread-entry.ts).
+//
+// Nothing it does changes a result: the lines are the same bytes in the same order; when it
+// cannot help (it fails, the file is not one the fast path takes) the main thread reads the file
+// itself, and reports the errors, exactly as without it.
+import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import { availableParallelism } from "node:os";
+import { statSync } from "node:fs";
+import type { PackedColumns, KpChunk, KpChunkSink } from "@aksnet/engine/netfilter";
+import { InputError } from "./io.ts";
+import { DONE, ERR, CTL_WORDS, ERR_EPIPE, type FlowThreadInit, type ToThread } from "./flow-thread-messages.ts";
+
+/** The thread's bundle (flow-thread-entry.ts), put here by build.mjs; absent when the CLI runs from its TypeScript sources. */
+declare const __AKSNET_FLOW_THREAD__: string | undefined;
+const threadSource = typeof __AKSNET_FLOW_THREAD__ === "string" ? __AKSNET_FLOW_THREAD__ : "";
+
+/**
+ * Flow files smaller than this are scanned on the main thread: starting the thread costs ~30 ms
+ * of the second core, about what scanning 4 MiB of CSV (~100,000 flows) costs the first.
+ */
+export const FLOW_THREAD_MIN_BYTES = 4 << 20;
+/** Messages the thread may have still to handle before the main thread waits (bytes: 1 MiB chunks). */
+const MAX_AHEAD = 8;
+/** A thread that handles nothing for this long has stopped (it cannot otherwise be seen while the main thread waits). */
+const STALL_MS = 60_000;
+
+/** The main thread's side: the thread's scan of the flow file, then the output, through it. */
+export class FlowThread {
+  private readonly ctl: Int32Array;
+  private sent = 0;
+  private failed = false;
+  private readonly got: Promise<PackedColumns | undefined>;
+
+  private constructor(private readonly worker: Worker, ctl: SharedArrayBuffer, private readonly errors: MessagePort) {
+    this.ctl = new Int32Array(ctl);
+    this.got = new Promise((resolve) => {
+      worker.once("message", (m: { packed?: PackedColumns }) => resolve(m.packed));
+      worker.once("error", () => { this.failed = true; resolve(undefined); });
+      worker.once("exit", () => { this.failed = true; resolve(undefined); });
+    });
+  }
+
+  /**
+   * A thread for this flow file, started now; undefined where it would not pay: one core, a file
+   * under FLOW_THREAD_MIN_BYTES (or stdin, or not a regular file), no thread bundle (the CLI from
+   * its TypeScript sources, as in tests that import it), or AKSNET_THREADS=1.
+   */
+  static start(path: string): FlowThread | undefined {
+    if (process.env.AKSNET_THREADS === "1" || availableParallelism() < 2) return undefined;
+    if (!threadSource || path === "-") return undefined;
+    try {
+      const st = statSync(path);
+      if (!st.isFile() || st.size < FLOW_THREAD_MIN_BYTES) return undefined;
+    } catch {
+      return undefined;
+    }
+    const ctl = new SharedArrayBuffer(4 * CTL_WORDS);
+    const { port1, port2 } = new MessageChannel();
+    const init: FlowThreadInit = { path, ctl, errors: port2 };
+    const worker = new Worker(threadSource, { eval: true, workerData: init, transferList: [port2] });
+    return new FlowThread(worker, ctl, port1);
+  }
+
+  /** The thread's columns of the file (undefined when it could not make them: then read the file). */
+  columns(): Promise<PackedColumns | undefined> {
+    return this.got;
+  }
+
+  /** The output sink: each chunk copied and handed to the thread, which writes them in order. */
+  readonly sink = (chunk: Uint8Array): void => {
+    const bytes = chunk.slice();
+    this.post({ t: "bytes", bytes }, [bytes.buffer as ArrayBuffer]);
+  };
+
+  /** Where a chunked kube-proxy-test run hands its results: the thread formats and writes the lines. */
+  readonly lines: KpChunkSink = {
+    start: (outputs: readonly string[]) => this.post({ t: "start", outputs: [...outputs] }),
+    chunk: (chunk: KpChunk) => this.post({ t: "chunk", chunk }, [chunk.results.buffer as ArrayBuffer, chunk.ids.buffer as ArrayBuffer]),
+  };
+
+  /** Everything handed on is written; then the thread ends (and does not keep the process alive). */
+  finish(): void {
+    try {
+      this.post({ t: "end" });
+      this.waitFor(this.sent);
+    } finally {
+      this.worker.unref();
+      this.errors.close();
+    }
+  }
+
+  /** Stops the thread at once (the command failed). */
+  stop(): void {
+    this.worker.unref();
+    this.errors.close();
+    void this.worker.terminate();
+  }
+
+  private post(m: ToThread, transfer: ArrayBuffer[] = []): void {
+    if (this.failed) throw new Error("the flow thread has stopped");
+    this.check();
+    this.worker.postMessage(m, transfer);
+    this.sent++;
+    if (this.sent - Atomics.load(this.ctl, DONE) > MAX_AHEAD) this.waitFor(this.sent - MAX_AHEAD);
+  }
+
+  /** Blocks until the thread has handled `count` messages; a failed write is thrown here, as writeStdout would. */
+  private waitFor(count: number): void {
+    let last = Atomics.load(this.ctl, DONE), since = performance.now();
+    for (;;) {
+      this.check();
+      const done = Atomics.load(this.ctl, DONE);
+      if (done >= count) return;
+      if (done !== last) { last = done; since = performance.now(); }
+      else if (performance.now() - since > STALL_MS) throw new Error(`the flow thread handled nothing for ${STALL_MS / 1000} s`);
+      Atomics.wait(this.ctl, DONE, done, 100);
+    }
+  }
+
+  private check(): void {
+    const err = Atomics.load(this.ctl, ERR);
+    if (!err) return;
+    this.failed = true;
+    if (err === ERR_EPIPE) {
+      // As writeStdout: the reader closed the pipe; main's handler ends the process quietly.
+      const e = Object.assign(new Error("EPIPE: broken pipe, write"), { code: "EPIPE" });
+      process.stdout.emit("error", e);
+      throw e;
+    }
+    const m = receiveMessageOnPort(this.errors)?.message as { message?: string; write?: boolean } | undefined;
+    if (m?.write) throw new InputError(m.message ?? "cannot write standard output", undefined, "WriteError");
+    throw new Error(`flow thread: ${m?.message ?? "failed"}`);
+  }
+}
