@@ -26,6 +26,13 @@ function fileInput(path: string) {
   };
 }
 
+/** The texts joined in `text`, by their lengths. */
+function split(text: string, lengths: Uint32Array): string[] {
+  const out = new Array<string>(lengths.length);
+  for (let i = 0, at = 0; i < lengths.length; at += lengths[i++]) out[i] = text.slice(at, at + lengths[i]);
+  return out;
+}
+
 const toStdout = (b: Uint8Array) => writeAll(1, b, "standard output");
 
 function serve(init: FlowThreadInit): void {
@@ -47,7 +54,7 @@ function serve(init: FlowThreadInit): void {
     if (!failed) {
       try {
         if (m.t === "bytes") toStdout(m.bytes);
-        else if (m.t === "start") lines = new KpChunkLines(cols!, m.outputs);
+        else if (m.t === "start") lines = new KpChunkLines(cols!, split(m.text, m.lengths));
         else if (m.t === "chunk") lines!.write(m.chunk, toStdout);
       } catch (e) {
         failed = true;

@@ -17,10 +17,10 @@ export interface FlowThreadInit {
 
 /**
  * To the thread, in order: bytes to write as they are; the output texts of a kube-proxy-test run
- * whose lines the thread formats from its own columns, then the run's chunks; the end.
+ * (joined, with each one's length) whose lines the thread formats from its own columns, then the run's chunks; the end.
  */
 export type ToThread =
   | { t: "bytes"; bytes: Uint8Array }
-  | { t: "start"; outputs: readonly string[] }
+  | { t: "start"; text: string; lengths: Uint32Array }
   | { t: "chunk"; chunk: KpChunk }
   | { t: "end" };

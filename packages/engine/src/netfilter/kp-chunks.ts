@@ -33,7 +33,7 @@ export interface KpChunkSink {
 }
 
 /** The first chunk is small, so the lines start early; then chunks double up to the largest. */
-export const KP_FIRST_CHUNK = 16_384;
+export const KP_FIRST_CHUNK = 4_096;
 export const KP_MAX_CHUNK = 131_072;
 
 /**
