@@ -172,15 +172,27 @@ let gNext: usize = 0;
   return <u32>i8x16.bitmask(i8x16.lt_u(i8x16.sub(v, i8x16.splat(48)), i8x16.splat(10)));
 }
 
-/** The octet of len (1-3) digits at p; -1 for a leading zero or a value over 255. */
+/**
+ * The octet of len (1-3) digits at p (4 bytes readable); -1 for a leading zero or a value over
+ * 255. Without branches: octet lengths vary from address to address, and mispredicted branches
+ * were most of the scan's time.
+ */
 @inline function octetAt(p: usize, len: u32): i32 {
-  const d0 = <i32>load<u8>(p) - 48;
-  if (len == 1) return d0;
-  if (d0 == 0) return -1;
-  const d1 = <i32>load<u8>(p, 1) - 48;
-  if (len == 2) return d0 * 10 + d1;
-  const v = d0 * 100 + d1 * 10 + <i32>load<u8>(p, 2) - 48;
-  return v > 255 ? -1 : v;
+  const w = load<u32>(p);
+  const d0 = <i32>(w & 255) - 48, d1 = <i32>((w >>> 8) & 255) - 48, d2 = <i32>((w >>> 16) & 255) - 48;
+  const v2 = d0 * 10 + d1;
+  const v = select<i32>(d0, select<i32>(v2, v2 * 10 + d2, len == 2), len == 1);
+  const bad = (<i32>(len > 1) & <i32>(d0 == 0)) | <i32>(v > 255);
+  return select<i32>(-1, v, bad != 0);
+}
+
+/** The number of len (1-8) ASCII digits at p (8 bytes readable), eight digits at a time (SWAR). */
+@inline function digitsValue(p: usize, len: u32): u32 {
+  // The digits' values in the top len bytes, zeros below: the first digit is the lowest byte read.
+  let x = (load<u64>(p) - 0x3030303030303030) << (<u64>(8 - len) << 3);
+  x = ((x & 0x0f0f0f0f0f0f0f0f) * 2561) >> 8;
+  x = ((x & 0x00ff00ff00ff00ff) * 6553601) >> 16;
+  return <u32>(((x & 0x0000ffff0000ffff) * 42949672960001) >> 32);
 }
 
 /** Set by v4Cell16: the address read. */
@@ -261,8 +273,7 @@ function plainLine(pos: usize, end: usize, r: u32): i32 {
       b = <u32>load<u8>(ce);
       if (!endsCell(b)) return LINE_GENERAL;
       if (len > 0) {
-        let v: u32 = 0;
-        for (let q = c; q < ce; q++) v = v * 10 + (<u32>load<u8>(q) - 48);
+        const v = digitsValue(c, len);
         if (v > 65535) return LINE_GENERAL;
         store<i32>((code == NF_COL_SPORT ? gSport : gDport) + (<usize>r << 2), <i32>v);
       }
