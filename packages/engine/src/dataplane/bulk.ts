@@ -8,8 +8,11 @@
 // node's questions go to the core in one batch, each table's addresses in one LPM call, and the
 // flows that waited are walked again. Verdicts are kept as templates where the ruleset cannot
 // tell two packets apart (see the netfilter primitive), so after the first chunks nearly every
-// flow is walked once. The answers are the compiled engines'; the logic is the tracer's, so the
-// results equal the TypeScript tracer's (a test and the benchmark compare them).
+// flow is walked once. And most flows are not walked at all: a flow whose class (its target, port
+// and protocol, and what its source is to the walk: memo.ts) was walked before takes that walk's
+// result, with its own source or node address put back in. The answers are the compiled engines';
+// the logic is the tracer's, so the results equal the TypeScript tracer's (tests and the benchmark
+// compare them, and the memo with the walks it saves).
 import { InputError, UsageError } from "../errors.ts";
 import { traceFlows } from "../netfilter/bulk.ts";
 import type { Flow, KernelResult } from "../netfilter/types.ts";
@@ -25,6 +28,7 @@ import {
   type NfPacket, type NodeAlternative, type NodeNetfilter, type Primitives, type TraceSource, type TraceTarget,
 } from "./trace.ts";
 import type { DpNode, DpRoute, DpService, Trace } from "./result.ts";
+import { FIRST_EXACT, FIRST_NODE, FIRST_SHARED, FlowMemo, type MemoColumns } from "./memo.ts";
 
 export interface BulkFlow {
   from: string;
@@ -96,6 +100,8 @@ export class BulkRun {
     readonly netfilterBatched: number,
     readonly routeBatched: number,
     readonly columns: BulkColumns,
+    /** Distinct flows answered by the flow memo (memo.ts) without a walk. */
+    readonly memoHits = 0,
   ) {}
 
   get count(): number {
@@ -364,6 +370,8 @@ const PENDING = new Pending();
 export interface TraceBulkOptions {
   engine?: "wasm" | "ts";
   source?: string;
+  /** The wasm path: answer a flow from an earlier flow of its class (memo.ts; default true, tests compare with false). */
+  memo?: boolean;
 }
 
 /**
@@ -499,6 +507,11 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
   let sharedVerdicts: RulesetVerdicts | undefined;
   const ownVerdicts = new Map<DpNode, RulesetVerdicts>();
   const frontendVerdicts = new Map<DpNode, Map<number, RulesetVerdicts>>();
+  // The walk in progress, as the flow memo needs it: netfilter answers so far, the first one's
+  // node, kind and translated destination, whether every later one was an inert template on
+  // another node, and those nodes.
+  let walkCalls = 0, walkFirst: DpNode | undefined, walkFirstKind = 0, walkD = 0, walkKept = true;
+  const walkVisited: DpNode[] = [];
   // The answer handed to the walk (it reads it before the next question).
   const alt: NodeAlternative = { probability: 1, verdict: "ACCEPT", src: "", dst: "", srcIp: 0, dstIp: 0, dport: undefined };
   const answer: NodeNetfilter = { path: "", alternatives: [alt] };
@@ -572,7 +585,19 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
       // Otherwise the node's address is in the key: MASQUERADE rewrites to it.
       if (!map) { map = v.exact; key = `${node.ip},${q.src},${dst},${q.proto},${q.dport},${q.sport},${q.inIface ?? ""}`; }
       const hit = (map as Map<number | string, Slot>).get(key);
-      if (hit !== undefined && hit !== ASKED) return give(hit, q, node);
+      if (hit !== undefined && hit !== ASKED) {
+        // What the flow memo needs to know of this walk (see there).
+        if (walkCalls++ === 0) {
+          walkFirst = node;
+          walkFirstKind = !template ? FIRST_EXACT : shared ? FIRST_SHARED : FIRST_NODE;
+          give(hit, q, node);
+          walkD = alt.dstIp!;
+          return answer;
+        }
+        if (!inert || node === walkFirst) walkKept = false;
+        else walkVisited.push(node);
+        return give(hit, q, node);
+      }
       if (hit === undefined) {
         (map as Map<number | string, Slot>).set(key, ASKED);
         let list = v.ask.get(node);
@@ -631,6 +656,10 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
   };
 
   const lt = new LeanTracer(dp, prims);
+  const memo = engine === "wasm" && dp.kubeProxy && opts.memo !== false ? new FlowMemo(dp, t.texts.length) : undefined;
+  const memoCols: MemoColumns = { verdict, seen, resolved, resolvedPort, proto, port };
+  // By endpoint id: an internet source (a Service target is then its frontend), a Service.
+  const internet = new Uint8Array(t.texts.length), toService = new Uint8Array(t.texts.length);
   // Each endpoint resolved once (a Service's frontend once more for internet clients).
   const sources = byId<TraceSource>(), targets = byId<TraceTarget>(), targetsExternal = byId<TraceTarget>();
   // Each target's address: an index into `addresses`, by target id (2 x endpoint id, + 1 for a Service's frontend).
@@ -642,22 +671,34 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
     const cache = ext ? targetsExternal : targets;
     let tg = cache[t.to[i]];
     if (!tg) { cache[t.to[i]] = tg = lt.target(te, s); dsts.add(lt.targetDst(tg)); }
+    if (s.internet) internet[t.from[i]] = 1;
+    if (te.kind === "service") toService[t.to[i]] = 1;
+    memo?.learn(t.from[i], s, t.to[i] * 2 + (ext ? 1 : 0), tg);
     return [s, tg, ext];
   };
   const walkOne = (i: number): void => {
-    const te = eps[t.to[i]]!;
+    const from = t.from[i], to = t.to[i], pr = t.proto[i];
+    if (memo) {
+      // A flow of a class walked before: its results from the memo, no object touched.
+      const tid = to * 2 + (internet[from] & toService[to]);
+      if (memo.answer(from, tid, t.port[i], pr, i, memoCols)) { address[i] = addressOf[tid]; return; }
+      walkCalls = 0; walkKept = true; walkVisited.length = 0;
+    }
+    const te = eps[to]!;
     const [s, tg, ext] = ends(i);
-    const pr = t.proto[i];
+    const tid = to * 2 + (ext ? 1 : 0);
     const r = lt.run(s, tg, te.kind === "service", t.port[i] < 0 ? undefined : t.port[i], pr === 0 ? undefined : pr === 1 ? "tcp" : "udp");
     verdict[i] = r.verdict === "delivered" ? 0 : r.verdict === "dropped" ? 1 : 2;
     if (r.seen >= 0) seen[i] = r.seen;
     if (r.resolved >= 0) { resolved[i] = r.resolved; resolvedPort[i] = r.resolvedPort; }
     proto[i] = r.proto === "tcp" ? 1 : 2;
     port[i] = r.port;
-    const tid = t.to[i] * 2 + (ext ? 1 : 0);
     let a = addressOf[tid];
     if (a < 0) addressOf[tid] = a = addresses.push(lt.targetAddress(tg)) - 1;
     address[i] = a;
+    if (memo) {
+      if (walkKept && walkCalls > 0) memo.keep(from, s, tid, tg, t.port[i], pr, r, walkFirst!, walkFirstKind, walkD, walkVisited);
+    }
     if (r.reason !== undefined) {
       let k = reasonIds.get(r.reason);
       if (k === undefined) reasonIds.set(r.reason, (k = reasons.push(r.reason) - 1));
@@ -689,7 +730,7 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
       }
     }
   }
-  return new BulkRun(t, engine, rounds, nfCount, routeCount, { same, proto, port, address, addresses, verdict, seen, resolved, resolvedPort, reason, reasons });
+  return new BulkRun(t, engine, rounds, nfCount, routeCount, { same, proto, port, address, addresses, verdict, seen, resolved, resolvedPort, reason, reasons }, memo?.hits ?? 0);
 }
 
 /** A string as a JSON string: most need no escaping (endpoints, addresses) and are quoted as they are. */
