@@ -140,13 +140,20 @@ export class BulkRun {
   }
 }
 
-/** An open-addressing table of the distinct byte strings of a buffer, each given an id (and its text) in order of first sight. */
+/**
+ * An open-addressing table of the distinct byte strings of a buffer, each given an id (and its
+ * text) in order of first sight. A slot holds the id and the hash (one probe reads one place), and
+ * each id's bytes are copied into one small arena, so that comparing a cell with its match reads
+ * nearby memory rather than the match's place in a file of many megabytes.
+ */
 class Interner {
   readonly texts: string[] = [];
-  private slots = new Int32Array(1024).fill(-1);
-  private readonly hashes: number[] = [];
-  /** Where each id's bytes first were: start, end. */
-  private readonly at: number[] = [];
+  /** Per slot: id + 1 (0: empty), hash. */
+  private slots = new Int32Array(2048);
+  private arena = new Uint8Array(1 << 16);
+  private used = 0;
+  /** Per id: where its bytes start in the arena (and the next id's start is where they end). */
+  private starts = new Int32Array(1024);
 
   constructor(private readonly b: Uint8Array) {}
 
@@ -155,36 +162,52 @@ class Interner {
     const b = this.b;
     let h = 0x811c9dc5;
     for (let k = a; k < e; k++) h = Math.imul(h ^ b[k], 0x01000193);
-    h >>>= 0;
-    const len = e - a, mask = this.slots.length - 1;
+    const len = e - a, slots = this.slots, mask = (slots.length >> 1) - 1, arena = this.arena, starts = this.starts;
     for (let k = h & mask; ; k = (k + 1) & mask) {
-      const id = this.slots[k];
-      if (id < 0) {
-        const nid = this.texts.length;
-        this.texts.push(String.fromCharCode.apply(null, b.subarray(a, e) as unknown as number[]));
-        this.hashes.push(h);
-        this.at.push(a, e);
-        this.slots[k] = nid;
-        if (this.texts.length * 2 > this.slots.length) this.grow();
-        return nid;
-      }
-      if (this.hashes[id] === h) {
-        const x = this.at[2 * id];
-        if (this.at[2 * id + 1] - x === len) {
+      const id = slots[2 * k] - 1;
+      if (id < 0) return this.add(k, h, a, e);
+      if (slots[2 * k + 1] === h) {
+        const x = starts[id];
+        if (starts[id + 1] - x === len) {
           let q = 0;
-          while (q < len && b[x + q] === b[a + q]) q++;
+          while (q < len && arena[x + q] === b[a + q]) q++;
           if (q === len) return id;
         }
       }
     }
   }
 
+  private add(k: number, h: number, a: number, e: number): number {
+    const id = this.texts.length, len = e - a;
+    this.texts.push(String.fromCharCode.apply(null, this.b.subarray(a, e) as unknown as number[]));
+    if (this.used + len > this.arena.length) {
+      const bigger = new Uint8Array(Math.max(this.arena.length * 2, this.used + len));
+      bigger.set(this.arena.subarray(0, this.used));
+      this.arena = bigger;
+    }
+    this.arena.set(this.b.subarray(a, e), this.used);
+    if (id + 2 > this.starts.length) {
+      const bigger = new Int32Array(this.starts.length * 2);
+      bigger.set(this.starts);
+      this.starts = bigger;
+    }
+    this.starts[id] = this.used;
+    this.used += len;
+    this.starts[id + 1] = this.used;
+    this.slots[2 * k] = id + 1;
+    this.slots[2 * k + 1] = h;
+    if (this.texts.length * 2 > this.slots.length >> 1) this.grow();
+    return id;
+  }
+
   private grow(): void {
-    const slots = new Int32Array(this.slots.length * 2).fill(-1), mask = slots.length - 1;
-    for (let id = 0; id < this.texts.length; id++) {
-      let k = this.hashes[id] & mask;
-      while (slots[k] >= 0) k = (k + 1) & mask;
-      slots[k] = id;
+    const old = this.slots, slots = new Int32Array(old.length * 2), mask = (slots.length >> 1) - 1;
+    for (let j = 0; j < old.length; j += 2) {
+      if (old[j] === 0) continue;
+      let k = old[j + 1] & mask;
+      while (slots[2 * k] !== 0) k = (k + 1) & mask;
+      slots[2 * k] = old[j];
+      slots[2 * k + 1] = old[j + 1];
     }
     this.slots = slots;
   }
@@ -660,6 +683,8 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
   const memoCols: MemoColumns = { verdict, seen, resolved, resolvedPort, proto, port };
   // By endpoint id: an internet source (a Service target is then its frontend), a Service.
   const internet = new Uint8Array(t.texts.length), toService = new Uint8Array(t.texts.length);
+  // Which sources (by endpoint id) and targets (by target id) are resolved.
+  const resolvedSource = new Uint8Array(t.texts.length), resolvedTarget = new Uint8Array(t.texts.length * 2);
   // Each endpoint resolved once (a Service's frontend once more for internet clients).
   const sources = byId<TraceSource>(), targets = byId<TraceTarget>(), targetsExternal = byId<TraceTarget>();
   // Each target's address: an index into `addresses`, by target id (2 x endpoint id, + 1 for a Service's frontend).
@@ -673,6 +698,8 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
     if (!tg) { cache[t.to[i]] = tg = lt.target(te, s); dsts.add(lt.targetDst(tg)); }
     if (s.internet) internet[t.from[i]] = 1;
     if (te.kind === "service") toService[t.to[i]] = 1;
+    resolvedSource[t.from[i]] = 1;
+    resolvedTarget[t.to[i] * 2 + (ext ? 1 : 0)] = 1;
     memo?.learn(t.from[i], s, t.to[i] * 2 + (ext ? 1 : 0), tg);
     return [s, tg, ext];
   };
@@ -707,7 +734,13 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
   };
   // Every flow's ends resolved first, in order (the first that does not exist is reported).
   const unique: number[] = [];
-  for (let i = 0; i < n; i++) if (same[i] === i) { unique.push(i); try { ends(i); } catch (err) { located(i, err); } }
+  for (let i = 0; i < n; i++) {
+    if (same[i] !== i) continue;
+    unique.push(i);
+    const f = t.from[i], d = t.to[i];
+    if (resolvedSource[f] && resolvedTarget[d * 2 + (internet[f] & toService[d])]) continue;
+    try { ends(i); } catch (err) { located(i, err); }
+  }
   let rounds = 0;
   if (engine === "ts") {
     for (const i of unique) { try { walkOne(i); } catch (err) { located(i, err); } }
