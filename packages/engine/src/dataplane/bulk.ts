@@ -708,7 +708,13 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
     if (memo) {
       // A flow of a class walked before: its results from the memo, no object touched.
       const tid = to * 2 + (internet[from] & toService[to]);
-      if (memo.answer(from, tid, t.port[i], pr, i, memoCols)) { address[i] = addressOf[tid]; return; }
+      if (memo.answer(from, tid, t.port[i], pr, i, memoCols)) {
+        // Internet targets share a class's entry: the first flow to this one may be a hit.
+        let a = addressOf[tid];
+        if (a < 0) addressOf[tid] = a = addresses.push(lt.targetAddress((tid & 1 ? targetsExternal : targets)[to]!)) - 1;
+        address[i] = a;
+        return;
+      }
       walkCalls = 0; walkKept = true; walkVisited.length = 0;
     }
     const te = eps[to]!;

@@ -10,6 +10,9 @@
 // - addresses outside the cluster of one class (internet, a VNet subnet, a peering, on-premises)
 //   in the same prefixes, and alike for the target's endpoints.
 //
+// And internet targets (no address the cluster, its VNet or its peers hold) in the same NSG,
+// route and non-masquerade prefixes count as one target.
+//
 // That the walk depends on the source only so much holds when its netfilter verdicts came from
 // the bulk path's templates, which are shared by exactly such sources: the first (the source's
 // node for a pod, a node the target decides otherwise) any template — shared by every node for a
@@ -38,8 +41,9 @@ const MAX_CLASSES = 4096;
 // A source record (by endpoint id): class (-2 not known yet, -1 not kept), node index (-1 none),
 // the Service it is an endpoint of (-1 none, -2 several), address.
 const S_CLASS = 0, S_NODE = 1, S_SVC = 2, S_IP = 3, S_SIZE = 4;
-// A target record (by target id): known (0/1), the Service at its address (-1 none, -2 several), the address.
-const T_KNOWN = 0, T_SVC = 1, T_DST = 2, T_SIZE = 4;
+// A target record (by target id): known (0/1), the Service at its address (-1 none, -2 several),
+// the address, the id its entries are kept under (its own; for an internet address, one per class).
+const T_KNOWN = 0, T_SVC = 1, T_DST = 2, T_MEMO = 3, T_SIZE = 4;
 // An entry: target id, key, how the source is seen and the address, the translated endpoint and
 // port (-1: none), proto, port; for pod sources the destination after the first node, its pod's
 // node, and up to two later netfilter nodes (-1: none).
@@ -73,7 +77,11 @@ export class FlowMemo {
   private count = 0;
   private slots = new Int32Array(2048).fill(-1);
 
+  /** Target ids are below this; the ids of internet classes from it up. */
+  private readonly targetIds: number;
+
   constructor(private readonly dp: Dataplane, endpoints: number) {
+    this.targetIds = endpoints * 2;
     const b = new Set<number>([0]);
     const add = (net: number, mask: number) => {
       b.add(net);
@@ -87,6 +95,10 @@ export class FlowMemo {
     }
     addP(parseP4(dp.clusterCidr));
     addP(LOOPBACK);
+    // Internet targets are classed too: by the routes (every subnet's, shadowed ones included) and
+    // the non-masquerade list (ip-masq-agent's rules) as well.
+    for (const sub of [undefined, ...dp.subnets.map((x) => x.name)]) for (const r of dp.routes(sub).table.routes) addP(parseP4(r.prefix));
+    dp.nonMasq.forEach(addP);
     this.bounds = Float64Array.from([...b].sort((x, y) => x - y));
     this.src = new Int32Array(endpoints * S_SIZE);
     for (let i = 0; i < endpoints; i++) this.src[i * S_SIZE + S_CLASS] = -2;
@@ -149,6 +161,11 @@ export class FlowMemo {
     this.tgt[r + T_KNOWN] = 1;
     this.tgt[r + T_SVC] = on.length === 0 ? -1 : on.length === 1 ? this.serviceIndex.get(on[0])! : -2;
     this.tgt[r + T_DST] = tg.dst;
+    // An internet address (no node, pod, Service, frontend or egress address, no VNet, peering,
+    // on-premises, pod CIDR or private range: what classify() says) meets the walk only through
+    // the prefixes it lies in: one id per class of them, beyond the targets' ids.
+    const k = tg.end.kind === "ip" && tg.end.class === "internet" && !in4(tg.dst, LOOPBACK) ? this.prefixClass(tg.dst) : -1;
+    this.tgt[r + T_MEMO] = k >= 0 ? this.targetIds + k : tid;
     if (on.length > 1) this.targetEps.set(tid, new Set(on.flatMap((x) => x.endpoints.map((e) => ip4(e.address)!))));
   }
 
@@ -191,7 +208,7 @@ export class FlowMemo {
   answer(from: number, tid: number, port: number, proto: number, i: number, c: MemoColumns): boolean {
     const key = this.key(from, tid, port, proto);
     if (key < 0) return false;
-    const e = this.slots[this.slotOf(tid, key)];
+    const e = this.slots[this.slotOf(this.tgt[tid * T_SIZE + T_MEMO], key)];
     if (e < 0) return false;
     const en = this.entries, x = e * E_SIZE, sr = from * S_SIZE;
     const node = this.src[sr + S_NODE];
@@ -232,7 +249,8 @@ export class FlowMemo {
     if (!r.srcRewritten) mark = SEEN_SOURCE;
     else if (r.seen === s.ip) return; // rewritten to the source's own address: which one, the class cannot tell
     else if (node >= 0 && r.seen === this.nodeIp[node]) mark = SEEN_NODE;
-    const k = this.slotOf(tid, key);
+    const mt = this.tgt[tid * T_SIZE + T_MEMO];
+    const k = this.slotOf(mt, key);
     if (this.slots[k] >= 0) return;
     if ((this.count + 1) * E_SIZE > this.entries.length) {
       const bigger = new Int32Array(this.entries.length * 2);
@@ -240,7 +258,7 @@ export class FlowMemo {
       this.entries = bigger;
     }
     const e = this.count++, x = e * E_SIZE, en = this.entries;
-    en[x + E_TID] = tid; en[x + E_KEY] = key; en[x + E_MARK] = mark; en[x + E_SEEN] = r.seen;
+    en[x + E_TID] = mt; en[x + E_KEY] = key; en[x + E_MARK] = mark; en[x + E_SEEN] = r.seen;
     en[x + E_RES] = r.resolved; en[x + E_RES_PORT] = r.resolvedPort; en[x + E_PROTO] = r.proto === "tcp" ? 1 : 2; en[x + E_PORT] = r.port;
     en[x + E_D] = d; en[x + E_DNODE] = dNode;
     en[x + E_V0] = later.length > 0 ? this.nodeIndex.get(later[0])! : -1;

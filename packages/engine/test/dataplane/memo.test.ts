@@ -19,6 +19,7 @@ const nsgText = `nsgs:
       - { name: DenyCniPodOut, priority: 110, direction: Outbound, access: Deny, protocol: Tcp, sourceAddressPrefixes: [10.10.0.40/30, 10.10.64.20/32], destinationAddressPrefix: "*", destinationPortRange: "8000-9000" }
       - { name: DenyNodeOut, priority: 120, direction: Outbound, access: Deny, protocol: Tcp, sourceAddressPrefix: 10.10.0.5/32, destinationAddressPrefix: "*", destinationPortRange: "8080" }
       - { name: DenyRangeIn, priority: 100, direction: Inbound, access: Deny, protocol: "*", sourceAddressPrefixes: [10.244.2.16/28, 10.10.0.70/31], destinationAddressPrefix: "*", destinationPortRange: "*" }
+      - { name: DenyToRange, priority: 140, direction: Outbound, access: Deny, protocol: Tcp, sourceAddressPrefix: "*", destinationAddressPrefix: 140.82.0.0/16, destinationPortRange: "*" }
       - { name: DenyClient, priority: 130, direction: Inbound, access: Deny, protocol: Tcp, sourceAddressPrefix: 203.0.113.64/26, destinationAddressPrefix: "*", destinationPortRange: "*" }
   - name: nsg-apps
     nodePools: [apps]
@@ -42,7 +43,9 @@ const client = fc.integer({ min: 0, max: 255 }).map((x) => `ip:203.0.113.${x}`);
 const target = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom("svc:web", "svc:api", "svc:front", "svc:front-local", "svc:ranged", "svc:same", "svc:kube-dns:dns") },
   { weight: 2, arbitrary: pod },
-  { weight: 1, arbitrary: fc.constantFrom(`ip:${VM}`, "ip:8.8.8.8", "ip:172.16.0.4", "ip:10.20.0.4", "node:apps/1", "ip:10.10.0.5") },
+  { weight: 1, arbitrary: fc.constantFrom(`ip:${VM}`, "ip:172.16.0.4", "ip:10.20.0.4", "node:apps/1", "ip:10.10.0.5") },
+  // Internet addresses share entries by class: on both sides of an NSG's range, and loopback.
+  { weight: 2, arbitrary: fc.tuple(fc.constantFrom("8.8", "140.82", "140.83", "1.1", "127.0"), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: 254 })).map(([a, b, c]) => `ip:${a}.${b}.${c}`) },
 );
 // A few targets (with a port and protocol or the defaults), each from many sources: classes repeat.
 const combo = fc.record({
@@ -75,7 +78,7 @@ describe.each(MODELS)("%s (%s): the flow memo", (model, dp) => {
 describe("the flow memo on the classes' edges", () => {
   // Every pod of every node to each target, then every client: most flows are answered by the memo.
   const all: BulkFlow[] = [];
-  for (const n of nodes) for (let i = 0; i < 30; i++) for (const to of ["svc:web", "svc:api", "svc:same", "pod:apps/1/12", "ip:8.8.8.8", `ip:${VM}`]) all.push({ from: `pod:${n}/${i}`, to, line: all.length + 1 });
+  for (const n of nodes) for (let i = 0; i < 30; i++) for (const to of ["svc:web", "svc:api", "svc:same", "pod:apps/1/12", `ip:8.8.8.${i}`, `ip:140.82.0.${i}`, `ip:${VM}`]) all.push({ from: `pod:${n}/${i}`, to, line: all.length + 1 });
   for (let x = 0; x < 256; x += 3) for (const to of ["svc:front", "svc:front-local", "svc:ranged"]) all.push({ from: `ip:203.0.113.${x}`, to, line: all.length + 1 });
 
   it.each(MODELS.filter(([, dp]) => dp === "azure"))("%s: equal to the unmemoised walk, and mostly answered by the memo", (model, dp) => {
