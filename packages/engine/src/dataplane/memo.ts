@@ -11,7 +11,8 @@
 //   in the same prefixes, and alike for the target's endpoints.
 //
 // And internet targets (no address the cluster, its VNet or its peers hold) in the same NSG,
-// route and non-masquerade prefixes count as one target.
+// route and non-masquerade prefixes count as one target, as do the pods of one node in the same
+// prefixes.
 //
 // That the walk depends on the source only so much holds when its netfilter verdicts came from
 // the bulk path's templates, which are shared by exactly such sources: the first (the source's
@@ -166,6 +167,10 @@ export class FlowMemo {
     // the prefixes it lies in: one id per class of them, beyond the targets' ids.
     const k = tg.end.kind === "ip" && tg.end.class === "internet" && !in4(tg.dst, LOOPBACK) ? this.prefixClass(tg.dst) : -1;
     this.tgt[r + T_MEMO] = k >= 0 ? this.targetIds + k : tid;
+    // A pod (no Service at its address) likewise, per node: the walk reaches it through its node
+    // (routes, NSGs, netfilter's inert templates, the bridge) and its prefixes only.
+    const pod = tg.end.kind === "pod" && on.length === 0 ? this.dp.podAt(tg.dst) : undefined;
+    if (pod) this.tgt[r + T_MEMO] = this.targetIds + this.bounds.length * (1 + this.nodeIndex.get(pod.node)!) + this.prefixClass(tg.dst);
     if (on.length > 1) this.targetEps.set(tid, new Set(on.flatMap((x) => x.endpoints.map((e) => ip4(e.address)!))));
   }
 

@@ -99,6 +99,24 @@ describe("the flow memo on the classes' edges", () => {
     expect(r.results[5].reason).toMatch(/DenyOnePodOut/);
   });
 
+  it("a pod target an NSG names alone is dropped while the other pods of its node share a class", () => {
+    const d = dataplane(cluster("azure-cni-overlay"), { workload: services(), nsgs });
+    // apps/1 holds 10.244.2.0/24: pod 10 is 10.244.2.12 (DenyToPod on the apps pool's NICs). Its
+    // flows come last, after more than a chunk of flows to its node's other pods, so the class's
+    // entries are kept before they are asked for.
+    const flows: BulkFlow[] = [];
+    const to = (i: number) => { for (const n of ["system/0", "apps/0"]) for (let p = 0; p < 30; p++) flows.push({ from: `pod:${n}/${p}`, to: `pod:apps/1/${i}`, port: 8080, line: flows.length + 1 }); };
+    for (let i = 0; i < 30; i++) if (i !== 10) to(i);
+    to(10);
+    const r = traceBulk(d, flows), plain = traceBulk(d, flows, { memo: false });
+    expect(r.results).toEqual(plain.results);
+    expect(r.memoHits).toBeGreaterThan(1000);
+    const ten = r.results.filter((x) => x.to === "pod:apps/1/10");
+    expect(ten.length).toBe(60);
+    for (const x of ten) expect(x.reason ?? "").toMatch(/DenyToPod|DenyOnePodOut/);
+    expect(r.results.filter((x) => x.verdict === "delivered").length).toBeGreaterThan(1500);
+  });
+
   it("masqueraded flows see each pod's own node; kept sources see themselves", () => {
     // kubenet: pod → VM is masqueraded to the node IP (ip-masq-agent); pod → pod is not.
     const d = dataplane(cluster("kubenet"), { workload: services() });
