@@ -20,7 +20,9 @@
 // pod source —, every later one an inert template on another node. So a result is kept only for
 // a walk that was delivered (a drop's reason names the addresses) and answered so; and a pod's
 // result is used for another pod only when the other's node is none of the nodes the walk went to
-// after the first (the packet's destination there, the later netfilter nodes). The source as seen
+// after the first (the packet's destination there, the later netfilter nodes; in the dataplanes
+// modelled such a flow would end the same anyway, and no test can tell: the check keeps the memo
+// from relying on it). The source as seen
 // is the flow's own source (not rewritten), its node's address (masqueraded on it), or an address
 // that depends on neither. Tests compare bulk runs with and without the memo.
 //
