@@ -8,8 +8,11 @@
 // node's questions go to the core in one batch, each table's addresses in one LPM call, and the
 // flows that waited are walked again. Verdicts are kept as templates where the ruleset cannot
 // tell two packets apart (see the netfilter primitive), so after the first chunks nearly every
-// flow is walked once. The answers are the compiled engines'; the logic is the tracer's, so the
-// results equal the TypeScript tracer's (a test and the benchmark compare them).
+// flow is walked once. And most flows are not walked at all: a flow whose class (its target, port
+// and protocol, and what its source is to the walk: memo.ts) was walked before takes that walk's
+// result, with its own source or node address put back in. The answers are the compiled engines';
+// the logic is the tracer's, so the results equal the TypeScript tracer's (tests and the benchmark
+// compare them, and the memo with the walks it saves).
 import { InputError, UsageError } from "../errors.ts";
 import { traceFlows } from "../netfilter/bulk.ts";
 import type { Flow, KernelResult } from "../netfilter/types.ts";
@@ -25,6 +28,7 @@ import {
   type NfPacket, type NodeAlternative, type NodeNetfilter, type Primitives, type TraceSource, type TraceTarget,
 } from "./trace.ts";
 import type { DpNode, DpRoute, DpService, Trace } from "./result.ts";
+import { FIRST_EXACT, FIRST_NODE, FIRST_SHARED, FlowMemo, type MemoColumns } from "./memo.ts";
 
 export interface BulkFlow {
   from: string;
@@ -96,6 +100,8 @@ export class BulkRun {
     readonly netfilterBatched: number,
     readonly routeBatched: number,
     readonly columns: BulkColumns,
+    /** Distinct flows answered by the flow memo (memo.ts) without a walk. */
+    readonly memoHits = 0,
   ) {}
 
   get count(): number {
@@ -134,13 +140,20 @@ export class BulkRun {
   }
 }
 
-/** An open-addressing table of the distinct byte strings of a buffer, each given an id (and its text) in order of first sight. */
+/**
+ * An open-addressing table of the distinct byte strings of a buffer, each given an id (and its
+ * text) in order of first sight. A slot holds the id and the hash (one probe reads one place), and
+ * each id's bytes are copied into one small arena, so that comparing a cell with its match reads
+ * nearby memory rather than the match's place in a file of many megabytes.
+ */
 class Interner {
   readonly texts: string[] = [];
-  private slots = new Int32Array(1024).fill(-1);
-  private readonly hashes: number[] = [];
-  /** Where each id's bytes first were: start, end. */
-  private readonly at: number[] = [];
+  /** Per slot: id + 1 (0: empty), hash. */
+  private slots = new Int32Array(2048);
+  private arena = new Uint8Array(1 << 16);
+  private used = 0;
+  /** Per id: where its bytes start in the arena (and the next id's start is where they end). */
+  private starts = new Int32Array(1024);
 
   constructor(private readonly b: Uint8Array) {}
 
@@ -149,36 +162,52 @@ class Interner {
     const b = this.b;
     let h = 0x811c9dc5;
     for (let k = a; k < e; k++) h = Math.imul(h ^ b[k], 0x01000193);
-    h >>>= 0;
-    const len = e - a, mask = this.slots.length - 1;
+    const len = e - a, slots = this.slots, mask = (slots.length >> 1) - 1, arena = this.arena, starts = this.starts;
     for (let k = h & mask; ; k = (k + 1) & mask) {
-      const id = this.slots[k];
-      if (id < 0) {
-        const nid = this.texts.length;
-        this.texts.push(String.fromCharCode.apply(null, b.subarray(a, e) as unknown as number[]));
-        this.hashes.push(h);
-        this.at.push(a, e);
-        this.slots[k] = nid;
-        if (this.texts.length * 2 > this.slots.length) this.grow();
-        return nid;
-      }
-      if (this.hashes[id] === h) {
-        const x = this.at[2 * id];
-        if (this.at[2 * id + 1] - x === len) {
+      const id = slots[2 * k] - 1;
+      if (id < 0) return this.add(k, h, a, e);
+      if (slots[2 * k + 1] === h) {
+        const x = starts[id];
+        if (starts[id + 1] - x === len) {
           let q = 0;
-          while (q < len && b[x + q] === b[a + q]) q++;
+          while (q < len && arena[x + q] === b[a + q]) q++;
           if (q === len) return id;
         }
       }
     }
   }
 
+  private add(k: number, h: number, a: number, e: number): number {
+    const id = this.texts.length, len = e - a;
+    this.texts.push(String.fromCharCode.apply(null, this.b.subarray(a, e) as unknown as number[]));
+    if (this.used + len > this.arena.length) {
+      const bigger = new Uint8Array(Math.max(this.arena.length * 2, this.used + len));
+      bigger.set(this.arena.subarray(0, this.used));
+      this.arena = bigger;
+    }
+    this.arena.set(this.b.subarray(a, e), this.used);
+    if (id + 2 > this.starts.length) {
+      const bigger = new Int32Array(this.starts.length * 2);
+      bigger.set(this.starts);
+      this.starts = bigger;
+    }
+    this.starts[id] = this.used;
+    this.used += len;
+    this.starts[id + 1] = this.used;
+    this.slots[2 * k] = id + 1;
+    this.slots[2 * k + 1] = h;
+    if (this.texts.length * 2 > this.slots.length >> 1) this.grow();
+    return id;
+  }
+
   private grow(): void {
-    const slots = new Int32Array(this.slots.length * 2).fill(-1), mask = slots.length - 1;
-    for (let id = 0; id < this.texts.length; id++) {
-      let k = this.hashes[id] & mask;
-      while (slots[k] >= 0) k = (k + 1) & mask;
-      slots[k] = id;
+    const old = this.slots, slots = new Int32Array(old.length * 2), mask = (slots.length >> 1) - 1;
+    for (let j = 0; j < old.length; j += 2) {
+      if (old[j] === 0) continue;
+      let k = old[j + 1] & mask;
+      while (slots[2 * k] !== 0) k = (k + 1) & mask;
+      slots[2 * k] = old[j];
+      slots[2 * k + 1] = old[j + 1];
     }
     this.slots = slots;
   }
@@ -364,6 +393,8 @@ const PENDING = new Pending();
 export interface TraceBulkOptions {
   engine?: "wasm" | "ts";
   source?: string;
+  /** The wasm path: answer a flow from an earlier flow of its class (memo.ts; default true, tests compare with false). */
+  memo?: boolean;
 }
 
 /**
@@ -499,6 +530,11 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
   let sharedVerdicts: RulesetVerdicts | undefined;
   const ownVerdicts = new Map<DpNode, RulesetVerdicts>();
   const frontendVerdicts = new Map<DpNode, Map<number, RulesetVerdicts>>();
+  // The walk in progress, as the flow memo needs it: netfilter answers so far, the first one's
+  // node, kind and translated destination, whether every later one was an inert template on
+  // another node, and those nodes.
+  let walkCalls = 0, walkFirst: DpNode | undefined, walkFirstKind = 0, walkD = 0, walkKept = true;
+  const walkVisited: DpNode[] = [];
   // The answer handed to the walk (it reads it before the next question).
   const alt: NodeAlternative = { probability: 1, verdict: "ACCEPT", src: "", dst: "", srcIp: 0, dstIp: 0, dport: undefined };
   const answer: NodeNetfilter = { path: "", alternatives: [alt] };
@@ -572,7 +608,19 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
       // Otherwise the node's address is in the key: MASQUERADE rewrites to it.
       if (!map) { map = v.exact; key = `${node.ip},${q.src},${dst},${q.proto},${q.dport},${q.sport},${q.inIface ?? ""}`; }
       const hit = (map as Map<number | string, Slot>).get(key);
-      if (hit !== undefined && hit !== ASKED) return give(hit, q, node);
+      if (hit !== undefined && hit !== ASKED) {
+        // What the flow memo needs to know of this walk (see there).
+        if (walkCalls++ === 0) {
+          walkFirst = node;
+          walkFirstKind = !template ? FIRST_EXACT : shared ? FIRST_SHARED : FIRST_NODE;
+          give(hit, q, node);
+          walkD = alt.dstIp!;
+          return answer;
+        }
+        if (!inert || node === walkFirst) walkKept = false;
+        else walkVisited.push(node);
+        return give(hit, q, node);
+      }
       if (hit === undefined) {
         (map as Map<number | string, Slot>).set(key, ASKED);
         let list = v.ask.get(node);
@@ -631,6 +679,12 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
   };
 
   const lt = new LeanTracer(dp, prims);
+  const memo = engine === "wasm" && dp.kubeProxy && opts.memo !== false ? new FlowMemo(dp, t.texts.length) : undefined;
+  const memoCols: MemoColumns = { verdict, seen, resolved, resolvedPort, proto, port };
+  // By endpoint id: an internet source (a Service target is then its frontend), a Service.
+  const internet = new Uint8Array(t.texts.length), toService = new Uint8Array(t.texts.length);
+  // Which sources (by endpoint id) and targets (by target id) are resolved.
+  const resolvedSource = new Uint8Array(t.texts.length), resolvedTarget = new Uint8Array(t.texts.length * 2);
   // Each endpoint resolved once (a Service's frontend once more for internet clients).
   const sources = byId<TraceSource>(), targets = byId<TraceTarget>(), targetsExternal = byId<TraceTarget>();
   // Each target's address: an index into `addresses`, by target id (2 x endpoint id, + 1 for a Service's frontend).
@@ -642,22 +696,42 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
     const cache = ext ? targetsExternal : targets;
     let tg = cache[t.to[i]];
     if (!tg) { cache[t.to[i]] = tg = lt.target(te, s); dsts.add(lt.targetDst(tg)); }
+    if (s.internet) internet[t.from[i]] = 1;
+    if (te.kind === "service") toService[t.to[i]] = 1;
+    resolvedSource[t.from[i]] = 1;
+    resolvedTarget[t.to[i] * 2 + (ext ? 1 : 0)] = 1;
+    memo?.learn(t.from[i], s, t.to[i] * 2 + (ext ? 1 : 0), tg);
     return [s, tg, ext];
   };
   const walkOne = (i: number): void => {
-    const te = eps[t.to[i]]!;
+    const from = t.from[i], to = t.to[i], pr = t.proto[i];
+    if (memo) {
+      // A flow of a class walked before: its results from the memo, no object touched.
+      const tid = to * 2 + (internet[from] & toService[to]);
+      if (memo.answer(from, tid, t.port[i], pr, i, memoCols)) {
+        // Internet targets share a class's entry: the first flow to this one may be a hit.
+        let a = addressOf[tid];
+        if (a < 0) addressOf[tid] = a = addresses.push(lt.targetAddress((tid & 1 ? targetsExternal : targets)[to]!)) - 1;
+        address[i] = a;
+        return;
+      }
+      walkCalls = 0; walkKept = true; walkVisited.length = 0;
+    }
+    const te = eps[to]!;
     const [s, tg, ext] = ends(i);
-    const pr = t.proto[i];
+    const tid = to * 2 + (ext ? 1 : 0);
     const r = lt.run(s, tg, te.kind === "service", t.port[i] < 0 ? undefined : t.port[i], pr === 0 ? undefined : pr === 1 ? "tcp" : "udp");
     verdict[i] = r.verdict === "delivered" ? 0 : r.verdict === "dropped" ? 1 : 2;
     if (r.seen >= 0) seen[i] = r.seen;
     if (r.resolved >= 0) { resolved[i] = r.resolved; resolvedPort[i] = r.resolvedPort; }
     proto[i] = r.proto === "tcp" ? 1 : 2;
     port[i] = r.port;
-    const tid = t.to[i] * 2 + (ext ? 1 : 0);
     let a = addressOf[tid];
     if (a < 0) addressOf[tid] = a = addresses.push(lt.targetAddress(tg)) - 1;
     address[i] = a;
+    if (memo) {
+      if (walkKept && walkCalls > 0) memo.keep(from, s, tid, tg, t.port[i], pr, r, walkFirst!, walkFirstKind, walkD, walkVisited);
+    }
     if (r.reason !== undefined) {
       let k = reasonIds.get(r.reason);
       if (k === undefined) reasonIds.set(r.reason, (k = reasons.push(r.reason) - 1));
@@ -666,7 +740,13 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
   };
   // Every flow's ends resolved first, in order (the first that does not exist is reported).
   const unique: number[] = [];
-  for (let i = 0; i < n; i++) if (same[i] === i) { unique.push(i); try { ends(i); } catch (err) { located(i, err); } }
+  for (let i = 0; i < n; i++) {
+    if (same[i] !== i) continue;
+    unique.push(i);
+    const f = t.from[i], d = t.to[i];
+    if (resolvedSource[f] && resolvedTarget[d * 2 + (internet[f] & toService[d])]) continue;
+    try { ends(i); } catch (err) { located(i, err); }
+  }
   let rounds = 0;
   if (engine === "ts") {
     for (const i of unique) { try { walkOne(i); } catch (err) { located(i, err); } }
@@ -689,7 +769,7 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
       }
     }
   }
-  return new BulkRun(t, engine, rounds, nfCount, routeCount, { same, proto, port, address, addresses, verdict, seen, resolved, resolvedPort, reason, reasons });
+  return new BulkRun(t, engine, rounds, nfCount, routeCount, { same, proto, port, address, addresses, verdict, seen, resolved, resolvedPort, reason, reasons }, memo?.hits ?? 0);
 }
 
 /** A string as a JSON string: most need no escaping (endpoints, addresses) and are quoted as they are. */

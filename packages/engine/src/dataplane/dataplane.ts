@@ -68,6 +68,7 @@ export class Dataplane {
   private readonly rulesets = new Map<string, Ruleset>();
   private readonly frontends = new Map<number, DpService>();
   private podReverse?: Map<number, { node: DpNode; index: number }>;
+  private podRecords?: { node: DpNode; index: number }[][];
 
   constructor(readonly cluster: Cluster, inputs: DataplaneInputs = {}) {
     const c = cluster;
@@ -407,7 +408,7 @@ export class Dataplane {
   }
 
   /** The pod holding an address, if any. */
-  podAt(ip: number): { node: DpNode; index: number } | undefined {
+  podAt(ip: number): Readonly<{ node: DpNode; index: number }> | undefined {
     const m = this.cluster.model;
     if (this.podCidr) {
       if (!in4(ip, this.podCidr)) return undefined;
@@ -415,7 +416,11 @@ export class Dataplane {
       const node = this.nodes[Math.floor(off / 256)];
       if (!node) return undefined;
       const index = (off % 256) - POD_HOST_OFFSET;
-      return index >= 0 && this.podIp(node, index) === ip ? { node, index } : undefined;
+      if (index < 0 || this.podIp(node, index) !== ip) return undefined;
+      // One record per pod, made on first use: a lookup per packet allocates nothing.
+      this.podRecords ??= [];
+      const recs = (this.podRecords[Math.floor(off / 256)] ??= []);
+      return (recs[index] ??= { node, index });
     }
     if (m === "azure-cni") {
       // Each node's pods follow its own address (the first node whose block holds it), kept by

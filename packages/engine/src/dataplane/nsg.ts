@@ -32,7 +32,7 @@ export class CompiledNsg {
   readonly rules: NsgRule[];
   readonly count: number;
   /** Rows of "not in VirtualNetwork" sides: the tag's prefixes to test against. */
-  private readonly vnet: P4[];
+  readonly vnet: readonly P4[];
 
   constructor(readonly nsg: Nsg, ctx: TagContext) {
     this.vnet = ctx.virtualNetwork;

@@ -147,6 +147,8 @@ class Walk {
   pkt: Pkt = { src: 0, dst: 0, proto: "tcp", dport: 0, sport: TRACE_SPORT };
   /** The source address as delivered (-1: not delivered). */
   seen = -1;
+  /** Whether the walk rewrote the source address. */
+  srcRewritten = false;
   readonly prims: Primitives;
   readonly lean: boolean;
   private hopCount = 0;
@@ -165,6 +167,7 @@ class Walk {
     p.src = src; p.dst = dst; p.proto = proto; p.dport = dport; p.sport = TRACE_SPORT;
     this.hopCount = 0;
     this.seen = -1;
+    this.srcRewritten = false;
     if (!this.lean) this.hops = [];
     return this;
   }
@@ -186,7 +189,7 @@ class Walk {
     const from = field === "srcIp" ? this.pkt.src : field === "dstIp" ? this.pkt.dst : this.pkt.dport;
     if (from === to) return;
     if (!this.lean) h.steps.push({ kind: "rewrite", field, from: field === "dstPort" ? String(from) : fmt4(from), to: field === "dstPort" ? String(to) : fmt4(to), by });
-    if (field === "srcIp") this.pkt.src = to;
+    if (field === "srcIp") { this.pkt.src = to; this.srcRewritten = true; }
     else if (field === "dstIp") this.pkt.dst = to;
     else this.pkt.dport = to;
   }
@@ -647,6 +650,8 @@ export interface LeanTrace {
   resolvedPort: number;
   proto: "tcp" | "udp";
   port: number;
+  /** Whether the walk rewrote the source (else `seen` is the flow's own source). */
+  srcRewritten: boolean;
 }
 
 /**
@@ -658,7 +663,7 @@ export interface LeanTrace {
 export class LeanTracer {
   private readonly walker: Walk;
   /** The result of the last run() (overwritten by the next). */
-  readonly last: LeanTrace = { verdict: "delivered", seen: -1, resolved: -1, resolvedPort: -1, proto: "tcp", port: 0 };
+  readonly last: LeanTrace = { verdict: "delivered", seen: -1, resolved: -1, resolvedPort: -1, proto: "tcp", port: 0, srcRewritten: false };
 
   constructor(readonly dp: Dataplane, prims: Primitives) {
     this.walker = new Walk(dp, { primitives: prims, lean: true });
@@ -703,6 +708,7 @@ export class LeanTracer {
     r.resolvedPort = moved ? w.pkt.dport : -1;
     r.proto = pr;
     r.port = dport;
+    r.srcRewritten = w.srcRewritten;
     return r;
   }
 }
