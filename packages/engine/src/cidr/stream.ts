@@ -98,10 +98,7 @@ export function scanLines(c: Core, input: ByteInput, chunkBytes: number, onLines
       const nl = m.subarray(block, block + filled).lastIndexOf(0x0a);
       if (nl < 0) {
         // A line longer than the chunk: grow the chunk and read on.
-        const bigger = c.heap.alloc(cap * 2 + 1 + SIMD_PAD);
-        c.u8().copyWithin(bigger, block, block + filled);
-        c.heap.release(block, cap + 1 + SIMD_PAD);
-        block = bigger;
+        block = c.heap.enlarge(block, cap + 1 + SIMD_PAD, filled, cap * 2 + 1 + SIMD_PAD);
         cap *= 2;
         carry = filled;
         continue;

@@ -65,6 +65,19 @@ export class WasmHeap {
     }
   }
 
+  /**
+   * A block of `bytes` in place of [ptr, ptr + oldBytes), holding its first `keep` bytes; the old
+   * block is released. For buffers that outgrow their block (a read past a file's stated size, an
+   * arena that fills up).
+   */
+  enlarge(ptr: number, oldBytes: number, keep: number, bytes: number): number {
+    if (keep > oldBytes || keep > bytes) throw new RangeError(`enlarge: keep ${keep} bytes of a ${oldBytes}-byte block in ${bytes}`);
+    const bigger = this.alloc(bytes);
+    new Uint8Array(this.memory.buffer).copyWithin(bigger, ptr, ptr + keep);
+    this.release(ptr, oldBytes);
+    return bigger;
+  }
+
   /** Frees [ptr, ptr + bytes) when owner is garbage-collected. */
   own(owner: object, ptr: number, bytes: number): void {
     this.registry.register(owner, [ptr, bytes], owner);

@@ -27,10 +27,7 @@ export function readToHeap(input: HeapReadable): HeapBytes {
     for (;;) {
       if (len + 16 >= size) {
         // More than the size said (a growing file, stdin): a block twice as large.
-        const bigger = heap.alloc(size * 2);
-        c.u8().copyWithin(bigger, ptr, ptr + len);
-        heap.release(ptr, size);
-        ptr = bigger;
+        ptr = heap.enlarge(ptr, size, len, size * 2);
         size *= 2;
       }
       const n = input.read(c.u8().subarray(ptr + len, ptr + Math.min(size - 16, len + 16 * CHUNK)));

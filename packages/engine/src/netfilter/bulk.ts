@@ -6,7 +6,7 @@
 import { traceKernel } from "./kernel/trace.ts";
 import { traceKubeProxy } from "./kube-proxy/trace.ts";
 import { traceFlowsWasm, traceColumnsWasm, compileKubeProxy, localOf, kpProtoOk, KpProgram, type KpRun, type NotCompiled } from "./kube-proxy/compile.ts";
-import { scanFlowsResident, type ResidentColumns } from "./flow-scan.ts";
+import { scanFlowsResident } from "./flow-scan.ts";
 import { writeKpResident, type ByteSink } from "./jsonl.ts";
 import { core } from "../core/module.ts";
 import { readToHeap, type HeapBytes, type HeapReadable } from "../core/read.ts";
@@ -150,42 +150,31 @@ export function traceColumns(dump: Ruleset | RulesDump, cols: FlowColumns, opts:
  * the results and the output chunks reuse its pages instead of touching fresh memory.
  */
 export function traceKubeProxyCsv(dump: RulesDump, flows: Uint8Array | HeapBytes, source: string, opts: TraceOptions, sink: ByteSink, inputDone?: () => void): { n: number; ms: number } | undefined {
-  if (!(dump.kubeProxyProgram() instanceof KpProgram)) return undefined;
-  const cols = scanFlowsResident(flows, { source });
-  if (!cols) return undefined;
-  try {
-    return traceKubeProxyColumns(dump, cols, opts, sink, inputDone);
-  } finally {
-    core().heap.release(cols.blk, cols.size);
-  }
-}
-
-/**
- * kube-proxy-test over flows already scanned into resident columns (the caller keeps and releases
- * their block): the flow records, results and lines stay in the heap, as in traceKubeProxyCsv.
- * Undefined where this path does not apply (a flow that is not IPv4 or that the tracer would
- * refuse, a dump the wasm path does not take): traceFlowFile on the same file gives the lines then.
- */
-function traceKubeProxyColumns(dump: RulesDump, cols: ResidentColumns, opts: TraceOptions, sink: ByteSink, inputDone?: () => void): { n: number; ms: number } | undefined {
   const p = dump.kubeProxyProgram();
   if (!(p instanceof KpProgram)) return undefined;
+  const cols = scanFlowsResident(flows, { source });
+  if (!cols) return undefined;
   const heap = core().heap;
-  const records = p.encodeResident(cols);
-  if (records === undefined) return undefined;
-  inputDone?.();
   try {
-    p.setLocal(localOf(opts));
-    const t0 = performance.now();
-    const run = p.runAt(records, cols.n);
-    const ms = performance.now() - t0;
+    const records = p.encodeResident(cols);
+    if (records === undefined) return undefined;
+    inputDone?.();
     try {
-      writeKpResident(cols, p.outputs, run, sink);
+      p.setLocal(localOf(opts));
+      const t0 = performance.now();
+      const run = p.runAt(records, cols.n);
+      const ms = performance.now() - t0;
+      try {
+        writeKpResident(cols, p.outputs, run, sink);
+      } finally {
+        run.release();
+      }
+      return { n: cols.n, ms };
     } finally {
-      run.release();
+      heap.release(records, Math.max(16, cols.n * 16));
     }
-    return { n: cols.n, ms };
   } finally {
-    heap.release(records, Math.max(16, cols.n * 16));
+    heap.release(cols.blk, cols.size);
   }
 }
 

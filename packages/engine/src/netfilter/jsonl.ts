@@ -295,9 +295,10 @@ function formatKp(at: KpBatchAt, colProtos: readonly string[], outputs: readonly
  */
 export class KpLines {
   private readonly core = core();
+  /** The block (string tables and the parameter block) and its size; the parameter block's address. */
   private readonly blk: number;
-  private readonly off: number;
-  private readonly oParams: number;
+  private readonly size: number;
+  private readonly params: number;
   private readonly fixedLine: number;
   private readonly outsLongest: number;
   private buf = 0;
@@ -322,8 +323,8 @@ export class KpLines {
     const c = this.core;
     const blk = c.heap.alloc(off);
     this.blk = blk;
-    this.off = off;
-    this.oParams = oParams;
+    this.size = off;
+    this.params = blk + oParams;
     const u32 = new Uint32Array(c.memory.buffer);
     // The outputs' bytes first (offsets from the table's start as they were cut), then the rest.
     c.u8().set(outs.bytes, blk + oStr);
@@ -354,13 +355,13 @@ export class KpLines {
       this.cap = cap;
     }
     let u32 = new Uint32Array(c.memory.buffer);
-    const P = (this.blk + this.oParams) / 4;
+    const P = this.params / 4;
     const put = (k: number, v: number) => (u32[P + k / 4] = v);
     put(A.NF_FMT_SRC, at.src); put(A.NF_FMT_DST, at.dst); put(A.NF_FMT_PROTO, at.proto);
     put(A.NF_FMT_SPORT, at.sport); put(A.NF_FMT_DPORT, at.dport); put(A.NF_FMT_RESULTS, at.results);
     put(A.NF_FMT_OUT_IDS, at.outIds); put(A.NF_FMT_BUF, this.buf); put(A.NF_FMT_CAP, this.cap);
     for (let i = 0; i < n; ) {
-      const next = c.exports.nfKpFormat(this.blk + this.oParams, i, n);
+      const next = c.exports.nfKpFormat(this.params, i, n);
       u32 = new Uint32Array(c.memory.buffer);
       const written = u32[P + A.NF_FMT_WRITTEN / 4];
       if (next === i) throw new Error(`nfKpFormat made no progress at flow ${i}`);
@@ -374,6 +375,6 @@ export class KpLines {
     this.live = false;
     if (this.buf) this.core.heap.release(this.buf, this.cap);
     this.buf = 0;
-    this.core.heap.release(this.blk, this.off);
+    this.core.heap.release(this.blk, this.size);
   }
 }

@@ -39,20 +39,24 @@ export const KP_MAX_CHUNK = 131_072;
 /**
  * kube-proxy-test over packed columns (another thread's scan of a flow file), evaluated in chunks;
  * each chunk's results go to `out` as soon as it has run. Undefined, before anything is handed
- * on, where the wasm path does not take the flows or the dump (as traceKubeProxyColumns): then
+ * on, where the wasm path does not take the flows or the dump (as traceKubeProxyCsv): then
  * traceFlowFile on the same file gives the lines. Returns the flow count and the evaluation time.
  */
 export function traceKubeProxyChunks(dump: RulesDump, scanned: PackedColumns, opts: TraceOptions, out: KpChunkSink): { n: number; ms: number } | undefined {
   const p = dump.kubeProxyProgram();
   if (!(p instanceof KpProgram)) return undefined;
   const c = core();
-  const cols = adoptColumns(scanned);  try {
+  const cols = adoptColumns(scanned);
+  try {
     const records = p.encodeResident(cols);
-    if (records === undefined) return undefined;    const n = cols.n;
+    if (records === undefined) return undefined;
+    const n = cols.n;
     try {
       p.setLocal(localOf(opts));
-      const runner = new KpRunner(p, records, n);      try {
-        out.start(p.outputs);        let ms = 0;
+      const runner = new KpRunner(p, records, n);
+      try {
+        out.start(p.outputs);
+        let ms = 0;
         const W = NF_ABI.NF_RES_SIZE / 4;
         for (let from = 0, size = KP_FIRST_CHUNK; from < n; size = Math.min(2 * size, KP_MAX_CHUNK)) {
           const to = Math.min(n, from + size);
@@ -109,19 +113,14 @@ export class KpChunkLines {
     const needIds = (this.nIds + ch.ids.length) * 4;
     if (needIds > this.arenaCap) {
       const cap = Math.max(needIds, 2 * this.arenaCap, 1 << 16);
-      const bigger = heap.alloc(cap);
-      if (this.arena) {
-        c.u8().copyWithin(bigger, this.arena, this.arena + this.nIds * 4);
-        heap.release(this.arena, this.arenaCap);
-      }
-      this.arena = bigger;
+      this.arena = this.arena ? heap.enlarge(this.arena, this.arenaCap, this.nIds * 4, cap) : heap.alloc(cap);
       this.arenaCap = cap;
     }
     if (ch.results.byteLength > this.resCap) {
       if (this.res) heap.release(this.res, this.resCap);
       this.res = 0;
-      this.res = heap.alloc(Math.max(16, ch.results.byteLength));
       this.resCap = Math.max(16, ch.results.byteLength);
+      this.res = heap.alloc(this.resCap);
     }
     const u32 = c.u32();
     u32.set(ch.ids, this.arena / 4 + this.nIds);

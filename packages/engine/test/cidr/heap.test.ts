@@ -24,6 +24,17 @@ describe("WasmHeap", () => {
     expect(heap.alloc(300)).toBe(a);
   });
 
+  it("enlarge moves a block's first bytes into a bigger one and frees the old", () => {
+    const a = heap.alloc(64);
+    new Uint8Array(memory.buffer).set([1, 2, 3, 4, 5], a);
+    const b = heap.enlarge(a, 64, 4, 4096);
+    expect(b).not.toBe(a);
+    expect([...new Uint8Array(memory.buffer, b, 4)]).toEqual([1, 2, 3, 4]);
+    // The old block is free again: the next small block takes it.
+    expect(heap.alloc(64)).toBe(a);
+    expect(() => heap.enlarge(b, 4096, 5000, 8192)).toThrow(RangeError);
+  });
+
   it("grows memory past the first page", () => {
     const p = heap.alloc(1 << 20);
     expect(memory.buffer.byteLength).toBeGreaterThanOrEqual(p + (1 << 20));

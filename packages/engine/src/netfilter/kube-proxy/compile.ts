@@ -587,6 +587,7 @@ export class KpRunner {
   private cap: number;
   private readonly cache: number;
   private readonly slots: number;
+  /** Until finish() or release(): the blocks are this runner's. */
   private live = true;
 
   constructor(private readonly p: KpProgram, private readonly flows: number, readonly n: number) {
@@ -622,7 +623,7 @@ export class KpRunner {
 
   /** Flows [from, to): their results, and the arena's ids they added (from the count before). */
   run(from: number, to: number): void {
-    if (!this.live) throw new Error("KpRunner: run after finish");
+    if (!this.live) throw new Error("KpRunner: run after finish or release");
     if (from < 0 || to > this.n || from > to) throw new RangeError(`KpRunner: flows [${from}, ${to}) of ${this.n}`);
     const c = this.core;
     for (;;) {
@@ -636,10 +637,7 @@ export class KpRunner {
       }
       const need = c.result(ABI.RES_A) + 16;
       const cap = Math.max(need, 2 * this.cap);
-      const bigger = c.heap.alloc(cap * 4);
-      c.u8().copyWithin(bigger, this.outIds, this.outIds + this.nIds * 4);
-      c.heap.release(this.outIds, this.cap * 4);
-      this.outIds = bigger;
+      this.outIds = c.heap.enlarge(this.outIds, this.cap * 4, this.nIds * 4, cap * 4);
       this.cap = cap;
       this.clearCache();
     }
@@ -647,6 +645,7 @@ export class KpRunner {
 
   /** The whole run's results (the cache goes back to the heap now; the rest at release()). */
   finish(): ResidentRun {
+    if (!this.live) throw new Error("KpRunner: finish after finish or release");
     const heap = this.core.heap;
     heap.release(this.cache, this.slots * A.NF_CACHE_SIZE);
     this.live = false;
@@ -663,13 +662,13 @@ export class KpRunner {
     };
   }
 
-  /** Gives every block back (a run abandoned before finish). */
+  /** Gives every block back (a run abandoned before finish; after finish the ResidentRun holds them and this does nothing). */
   release(): void {
+    if (!this.live) return;
+    this.live = false;
     const heap = this.core.heap;
-    if (this.live && this.cache) heap.release(this.cache, this.slots * A.NF_CACHE_SIZE);
+    if (this.cache) heap.release(this.cache, this.slots * A.NF_CACHE_SIZE);
     if (this.outIds) heap.release(this.outIds, this.cap * 4);
     heap.release(this.results, Math.max(16, this.n * A.NF_RES_SIZE));
-    this.live = false;
-    this.outIds = 0;
   }
 }
