@@ -5,26 +5,9 @@
 // formatter and their readers: it starts in a fraction of the CLI bundle's time) into a string
 // inside dist/aksnet.mjs, which starts it with { eval: true }.
 import { parentPort, workerData } from "node:worker_threads";
-import { openSync, fstatSync, readSync, closeSync } from "node:fs";
 import { scanFlowFile, packColumns, KpChunkLines, type PackedColumns, type ResidentColumns } from "@aksnet/engine/netfilter";
-import { writeAll } from "./write.ts";
+import { writeAll, openFile } from "./fd.ts";
 import { DONE, ERR, ERR_EPIPE, ERR_OTHER, type FlowThreadInit, type ToThread } from "./flow-thread-messages.ts";
-
-/** The file as the heap reader reads it (a regular file: the main side checked). */
-function fileInput(path: string) {
-  const fd = openSync(path, "r");
-  let open = true;
-  return {
-    name: path,
-    size: fstatSync(fd).size,
-    read(into: Uint8Array): number {
-      if (!open) return 0;
-      const n = readSync(fd, into, 0, into.length, null);
-      if (n === 0) { closeSync(fd); open = false; }
-      return n;
-    },
-  };
-}
 
 /** The texts joined in `text`, by their lengths. */
 function split(text: string, lengths: Uint32Array): string[] {
@@ -40,7 +23,7 @@ function serve(init: FlowThreadInit): void {
   let cols: ResidentColumns | undefined;
   let packed: PackedColumns | undefined;
   try {
-    cols = scanFlowFile(fileInput(init.path));
+    cols = scanFlowFile(openFile(init.path));
     packed = cols && packColumns(cols);
   } catch {
     // The main thread reads the file again and reports what is wrong with it, where it is.

@@ -21,8 +21,8 @@ declare const __AKSNET_FLOW_THREAD__: string | undefined;
 const threadSource = typeof __AKSNET_FLOW_THREAD__ === "string" ? __AKSNET_FLOW_THREAD__ : "";
 
 /**
- * Flow files smaller than this are scanned on the main thread: starting the thread costs ~30 ms
- * of the second core, about what scanning 4 MiB of CSV (~100,000 flows) costs the first.
+ * Flow files smaller than this are scanned on the main thread: starting the thread costs 30-60 ms
+ * of the second core, about what reading and scanning 4 MiB of CSV (~100,000 flows) costs the first.
  */
 export const FLOW_THREAD_MIN_BYTES = 4 << 20;
 /** Messages the thread may have still to handle before the main thread waits (bytes: 1 MiB chunks). */

@@ -1,12 +1,12 @@
 // Input and output for every command: files or stdin ("-"), --format, NO_COLOR, exit codes.
 // Commands only parse flags, call the engine and render; only main.ts touches process.exit.
-import { readFileSync, statSync, fstatSync, openSync, readSync, closeSync, writeSync, renameSync, unlinkSync, fsyncSync, realpathSync } from "node:fs";
+import { readFileSync, statSync, openSync, closeSync, renameSync, unlinkSync, fsyncSync, realpathSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import pc from "picocolors";
 import { Option } from "commander";
 import { InputError, UsageError } from "@aksnet/engine";
 import { bytesInput, type ByteInput } from "@aksnet/engine/cidr";
-import { writeAll, cannotWrite, wouldBlock, pause } from "./write.ts";
+import { writeAll, cannotWrite, cannotRead, readFd, openFile } from "./fd.ts";
 
 export { writeAll, cannotWrite };
 
@@ -56,12 +56,6 @@ export function readStdin(): string {
   return stdinCache;
 }
 
-/** "cannot read FILE: no such file" (or the system's reason), the one wording of a failed open or read. */
-function cannotRead(path: string, e: unknown): InputError {
-  const code = (e as NodeJS.ErrnoException).code;
-  const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (e as Error).message;
-  return new InputError(`cannot read ${path}: ${why}`);
-}
 
 /** A whole file, or stdin for "-", as bytes (stdin is read once, so two "-" inputs share it). */
 export function readBytes(path: string): { name: string; bytes: Uint8Array } {
@@ -214,17 +208,6 @@ export function warn(s: string): void {
 // views of the core's output buffer, one system call per buffer.
 
 
-function readFd(fd: number, into: Uint8Array, name: string): number {
-  for (;;) {
-    try {
-      return readSync(fd, into, 0, into.length, null);
-    } catch (e) {
-      if (wouldBlock(e)) { Atomics.wait(pause, 0, 0, 2); continue; }
-      if ((e as NodeJS.ErrnoException).code === "EOF") return 0;
-      throw new InputError(`cannot read ${name}: ${(e as Error).message}`);
-    }
-  }
-}
 
 // Standard input can be named twice in one command line (exclude - --remove -): the second reader
 // then gets the same bytes. Only then are the bytes kept (a streamed merge of stdin keeps none).
@@ -255,27 +238,7 @@ function stdinInput(): ByteInput {
 
 /** A file (opened now, so a missing one fails before anything is read) or stdin ("-") as a byte input. */
 export function openInput(path: string): ByteInput {
-  if (path === "-") return stdinInput();
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    throw cannotRead(path, e);
-  }
-  let open = true;
-  let size: number | undefined;
-  try { size = fstatSync(fd).size; } catch { size = undefined; }
-  return {
-    name: path,
-    lines: true,
-    size,
-    read(into) {
-      if (!open) return 0;
-      const n = readFd(fd, into, path);
-      if (n === 0) { closeSync(fd); open = false; }
-      return n;
-    },
-  };
+  return path === "-" ? stdinInput() : openFile(path);
 }
 
 /** Like sourcesFrom, as byte inputs: each argument is a file, "-" (stdin) or a literal value. */
