@@ -294,7 +294,7 @@ export function nfKpRun(prog: usize, flows: usize, n: i32, results: usize, outId
 export * from "./netfilter_kernel";
 export * from "./abi/netfilter";
 export { nfKpFormat } from "./netfilter_format";
-export { nfScanCsv, nfCountLf, nfHasHighBit } from "./netfilter_scan";
+export { nfScanCsv, nfCountLf, nfDumpCounts } from "./netfilter_scan";
 export { nfKpLoad, nfKpResolve, nfGather } from "./netfilter_load";
 export { nfKpEncode, nfKpMaxCount } from "./netfilter_kp_encode";
 export { nfKpBuild, nfKpBuildScratch, nfKpBuildCap } from "./netfilter_kp_build";

@@ -10,7 +10,7 @@
 // as the general path on fixture, generated and random dumps.
 import {
   LD_BYTES, LD_LEN, LD_POS, LD_TABLE, LD_BUILTINS, LD_REC, LD_RCHAIN, LD_RSTR, LD_NRULES, LD_CH_A, LD_CH_B, LD_CH_TABLE,
-  LD_CH_BUILTIN, LD_NCHAINS, LD_HASH, LD_HASH_MASK, LD_A, LD_B, LD_C, LD_CH_TARGET, LD_NONE,
+  LD_CH_BUILTIN, LD_NCHAINS, LD_HASH, LD_HASH_MASK, LD_HASH_SLOT, LD_A, LD_B, LD_C, LD_CH_TARGET, LD_NONE,
   LD_ST_DONE, LD_ST_BAIL, LD_ST_ODD, LD_ST_TABLE, LD_ST_COMMENT,
   LD_BI_PREROUTING, LD_BI_INPUT, LD_BI_FORWARD, LD_BI_OUTPUT, LD_BI_POSTROUTING,
   LD_REC_WORDS, KR_FLAGS, KR_SRC_NET, KR_SRC_MASK, KR_DST_NET, KR_DST_MASK, KR_PROTO, KR_DPORT, KR_STYPE, KR_DTYPE, KR_JUMP, KR_DNAT, KR_CHAIN,
@@ -94,12 +94,77 @@ function tIsLower(k: i32, w: string): bool {
   return true;
 }
 
+// Words of the hot path compared as numbers: a token is the word when its length and its first
+// and last 8 bytes are the word's (the bytes past a short token masked off). Words of up to 16
+// bytes: first and last 8 then cover every byte. The table is filled once, at instantiation.
+const WORD_BYTES: usize = 24;
+const WORDS = memory.data(64 * <i32>WORD_BYTES);
+let nWords: i32 = 0;
+
+/** The first n (< 8) or 8 bytes at a, the rest zero (reads 8 bytes: the dump's block keeps 16 past its end). */
+@inline function head8(a: usize, n: usize): u64 {
+  const v = load<u64>(a);
+  return n >= 8 ? v : v & ~(<u64>-1 << (<u64>n << 3));
+}
+
+/** A word's id in the table: its length, its head8 and (longer than 8) its last 8 bytes. */
+function word(w: string): i32 {
+  const n = w.length;
+  if (n < 1 || n > 16 || nWords == 64) unreachable();
+  const at = WORDS + <usize>nWords * WORD_BYTES;
+  let head: u64 = 0, tail: u64 = 0;
+  for (let i = 0; i < min(n, 8); i++) head |= <u64>w.charCodeAt(i) << (<u64>i << 3);
+  if (n > 8) for (let i = 0; i < 8; i++) tail |= <u64>w.charCodeAt(n - 8 + i) << (<u64>i << 3);
+  store<u32>(at, <u32>n);
+  store<u64>(at, head, 8);
+  store<u64>(at, tail, 16);
+  return nWords++;
+}
+
+/** Token k is the word `id` (quoting ignored, as tIs). */
+@inline function tIsW(k: i32, id: i32): bool {
+  const a = tA(k), n = tB(k) - a;
+  const w = WORDS + <usize>id * WORD_BYTES;
+  if (n != <usize>load<u32>(w) || head8(a, n) != load<u64>(w, 8)) return false;
+  return n <= 8 || load<u64>(a + n - 8) == load<u64>(w, 16);
+}
+
+const W_A = word("-A");
+const W_NOT = word("!");
+const W_COMMENT_OPT = word("--comment");
+const W_M = word("-m");
+const W_STATISTIC = word("statistic");
+const W_COMMENT = word("comment");
+const W_TCP = word("tcp");
+const W_UDP = word("udp");
+const W_SCTP = word("sctp");
+const W_UDPLITE = word("udplite");
+const W_DCCP = word("dccp");
+const W_S = word("-s");
+const W_D = word("-d");
+const W_P = word("-p");
+const W_DPORT = word("--dport");
+const W_SPORT = word("--sport");
+const W_MODE = word("--mode");
+const W_PROBABILITY = word("--probability");
+const W_RANDOM = word("random");
+const W_NTH = word("nth");
+const W_J = word("-j");
+const W_ACCEPT = word("ACCEPT");
+const W_DROP = word("DROP");
+const W_RETURN = word("RETURN");
+const W_DNAT = word("DNAT");
+const W_TO_DESTINATION = word("--to-destination");
+const W_COMMIT = word("COMMIT");
+const W_DASH = word("-");
+const W_APPEND = word("--append");
+
 /** A plain (unquoted) token the general scanner would not take as the start of a statement. */
 function plainValue(k: i32): bool {
   if (k >= nt || tQ(k)) return false;
   const c = <u32>load<u8>(tA(k));
   if (c == DASH || c == 33 || c == 35 || c == 42 || c == 58) return false;
-  return !tIs(k, "COMMIT");
+  return !tIsW(k, W_COMMIT);
 }
 
 // --- values --------------------------------------------------------------------------------------
@@ -230,29 +295,31 @@ function hashName(a: usize, b: usize, t: u32): u32 {
   let i = a;
   for (; i + 4 <= b; i += 4) h = (h ^ load<u32>(i)) * 16777619;
   for (; i < b; i++) h = (h ^ <u32>load<u8>(i)) * 16777619;
-  h ^= h >>> 15;
+  // murmur3's finaliser: the low bits (the slot) depend on every byte.
+  h ^= h >>> 16; h *= 0x85ebca6b; h ^= h >>> 13; h *= 0xc2b2ae35; h ^= h >>> 16;
   return h;
 }
 
-@inline function chainName(g: u32, a: usize, b: usize): bool {
-  const ca = gBase + <usize>load<u32>(gChA + (<usize>g << 2));
-  const cb = gBase + <usize>load<u32>(gChB + (<usize>g << 2));
-  const n = b - a;
-  if (cb - ca != n) return false;
+/** The n bytes at x and at y are equal (8 at a time, then one by one). */
+@inline function sameBytes(x: usize, y: usize, n: usize): bool {
   let i: usize = 0;
-  for (; i + 8 <= n; i += 8) if (load<u64>(ca + i) != load<u64>(a + i)) return false;
-  for (; i < n; i++) if (load<u8>(ca + i) != load<u8>(a + i)) return false;
+  for (; i + 8 <= n; i += 8) if (load<u64>(x + i) != load<u64>(y + i)) return false;
+  for (; i < n; i++) if (load<u8>(x + i) != load<u8>(y + i)) return false;
   return true;
 }
 
 /** Table t's chain named by [a, b), or LD_NONE. */
 export function findChain(t: u32, a: usize, b: usize): u32 {
+  const n = b - a;
   let h = hashName(a, b, t) & gMask;
   while (true) {
-    const v = load<u32>(gHash + (<usize>h << 2));
+    const s = gHash + <usize>h * <usize>LD_HASH_SLOT;
+    const v = load<u32>(s);
     if (v == 0) return LD_NONE;
-    const g = v - 1;
-    if (load<u32>(gChTable + (<usize>g << 2)) == t && chainName(g, a, b)) return g;
+    if (load<u32>(s, 12) == t) {
+      const ca = gBase + <usize>load<u32>(s, 4);
+      if (<usize>load<u32>(s, 8) - <usize>load<u32>(s, 4) == n && sameBytes(ca, a, n)) return v - 1;
+    }
     h = (h + 1) & gMask;
   }
   return LD_NONE;
@@ -265,8 +332,12 @@ function addChain(t: u32, a: usize, b: usize, builtin: bool): void {
   store<u32>(gChTable + (<usize>g << 2), t);
   store<u32>(gChBuiltin + (<usize>g << 2), builtin ? 1 : 0);
   let h = hashName(a, b, t) & gMask;
-  while (load<u32>(gHash + (<usize>h << 2)) != 0) h = (h + 1) & gMask;
-  store<u32>(gHash + (<usize>h << 2), g + 1);
+  while (load<u32>(gHash + <usize>h * <usize>LD_HASH_SLOT) != 0) h = (h + 1) & gMask;
+  const s = gHash + <usize>h * <usize>LD_HASH_SLOT;
+  store<u32>(s, g + 1);
+  store<u32>(s, <u32>(a - gBase), 4);
+  store<u32>(s, <u32>(b - gBase), 8);
+  store<u32>(s, t, 12);
 }
 
 /** The LD_BI_* bit of a built-in chain name, 0 for any other. */
@@ -310,7 +381,7 @@ const M_NONE: i32 = 0, M_COMMENT: i32 = 1, M_PORTS: i32 = 2, M_STATISTIC: i32 = 
 
 /** The fast reading of an "-A CHAIN ..." line of table t (tokens split). */
 function fastRule(t: u32): i32 {
-  if (nt < 3 || !tIs(0, "-A")) return RULE_ODD;
+  if (nt < 3 || !tIsW(0, W_A)) return RULE_ODD;
   if (!plainValue(1)) return RULE_ODD;
   const a = tA(1), b = tB(1);
   let chain: u32;
@@ -334,7 +405,7 @@ function fastRule(t: u32): i32 {
   let k: i32 = 2;
   while (k < nt) {
     if (tQ(k)) return RULE_ODD;
-    if (tIs(k, "!")) {
+    if (tIsW(k, W_NOT)) {
       if (neg) return RULE_ODD;
       neg = true;
       k++;
@@ -342,61 +413,61 @@ function fastRule(t: u32): i32 {
     }
     if (<u32>load<u8>(tA(k)) != DASH) return RULE_ODD;
     const v = k + 1;
-    if (module == M_COMMENT && tIs(k, "--comment")) {
+    if (module == M_COMMENT && tIsW(k, W_COMMENT_OPT)) {
       if (v >= nt || !tQ(v) || neg) return RULE_ODD;
-      if (tIs(v, "!")) return RULE_ODD;
-      if (v + 1 < nt && (tQ(v + 1) || (<u32>load<u8>(tA(v + 1)) != DASH && !tIs(v + 1, "!")))) return RULE_ODD;
+      if (tIsW(v, W_NOT)) return RULE_ODD;
+      if (v + 1 < nt && (tQ(v + 1) || (<u32>load<u8>(tA(v + 1)) != DASH && !tIsW(v + 1, W_NOT)))) return RULE_ODD;
       k = v + 1;
       neg = false;
       continue;
     }
     if (!plainValue(v)) return RULE_ODD;
     const o2 = tLen(k) == 2;
-    if (o2 && tIs(k, "-m")) {
+    if (o2 && tIsW(k, W_M)) {
       if (neg) return RULE_ODD;
-      if (tIs(v, "statistic")) {
+      if (tIsW(v, W_STATISTIC)) {
         if (stat == 1) prob = true;
         stat = 0;
         module = M_STATISTIC;
-      } else if (tIs(v, "comment")) module = M_COMMENT;
-      else if (tIs(v, "tcp") || tIs(v, "udp") || tIs(v, "sctp") || tIs(v, "udplite") || tIs(v, "dccp")) module = M_PORTS;
+      } else if (tIsW(v, W_COMMENT)) module = M_COMMENT;
+      else if (tIsW(v, W_TCP) || tIsW(v, W_UDP) || tIsW(v, W_SCTP) || tIsW(v, W_UDPLITE) || tIsW(v, W_DCCP)) module = M_PORTS;
       else module = M_OTHER;
-    } else if (o2 && (tIs(k, "-s") || tIs(k, "-d"))) {
+    } else if (o2 && (tIsW(k, W_S) || tIsW(k, W_D))) {
       if (!v4Prefix(tA(v), tB(v))) return RULE_ODD;
       if (load<u8>(tA(k) + 1) == 115) { flags = (flags & ~(NF_F_SRC | NF_F_SRC_NEG)) | NF_F_SRC | (neg ? NF_F_SRC_NEG : 0); srcNet = pNet; srcMask = pMask; }
       else { flags = (flags & ~(NF_F_DST | NF_F_DST_NEG)) | NF_F_DST | (neg ? NF_F_DST_NEG : 0); dstNet = pNet; dstMask = pMask; }
-    } else if (o2 && tIs(k, "-p")) {
-      if (tIs(v, "tcp")) { proto = LD_PROTO_TCP; protoTok = -1; }
-      else if (tIs(v, "udp")) { proto = LD_PROTO_UDP; protoTok = -1; }
+    } else if (o2 && tIsW(k, W_P)) {
+      if (tIsW(v, W_TCP)) { proto = LD_PROTO_TCP; protoTok = -1; }
+      else if (tIsW(v, W_UDP)) { proto = LD_PROTO_UDP; protoTok = -1; }
       else {
         if (!protoKnown(v)) return RULE_ODD;
         proto = LD_FROM_STR;
         protoTok = v;
       }
       flags = (flags & ~(NF_F_PROTO | NF_F_PROTO_NEG)) | NF_F_PROTO | (neg ? NF_F_PROTO_NEG : 0);
-    } else if (tIs(k, "--dport") || tIs(k, "--sport")) {
+    } else if (tIsW(k, W_DPORT) || tIsW(k, W_SPORT)) {
       if (module != M_NONE && module != M_PORTS) return RULE_ODD;
       if (!portRangeOk(tA(v), tB(v))) return RULE_ODD;
       if (load<u8>(tA(k) + 2) == 100) {
         flags = (flags & ~(NF_F_DPORT | NF_F_DPORT_NEG)) | NF_F_DPORT | (neg ? NF_F_DPORT_NEG : 0);
         dport = <u32>portValue(tA(v), tB(v));
       }
-    } else if (tIs(k, "--mode") || tIs(k, "--probability")) {
+    } else if (tIsW(k, W_MODE) || tIsW(k, W_PROBABILITY)) {
       if (module != M_STATISTIC) return RULE_ODD;
       if (stat == 0) stat = 1;
       if (tLen(k) == 6) {
-        if (tIs(v, "random")) stat = 1;
-        else if (tIs(v, "nth")) stat = 2;
+        if (tIsW(v, W_RANDOM)) stat = 1;
+        else if (tIsW(v, W_NTH)) stat = 2;
         else return RULE_ODD;
       } else if (plainProbability(tA(v), tB(v)) != 1) return RULE_ODD; // not plain, or out of range: the parser reads it
-    } else if (o2 && tIs(k, "-j")) {
+    } else if (o2 && tIsW(k, W_J)) {
       const rest = nt - (v + 1);
-      if (tIs(v, "ACCEPT") || tIs(v, "DROP") || tIs(v, "RETURN")) {
+      if (tIsW(v, W_ACCEPT) || tIsW(v, W_DROP) || tIsW(v, W_RETURN)) {
         if (rest != 0) return RULE_ODD;
         jump = LD_JUMP_STR;
         jumpTok = v;
-      } else if (tIs(v, "DNAT")) {
-        if (rest != 2 || !tIs(v + 1, "--to-destination") || !plainValue(v + 2)) return RULE_ODD;
+      } else if (tIsW(v, W_DNAT)) {
+        if (rest != 2 || !tIsW(v + 1, W_TO_DESTINATION) || !plainValue(v + 2)) return RULE_ODD;
         if (!natToOk(tA(v + 2), tB(v + 2))) return RULE_ODD;
         jump = LD_JUMP_DNAT;
         dnatTok = v + 2;
@@ -431,7 +502,7 @@ function fastRule(t: u32): i32 {
 function oddChainToken(): i32 {
   let k: i32 = 0;
   if (nt > 0 && load<u8>(tA(0)) == 91 && !tQ(0)) k = 1;
-  if (k + 1 >= nt || tQ(k) || !(tIs(k, "-A") || tIs(k, "--append"))) return -1;
+  if (k + 1 >= nt || tQ(k) || !(tIsW(k, W_A) || tIsW(k, W_APPEND))) return -1;
   return plainValue(k + 1) ? k + 1 : -1;
 }
 
@@ -458,6 +529,18 @@ export function loadGlobals(params: usize): void {
   gHash = <usize>load<u32>(params + LD_HASH); gMask = load<u32>(params + LD_HASH_MASK);
 }
 
+/** The first line feed in [p, end), or end: 16 bytes a step while 16 remain, then one by one. */
+function lineEnd(p: usize, end: usize): usize {
+  const lf = i8x16.splat(LF);
+  while (p + 16 <= end) {
+    const m = i8x16.bitmask(i8x16.eq(v128.load(p), lf));
+    if (m) return p + <usize>ctz(m);
+    p += 16;
+  }
+  while (p < end && load<u8>(p) != LF) p++;
+  return p;
+}
+
 /** Reads lines from LD_POS until the end or a stop (LD_ST_*); the counts and LD_POS are written back. */
 export function nfKpLoad(params: usize): i32 {
   loadGlobals(params);
@@ -470,8 +553,7 @@ export function nfKpLoad(params: usize): i32 {
   const builtins = load<u32>(params + LD_BUILTINS);
   let st = LD_ST_DONE;
   while (pos < end) {
-    let nl = pos;
-    while (nl < end && load<u8>(nl) != LF) nl++;
+    const nl = lineEnd(pos, end);
     let e = nl;
     if (e > pos && <u32>load<u8>(e - 1) == CR) e--;
     const from = pos;
@@ -501,7 +583,7 @@ export function nfKpLoad(params: usize): i32 {
     if (c0 == 58 && table != LD_NONE) {
       // ":CHAIN POLICY [p:b]"
       if (!tokens(from, e) || (nt != 2 && nt != 3) || tQ(1) || (nt == 3 && tQ(2)) || tLen(0) < 2) { st = LD_ST_BAIL; break; }
-      const isDash = tIs(1, "-"), isPolicy = tIs(1, "ACCEPT") || tIs(1, "DROP");
+      const isDash = tIsW(1, W_DASH), isPolicy = tIsW(1, W_ACCEPT) || tIsW(1, W_DROP);
       if (!isDash && !isPolicy) { st = LD_ST_BAIL; break; }
       if (nt == 3) {
         // "[digits:digits]"
@@ -571,12 +653,20 @@ export function nfKpLoad(params: usize): i32 {
 export function nfKpResolve(params: usize): i32 {
   loadGlobals(params);
   const targets = <usize>load<u32>(params + LD_CH_TARGET);
+  // The last name resolved, compared first: jumps to one chain come in runs (KUBE-MARK-MASQ).
+  let lastT: u32 = LD_NONE, lastA: usize = 0, lastN: usize = 0, lastG: u32 = LD_NONE;
   for (let r: u32 = 0; r < gNRules; r++) {
     const ja = load<u32>(rstr(r, 4));
     if (ja == LD_NONE || load<u32>(rec(r, KR_JUMP)) != 0) continue;
     const chain = load<u32>(gRChain + (<usize>r << 2));
     const t = load<u32>(gChTable + (<usize>chain << 2));
-    const g = findChain(t, gBase + <usize>ja, gBase + <usize>load<u32>(rstr(r, 5)));
+    const a = gBase + <usize>ja, n = <usize>load<u32>(rstr(r, 5)) - <usize>ja;
+    let g: u32;
+    if (t == lastT && n == lastN && sameBytes(a, lastA, n)) g = lastG;
+    else {
+      g = findChain(t, a, a + n);
+      lastT = t; lastA = a; lastN = n; lastG = g;
+    }
     if (g == LD_NONE || load<u32>(gChBuiltin + (<usize>g << 2)) != 0) return 1;
     store<u32>(rec(r, KR_CHAIN), g + 1);
     if (load<u8>(targets + <usize>g) != 0) store<u32>(rec(r, KR_JUMP), LD_JUMP_TARGET);

@@ -459,11 +459,39 @@ export function nfCountLf(ptr: usize, len: usize): u32 {
   return n;
 }
 
-/** 1 when a byte in [ptr, ptr + len) has its top bit set (not ASCII), else 0; 16 at a time. */
-export function nfHasHighBit(ptr: usize, len: usize): i32 {
-  const high = i8x16.splat(-128);
+/**
+ * One pass over a dump's bytes for the loader: at out, u32 each, the line feeds, the lines that
+ * start with ":" (chain declarations: they bound the chain count), and 1 when a byte has its top
+ * bit set (else 0); 16 bytes at a time.
+ */
+export function nfDumpCounts(ptr: usize, len: usize, out: usize): void {
+  const nl = i8x16.splat(10), colon = i8x16.splat(58);
+  let lines: u32 = 0, decls: u32 = len > 0 && load<u8>(ptr) == 58 ? 1 : 0;
+  let high = i8x16.splat(0);
   let i: usize = 0;
-  for (; i + 16 <= len; i += 16) if (v128.any_true(v128.and(v128.load(ptr + i), high))) return 1;
-  for (; i < len; i++) if (load<u8>(ptr + i) >= 0x80) return 1;
-  return 0;
+  while (i + 17 <= len) {
+    let accL = i8x16.splat(0), accD = i8x16.splat(0);
+    // Block k: the bytes at i (line feeds, top bits) and the pairs (i + j, i + j + 1) ("\n:").
+    for (let blocks = 0; blocks < 255 && i + 17 <= len; blocks++, i += 16) {
+      const v = v128.load(ptr + i), w = v128.load(ptr + i + 1);
+      const lf = i8x16.eq(v, nl);
+      accL = i8x16.sub(accL, lf);
+      accD = i8x16.sub(accD, v128.and(lf, i8x16.eq(w, colon)));
+      high = v128.or(high, v);
+    }
+    const sL = i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(accL));
+    const sD = i32x4.extadd_pairwise_i16x8_u(i16x8.extadd_pairwise_i8x16_u(accD));
+    lines += <u32>(i32x4.extract_lane(sL, 0) + i32x4.extract_lane(sL, 1) + i32x4.extract_lane(sL, 2) + i32x4.extract_lane(sL, 3));
+    decls += <u32>(i32x4.extract_lane(sD, 0) + i32x4.extract_lane(sD, 1) + i32x4.extract_lane(sD, 2) + i32x4.extract_lane(sD, 3));
+  }
+  let hi: u32 = v128.any_true(v128.and(high, i8x16.splat(-128))) ? 1 : 0;
+  for (; i < len; i++) {
+    const c = <u32>load<u8>(ptr + i);
+    if (c == 10) { lines++; if (i + 1 < len && load<u8>(ptr + i + 1) == 58) decls++; }
+    if (c >= 0x80) hi = 1;
+  }
+  store<u32>(out, lines);
+  store<u32>(out, decls, 4);
+  store<u32>(out, hi, 8);
 }
+

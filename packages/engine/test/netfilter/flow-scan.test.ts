@@ -284,12 +284,12 @@ describe("flow results written as bytes == flowJsonLine (fast-check)", () => {
   });
 });
 
-describe("countLf and the core's nfCountLf (the row bound of the CSV scan) == a byte-at-a-time count (fast-check)", () => {
+describe("countLf, the core's nfCountLf (the row bound of the CSV scan) and nfDumpCounts (the dump loader's) == byte-at-a-time counts (fast-check)", () => {
   it("any bytes, any start, any offset into the buffer", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(8), fc.nat(200), (bytes, shift, from0) => {
-        // Mostly newlines and their neighbours (0x09, 0x0b, 0x8a) to stress the word test.
-        const mixed = bytes.map((b) => [10, 9, 11, 0x8a, 0, 0xff, b, b][b & 7]);
+        // Mostly newlines and their neighbours (0x09, 0x0b, 0x8a) to stress the word test, and ":" (chain declarations).
+        const mixed = bytes.map((b) => [10, 9, 11, 0x8a, 58, 0xff, b, 10][b & 7]);
         const buf = new Uint8Array(mixed.length + shift);
         buf.set(mixed, shift);
         const s = buf.subarray(shift);
@@ -303,8 +303,16 @@ describe("countLf and the core's nfCountLf (the row bound of the CSV scan) == a 
         try {
           c.u8().set(s.subarray(from), at);
           expect(c.exports.nfCountLf(at, s.length - from)).toBe(want);
-          // And nfHasHighBit (the dump loader's ASCII test) == a byte-at-a-time test.
-          expect(c.exports.nfHasHighBit(at, s.length - from)).toBe(s.subarray(from).some((b) => b >= 0x80) ? 1 : 0);
+          // And nfDumpCounts: line feeds, lines that start with ":", a byte with its top bit set.
+          const t = s.subarray(from);
+          const out = c.heap.alloc(16);
+          try {
+            c.exports.nfDumpCounts(at, t.length, out);
+            const decls = t.reduce((n, b, i) => n + (b === 58 && (i === 0 || t[i - 1] === 10) ? 1 : 0), 0);
+            expect([...c.u32().subarray(out / 4, out / 4 + 3)]).toEqual([want, decls, t.some((b) => b >= 0x80) ? 1 : 0]);
+          } finally {
+            c.heap.release(out, 16);
+          }
         } finally {
           c.heap.release(at, Math.max(16, s.length - from));
         }

@@ -221,9 +221,14 @@ export const LD_CH_B: i32 = 40;
 export const LD_CH_TABLE: i32 = 44;
 export const LD_CH_BUILTIN: i32 = 48;
 export const LD_NCHAINS: i32 = 52;
-/** The chain hash table (u32 slots: chain index + 1, 0 = empty) and its mask. */
+/**
+ * The chain hash table and its mask (slots - 1). A slot is LD_HASH_SLOT bytes, four u32: chain
+ * index + 1 (0 = empty), the name's [start, end) offsets, the table index, so a lookup reads the
+ * slot's cache line and the name's, not four per-chain arrays as well.
+ */
 export const LD_HASH: i32 = 56;
 export const LD_HASH_MASK: i32 = 60;
+export const LD_HASH_SLOT: i32 = 16;
 /** out at a stop: a byte range [A, B) and a chain (LD_NONE: none). */
 export const LD_A: i32 = 64;
 export const LD_B: i32 = 68;

@@ -33,7 +33,7 @@ const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 /** TypeScript mirror of the LD_* / KR_* constants in packages/wasm/assembly/abi/netfilter.ts (a test compares them). */
 export const LD_ABI = {
   LD_BYTES: 0, LD_LEN: 4, LD_POS: 8, LD_TABLE: 12, LD_BUILTINS: 16, LD_REC: 20, LD_RCHAIN: 24, LD_RSTR: 28, LD_NRULES: 32,
-  LD_CH_A: 36, LD_CH_B: 40, LD_CH_TABLE: 44, LD_CH_BUILTIN: 48, LD_NCHAINS: 52, LD_HASH: 56, LD_HASH_MASK: 60,
+  LD_CH_A: 36, LD_CH_B: 40, LD_CH_TABLE: 44, LD_CH_BUILTIN: 48, LD_NCHAINS: 52, LD_HASH: 56, LD_HASH_MASK: 60, LD_HASH_SLOT: 16,
   LD_A: 64, LD_B: 68, LD_C: 72, LD_CH_TARGET: 76, LD_PARAMS_SIZE: 96, LD_NONE: 0xffffffff,
   LD_ST_DONE: 0, LD_ST_BAIL: 1, LD_ST_ODD: 2, LD_ST_TABLE: 3, LD_ST_COMMENT: 4,
   LD_BI_PREROUTING: 1, LD_BI_INPUT: 2, LD_BI_FORWARD: 4, LD_BI_OUTPUT: 8, LD_BI_POSTROUTING: 16,
@@ -118,16 +118,21 @@ function loadDump(s: Uint8Array, source: string, program: boolean): KpRules | Kp
   let blk = 0, size = 0;
   try {
     c.u8().set(s, bytes);
-    // Every rule and every chain takes a line: the line count bounds both.
-    const lines = 1 + c.exports.nfCountLf(bytes, len);
+    // Every rule and every chain takes a line: the line count bounds both; the lines that start
+    // with ":" bound the chains (the hash table is kept at most half full).
+    const counts = heap.alloc(16);
+    c.exports.nfDumpCounts(bytes, len, counts);
+    const [lf, decls, high] = c.u32().subarray(counts / 4, counts / 4 + 3);
+    heap.release(counts, 16);
+    const lines = 1 + lf;
     let slots = 16;
-    while (slots < 2 * lines) slots *= 2;
+    while (slots < 2 * decls) slots *= 2;
     const al = (x: number) => (x + 15) & ~15;
     const at = (n: number) => { const o = size; size += al(n); return o; };
     const oP = at(D.LD_PARAMS_SIZE), oRec = at(4 * D.LD_REC_WORDS * lines), oRChain = at(4 * lines), oRStr = at(4 * D.LD_STR_WORDS * lines);
-    const oChA = at(4 * lines), oChB = at(4 * lines), oChTable = at(4 * lines), oChBuiltin = at(4 * lines), oHash = at(4 * slots), oTargets = at(lines);
+    const oChA = at(4 * lines), oChB = at(4 * lines), oChTable = at(4 * lines), oChBuiltin = at(4 * lines), oHash = at(D.LD_HASH_SLOT * slots), oTargets = at(lines);
     blk = heap.alloc(size);
-    c.u8().fill(0, blk + oHash, blk + oHash + 4 * slots);
+    c.u8().fill(0, blk + oHash, blk + oHash + D.LD_HASH_SLOT * slots);
     let u32 = c.u32();
     const P = (blk + oP) >>> 2;
     const param = (k: number, v: number) => (u32[P + (k >>> 2)] = v);
@@ -140,7 +145,7 @@ function loadDump(s: Uint8Array, source: string, program: boolean): KpRules | Kp
     // usual dump) through the fast UTF-8 decoder, else as latin1. The chain names and the outputs
     // are gathered by the core and decoded together (gatherTexts); a table name or a comment on its
     // own; the whole dump only for the records KpProgram builds (fixStrings).
-    const dec = c.exports.nfHasHighBit(bytes, len) ? latin1 : ascii;
+    const dec = high ? latin1 : ascii;
     let whole: string | undefined;
     const text = () => (whole ??= dec.decode(s));
     const sub = (a: number, b: number) => dec.decode(s.subarray(a, b));
