@@ -144,6 +144,17 @@ describe("flows loader == parseRuleset + kpRulesOf", () => {
     expect(kpProgramFromBytes(bytes(head + "-A A -j B\n-A B -j A\nCOMMIT\n"))).toBeUndefined();
   });
 
+  it("many chains whose names differ only late or only in the middle: every jump finds its own chain", () => {
+    // 3,000 chains (a hash table of 8,192 slots) named alike, each jumped to from KUBE-SERVICES,
+    // and declared twice once: the duplicate is the parser's to report.
+    const names = Array.from({ length: 3000 }, (_, i) => i % 2 ? `KUBE-SEP-${"A".repeat(12)}${i.toString(36).padStart(4, "0")}` : `KUBE-SVC-${i.toString(36).padStart(4, "0")}${"B".repeat(12)}`);
+    const text = ["*nat", ":PREROUTING ACCEPT [0:0]", ":KUBE-SERVICES - [0:0]", ...names.map((n) => `:${n} - [0:0]`), "-A PREROUTING -j KUBE-SERVICES",
+      ...names.map((n, i) => `-A KUBE-SERVICES -d 10.96.${i >> 8}.${i & 255}/32 -p tcp -m tcp --dport 80 -j ${n}`), ...names.map((n, i) => `-A ${n} -j DNAT --to-destination 10.244.${i >> 8}.${i & 255}:80`), "COMMIT", ""].join("\n");
+    expect(check(text)).toBe("taken");
+    const dup = text.replace(`:${names[7]} - [0:0]\n`, `:${names[7]} - [0:0]\n:${names[7]} - [0:0]\n`);
+    expect(kpRulesFromBytes(bytes(dup), "t.rules")).toBeUndefined();
+  });
+
   // Random dumps from kube-proxy rule pieces, some broken or unusual (as parse-fast.test.ts).
   const pieces = [
     "-d 10.96.0.1/32", "! -s 10.244.0.0/16", "-s 10.244.1.5/32", "-s 10.0.0.01", "-d 300.1.1.1", "-d fd00::1", "-p tcp", "-p UDP", "-p 6",
@@ -153,11 +164,15 @@ describe("flows loader == parseRuleset + kpRulesOf", () => {
     "-m mark --mark 0x4000/0x4000", "-m conntrack --ctstate NEW", "-m addrtype --dst-type LOCAL", "-m addrtype ! --src-type LOCAL", "!", "! !", "-m", "-d",
     "\t-p tcp", "-m comment --comment \"a\"b", "COMMIT", "#", "-A", ":X - [0:0]", "-m owner --uid-owner 0", "-i eth0", "-m comment --comment \"é\"",
     "-m recent --rcheck", "-m dccp --dport 9",
+    // Near misses of the words the core compares as numbers (length, first and last 8 bytes).
+    "-mm tcp", "-m tcpx --dport 80", "--dportx 80", "--dpor 80", "-m statisticx --mode random", "-m statistic --probabilitx 0.5",
+    "-m statistic --probabilityy 0.5", "-m statistic --modf random", "-m commentx --comment \"a\"", "-pp tcp", "-p tcq", "-m udplitf --dport 9",
   ];
   const targets = [
     "-j KUBE-SVC-A", "-j KUBE-SEP-B", "-j KUBE-MARK-MASQ", "-j ACCEPT", "-j RETURN", "-j DROP", "-j REJECT", "-j DNAT --to-destination 10.244.1.5:8080",
     "-j DNAT --to-destination 10.244.1.5", "-j DNAT --to-destination 10.244.1.5:99999", "-j DNAT --to-destination [fd00::1]:80", "-j DNAT",
     "-j MARK --or-mark 0x4000", "-j MASQUERADE --random-fully", "-j NOPE", "-j COMMIT", "-j", "-g KUBE-SVC-A", "-j CT --notrack", "-j KUBE-SVC-A extra", "",
+    "-j DNATX --to-destination 10.244.1.5:80", "-j DNAT --to-destinatioN 10.244.1.5:80", "-j DNAT --to-destinationX 10.244.1.5:80", "-j ACCEPTT", "-j DRO", "-jj ACCEPT",
   ];
   const chains = ["KUBE-SERVICES", "KUBE-SVC-A", "KUBE-SEP-B", "KUBE-MARK-MASQ", "PREROUTING", "MISSING"];
   const ruleLine = fc.tuple(fc.constantFrom(...chains), fc.array(fc.constantFrom(...pieces), { maxLength: 5 }), fc.constantFrom(...targets), fc.constantFrom("", " ", "\r", "\t"), fc.boolean())
