@@ -37,7 +37,8 @@ function serve(init: FlowThreadInit): void {
     if (!failed) {
       try {
         if (m.t === "bytes") toStdout(m.bytes);
-        else if (m.t === "start") lines = new KpChunkLines(cols!, split(m.text, m.lengths));
+        // (No columns: the scan failed and the main thread reads the file; no chunk follows.)
+        else if (m.t === "start") lines = cols && new KpChunkLines(cols, split(m.text, m.lengths));
         else if (m.t === "chunk") lines!.write(m.chunk, toStdout);
       } catch (e) {
         failed = true;

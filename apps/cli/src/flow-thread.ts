@@ -82,11 +82,16 @@ export class FlowThread {
   readonly lines: KpChunkSink = {
     // The texts as one string and their lengths: two values to clone, not tens of thousands.
     start: (outputs: readonly string[]) => {
+      // Sent ahead of the run (once the dump is loaded), then handed again by the run itself.
+      if (outputs === this.started) return;
+      this.started = outputs;
       const lengths = Uint32Array.from(outputs, (o) => o.length);
       this.post({ t: "start", text: outputs.join(""), lengths }, [lengths.buffer as ArrayBuffer]);
     },
     chunk: (chunk: KpChunk) => this.post({ t: "chunk", chunk }, [chunk.results.buffer as ArrayBuffer, chunk.ids.buffer as ArrayBuffer]),
   };
+
+  private started?: readonly string[];
 
   /** Everything handed on is written; then the thread ends (and does not keep the process alive). */
   finish(): void {

@@ -2,7 +2,7 @@
 // rule path), flows (many packets, one JSON line each), lint (what can never run, what the kernel
 // would refuse, what is not modelled). Each verb parses flags, calls the engine, renders.
 import type { Command } from "commander";
-import { parseRuleset, parseIpsets, RulesDump, traceFlowFile, traceKubeProxyChunks, lintRuleset, tracePacket, type Ruleset, type TraceOptions, type TraceMode, type Flow, type FlowRun } from "@aksnet/engine/netfilter";
+import { parseRuleset, parseIpsets, RulesDump, traceFlowFile, traceKubeProxyChunks, kpChunkOutputs, lintRuleset, tracePacket, type Ruleset, type TraceOptions, type TraceMode, type Flow, type FlowRun } from "@aksnet/engine/netfilter";
 import { readSource, readBytes, openInput, parseFormat, json, UsageError, EXIT_FINDINGS, formatOption } from "../io.ts";
 import { FlowThread } from "../flow-thread.ts";
 import { renderKernel, renderKubeProxy, renderLint, renderFlowRate, flowSink } from "../render/iptables.ts";
@@ -114,6 +114,9 @@ Examples:
       // Read before the flows, so a broken dump is reported first, as by the other verbs.
       if (fast) dump.kubeProxyProgram();
       else dump.ruleset();
+      // The run's output texts go to the thread now: it lays out their table while it still scans.
+      const outputs = thread && kpChunkOutputs(dump);
+      if (outputs) thread!.lines.start(outputs);
       // The thread's columns: evaluated here in chunks, the lines formatted and written there.
       const scanned = await thread?.columns();
       const chunked = thread && scanned ? traceKubeProxyChunks(dump, scanned, opts, thread.lines) : undefined;

@@ -18,7 +18,7 @@ export { tracePacket } from "./trace.ts";
 export { traceKernel } from "./kernel/trace.ts";
 export { traceKubeProxy, kpView, kpRule, outputAddress, KP_FILTER_CHAINS } from "./kube-proxy/trace.ts";
 export { parseFlows, flowFormat, type FlowFormat } from "./flows.ts";
-export { traceKubeProxyChunks, KpChunkLines, KP_FIRST_CHUNK, KP_MAX_CHUNK, type KpChunk, type KpChunkSink } from "./kp-chunks.ts";
+export { traceKubeProxyChunks, kpChunkOutputs, KpChunkLines, KP_FIRST_CHUNK, KP_MAX_CHUNK, type KpChunk, type KpChunkSink } from "./kp-chunks.ts";
 export { scanFlows, scanFlowsResident, packColumns, adoptColumns, scanFlowFile, columnsToFlows, columnFlow, NO_ID, type FlowColumns, type ResidentColumns, type PackedColumns } from "./flow-scan.ts";
 export { flowJsonLine, writeJsonl, writeKpResident, ByteWriter, type ByteSink } from "./jsonl.ts";
 export { traceFlows, traceFlowsTs, traceColumns, traceKubeProxyCsv, traceFlowFile, RulesDump, type FlowRun, type ColumnResults, type BulkOptions, type BulkResult } from "./bulk.ts";

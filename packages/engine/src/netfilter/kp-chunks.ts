@@ -37,6 +37,16 @@ export const KP_FIRST_CHUNK = 4_096;
 export const KP_MAX_CHUNK = 131_072;
 
 /**
+ * The output texts traceKubeProxyChunks hands to `start` for this dump (undefined where it would
+ * not run the dump): known once the dump is loaded, so a caller may send them ahead, while the
+ * flows are still being scanned (start may then see the same array again).
+ */
+export function kpChunkOutputs(dump: RulesDump): readonly string[] | undefined {
+  const p = dump.kubeProxyProgram();
+  return p instanceof KpProgram ? p.outputs : undefined;
+}
+
+/**
  * kube-proxy-test over packed columns (another thread's scan of a flow file), evaluated in chunks;
  * each chunk's results go to `out` as soon as it has run. Undefined, before anything is handed
  * on, where the wasm path does not take the flows or the dump (as traceKubeProxyCsv): then
@@ -48,7 +58,8 @@ export function traceKubeProxyChunks(dump: RulesDump, scanned: PackedColumns, op
   const c = core();
   const cols = adoptColumns(scanned);
   try {
-    const records = p.encodeResident(cols);
+    // Each chunk's records are encoded just before it runs, so the first lines start sooner.
+    const records = p.encodeResident(cols, 0);
     if (records === undefined) return undefined;
     const n = cols.n;
     try {
@@ -61,6 +72,7 @@ export function traceKubeProxyChunks(dump: RulesDump, scanned: PackedColumns, op
         for (let from = 0, size = KP_FIRST_CHUNK; from < n; size = Math.min(2 * size, KP_MAX_CHUNK)) {
           const to = Math.min(n, from + size);
           const idsFrom = runner.nIds;
+          p.encodeRows(cols, records, from, to);
           const t0 = performance.now();
           runner.run(from, to);
           ms += performance.now() - t0;

@@ -5,7 +5,7 @@ import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { RulesDump, traceFlowFile } from "../../src/netfilter/bulk.ts";
-import { traceKubeProxyChunks, KpChunkLines, KP_FIRST_CHUNK, KP_MAX_CHUNK, type KpChunk } from "../../src/netfilter/kp-chunks.ts";
+import { traceKubeProxyChunks, kpChunkOutputs, KpChunkLines, KP_FIRST_CHUNK, KP_MAX_CHUNK, type KpChunk } from "../../src/netfilter/kp-chunks.ts";
 import { scanFlowsResident, packColumns, adoptColumns, scanFlowFile, type ResidentColumns } from "../../src/netfilter/flow-scan.ts";
 import { KpProgram, KpRunner } from "../../src/netfilter/kube-proxy/compile.ts";
 import { kpProgramFromBytes } from "../../src/netfilter/kube-proxy/load.ts";
@@ -155,6 +155,49 @@ describe("kube-proxy-test in chunks", () => {
     expect(got.chunks).toBe(chunks);
     expect(got.text).toBe(want);
     expect(got.text.split("\n")).toHaveLength(n + 1);
+  });
+
+  it("the outputs known once the dump is loaded are the very array the run starts with (a caller sends them ahead once)", () => {
+    const dump = new RulesDump(rulesBytes, "kube-proxy-node.rules");
+    const ahead = kpChunkOutputs(dump);
+    expect(ahead).toBeDefined();
+    const cols = scanFlowsResident(enc.encode(flowsCsv(50, 3)), { source: "f.csv" })!;
+    try {
+      let started: readonly string[] | undefined;
+      traceKubeProxyChunks(dump, packColumns(cols), { mode: "kube-proxy-test" }, { start: (o) => { started = o; }, chunk: () => {} });
+      expect(started).toBe(ahead);
+    } finally {
+      core().heap.release(cols.blk, cols.size);
+    }
+  });
+
+  it("records encoded chunk by chunk (encodeRows) are the records encoded at once, over random cut points", () => {
+    const p = kpProgramFromBytes(rulesBytes, "kube-proxy-node.rules")!;
+    const n = 3_000;
+    const cols = scanFlowsResident(enc.encode(flowsCsv(n, 5).replace(/,,/g, ",tcp,")), { source: "f.csv" })!;
+    const heap = core().heap;
+    try {
+      const whole = p.encodeResident(cols)!;
+      expect(whole).toBeDefined();
+      const want = new Uint8Array(core().memory.buffer, whole, n * 16).slice();
+      heap.release(whole, n * 16);
+      fc.assert(
+        fc.property(fc.uniqueArray(fc.integer({ min: 1, max: n - 1 }), { maxLength: 6 }), (cuts) => {
+          const at = p.encodeResident(cols, 0)!;
+          try {
+            const bounds = [0, ...cuts.sort((a, b) => a - b), n];
+            for (let i = 1; i < bounds.length; i++) p.encodeRows(cols, at, bounds[i - 1], bounds[i]);
+            const got = new Uint8Array(core().memory.buffer, at, n * 16);
+            expect(got.findIndex((b, i) => b !== want[i]), "first byte that differs").toBe(-1);
+          } finally {
+            heap.release(at, n * 16);
+          }
+        }),
+        { numRuns: 50 },
+      );
+    } finally {
+      heap.release(cols.blk, cols.size);
+    }
   });
 
   it("small random files: the same bytes as traceFlowFile; nothing handed on where the wasm path does not apply (fast-check)", () => {

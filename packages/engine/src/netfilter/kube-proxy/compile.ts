@@ -427,23 +427,30 @@ export class KpProgram {
   /**
    * Flow records for runAt from columns resident in the heap (flow-scan.ts scanFlowsResident), in
    * a heap block of 16 bytes per row (the caller releases it), or undefined where encodeFlows
-   * would refuse (a row that is not IPv4, an unknown protocol).
+   * would refuse (a row that is not IPv4, an unknown protocol). Only the first `rows` rows are
+   * encoded here; encodeRows fills in the rest (a run in chunks encodes each chunk before it runs).
    */
-  encodeResident(c: ResidentColumns): number | undefined {
-    const ids = c.other.size ? undefined : this.protoMap(c.protos);
-    if (!ids) return undefined;
-    const n = c.n;
+  encodeResident(c: ResidentColumns, rows = c.n): number | undefined {
+    if (c.other.size || !this.protoMap(c.protos)) return undefined;
+    const blk = this.core.heap.alloc(Math.max(16, c.n * 16));
+    this.encodeRows(c, blk, 0, rows);
+    return blk;
+  }
+
+  /** Rows [from, to) of resident columns into their records in blk (from encodeResident). */
+  encodeRows(c: ResidentColumns, blk: number, from: number, to: number): void {
+    const ids = this.protoMap(c.protos);
+    if (!ids) throw new Error("encodeRows: columns encodeResident refuses");
+    if (to <= from) return;
     const heap = this.core.heap;
-    const blk = heap.alloc(Math.max(16, n * 16));
     const idsAt = heap.alloc(ids.byteLength);
     try {
       new Uint32Array(this.core.memory.buffer, idsAt, ids.length).set(ids);
       // The core's loop (nfKpEncode); kpEncodeRows is its readable twin.
-      this.core.exports.nfKpEncode(c.src, c.dst, c.proto, c.dport, n, idsAt, c.protos.length, blk);
+      this.core.exports.nfKpEncode(c.src + 4 * from, c.dst + 4 * from, c.proto + 2 * from, c.dport + 4 * from, to - from, idsAt, c.protos.length, blk + 16 * from);
     } finally {
       heap.release(idsAt, ids.byteLength);
     }
-    return blk;
   }
 
   /**
