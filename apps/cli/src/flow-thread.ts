@@ -9,22 +9,13 @@
 // Nothing it does changes a result: the lines are the same bytes in the same order; when it
 // cannot help (it fails, the file is not one the fast path takes) the main thread reads the file
 // itself, and reports the errors, exactly as without it.
-import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
-import { availableParallelism } from "node:os";
-import { statSync } from "node:fs";
+import { receiveMessageOnPort, type Worker, type MessagePort } from "node:worker_threads";
 import type { PackedColumns, KpChunk, KpChunkSink } from "@aksnet/engine/netfilter";
 import { InputError } from "./io.ts";
-import { DONE, ERR, CTL_WORDS, ERR_EPIPE, type FlowThreadInit, type ToThread } from "./flow-thread-messages.ts";
+import { DONE, ERR, ERR_EPIPE, type ToThread } from "./flow-thread-messages.ts";
+import { spawnFlowThread, flowThreadPays, type SpawnedFlowThread } from "./flow-thread-spawn.ts";
+import { launch } from "./launched.ts";
 
-/** The thread's bundle (flow-thread-entry.ts), put here by build.mjs; absent when the CLI runs from its TypeScript sources. */
-declare const __AKSNET_FLOW_THREAD__: string | undefined;
-const threadSource = typeof __AKSNET_FLOW_THREAD__ === "string" ? __AKSNET_FLOW_THREAD__ : "";
-
-/**
- * Flow files smaller than this are scanned on the main thread: starting the thread costs 30-60 ms
- * of the second core, about what reading and scanning 4 MiB of CSV (~100,000 flows) costs the first.
- */
-export const FLOW_THREAD_MIN_BYTES = 4 << 20;
 /** Messages the thread may have still to handle before the main thread waits (bytes: 1 MiB chunks). */
 const MAX_AHEAD = 8;
 /** A thread that handles nothing for this long has stopped (it cannot otherwise be seen while the main thread waits). */
@@ -33,43 +24,44 @@ const STALL_MS = 60_000;
 /** The main thread's side: the thread's scan of the flow file, then the output, through it. */
 export class FlowThread {
   private readonly ctl: Int32Array;
+  private readonly worker: Worker;
+  private readonly errors: MessagePort;
   private sent = 0;
-  private failed = false;
-  private readonly got: Promise<PackedColumns | undefined>;
 
-  private constructor(private readonly worker: Worker, ctl: SharedArrayBuffer, private readonly errors: MessagePort) {
-    this.ctl = new Int32Array(ctl);
-    this.got = new Promise((resolve) => {
-      worker.once("message", (m: { packed?: PackedColumns }) => resolve(m.packed));
-      worker.once("error", () => { this.failed = true; resolve(undefined); });
-      worker.once("exit", () => { this.failed = true; resolve(undefined); });
-    });
+  private constructor(private readonly t: SpawnedFlowThread) {
+    this.worker = t.worker;
+    this.errors = t.errors;
+    this.ctl = new Int32Array(t.ctl);
+    // Until finish() or stop(): the thread keeps the process alive while it has work.
+    this.worker.ref();
   }
 
   /**
-   * A thread for this flow file, started now; undefined where it would not pay: one core, a file
-   * under FLOW_THREAD_MIN_BYTES (or stdin, or not a regular file), no thread bundle (the CLI from
-   * its TypeScript sources, as in tests that import it), or AKSNET_THREADS=1.
+   * A thread for this flow file: the one the launcher started for it (launch.ts), else one started
+   * now; undefined where it would not pay (flowThreadPays: one core, a small file, stdin,
+   * AKSNET_THREADS=1) or where there is no thread bundle (the CLI from its TypeScript sources, as
+   * in tests that import it). A thread the launcher started for another file is stopped.
    */
   static start(path: string): FlowThread | undefined {
-    if (process.env.AKSNET_THREADS === "1" || availableParallelism() < 2) return undefined;
-    if (!threadSource || path === "-") return undefined;
-    try {
-      const st = statSync(path);
-      if (!st.isFile() || st.size < FLOW_THREAD_MIN_BYTES) return undefined;
-    } catch {
-      return undefined;
-    }
-    const ctl = new SharedArrayBuffer(4 * CTL_WORDS);
-    const { port1, port2 } = new MessageChannel();
-    const init: FlowThreadInit = { path, ctl, errors: port2 };
-    const worker = new Worker(threadSource, { eval: true, workerData: init, transferList: [port2] });
-    return new FlowThread(worker, ctl, port1);
+    const l = launch();
+    const early = l?.early;
+    if (l) l.early = undefined;
+    if (early && early.path === path && !early.failed) return new FlowThread(early);
+    if (early) void early.worker.terminate();
+    if (!l?.flowThreadSource || !flowThreadPays(path)) return undefined;
+    return new FlowThread(spawnFlowThread(l.flowThreadSource, path));
+  }
+
+  /** Stops a thread the launcher started that this command line does not use. */
+  static discardEarly(): void {
+    const l = launch();
+    if (l?.early) void l.early.worker.terminate();
+    if (l) l.early = undefined;
   }
 
   /** The thread's columns of the file (undefined when it could not make them: then read the file). */
   columns(): Promise<PackedColumns | undefined> {
-    return this.got;
+    return this.t.got;
   }
 
   /** The output sink: each chunk copied and handed to the thread, which writes them in order. */
@@ -112,7 +104,7 @@ export class FlowThread {
   }
 
   private post(m: ToThread, transfer: ArrayBuffer[] = []): void {
-    if (this.failed) throw new Error("the flow thread has stopped");
+    if (this.t.failed) throw new Error("the flow thread has stopped");
     this.check();
     this.worker.postMessage(m, transfer);
     this.sent++;
@@ -135,7 +127,7 @@ export class FlowThread {
   private check(): void {
     const err = Atomics.load(this.ctl, ERR);
     if (!err) return;
-    this.failed = true;
+    this.t.failed = true;
     if (err === ERR_EPIPE) {
       // As writeStdout: the reader closed the pipe; main's handler ends the process quietly.
       const e = Object.assign(new Error("EPIPE: broken pipe, write"), { code: "EPIPE" });

@@ -179,6 +179,18 @@ describe("aksnet iptables flows on two threads", () => {
     expect(two.stdout).toBe("");
   });
 
+  it("a thread the launcher started for the command line but the command does not take: stopped, the exit code kept", () => {
+    // A usage error after the launcher has started the thread (the flags read later): exit 2, at once.
+    const bad = aksnet([...args, "--format", "bogus"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--format must be text or json, not "bogus"');
+    expect(bad.stdout).toBe("");
+    // kernel mode last on the line: the launcher's guess reads the last --mode, as the parser does; no thread.
+    const kernel = aksnet([...args, "--mode", "kernel"]);
+    expect(kernel.code, kernel.stderr).toBe(0);
+    expect(kernel.stderr).not.toContain("threads");
+  });
+
   it("a reader that stops early (| head -1) ends it quietly", () => {
     const r = spawnSync("sh", ["-c", `node "${bundlePath}" ${args.map((a) => `'${a}'`).join(" ")} | head -1`], { cwd: repoRoot, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
     expect(r.status).toBe(0);

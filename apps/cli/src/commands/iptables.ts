@@ -105,7 +105,9 @@ Examples:
     const opts = traceOptions(o);
     const fast = opts.mode === "kube-proxy-test" && o.engine !== "ts";
     // A large flow file is read and scanned on a second core while the dump loads here.
+    // (One the launcher may have started is taken, or stopped.)
     const thread = fast ? FlowThread.start(o.flows) : undefined;
+    if (!fast) FlowThread.discardEarly();
     try {
       // The dump as bytes: in kube-proxy-test mode its program is read from them directly (the
       // Ruleset is built only if the TypeScript tracer needs it, or to report the dump's errors).
