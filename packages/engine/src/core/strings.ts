@@ -1,6 +1,6 @@
 // String tables in the core's heap, as the core's formatters read them (putString in
 // packages/wasm/assembly/netfilter_format.ts): the bytes of every list back to back, and per
-// list a (offset, length) u32 pair per string.
+// list a (offset, length) u32 pair per string; and texts gathered back out of byte ranges of the heap.
 import { core } from "./module.ts";
 
 /**
@@ -18,5 +18,32 @@ export function layStrings(strAt: number, lists: [number, Uint8Array[]][], from 
       u32[at / 4 + k * 2 + 1] = x.length;
       so += x.length;
     });
+  }
+}
+
+/**
+ * The texts of n byte ranges of the heap ([base + a, base + b), a and b u32 words at `starts` and
+ * `ends`, `step` words apart), gathered one after another by the core (nfGather) and decoded as
+ * one text, then cut at the ranges' lengths: the same strings as decoding each range.
+ */
+export function gatherTexts(base: number, starts: number, ends: number, step: number, n: number, dec: TextDecoder): string[] {
+  const c = core();
+  let u32 = c.u32();
+  let total = 0;
+  for (let i = 0; i < n; i++) total += (u32[ends / 4 + i * step] - u32[starts / 4 + i * step]) >>> 0;
+  const out = c.heap.alloc(total + 16);
+  try {
+    const got = c.exports.nfGather(base, starts, ends, step, n, out) >>> 0;
+    const all = dec.decode(c.u8().subarray(out, out + got));
+    u32 = c.u32();
+    const texts: string[] = new Array(n);
+    for (let i = 0, o = 0; i < n; i++) {
+      const l = (u32[ends / 4 + i * step] - u32[starts / 4 + i * step]) >>> 0;
+      texts[i] = all.substring(o, o + l);
+      o += l;
+    }
+    return texts;
+  } finally {
+    c.heap.release(out, total + 16);
   }
 }

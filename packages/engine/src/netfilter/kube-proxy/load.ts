@@ -24,6 +24,7 @@ import { newKpFlat, KP_FILTER_CHAINS } from "./trace.ts";
 import { parseRuleset } from "../parse.ts";
 import { BUILTIN_CHAINS } from "../model.ts";
 import { core } from "../../core/module.ts";
+import { gatherTexts } from "../../core/strings.ts";
 
 const latin1 = new TextDecoder("latin1");
 // For ASCII bytes UTF-8 decoding gives one character per byte too, and it is the decoder's fast path.
@@ -337,33 +338,6 @@ function buildInCore(L: Loaded, loadParams: number, bytes: number, dec: TextDeco
     heap.release(pAt, D.KB_PARAMS_SIZE);
     heap.release(sAt, scratch);
     heap.release(sideAt, sideSize);
-  }
-}
-
-/**
- * The texts of n byte ranges of the heap ([base + a, base + b), a and b u32 words at `starts` and
- * `ends`, `step` words apart), gathered one after another by the core (nfGather) and decoded as
- * one text, then cut at the ranges' lengths: the same strings as decoding each range.
- */
-function gatherTexts(base: number, starts: number, ends: number, step: number, n: number, dec: TextDecoder): string[] {
-  const c = core();
-  let u32 = c.u32();
-  let total = 0;
-  for (let i = 0; i < n; i++) total += (u32[ends / 4 + i * step] - u32[starts / 4 + i * step]) >>> 0;
-  const out = c.heap.alloc(total + 16);
-  try {
-    const got = c.exports.nfGather(base, starts, ends, step, n, out) >>> 0;
-    const all = dec.decode(c.u8().subarray(out, out + got));
-    u32 = c.u32();
-    const texts: string[] = new Array(n);
-    for (let i = 0, o = 0; i < n; i++) {
-      const l = (u32[ends / 4 + i * step] - u32[starts / 4 + i * step]) >>> 0;
-      texts[i] = all.substring(o, o + l);
-      o += l;
-    }
-    return texts;
-  } finally {
-    c.heap.release(out, total + 16);
   }
 }
 
