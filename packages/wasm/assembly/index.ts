@@ -26,5 +26,6 @@ export function ensure(bytes: usize): bool {
 
 export * from "./abi/dataplane";
 export { dpFormat } from "./dataplane_format";
+export { dpScanFlows, dpRehash } from "./dataplane_scan";
 export * from "./sweep";
 export { swFormat } from "./sweep_format";

@@ -19,6 +19,7 @@ import type { Flow, KernelResult } from "../netfilter/types.ts";
 import type { Ruleset } from "../netfilter/model.ts";
 import { fmt4, in4, ip4, parseP4 } from "./net4.ts";
 import { formatBulk } from "./format.ts";
+import { scanTraceFlowRows } from "./flow-scan.ts";
 import { NODE_IFACE, POD_IFACE } from "./constants.ts";
 import type { Dataplane } from "./dataplane.ts";
 import { parseEndpoint, type Endpoint } from "./endpoint.ts";
@@ -249,24 +250,83 @@ function cellEnd(b: Uint8Array, cuts: Int32Array, c: number, from: number): numb
 // ignoreBOM: a BOM stays in the text, as readFileSync(path, "utf8") leaves it for the reader.
 const utf8In = new TextDecoder("utf-8", { ignoreBOM: true });
 
+/** The columns of a trace flow CSV's header line, and where the data lines start. */
+export interface TraceFlowHeader {
+  from: number;
+  to: number;
+  /** -1: no such column. */
+  port: number;
+  proto: number;
+  /** The offset of the line after the header, and the header's line number. */
+  pos: number;
+  lineNo: number;
+}
+
 /**
- * Reads a flow file (its bytes, or its text) into columns. CSV is scanned in one pass over the
- * bytes, cells interned without a substring per cell; JSON Lines, anything unusual (a byte outside
- * printable ASCII) and every error go through parseTraceFlows, so the flows and the located
- * errors are the same.
+ * The header of a flow CSV (its first line that is not blank or a "#" comment): "slow" where the
+ * fast readers leave the file to parseTraceFlows (JSON Lines, a byte outside printable ASCII, no
+ * from or to column, more cells than the readers cut), undefined for a file without one.
+ */
+export function traceFlowHeader(b: Uint8Array): TraceFlowHeader | "slow" | undefined {
+  const n = b.length;
+  let lineNo = 0;
+  for (let i = 0; i < n; ) {
+    let e = b.indexOf(10, i);
+    if (e < 0) e = n;
+    const next = e + 1;
+    lineNo++;
+    if (e > i && b[e - 1] === 13) e--;
+    let a = i;
+    while (a < e && isSpace(b[a])) a++;
+    if (a === e || b[i] === 35 /* # */) { i = next; continue; }
+    if (b[a] === 123 /* { */) return "slow";
+    let cells = 1;
+    for (let k = i; k < e; k++) {
+      const c = b[k];
+      if (c === 44) { if (cells === MAX_CELLS) return "slow"; cells++; }
+      else if ((c < 32 && c !== 9) || c > 126) return "slow";
+    }
+    const names = String.fromCharCode.apply(null, b.subarray(i, e) as unknown as number[]).split(",").map((c) => c.trim().toLowerCase());
+    const at = (k: string) => names.indexOf(k);
+    if (at("from") < 0 || at("to") < 0) return "slow";
+    return { from: at("from"), to: at("to"), port: at("port"), proto: at("proto"), pos: next, lineNo };
+  }
+  return undefined;
+}
+
+/** The most cells a line may have (the core's DS_MAX_CELLS): more go to parseTraceFlows. */
+const MAX_CELLS = 63;
+
+/**
+ * Reads a flow file (its bytes, or its text) into columns. CSV data lines are scanned by the core
+ * (dpScanFlows, dataplane/flow-scan.ts: cells interned by their bytes, no string per cell);
+ * parseTraceFlowTableTs is its readable twin (a property test compares them). JSON Lines,
+ * anything unusual (a byte outside printable ASCII) and every error go through parseTraceFlows,
+ * so the flows and the located errors are the same.
  */
 export function parseTraceFlowTable(input: string | Uint8Array, source = "flows"): FlowTable {
   const b = typeof input === "string" ? new TextEncoder().encode(input) : input;
+  const h = traceFlowHeader(b);
+  if (h === undefined) return flowTable([]);
+  const t = h === "slow" ? undefined : scanTraceFlowRows(b, h);
+  return t ?? flowTable(parseTraceFlows(typeof input === "string" ? input : utf8In.decode(input), source));
+}
+
+/** parseTraceFlowTable in TypeScript: the data lines scanned here, the cells interned by Interner. */
+export function parseTraceFlowTableTs(input: string | Uint8Array, source = "flows"): FlowTable {
+  const b = typeof input === "string" ? new TextEncoder().encode(input) : input;
   const n = b.length;
+  const slow = () => flowTable(parseTraceFlows(typeof input === "string" ? input : utf8In.decode(input), source));
+  const header = traceFlowHeader(b);
+  if (header === undefined) return flowTable([]);
+  if (header === "slow") return slow();
   let rows = 1;
-  for (let k = b.indexOf(10); k >= 0; k = b.indexOf(10, k + 1)) rows++;
+  for (let k = b.indexOf(10, header.pos); k >= 0; k = b.indexOf(10, k + 1)) rows++;
   const it = new Interner(b);
   const from = new Int32Array(rows), to = new Int32Array(rows), port = new Int32Array(rows), proto = new Uint8Array(rows), line = new Int32Array(rows);
-  const slow = () => flowTable(parseTraceFlows(typeof input === "string" ? input : utf8In.decode(input), source));
-  let header: { from: number; to: number; port: number; proto: number } | undefined;
-  let count = 0, lineNo = 0;
-  const cuts = new Int32Array(64);
-  for (let i = 0; i < n; ) {
+  let count = 0, lineNo = header.lineNo;
+  const cuts = new Int32Array(MAX_CELLS + 1);
+  for (let i = header.pos; i < n; ) {
     let e = b.indexOf(10, i);
     if (e < 0) e = n;
     const next = e + 1;
@@ -281,18 +341,10 @@ export function parseTraceFlowTable(input: string | Uint8Array, source = "flows"
     cuts[nc++] = i - 1;
     for (let k = i; k < e; k++) {
       const c = b[k];
-      if (c === 44) { if (nc === cuts.length - 1) return slow(); cuts[nc++] = k; }
+      if (c === 44) { if (nc === MAX_CELLS) return slow(); cuts[nc++] = k; }
       else if ((c < 32 && c !== 9) || c > 126) return slow();
     }
     cuts[nc] = e;
-    if (!header) {
-      const names = String.fromCharCode.apply(null, b.subarray(i, e) as unknown as number[]).split(",").map((c) => c.trim().toLowerCase());
-      const at = (k: string) => names.indexOf(k);
-      if (at("from") < 0 || at("to") < 0) return slow();
-      header = { from: at("from"), to: at("to"), port: at("port"), proto: at("proto") };
-      i = next;
-      continue;
-    }
     if (nc <= Math.max(header.from, header.to)) return slow();
     // Each cell trimmed of spaces and tabs: [cx, cy).
     let cx = cellStart(b, cuts, header.from), cy = cellEnd(b, cuts, header.from, cx);

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { InputError } from "../../src/errors.ts";
 import { bulkJsonLine, dataplane, flowTable, loadNsgs, loadWorkload, parseTraceFlowTable, parseTraceFlows, trace, traceBulk, type BulkFlow } from "../../src/dataplane/index.ts";
+import { parseTraceFlowTableTs } from "../../src/dataplane/bulk.ts";
 import { readFileSync } from "node:fs";
 import { CLIENT, INTERNET, MODELS, ON_PREM, PEERED, VM, cluster, fixture, workload } from "./fixtures/cluster.ts";
 
@@ -107,6 +108,27 @@ describe("flow tables", () => {
     fc.assert(fc.property(file, (text) => {
       expect(outcome(() => parseTraceFlowTable(text, "f.csv"))).toEqual(outcome(() => flowTable(parseTraceFlows(text, "f.csv"))));
     }), { numRuns: 300 });
+  });
+
+  // The core's reader (dpScanFlows) and its readable twin: the same columns, ids and texts, and
+  // the same files left to parseTraceFlows (the slow reader's result is the same either way, so
+  // the twin's decision is compared through a marker).
+  const bytesOf = (t: string) => new TextEncoder().encode(t);
+  const sameAsTwin = (text: string) => {
+    expect(outcome(() => parseTraceFlowTable(bytesOf(text), "f.csv"))).toEqual(outcome(() => parseTraceFlowTableTs(bytesOf(text), "f.csv")));
+  };
+  it("the core's reader == parseTraceFlowTableTs on people's files (fast-check)", () => {
+    fc.assert(fc.property(file, sameAsTwin), { numRuns: 300 });
+  });
+
+  it("the core's reader == parseTraceFlowTableTs near its limits: 63 and 64 cells, bad bytes, '{', more endpoints than its first dictionary", () => {
+    const many = ["from,to,port,proto", ...Array.from({ length: 9000 }, (_, i) => `ip:10.${i >> 16}.${(i >> 8) & 255}.${i & 255},svc:s${i % 1000},${i % 65536},${i % 2 ? "tcp" : "UDP"}`)].join("\n");
+    const t = parseTraceFlowTable(bytesOf(many));
+    expect(t.texts.length).toBe(10_000);
+    sameAsTwin(many);
+    const cells = (k: number) => `from,to${",x".repeat(k - 2)}\npod:apps/0/1,svc:web${",y".repeat(k - 2)}\n`;
+    for (const k of [62, 63, 64]) sameAsTwin(cells(k));
+    for (const odd of ["from,to\npod:apps/0/1,svc:w\u0001b\n", "from,to\n  {\"from\":1}\n", "from,to\npod:apps/0/1\n", "from,to,port\na,b,1x\n", "from,to,proto\na,b,sctp\n", "# c\n\n from , to \r\n a , b \r\n", "", "\n\n# only comments\n"]) sameAsTwin(odd);
   });
 
   it("JSON Lines and non-ASCII go through parseTraceFlows", () => {

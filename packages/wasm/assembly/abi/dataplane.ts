@@ -41,3 +41,41 @@ export const DPF_LIT_RESOLVED: i32 = 7; // ,"resolved":"
 export const DPF_LIT_REASON: i32 = 8; // ,"reason":
 export const DPF_LIT_END: i32 = 9; // }\n
 export const DPF_LIT_COUNT: i32 = 10;
+
+// dpScanFlows parameter block (DS_*, u32 each): an `aksnet trace --flows` CSV's data lines (the
+// header is read by JS) into columns: the bytes and their length; the next line's offset and the
+// number of the last line read (in/out); the header's columns of from, to, port and proto
+// (DS_NONE: absent); the output columns (from and to endpoint ids i32, port i32 (-1 none), proto
+// u8 (0 none, 1 tcp, 2 udp), line i32), the rows written (in/out) and the room for them; the
+// endpoint dictionary ((start, end) u32 offsets into the bytes per id, ids in order of first
+// sight), its room and the ids so far (in/out); the hash table (8-byte slots: id + 1 (0 empty),
+// the hash) and its mask (slots - 1). The engine's twin is parseTraceFlowTable's JS reader
+// (packages/engine/src/dataplane/bulk.ts); a property test compares them.
+export const DS_BYTES: i32 = 0;
+export const DS_LEN: i32 = 4;
+export const DS_POS: i32 = 8;
+export const DS_LINE: i32 = 12;
+export const DS_FROM_COL: i32 = 16;
+export const DS_TO_COL: i32 = 20;
+export const DS_PORT_COL: i32 = 24;
+export const DS_PROTO_COL: i32 = 28;
+export const DS_OUT_FROM: i32 = 32;
+export const DS_OUT_TO: i32 = 36;
+export const DS_OUT_PORT: i32 = 40;
+export const DS_OUT_PROTO: i32 = 44;
+export const DS_OUT_LINE: i32 = 48;
+export const DS_COUNT: i32 = 52;
+export const DS_CAP: i32 = 56;
+export const DS_DICT: i32 = 60;
+export const DS_DICT_CAP: i32 = 64;
+export const DS_NIDS: i32 = 68;
+export const DS_HASH: i32 = 72;
+export const DS_HASH_MASK: i32 = 76;
+export const DS_PARAMS_SIZE: i32 = 96;
+export const DS_NONE: u32 = 0xffffffff;
+/** Stops of dpScanFlows: the end; a line the JS reader takes (the whole file then goes to it); the dictionary or the hash table is full (JS gives more room, dpRehash, and calls again). */
+export const DS_ST_DONE: i32 = 0;
+export const DS_ST_BAIL: i32 = 1;
+export const DS_ST_FULL: i32 = 2;
+/** The most cells a line may have (the JS reader's cut list). */
+export const DS_MAX_CELLS: i32 = 63;

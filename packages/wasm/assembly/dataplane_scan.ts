@@ -1,0 +1,178 @@
+// The data lines of an `aksnet trace --flows` CSV file into columns, endpoints interned by their
+// bytes: the bulk trace's reader. It takes exactly the lines parseTraceFlowTable's JS reader takes
+// (packages/engine/src/dataplane/bulk.ts, the readable twin; a property test compares the columns,
+// the ids and where each gives up): cells split at commas, trimmed of spaces and tabs; a blank
+// line or one starting with "#" skipped; from and to interned in order of first sight; port 1-5
+// digits up to 65535; proto tcp or udp in any case. Anything else — "{" (JSON Lines), a byte
+// outside printable ASCII but tab, more than DS_MAX_CELLS cells, a line without the from or to
+// cell, a bad port or protocol — stops with DS_ST_BAIL: the JS reader then reads the whole file
+// and reports the error where it is.
+import {
+  DS_BYTES, DS_LEN, DS_POS, DS_LINE, DS_FROM_COL, DS_TO_COL, DS_PORT_COL, DS_PROTO_COL, DS_OUT_FROM, DS_OUT_TO, DS_OUT_PORT,
+  DS_OUT_PROTO, DS_OUT_LINE, DS_COUNT, DS_CAP, DS_DICT, DS_DICT_CAP, DS_NIDS, DS_HASH, DS_HASH_MASK, DS_NONE,
+  DS_ST_DONE, DS_ST_BAIL, DS_ST_FULL, DS_MAX_CELLS,
+} from "./abi/dataplane";
+
+const CUTS = memory.data(4 * (DS_MAX_CELLS + 2));
+
+let gBase: usize = 0, gDict: usize = 0, gHash: usize = 0, gMask: u32 = 0, gIds: u32 = 0;
+
+@inline function isSpace(c: u32): bool { return c == 32 || c == 9; }
+
+/** FNV-1a over the bytes, as the JS Interner hashes (so equal cells meet in the same slot order). */
+function hashOf(a: usize, e: usize): u32 {
+  let h: u32 = 0x811c9dc5;
+  for (let k = a; k < e; k++) h = (h ^ <u32>load<u8>(k)) * 0x01000193;
+  return h;
+}
+
+function place(h: u32, id: u32): void {
+  let k = h & gMask;
+  while (load<u32>(gHash + (<usize>k << 3)) != 0) k = (k + 1) & gMask;
+  store<u32>(gHash + (<usize>k << 3), id + 1);
+  store<u32>(gHash + (<usize>k << 3), h, 4);
+}
+
+/** The id of the bytes [a, e): the one they had, or the next one. */
+function idOf(a: usize, e: usize): u32 {
+  const h = hashOf(a, e);
+  const n = e - a;
+  for (let k = h & gMask; ; k = (k + 1) & gMask) {
+    const s = gHash + (<usize>k << 3);
+    const v = load<u32>(s);
+    if (v == 0) break;
+    if (load<u32>(s, 4) != h) continue;
+    const x = gBase + <usize>load<u32>(gDict + (<usize>(v - 1) << 3));
+    const y = gBase + <usize>load<u32>(gDict + (<usize>(v - 1) << 3), 4);
+    if (y - x != n) continue;
+    let q: usize = 0;
+    while (q < n && load<u8>(x + q) == load<u8>(a + q)) q++;
+    if (q == n) return v - 1;
+  }
+  const id = gIds++;
+  store<u32>(gDict + (<usize>id << 3), <u32>(a - gBase));
+  store<u32>(gDict + (<usize>id << 3), <u32>(e - gBase), 4);
+  place(h, id);
+  return id;
+}
+
+/** Cell c's bounds once trimmed: start in cellA, end in cellB. */
+let cellA: usize = 0, cellB: usize = 0;
+function cell(c: i32): void {
+  let x = <usize>load<u32>(CUTS + (<usize>c << 2)) + 1;
+  const y0 = <usize>load<u32>(CUTS + (<usize>(c + 1) << 2));
+  while (x < y0 && isSpace(<u32>load<u8>(x))) x++;
+  let y = y0;
+  while (y > x && isSpace(<u32>load<u8>(y - 1))) y--;
+  cellA = x; cellB = y;
+}
+
+/** Reads data lines from DS_POS until the end or a stop (DS_ST_*); the position, line, rows and ids are written back. */
+export function dpScanFlows(params: usize): i32 {
+  gBase = <usize>load<u32>(params + DS_BYTES);
+  gDict = <usize>load<u32>(params + DS_DICT);
+  gHash = <usize>load<u32>(params + DS_HASH);
+  gMask = load<u32>(params + DS_HASH_MASK);
+  gIds = load<u32>(params + DS_NIDS);
+  const dictCap = load<u32>(params + DS_DICT_CAP);
+  const end = gBase + <usize>load<u32>(params + DS_LEN);
+  let pos = gBase + <usize>load<u32>(params + DS_POS);
+  let lineNo = load<u32>(params + DS_LINE);
+  let count = load<u32>(params + DS_COUNT);
+  const cap = load<u32>(params + DS_CAP);
+  const fromCol = <i32>load<u32>(params + DS_FROM_COL), toCol = <i32>load<u32>(params + DS_TO_COL);
+  const portCol = load<u32>(params + DS_PORT_COL), protoCol = load<u32>(params + DS_PROTO_COL);
+  const oFrom = <usize>load<u32>(params + DS_OUT_FROM), oTo = <usize>load<u32>(params + DS_OUT_TO);
+  const oPort = <usize>load<u32>(params + DS_OUT_PORT), oProto = <usize>load<u32>(params + DS_OUT_PROTO), oLine = <usize>load<u32>(params + DS_OUT_LINE);
+  const need = max(fromCol, toCol);
+  let st = DS_ST_DONE;
+  const lf = i8x16.splat(10);
+  while (pos < end) {
+    // Room for two new ids (and the hash table at most half full) before the line is read.
+    if (gIds + 2 > dictCap || (gIds + 2) * 2 > gMask + 1) { st = DS_ST_FULL; break; }
+    if (count >= cap) { st = DS_ST_BAIL; break; }
+    let e = pos;
+    while (e + 16 <= end) {
+      const m = i8x16.bitmask(i8x16.eq(v128.load(e), lf));
+      if (m) { e += <usize>ctz(m); break; }
+      e += 16;
+    }
+    if (e + 16 > end) while (e < end && load<u8>(e) != 10) e++;
+    const next = e < end ? e + 1 : end;
+    const i = pos;
+    lineNo++;
+    if (e > i && load<u8>(e - 1) == 13) e--;
+    let a = i;
+    while (a < e && isSpace(<u32>load<u8>(a))) a++;
+    if (a == e || load<u8>(i) == 35) { pos = next; continue; }
+    if (load<u8>(a) == 123) { st = DS_ST_BAIL; break; }
+    store<u32>(CUTS, <u32>(i - 1));
+    let nc = 1;
+    let bad = false;
+    for (let k = i; k < e; k++) {
+      const c = <u32>load<u8>(k);
+      if (c == 44) {
+        if (nc == DS_MAX_CELLS) { bad = true; break; }
+        store<u32>(CUTS + (<usize>nc << 2), <u32>k);
+        nc++;
+      } else if ((c < 32 && c != 9) || c > 126) { bad = true; break; }
+    }
+    if (bad || nc <= need) { st = DS_ST_BAIL; break; }
+    store<u32>(CUTS + (<usize>nc << 2), <u32>e);
+    cell(fromCol);
+    store<i32>(oFrom + (<usize>count << 2), <i32>idOf(cellA, cellB));
+    cell(toCol);
+    store<i32>(oTo + (<usize>count << 2), <i32>idOf(cellA, cellB));
+    let port: i32 = -1;
+    if (portCol != DS_NONE && <i32>portCol < nc) {
+      cell(<i32>portCol);
+      if (cellB > cellA) {
+        if (cellB - cellA > 5) { st = DS_ST_BAIL; break; }
+        let v: i32 = 0;
+        for (let k = cellA; k < cellB; k++) {
+          const d = <i32>load<u8>(k) - 48;
+          if (d < 0 || d > 9) { bad = true; break; }
+          v = v * 10 + d;
+        }
+        if (bad || v > 65535) { st = DS_ST_BAIL; break; }
+        port = v;
+      }
+    }
+    let proto: u8 = 0;
+    if (protoCol != DS_NONE && <i32>protoCol < nc) {
+      cell(<i32>protoCol);
+      if (cellB > cellA) {
+        if (cellB - cellA != 3) { st = DS_ST_BAIL; break; }
+        const c0 = <u32>load<u8>(cellA) | 32, c1 = <u32>load<u8>(cellA + 1) | 32, c2 = <u32>load<u8>(cellA + 2) | 32;
+        if (c0 == 116 && c1 == 99 && c2 == 112) proto = 1;
+        else if (c0 == 117 && c1 == 100 && c2 == 112) proto = 2;
+        else { st = DS_ST_BAIL; break; }
+      }
+    }
+    store<i32>(oPort + (<usize>count << 2), port);
+    store<u8>(oProto + <usize>count, proto);
+    store<i32>(oLine + (<usize>count << 2), <i32>lineNo);
+    count++;
+    pos = next;
+  }
+  // DS_ST_FULL stops before the line is read: the next call reads it (and counts it) again.
+  store<u32>(params + DS_POS, <u32>(pos - gBase));
+  store<u32>(params + DS_LINE, lineNo);
+  store<u32>(params + DS_COUNT, count);
+  store<u32>(params + DS_NIDS, gIds);
+  return st;
+}
+
+/** The hash table rebuilt from the dictionary's DS_NIDS entries (after JS gave it more room). */
+export function dpRehash(params: usize): void {
+  gBase = <usize>load<u32>(params + DS_BYTES);
+  gDict = <usize>load<u32>(params + DS_DICT);
+  gHash = <usize>load<u32>(params + DS_HASH);
+  gMask = load<u32>(params + DS_HASH_MASK);
+  const n = load<u32>(params + DS_NIDS);
+  memory.fill(gHash, 0, (<usize>gMask + 1) << 3);
+  for (let id: u32 = 0; id < n; id++) {
+    const a = gBase + <usize>load<u32>(gDict + (<usize>id << 3)), e = gBase + <usize>load<u32>(gDict + (<usize>id << 3), 4);
+    place(hashOf(a, e), id);
+  }
+}
