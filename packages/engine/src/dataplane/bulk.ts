@@ -250,6 +250,18 @@ function cellEnd(b: Uint8Array, cuts: Int32Array, c: number, from: number): numb
 // ignoreBOM: a BOM stays in the text, as readFileSync(path, "utf8") leaves it for the reader.
 const utf8In = new TextDecoder("utf-8", { ignoreBOM: true });
 
+/** Where line i ends: before its "\n" (the end of the file without one) and a "\r" in front of that. */
+function lineEnd(b: Uint8Array, i: number): number {
+  let e = b.indexOf(10, i);
+  if (e < 0) e = b.length;
+  return e > i && b[e - 1] === 13 ? e - 1 : e;
+}
+/** The first byte of [i, e) that is not a space or a tab (e: none). */
+function skipSpaces(b: Uint8Array, i: number, e: number): number {
+  while (i < e && isSpace(b[i])) i++;
+  return i;
+}
+
 /** The columns of a trace flow CSV's header line, and where the data lines start. */
 export interface TraceFlowHeader {
   from: number;
@@ -271,13 +283,9 @@ export function traceFlowHeader(b: Uint8Array): TraceFlowHeader | "slow" | undef
   const n = b.length;
   let lineNo = 0;
   for (let i = 0; i < n; ) {
-    let e = b.indexOf(10, i);
-    if (e < 0) e = n;
-    const next = e + 1;
+    const e = lineEnd(b, i), next = b[e] === 13 ? e + 2 : e + 1;
     lineNo++;
-    if (e > i && b[e - 1] === 13) e--;
-    let a = i;
-    while (a < e && isSpace(b[a])) a++;
+    const a = skipSpaces(b, i, e);
     if (a === e || b[i] === 35 /* # */) { i = next; continue; }
     if (b[a] === 123 /* { */) return "slow";
     let cells = 1;
@@ -327,13 +335,9 @@ export function parseTraceFlowTableTs(input: string | Uint8Array, source = "flow
   let count = 0, lineNo = header.lineNo;
   const cuts = new Int32Array(MAX_CELLS + 1);
   for (let i = header.pos; i < n; ) {
-    let e = b.indexOf(10, i);
-    if (e < 0) e = n;
-    const next = e + 1;
+    const e = lineEnd(b, i), next = b[e] === 13 ? e + 2 : e + 1;
     lineNo++;
-    if (e > i && b[e - 1] === 13) e--;
-    let a = i;
-    while (a < e && isSpace(b[a])) a++;
+    const a = skipSpaces(b, i, e);
     if (a === e || b[i] === 35 /* # */) { i = next; continue; }
     if (b[a] === 123 /* { */) return slow();
     // The cells' boundaries; any byte outside printable ASCII sends the file to the reader.
