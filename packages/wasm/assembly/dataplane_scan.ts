@@ -9,13 +9,13 @@
 // and reports the error where it is.
 import {
   DS_BYTES, DS_LEN, DS_POS, DS_LINE, DS_FROM_COL, DS_TO_COL, DS_PORT_COL, DS_PROTO_COL, DS_OUT_FROM, DS_OUT_TO, DS_OUT_PORT,
-  DS_OUT_PROTO, DS_OUT_LINE, DS_COUNT, DS_CAP, DS_DICT, DS_DICT_CAP, DS_NIDS, DS_HASH, DS_HASH_MASK, DS_NONE,
+  DS_OUT_PROTO, DS_OUT_LINE, DS_COUNT, DS_CAP, DS_DICT, DS_DICT_CAP, DS_NIDS, DS_HASH, DS_HASH_MASK, DS_ARENA, DS_ARENA_CAP, DS_ARENA_USED, DS_NONE,
   DS_ST_DONE, DS_ST_BAIL, DS_ST_FULL, DS_MAX_CELLS,
 } from "./abi/dataplane";
 
 const CUTS = memory.data(4 * (DS_MAX_CELLS + 2));
 
-let gBase: usize = 0, gDict: usize = 0, gHash: usize = 0, gMask: u32 = 0, gIds: u32 = 0;
+let gBase: usize = 0, gDict: usize = 0, gHash: usize = 0, gMask: u32 = 0, gIds: u32 = 0, gArena: usize = 0, gUsed: usize = 0;
 
 @inline function isSpace(c: u32): bool { return c == 32 || c == 9; }
 
@@ -42,16 +42,18 @@ function idOf(a: usize, e: usize): u32 {
     const v = load<u32>(s);
     if (v == 0) break;
     if (load<u32>(s, 4) != h) continue;
-    const x = gBase + <usize>load<u32>(gDict + (<usize>(v - 1) << 3));
-    const y = gBase + <usize>load<u32>(gDict + (<usize>(v - 1) << 3), 4);
+    const x = gArena + <usize>load<u32>(gDict + (<usize>(v - 1) << 3));
+    const y = gArena + <usize>load<u32>(gDict + (<usize>(v - 1) << 3), 4);
     if (y - x != n) continue;
     let q: usize = 0;
     while (q < n && load<u8>(x + q) == load<u8>(a + q)) q++;
     if (q == n) return v - 1;
   }
   const id = gIds++;
-  store<u32>(gDict + (<usize>id << 3), <u32>(a - gBase));
-  store<u32>(gDict + (<usize>id << 3), <u32>(e - gBase), 4);
+  memory.copy(gArena + gUsed, a, n);
+  store<u32>(gDict + (<usize>id << 3), <u32>gUsed);
+  store<u32>(gDict + (<usize>id << 3), <u32>(gUsed + n), 4);
+  gUsed += n;
   place(h, id);
   return id;
 }
@@ -74,6 +76,9 @@ export function dpScanFlows(params: usize): i32 {
   gHash = <usize>load<u32>(params + DS_HASH);
   gMask = load<u32>(params + DS_HASH_MASK);
   gIds = load<u32>(params + DS_NIDS);
+  gArena = <usize>load<u32>(params + DS_ARENA);
+  gUsed = <usize>load<u32>(params + DS_ARENA_USED);
+  const arenaCap = <usize>load<u32>(params + DS_ARENA_CAP);
   const dictCap = load<u32>(params + DS_DICT_CAP);
   const end = gBase + <usize>load<u32>(params + DS_LEN);
   let pos = gBase + <usize>load<u32>(params + DS_POS);
@@ -100,6 +105,8 @@ export function dpScanFlows(params: usize): i32 {
     if (e + 16 > end) while (e < end && load<u8>(e) != 10) e++;
     const next = e < end ? e + 1 : end;
     const i = pos;
+    // Room in the arena for the line's two cells, at most the line.
+    if (gUsed + (e - i) > arenaCap) { st = DS_ST_FULL; break; }
     lineNo++;
     if (e > i && load<u8>(e - 1) == 13) e--;
     let a = i;
@@ -160,6 +167,7 @@ export function dpScanFlows(params: usize): i32 {
   store<u32>(params + DS_LINE, lineNo);
   store<u32>(params + DS_COUNT, count);
   store<u32>(params + DS_NIDS, gIds);
+  store<u32>(params + DS_ARENA_USED, <u32>gUsed);
   return st;
 }
 
@@ -169,10 +177,11 @@ export function dpRehash(params: usize): void {
   gDict = <usize>load<u32>(params + DS_DICT);
   gHash = <usize>load<u32>(params + DS_HASH);
   gMask = load<u32>(params + DS_HASH_MASK);
+  gArena = <usize>load<u32>(params + DS_ARENA);
   const n = load<u32>(params + DS_NIDS);
   memory.fill(gHash, 0, (<usize>gMask + 1) << 3);
   for (let id: u32 = 0; id < n; id++) {
-    const a = gBase + <usize>load<u32>(gDict + (<usize>id << 3)), e = gBase + <usize>load<u32>(gDict + (<usize>id << 3), 4);
+    const a = gArena + <usize>load<u32>(gDict + (<usize>id << 3)), e = gArena + <usize>load<u32>(gDict + (<usize>id << 3), 4);
     place(hashOf(a, e), id);
   }
 }

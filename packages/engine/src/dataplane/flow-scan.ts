@@ -1,6 +1,7 @@
 // The bulk trace's flow reader in the core: a flow CSV's data lines into columns (dpScanFlows,
-// packages/wasm/assembly/dataplane_scan.ts), the endpoints interned by their bytes in the core and
-// their texts decoded once, together. parseTraceFlowTableTs (bulk.ts) is its readable twin: the
+// packages/wasm/assembly/dataplane_scan.ts), the endpoints interned by their bytes in the core
+// (each id's bytes copied into one arena, so a lookup reads nearby memory) and their texts
+// decoded once, together. parseTraceFlowTableTs (bulk.ts) is its readable twin: the
 // same columns, ids and texts, and the same lines it gives up on (a property test compares them).
 import { core } from "../core/module.ts";
 import { gatherTexts } from "../core/strings.ts";
@@ -29,6 +30,7 @@ export function scanTraceFlowRows(b: Uint8Array, h: TraceFlowHeader): FlowTable 
     const p = alloc(D.DS_PARAMS_SIZE);
     let ids = FIRST_IDS;
     let dict = alloc(8 * ids), hash = alloc(16 * ids);
+    let arenaCap = 1 << 16, arena = alloc(arenaCap + 16);
     let u32 = c.u32();
     const P = p >>> 2;
     const put = (k: number, v: number) => (u32[P + (k >>> 2)] = v);
@@ -39,14 +41,26 @@ export function scanTraceFlowRows(b: Uint8Array, h: TraceFlowHeader): FlowTable 
     put(D.DS_OUT_FROM, oFrom); put(D.DS_OUT_TO, oTo); put(D.DS_OUT_PORT, oPort); put(D.DS_OUT_PROTO, oProto); put(D.DS_OUT_LINE, oLine);
     put(D.DS_COUNT, 0); put(D.DS_CAP, rows); put(D.DS_DICT, dict); put(D.DS_DICT_CAP, ids); put(D.DS_NIDS, 0);
     put(D.DS_HASH, hash); put(D.DS_HASH_MASK, 2 * ids - 1);
+    put(D.DS_ARENA, arena); put(D.DS_ARENA_CAP, arenaCap); put(D.DS_ARENA_USED, 0);
     c.u8().fill(0, hash, hash + 16 * ids);
     for (;;) {
       const st = c.exports.dpScanFlows(p);
       u32 = c.u32();
       if (st === D.DS_ST_DONE) break;
       if (st !== D.DS_ST_FULL) return undefined;
-      // Twice the room: the dictionary copied over, the hash table rebuilt from it.
       const n = got(D.DS_NIDS);
+      if (n + 2 <= ids) {
+        // The arena: twice the room, its bytes copied over (the dictionary's offsets are into it).
+        const used = got(D.DS_ARENA_USED), more = alloc(2 * arenaCap + 16);
+        c.u8().copyWithin(more, arena, arena + used);
+        free(arena);
+        arena = more;
+        arenaCap *= 2;
+        u32 = c.u32();
+        put(D.DS_ARENA, arena); put(D.DS_ARENA_CAP, arenaCap);
+        continue;
+      }
+      // Twice the room: the dictionary copied over, the hash table rebuilt from it.
       const more = alloc(16 * ids);
       c.u32().copyWithin(more >>> 2, dict >>> 2, (dict >>> 2) + 2 * n);
       free(dict);
@@ -60,7 +74,7 @@ export function scanTraceFlowRows(b: Uint8Array, h: TraceFlowHeader): FlowTable 
     }
     u32 = c.u32();
     const count = got(D.DS_COUNT), nIds = got(D.DS_NIDS);
-    const texts = gatherTexts(bytes, dict, dict + 4, 2, nIds, ascii);
+    const texts = gatherTexts(arena, dict, dict + 4, 2, nIds, ascii);
     // (After gatherTexts: its block may have grown the memory.)
     const i32 = new Int32Array(c.memory.buffer);
     const column = (at: number) => i32.slice(at >>> 2, (at >>> 2) + count);

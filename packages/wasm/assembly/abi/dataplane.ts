@@ -47,9 +47,9 @@ export const DPF_LIT_COUNT: i32 = 10;
 // number of the last line read (in/out); the header's columns of from, to, port and proto
 // (DS_NONE: absent); the output columns (from and to endpoint ids i32, port i32 (-1 none), proto
 // u8 (0 none, 1 tcp, 2 udp), line i32), the rows written (in/out) and the room for them; the
-// endpoint dictionary ((start, end) u32 offsets into the bytes per id, ids in order of first
+// endpoint dictionary ((start, end) u32 offsets into the arena per id, ids in order of first
 // sight), its room and the ids so far (in/out); the hash table (8-byte slots: id + 1 (0 empty),
-// the hash) and its mask (slots - 1). The engine's twin is parseTraceFlowTable's JS reader
+// the hash) and its mask (slots - 1); the arena of the ids' bytes. The engine's twin is parseTraceFlowTable's JS reader
 // (packages/engine/src/dataplane/bulk.ts); a property test compares them.
 export const DS_BYTES: i32 = 0;
 export const DS_LEN: i32 = 4;
@@ -71,9 +71,13 @@ export const DS_DICT_CAP: i32 = 64;
 export const DS_NIDS: i32 = 68;
 export const DS_HASH: i32 = 72;
 export const DS_HASH_MASK: i32 = 76;
+/** The ids' bytes, one after another (a lookup compares with nearby memory, not with a far place in the file): the arena, its room, the bytes used (in/out). */
+export const DS_ARENA: i32 = 80;
+export const DS_ARENA_CAP: i32 = 84;
+export const DS_ARENA_USED: i32 = 88;
 export const DS_PARAMS_SIZE: i32 = 96;
 export const DS_NONE: u32 = 0xffffffff;
-/** Stops of dpScanFlows: the end; a line the JS reader takes (the whole file then goes to it); the dictionary or the hash table is full (JS gives more room, dpRehash, and calls again). */
+/** Stops of dpScanFlows: the end; a line the JS reader takes (the whole file then goes to it); the dictionary, the hash table or the arena is full (JS gives more room, dpRehash after a new table, and calls again). */
 export const DS_ST_DONE: i32 = 0;
 export const DS_ST_BAIL: i32 = 1;
 export const DS_ST_FULL: i32 = 2;
