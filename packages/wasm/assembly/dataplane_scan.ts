@@ -12,6 +12,7 @@ import {
   DS_OUT_PROTO, DS_OUT_LINE, DS_COUNT, DS_CAP, DS_DICT, DS_DICT_CAP, DS_NIDS, DS_HASH, DS_HASH_MASK, DS_ARENA, DS_ARENA_CAP, DS_ARENA_USED, DS_NONE,
   DS_ST_DONE, DS_ST_BAIL, DS_ST_FULL, DS_MAX_CELLS,
 } from "./abi/dataplane";
+import { lineEnd } from "./netfilter_scan";
 
 const CUTS = memory.data(4 * (DS_MAX_CELLS + 2));
 
@@ -19,7 +20,7 @@ let gBase: usize = 0, gDict: usize = 0, gHash: usize = 0, gMask: u32 = 0, gIds: 
 
 @inline function isSpace(c: u32): bool { return c == 32 || c == 9; }
 
-/** FNV-1a over the bytes, as the JS Interner hashes (so equal cells meet in the same slot order). */
+/** FNV-1a over the bytes (the JS Interner's hash; ids do not depend on it: they go by first sight). */
 function hashOf(a: usize, e: usize): u32 {
   let h: u32 = 0x811c9dc5;
   for (let k = a; k < e; k++) h = (h ^ <u32>load<u8>(k)) * 0x01000193;
@@ -91,18 +92,11 @@ export function dpScanFlows(params: usize): i32 {
   const oPort = <usize>load<u32>(params + DS_OUT_PORT), oProto = <usize>load<u32>(params + DS_OUT_PROTO), oLine = <usize>load<u32>(params + DS_OUT_LINE);
   const need = max(fromCol, toCol);
   let st = DS_ST_DONE;
-  const lf = i8x16.splat(10);
   while (pos < end) {
     // Room for two new ids (and the hash table at most half full) before the line is read.
     if (gIds + 2 > dictCap || (gIds + 2) * 2 > gMask + 1) { st = DS_ST_FULL; break; }
     if (count >= cap) { st = DS_ST_BAIL; break; }
-    let e = pos;
-    while (e + 16 <= end) {
-      const m = i8x16.bitmask(i8x16.eq(v128.load(e), lf));
-      if (m) { e += <usize>ctz(m); break; }
-      e += 16;
-    }
-    if (e + 16 > end) while (e < end && load<u8>(e) != 10) e++;
+    let e = lineEnd(pos, end);
     const next = e < end ? e + 1 : end;
     const i = pos;
     // Room in the arena for the line's two cells, at most the line.
@@ -173,7 +167,6 @@ export function dpScanFlows(params: usize): i32 {
 
 /** The hash table rebuilt from the dictionary's DS_NIDS entries (after JS gave it more room). */
 export function dpRehash(params: usize): void {
-  gBase = <usize>load<u32>(params + DS_BYTES);
   gDict = <usize>load<u32>(params + DS_DICT);
   gHash = <usize>load<u32>(params + DS_HASH);
   gMask = load<u32>(params + DS_HASH_MASK);

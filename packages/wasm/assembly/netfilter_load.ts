@@ -17,8 +17,9 @@ import {
   LD_STR_WORDS, LD_PROTO_TCP, LD_PROTO_UDP, LD_FROM_STR, LD_JUMP_STR, LD_JUMP_DNAT, LD_JUMP_TARGET,
   NF_F_SRC, NF_F_SRC_NEG, NF_F_DST, NF_F_DST_NEG, NF_F_PROTO, NF_F_PROTO_NEG, NF_F_DPORT, NF_F_DPORT_NEG, NF_F_PROB, NF_TYPE_OTHER,
 } from "./abi/netfilter";
+import { lineEnd } from "./netfilter_scan";
 
-const SP: u32 = 32, QUOTE: u32 = 34, DASH: u32 = 45, LF: u8 = 10, CR: u32 = 13;
+const SP: u32 = 32, QUOTE: u32 = 34, DASH: u32 = 45, CR: u32 = 13;
 
 // --- tokens of one line --------------------------------------------------------------------------
 
@@ -527,18 +528,6 @@ export function loadGlobals(params: usize): void {
   gChTable = <usize>load<u32>(params + LD_CH_TABLE); gChBuiltin = <usize>load<u32>(params + LD_CH_BUILTIN);
   gNChains = load<u32>(params + LD_NCHAINS);
   gHash = <usize>load<u32>(params + LD_HASH); gMask = load<u32>(params + LD_HASH_MASK);
-}
-
-/** The first line feed in [p, end), or end: 16 bytes a step while 16 remain, then one by one. */
-function lineEnd(p: usize, end: usize): usize {
-  const lf = i8x16.splat(LF);
-  while (p + 16 <= end) {
-    const m = i8x16.bitmask(i8x16.eq(v128.load(p), lf));
-    if (m) return p + <usize>ctz(m);
-    p += 16;
-  }
-  while (p < end && load<u8>(p) != LF) p++;
-  return p;
 }
 
 /** Reads lines from LD_POS until the end or a stop (LD_ST_*); the counts and LD_POS are written back. */
