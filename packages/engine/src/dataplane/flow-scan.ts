@@ -18,9 +18,11 @@ export function scanTraceFlowRows(b: Uint8Array, h: TraceFlowHeader): FlowTable 
   const c = core();
   const heap = c.heap;
   const len = b.length;
+  // Blocks of a fixed size, given back at the end; the dictionary, hash table and arena grow (their sizes follow ids and arenaCap).
   const blocks: [number, number][] = [];
   const alloc = (size: number) => { const at = heap.alloc(Math.max(16, size)); blocks.push([at, Math.max(16, size)]); return at; };
-  const free = (at: number) => { const k = blocks.findIndex((x) => x[0] === at); heap.release(at, blocks[k][1]); blocks.splice(k, 1); };
+  let ids = FIRST_IDS, arenaCap = 1 << 16;
+  let dict = 0, hash = 0, arena = 0;
   try {
     const bytes = alloc(len + 16);
     c.u8().set(b, bytes);
@@ -28,9 +30,9 @@ export function scanTraceFlowRows(b: Uint8Array, h: TraceFlowHeader): FlowTable 
     const rows = 1 + c.exports.nfCountLf(bytes + h.pos, Math.max(0, len - h.pos));
     const oFrom = alloc(4 * rows), oTo = alloc(4 * rows), oPort = alloc(4 * rows), oLine = alloc(4 * rows), oProto = alloc(rows);
     const p = alloc(D.DS_PARAMS_SIZE);
-    let ids = FIRST_IDS;
-    let dict = alloc(8 * ids), hash = alloc(16 * ids);
-    let arenaCap = 1 << 16, arena = alloc(arenaCap + 16);
+    dict = heap.alloc(8 * ids);
+    hash = heap.alloc(16 * ids);
+    arena = heap.alloc(arenaCap + 16);
     let u32 = c.u32();
     const P = p >>> 2;
     const put = (k: number, v: number) => (u32[P + (k >>> 2)] = v);
@@ -50,24 +52,19 @@ export function scanTraceFlowRows(b: Uint8Array, h: TraceFlowHeader): FlowTable 
       if (st !== D.DS_ST_FULL) return undefined;
       const n = got(D.DS_NIDS);
       if (n + 2 <= ids) {
-        // The arena: twice the room, its bytes copied over (the dictionary's offsets are into it).
-        const used = got(D.DS_ARENA_USED), more = alloc(2 * arenaCap + 16);
-        c.u8().copyWithin(more, arena, arena + used);
-        free(arena);
-        arena = more;
+        // The arena: twice the room, its bytes kept (the dictionary's offsets are into it).
+        arena = heap.enlarge(arena, arenaCap + 16, got(D.DS_ARENA_USED), 2 * arenaCap + 16);
         arenaCap *= 2;
         u32 = c.u32();
         put(D.DS_ARENA, arena); put(D.DS_ARENA_CAP, arenaCap);
         continue;
       }
-      // Twice the room: the dictionary copied over, the hash table rebuilt from it.
-      const more = alloc(16 * ids);
-      c.u32().copyWithin(more >>> 2, dict >>> 2, (dict >>> 2) + 2 * n);
-      free(dict);
-      free(hash);
+      // Twice the room: the dictionary's entries kept, the hash table rebuilt from them.
+      heap.release(hash, 16 * ids);
+      hash = 0;
+      dict = heap.enlarge(dict, 8 * ids, 8 * n, 16 * ids);
       ids *= 2;
-      dict = more;
-      hash = alloc(16 * ids);
+      hash = heap.alloc(16 * ids);
       u32 = c.u32();
       put(D.DS_DICT, dict); put(D.DS_DICT_CAP, ids); put(D.DS_HASH, hash); put(D.DS_HASH_MASK, 2 * ids - 1);
       c.exports.dpRehash(p);
@@ -84,5 +81,8 @@ export function scanTraceFlowRows(b: Uint8Array, h: TraceFlowHeader): FlowTable 
     };
   } finally {
     for (const [at, size] of blocks) heap.release(at, size);
+    if (dict) heap.release(dict, 8 * ids);
+    if (hash) heap.release(hash, 16 * ids);
+    if (arena) heap.release(arena, arenaCap + 16);
   }
 }
