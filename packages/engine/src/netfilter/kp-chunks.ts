@@ -32,9 +32,24 @@ export interface KpChunkSink {
   chunk(c: KpChunk): void;
 }
 
-/** The first chunk is small, so the lines start early; then chunks double up to the largest. */
+/**
+ * The first chunk is small, so the lines start early; then chunks double up to the largest, and
+ * near the end they halve again (kpChunkEnd), so the side that formats has little left to do
+ * once the last chunk has run.
+ */
 export const KP_FIRST_CHUNK = 4_096;
 export const KP_MAX_CHUNK = 131_072;
+
+/**
+ * Where the chunk that starts at `from` ends, of n flows, when the one before had `size` flows
+ * (KP_FIRST_CHUNK for the first): twice that, at most KP_MAX_CHUNK, at most half of what is
+ * left, at least KP_FIRST_CHUNK (all that is left when less).
+ */
+export function kpChunkEnd(from: number, size: number, n: number): number {
+  const left = n - from;
+  const want = Math.max(KP_FIRST_CHUNK, Math.min(size, KP_MAX_CHUNK, Math.ceil(left / 2)));
+  return from + Math.min(left, want);
+}
 
 /**
  * The output texts traceKubeProxyChunks hands to `start` for this dump (undefined where it would
@@ -70,7 +85,7 @@ export function traceKubeProxyChunks(dump: RulesDump, scanned: PackedColumns, op
         let ms = 0;
         const W = NF_ABI.NF_RES_SIZE / 4;
         for (let from = 0, size = KP_FIRST_CHUNK; from < n; size = Math.min(2 * size, KP_MAX_CHUNK)) {
-          const to = Math.min(n, from + size);
+          const to = kpChunkEnd(from, size, n);
           const idsFrom = runner.nIds;
           p.encodeRows(cols, records, from, to);
           const t0 = performance.now();

@@ -5,7 +5,7 @@ import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { RulesDump, traceFlowFile } from "../../src/netfilter/bulk.ts";
-import { traceKubeProxyChunks, kpChunkOutputs, KpChunkLines, KP_FIRST_CHUNK, KP_MAX_CHUNK, type KpChunk } from "../../src/netfilter/kp-chunks.ts";
+import { traceKubeProxyChunks, kpChunkOutputs, kpChunkEnd, KpChunkLines, KP_FIRST_CHUNK, KP_MAX_CHUNK, type KpChunk } from "../../src/netfilter/kp-chunks.ts";
 import { scanFlowsResident, packColumns, adoptColumns, scanFlowFile, type ResidentColumns } from "../../src/netfilter/flow-scan.ts";
 import { KpProgram, KpRunner } from "../../src/netfilter/kube-proxy/compile.ts";
 import { kpProgramFromBytes } from "../../src/netfilter/kube-proxy/load.ts";
@@ -141,6 +141,37 @@ describe("kube-proxy-test in chunks", () => {
     }
   });
 
+  it("chunk sizes: doubling from the first up to the largest, halving what is left near the end, whole", () => {
+    const sizes = (n: number) => {
+      const out: number[] = [];
+      for (let from = 0, size = KP_FIRST_CHUNK; from < n; size = Math.min(2 * size, KP_MAX_CHUNK)) {
+        const to = kpChunkEnd(from, size, n);
+        expect(to).toBeGreaterThan(from);
+        out.push(to - from);
+        from = to;
+      }
+      return out;
+    };
+    expect(sizes(100)).toEqual([100]);
+    expect(sizes(KP_FIRST_CHUNK)).toEqual([KP_FIRST_CHUNK]);
+    expect(sizes(10_000)).toEqual([4_096, 4_096, 1_808]);
+    const big = sizes(1_000_000);
+    expect(big.reduce((a, b) => a + b, 0)).toBe(1_000_000);
+    expect(big.slice(0, 6)).toEqual([4_096, 8_192, 16_384, 32_768, 65_536, 131_072]);
+    expect(Math.max(...big)).toBe(KP_MAX_CHUNK);
+    fc.assert(fc.property(fc.integer({ min: 1, max: 3_000_000 }), (n) => {
+      const s = sizes(n);
+      expect(s.reduce((a, b) => a + b, 0)).toBe(n);
+      // Each chunk at most the largest, and at most half of what was left (or the first size).
+      let left = n;
+      for (const x of s) {
+        expect(x).toBeLessThanOrEqual(Math.min(KP_MAX_CHUNK, Math.max(KP_FIRST_CHUNK, Math.ceil(left / 2))));
+        left -= x;
+      }
+      expect(s[s.length - 1]).toBeLessThanOrEqual(KP_FIRST_CHUNK);
+    }), { numRuns: 200 });
+  });
+
   it("split between two sides: the same bytes as traceFlowFile, over several chunks", () => {
     const dump = new RulesDump(rulesBytes, "kube-proxy-node.rules");
     const n = KP_FIRST_CHUNK + 20_000;
@@ -148,11 +179,8 @@ describe("kube-proxy-test in chunks", () => {
     const want = collect((sink) => traceFlowFile(dump, fileInput(bytes), { mode: "kube-proxy-test" }, sink));
     const got = splitRun(dump, bytes)!;
     expect(got.n).toBe(n);
-    // Chunks double from the first up to the largest.
-    let chunks = 0;
-    for (let from = 0, size = KP_FIRST_CHUNK; from < n; from += size, size = Math.min(2 * size, KP_MAX_CHUNK)) chunks++;
-    expect(chunks).toBeGreaterThan(2);
-    expect(got.chunks).toBe(chunks);
+    // 4,096 then 8,192, then half of the 11,904 left twice, then the 2,976 left (kpChunkEnd).
+    expect(got.chunks).toBe(5);
     expect(got.text).toBe(want);
     expect(got.text.split("\n")).toHaveLength(n + 1);
   });
