@@ -584,6 +584,9 @@ export function traceColumnsWasm(p: KpProgram | NotCompiled, cols: FlowColumns, 
  * when a chunk needs more room: that chunk runs again on a cleared cache (the cache may hold
  * entries past the old capacity), and everything before it stays as it was.
  */
+/** The result cache's alignment: its entries start on cache lines. */
+const CACHE_ALIGN = 128;
+
 export class KpRunner {
   private readonly core: Core;
   /** The per-flow results: NF_RES_SIZE bytes per flow. */
@@ -593,6 +596,7 @@ export class KpRunner {
   nIds = 0;
   private cap: number;
   private readonly cache: number;
+  private readonly cacheBlk: number = 0;
   private readonly slots: number;
   /** Until finish() or release(): the blocks are this runner's. */
   private live = true;
@@ -611,7 +615,9 @@ export class KpRunner {
     this.cache = 0;
     try {
       this.outIds = heap.alloc(this.cap * 4);
-      this.cache = heap.alloc(slots * A.NF_CACHE_SIZE);
+      // Entries on whole cache lines (NF_CACHE_SIZE is two of them): a probe reads the first only.
+      this.cacheBlk = heap.alloc(slots * A.NF_CACHE_SIZE + CACHE_ALIGN);
+      this.cache = (this.cacheBlk + CACHE_ALIGN - 1) & ~(CACHE_ALIGN - 1);
     } catch (e) {
       this.release();
       throw e;
@@ -654,7 +660,7 @@ export class KpRunner {
   finish(): ResidentRun {
     if (!this.live) throw new Error("KpRunner: finish after finish or release");
     const heap = this.core.heap;
-    heap.release(this.cache, this.slots * A.NF_CACHE_SIZE);
+    heap.release(this.cacheBlk, this.slots * A.NF_CACHE_SIZE + CACHE_ALIGN);
     this.live = false;
     const results = this.results, outIds = this.outIds, cap = this.cap, n = this.n;
     let held = true;
@@ -674,7 +680,7 @@ export class KpRunner {
     if (!this.live) return;
     this.live = false;
     const heap = this.core.heap;
-    if (this.cache) heap.release(this.cache, this.slots * A.NF_CACHE_SIZE);
+    if (this.cacheBlk) heap.release(this.cacheBlk, this.slots * A.NF_CACHE_SIZE + CACHE_ALIGN);
     if (this.outIds) heap.release(this.outIds, this.cap * 4);
     heap.release(this.results, Math.max(16, this.n * A.NF_RES_SIZE));
   }
