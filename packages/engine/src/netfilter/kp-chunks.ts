@@ -73,13 +73,17 @@ export function traceKubeProxyChunks(dump: RulesDump, scanned: PackedColumns, op
   const c = core();
   const cols = adoptColumns(scanned);
   try {
-    // Each chunk's records are encoded just before it runs, so the first lines start sooner.
-    const records = p.encodeResident(cols, 0);
-    if (records === undefined) return undefined;
+    if (!p.takesColumns(cols)) return undefined;
     const n = cols.n;
+    // One chunk's records and results at a time: each chunk's records are encoded just before it
+    // runs (the first lines start sooner), into the same block, and its results are copied out
+    // before the next runs (the run touches a chunk's memory, not the whole file's).
+    const window = Math.min(n, KP_MAX_CHUNK);
+    const recBytes = Math.max(16, window * NF_ABI.NF_FLOW_SIZE);
+    const records = c.heap.alloc(recBytes);
     try {
       p.setLocal(localOf(opts));
-      const runner = new KpRunner(p, records, n);
+      const runner = new KpRunner(p, records, n, window);
       try {
         out.start(p.outputs);
         let ms = 0;
@@ -87,14 +91,14 @@ export function traceKubeProxyChunks(dump: RulesDump, scanned: PackedColumns, op
         for (let from = 0, size = KP_FIRST_CHUNK; from < n; size = Math.min(2 * size, KP_MAX_CHUNK)) {
           const to = kpChunkEnd(from, size, n);
           const idsFrom = runner.nIds;
-          p.encodeRows(cols, records, from, to);
+          p.encodeRowsAt(cols, from, to, records);
           const t0 = performance.now();
-          runner.run(from, to);
+          runner.runWindow(from, to);
           ms += performance.now() - t0;
           const buf = c.memory.buffer;
           out.chunk({
             from, to, idsFrom,
-            results: new Uint32Array(buf, runner.results + from * NF_ABI.NF_RES_SIZE, (to - from) * W).slice(),
+            results: new Uint32Array(buf, runner.results, (to - from) * W).slice(),
             ids: new Uint32Array(buf, runner.outIds + idsFrom * 4, runner.nIds - idsFrom).slice(),
           });
           from = to;
@@ -104,7 +108,7 @@ export function traceKubeProxyChunks(dump: RulesDump, scanned: PackedColumns, op
         runner.release();
       }
     } finally {
-      c.heap.release(records, Math.max(16, n * 16));
+      c.heap.release(records, recBytes);
     }
   } finally {
     c.heap.release(cols.blk, cols.size);

@@ -112,6 +112,52 @@ describe("kube-proxy-test in chunks", () => {
     }
   });
 
+  it("a windowed runner (each chunk's records and results in one small block) gives the whole run's results, over random cut points", () => {
+    const p = kpProgramFromBytes(rulesBytes, "kube-proxy-node.rules") as KpProgram;
+    const cols = scanFlowsResident(enc.encode(flowsCsv(3000, 9)))!;
+    const heap = core().heap;
+    const rec = p.encodeResident(cols)!;
+    try {
+      p.setLocal([]);
+      const one = p.runAt(rec, cols.n);
+      const buf0 = core().memory.buffer;
+      const want = p.decode({ results: new Uint32Array(buf0, one.results, cols.n * 3).slice(), outIds: new Uint32Array(buf0, one.outIds, one.nIds).slice() });
+      one.release();
+      fc.assert(
+        fc.property(fc.uniqueArray(fc.integer({ min: 1, max: cols.n - 1 }), { minLength: 1, maxLength: 8 }), (cuts) => {
+          const at = [0, ...cuts.sort((a, b) => a - b), cols.n];
+          let window = 0;
+          for (let k = 0; k + 1 < at.length; k++) window = Math.max(window, at[k + 1] - at[k]);
+          const win = heap.alloc(window * 16);
+          const runner = new KpRunner(p, win, cols.n, window);
+          try {
+            const results = new Uint32Array(cols.n * 3);
+            for (let k = 0; k + 1 < at.length; k++) {
+              p.encodeRowsAt(cols, at[k], at[k + 1], win);
+              runner.runWindow(at[k], at[k + 1]);
+              results.set(new Uint32Array(core().memory.buffer, runner.results, (at[k + 1] - at[k]) * 3), at[k] * 3);
+            }
+            const outIds = new Uint32Array(core().memory.buffer, runner.outIds, runner.nIds).slice();
+            expect(p.decode({ results, outIds })).toEqual(want);
+            // Whole-run addressing is refused on a window, and a chunk larger than the window.
+            if (window < cols.n) {
+              expect(() => runner.run(0, 1)).toThrow(/windowed/);
+              expect(() => runner.runWindow(0, window + 1)).toThrow(RangeError);
+              expect(() => runner.finish()).toThrow(/windowed/);
+            }
+          } finally {
+            runner.release();
+            heap.release(win, window * 16);
+          }
+        }),
+        { numRuns: 25 },
+      );
+    } finally {
+      heap.release(rec, Math.max(16, cols.n * 16));
+      heap.release(cols.blk, cols.size);
+    }
+  });
+
   it("an arena that overflows in the middle of a run grows there; the results equal the TypeScript tracer's", () => {
     // 30 Services of 40 endpoints, one flow to each: 1,200 output ids for an arena of 30 * 4 + 64.
     const services = scaleServices(30, 40, 3);

@@ -431,14 +431,24 @@ export class KpProgram {
    * encoded here; encodeRows fills in the rest (a run in chunks encodes each chunk before it runs).
    */
   encodeResident(c: ResidentColumns, rows = c.n): number | undefined {
-    if (c.other.size || !this.protoMap(c.protos)) return undefined;
+    if (!this.takesColumns(c)) return undefined;
     const blk = this.core.heap.alloc(Math.max(16, c.n * 16));
     this.encodeRows(c, blk, 0, rows);
     return blk;
   }
 
+  /** Whether columns encode (encodeResident, encodeRowsAt): every row IPv4, every protocol one the tracers know. */
+  takesColumns(c: ResidentColumns): boolean {
+    return c.other.size === 0 && this.protoMap(c.protos) !== undefined;
+  }
+
   /** Rows [from, to) of resident columns into their records in blk (from encodeResident). */
   encodeRows(c: ResidentColumns, blk: number, from: number, to: number): void {
+    this.encodeRowsAt(c, from, to, blk + 16 * from);
+  }
+
+  /** Rows [from, to) of resident columns into records at `out` (16 bytes each; the caller's block). */
+  encodeRowsAt(c: ResidentColumns, from: number, to: number, out: number): void {
     const ids = this.protoMap(c.protos);
     if (!ids) throw new Error("encodeRows: columns encodeResident refuses");
     if (to <= from) return;
@@ -447,7 +457,7 @@ export class KpProgram {
     try {
       new Uint32Array(this.core.memory.buffer, idsAt, ids.length).set(ids);
       // The core's loop (nfKpEncode); kpEncodeRows is its readable twin.
-      this.core.exports.nfKpEncode(c.src + 4 * from, c.dst + 4 * from, c.proto + 2 * from, c.dport + 4 * from, to - from, idsAt, c.protos.length, blk + 16 * from);
+      this.core.exports.nfKpEncode(c.src + 4 * from, c.dst + 4 * from, c.proto + 2 * from, c.dport + 4 * from, to - from, idsAt, c.protos.length, out);
     } finally {
       heap.release(idsAt, ids.byteLength);
     }
@@ -589,7 +599,7 @@ const CACHE_ALIGN = 128;
 
 export class KpRunner {
   private readonly core: Core;
-  /** The per-flow results: NF_RES_SIZE bytes per flow. */
+  /** The per-flow results: NF_RES_SIZE bytes per flow, for `window` flows. */
   readonly results: number;
   /** The output-id arena (it moves when it grows) and its count and capacity, in ids. */
   outIds: number;
@@ -601,7 +611,14 @@ export class KpRunner {
   /** Until finish() or release(): the blocks are this runner's. */
   private live = true;
 
-  constructor(private readonly p: KpProgram, private readonly flows: number, readonly n: number) {
+  /**
+   * n flows whose records are at `flows`. With a window smaller than n, `flows` and the results
+   * hold that many: each chunk's records are put at the start of `flows` before runWindow, and
+   * its results are at the start of `results` until the next chunk runs (less memory touched than
+   * records and results for the whole run).
+   */
+  constructor(private readonly p: KpProgram, private readonly flows: number, readonly n: number, readonly window = n) {
+    if (!(window >= 0 && window <= n)) throw new RangeError(`KpRunner: a window of ${window} flows for ${n}`);
     this.core = core();
     const heap = this.core.heap;
     // The result cache (see netfilter.ts): twice the flows, at most 65,536 entries (8 MB), so it
@@ -610,7 +627,7 @@ export class KpRunner {
     while (slots < 2 * n && slots < 1 << 16) slots *= 2;
     this.slots = slots;
     this.cap = n * 4 + 64;
-    this.results = heap.alloc(Math.max(16, n * A.NF_RES_SIZE));
+    this.results = heap.alloc(Math.max(16, window * A.NF_RES_SIZE));
     this.outIds = 0;
     this.cache = 0;
     try {
@@ -636,6 +653,17 @@ export class KpRunner {
 
   /** Flows [from, to): their results, and the arena's ids they added (from the count before). */
   run(from: number, to: number): void {
+    if (this.window !== this.n) throw new Error("KpRunner: run() on a windowed runner (runWindow)");
+    this.exec(from, to, this.flows + from * A.NF_FLOW_SIZE, this.results + from * A.NF_RES_SIZE);
+  }
+
+  /** Flows [from, to), at most a window of them, their records at the start of `flows`: their results at the start of `results`. */
+  runWindow(from: number, to: number): void {
+    if (to - from > this.window) throw new RangeError(`KpRunner: flows [${from}, ${to}) in a window of ${this.window}`);
+    this.exec(from, to, this.flows, this.results);
+  }
+
+  private exec(from: number, to: number, flowsAt: number, resultsAt: number): void {
     if (!this.live) throw new Error("KpRunner: run after finish or release");
     if (from < 0 || to > this.n || from > to) throw new RangeError(`KpRunner: flows [${from}, ${to}) of ${this.n}`);
     const c = this.core;
@@ -643,7 +671,7 @@ export class KpRunner {
       const hdr = new Uint32Array(c.memory.buffer, this.p.base, A.NF_PROG_SIZE / 4);
       // Another run of the same program in between (runAt) points the program at its own cache.
       if (hdr[14] !== this.cache) this.clearCache();
-      const got = c.exports.nfKpRun(this.p.base, this.flows + from * A.NF_FLOW_SIZE, to - from, this.results + from * A.NF_RES_SIZE, this.outIds, this.cap, c.res, this.nIds);
+      const got = c.exports.nfKpRun(this.p.base, flowsAt, to - from, resultsAt, this.outIds, this.cap, c.res, this.nIds);
       if (got !== A.NF_RET_OVERFLOW) {
         this.nIds = got;
         return;
@@ -659,6 +687,7 @@ export class KpRunner {
   /** The whole run's results (the cache goes back to the heap now; the rest at release()). */
   finish(): ResidentRun {
     if (!this.live) throw new Error("KpRunner: finish after finish or release");
+    if (this.window !== this.n) throw new Error("KpRunner: finish() on a windowed runner (its results are each chunk's)");
     const heap = this.core.heap;
     heap.release(this.cacheBlk, this.slots * A.NF_CACHE_SIZE + CACHE_ALIGN);
     this.live = false;
@@ -682,6 +711,6 @@ export class KpRunner {
     const heap = this.core.heap;
     if (this.cacheBlk) heap.release(this.cacheBlk, this.slots * A.NF_CACHE_SIZE + CACHE_ALIGN);
     if (this.outIds) heap.release(this.outIds, this.cap * 4);
-    heap.release(this.results, Math.max(16, this.n * A.NF_RES_SIZE));
+    heap.release(this.results, Math.max(16, this.window * A.NF_RES_SIZE));
   }
 }
