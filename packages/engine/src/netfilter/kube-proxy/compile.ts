@@ -600,7 +600,7 @@ const CACHE_ALIGN = 128;
 export class KpRunner {
   private readonly core: Core;
   /** The per-flow results: NF_RES_SIZE bytes per flow, for `window` flows. */
-  readonly results: number;
+  readonly results: number = 0;
   /** The output-id arena (it moves when it grows) and its count and capacity, in ids. */
   outIds: number;
   nIds = 0;
@@ -627,14 +627,16 @@ export class KpRunner {
     while (slots < 2 * n && slots < 1 << 16) slots *= 2;
     this.slots = slots;
     this.cap = n * 4 + 64;
-    this.results = heap.alloc(Math.max(16, window * A.NF_RES_SIZE));
+    // The cache first: it is all written (cleared), so it takes freed memory that is already
+    // mapped, where there is some; the arena, mostly never touched, comes last.
+    // Entries on whole cache lines (NF_CACHE_SIZE is two of them): a probe reads the first only.
+    this.cacheBlk = heap.alloc(slots * A.NF_CACHE_SIZE + CACHE_ALIGN);
+    this.cache = (this.cacheBlk + CACHE_ALIGN - 1) & ~(CACHE_ALIGN - 1);
+    this.results = 0;
     this.outIds = 0;
-    this.cache = 0;
     try {
+      this.results = heap.alloc(Math.max(16, window * A.NF_RES_SIZE));
       this.outIds = heap.alloc(this.cap * 4);
-      // Entries on whole cache lines (NF_CACHE_SIZE is two of them): a probe reads the first only.
-      this.cacheBlk = heap.alloc(slots * A.NF_CACHE_SIZE + CACHE_ALIGN);
-      this.cache = (this.cacheBlk + CACHE_ALIGN - 1) & ~(CACHE_ALIGN - 1);
     } catch (e) {
       this.release();
       throw e;
@@ -711,6 +713,6 @@ export class KpRunner {
     const heap = this.core.heap;
     if (this.cacheBlk) heap.release(this.cacheBlk, this.slots * A.NF_CACHE_SIZE + CACHE_ALIGN);
     if (this.outIds) heap.release(this.outIds, this.cap * 4);
-    heap.release(this.results, Math.max(16, this.window * A.NF_RES_SIZE));
+    if (this.results) heap.release(this.results, Math.max(16, this.window * A.NF_RES_SIZE));
   }
 }
