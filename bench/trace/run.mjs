@@ -115,6 +115,11 @@ const verdicts = {};
 for (const l of lines) { const v = JSON.parse(l).verdict; verdicts[v] = (verdicts[v] ?? 0) + 1; }
 console.log(`sample: ${SAMPLE} flows equal on both engines; verdicts ${JSON.stringify(verdicts)}`);
 
+// --runs 0: the data and the sample check only (other scripts then read the files in the folder).
+if (RUNS === 0) {
+  console.log(`data in ${dir}; no timed runs (--runs 0)`);
+  process.exit(0);
+}
 const build = [], traceWasm = [], traceTs = [];
 for (let i = 0; i < RUNS; i++) {
   build.push(run(["dataplane", ...base, "--format", "json"]));
