@@ -22,7 +22,10 @@ const flows = isMainThread ? flowsFileOf(process.argv.slice(2)) : undefined;
 const early = flows !== undefined && flowThreadPays(flows) ? spawnFlowThread(payload.thread, flows) : undefined;
 // Until the command takes it, the thread does not keep the process alive (a usage error exits).
 early?.worker.unref();
-setLaunch({ flowThreadSource: payload.thread, early });
+// The launcher is only ever run as a program (by any name: a copy, a link, bin/aksnet.mjs), never
+// imported as a library: on the main thread, the CLI runs the command line. (In a sweep worker it
+// serves chunks; build.mjs runs the CLI's body without the launcher, to make the code cache.)
+setLaunch({ entry: isMainThread, flowThreadSource: payload.thread, early });
 
 // A cache V8 does not accept (another Node, other V8 flags) is ignored: the CLI is compiled from its text.
 const cachedData = payload.cache ? Buffer.from(payload.cache, "base64") : undefined;

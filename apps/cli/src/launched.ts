@@ -4,6 +4,8 @@
 import type { SpawnedFlowThread } from "./flow-thread-spawn.ts";
 
 export interface Launch {
+  /** The CLI is the program (the launcher ran as one, on the main thread): main.ts runs the command line. */
+  entry: boolean;
   /** The flow thread's bundle (flow-thread-entry.ts), started with { eval: true }. */
   flowThreadSource: string;
   /** A thread the launcher started for the command line's flow file, not yet taken. */

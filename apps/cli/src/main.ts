@@ -7,6 +7,7 @@ import { AksnetError } from "@aksnet/engine";
 import { EXIT_USAGE, EXIT_INTERNAL, errColor, cannotWrite } from "./io.ts";
 import { commands } from "./commands/index.ts";
 import { isSweepWorker, serveSweepWorker } from "./sweep/worker.ts";
+import { launch } from "./launched.ts";
 
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
@@ -45,7 +46,9 @@ export function internalError(e: unknown): number {
   return EXIT_INTERNAL;
 }
 
-const isEntry = process.argv[1] && /aksnet(\.mjs)?$|main\.ts$/.test(process.argv[1]);
+// The program: the launcher says so (dist/aksnet.mjs under any name), or the CLI runs from its
+// TypeScript sources (node src/main.ts).
+const isEntry = launch()?.entry ?? (!!process.argv[1] && /main\.ts$/.test(process.argv[1]));
 // The bundle is also the sweep's worker entry (sweep/pool.ts starts it in worker_threads, where
 // process.argv is the parent's): there it serves chunks instead of running a command.
 if (isSweepWorker()) serveSweepWorker();
