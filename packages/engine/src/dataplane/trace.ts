@@ -532,9 +532,18 @@ function nodeOf(dp: Dataplane, pool: string, index: number, text: string): DpNod
   return n;
 }
 
+/** Services an unknown-Service error lists by name: a cluster may have thousands. */
+export const SERVICES_LISTED = 8;
+
 function serviceOf(dp: Dataplane, name: string, text: string): DpService {
   const s = name.includes("/") ? dp.serviceByName.get(name) : dp.serviceByShortName.get(name);
-  if (!s) throw new UsageError(`${text}: no Service ${name} (services: ${dp.services.map((x) => `${x.namespace}/${x.name}`).join(", ")})`, "give the Services with --workload");
+  if (!s) {
+    const names = dp.services.map((x) => `${x.namespace}/${x.name}`);
+    const listed = names.length > SERVICES_LISTED ? `${names.slice(0, SERVICES_LISTED).join(", ")} and ${names.length - SERVICES_LISTED} more` : names.join(", ") || "none";
+    // Only AKS's own Services (kube-dns): the workload's were not given.
+    const own = dp.services.every((x) => x.namespace === "kube-system");
+    throw new UsageError(`${text}: no Service ${name} (services: ${listed})`, own ? "give the Services with --workload" : "name one of the workload's Services: NAMESPACE/NAME, or NAME alone");
+  }
   return s;
 }
 

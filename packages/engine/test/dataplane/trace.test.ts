@@ -5,6 +5,9 @@
 import { describe, expect, it } from "vitest";
 import { Prefix } from "../../src/ip/index.ts";
 import { dataplane, trace, type Trace, type Step } from "../../src/dataplane/index.ts";
+import { loadWorkload } from "../../src/dataplane/workload.ts";
+import { SERVICES_LISTED } from "../../src/dataplane/trace.ts";
+import { UsageError } from "../../src/errors.ts";
 import { CLIENT, INTERNET, MODELS, ON_PREM, PEERED, VM, cluster, workload } from "./fixtures/cluster.ts";
 
 /** aks-facts §5.1, written out: what the far side sees as the source of a pod's packet. */
@@ -174,5 +177,21 @@ describe("other reasons", () => {
     const t = trace(d2, { from: SRC, to: "ip:10.10.200.9" });
     expect(t.verdict).toBe("unreachable");
     expect(t.reason).toMatch(/overlap/);
+  });
+
+  it("an unknown Service: a bounded list, and a hint that fits whether the workload was given", () => {
+    const err = (d: ReturnType<typeof dataplane>) => { try { trace(d, { from: SRC, to: "svc:nosuch" }); } catch (e) { return e as UsageError; } throw new Error("no error"); };
+    const none = err(dataplane(cluster("kubenet"), {}));
+    expect(none).toBeInstanceOf(UsageError);
+    expect(none.message).toBe("svc:nosuch: no Service nosuch (services: kube-system/kube-dns)");
+    expect(none.hint).toBe("give the Services with --workload");
+    const few = err(dataplane(cluster("kubenet"), { workload: workload() }));
+    expect(few.message).toMatch(/^svc:nosuch: no Service nosuch \(services: kube-system\/kube-dns, [^)]+\)$/);
+    expect(few.hint).toMatch(/NAMESPACE\/NAME/);
+    const many = Array.from({ length: 40 }, (_, i) => `  - { name: s${i}, namespace: apps, type: ClusterIP, ports: [{ port: 80 }], endpoints: 1 }`).join("\n");
+    const big = err(dataplane(cluster("kubenet"), { workload: loadWorkload({ name: "w.yaml", text: `services:\n${many}\n` }) }));
+    const listed = /\(services: (.*)\)$/.exec(big.message)![1];
+    expect(listed.split(", ")).toHaveLength(SERVICES_LISTED);
+    expect(listed).toMatch(/ and 33 more$/);
   });
 });
