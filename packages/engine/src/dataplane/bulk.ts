@@ -451,48 +451,6 @@ export interface TraceBulkOptions {
   source?: string;
   /** The wasm path: answer a flow from an earlier flow of its class (memo.ts; default true, tests compare with false). */
   memo?: boolean;
-  /** The wasm path: who answers the netfilter questions (default localNetfilter(dp): this thread's core). */
-  netfilter?: BulkNetfilter;
-}
-
-/**
- * A ruleset the bulk path asks about, by how the Dataplane builds it: rulesetFor(node, dst), or
- * frontendRulesetFor(node, dst) — node and address of the first packet that needed it (another
- * Dataplane of the same inputs builds the same ruleset from them).
- */
-export interface BulkRulesetRef {
-  frontend: boolean;
-  node: string;
-  dst: number;
-}
-
-/** What the bulk path reads of a kernel trace's first alternative. */
-export interface BulkNfAnswer {
-  verdict: string;
-  probability: number;
-  src: string;
-  dst: string;
-  dport?: number;
-}
-
-/** Answers a batch of netfilter questions: the flows on `node` through the ruleset, in order. */
-export type BulkNetfilter = (ruleset: BulkRulesetRef, node: string, flows: Flow[]) => BulkNfAnswer[];
-
-/** The ruleset a reference names, built (or taken from its cache) by this Dataplane. */
-export function bulkRuleset(dp: Dataplane, r: BulkRulesetRef): Ruleset {
-  const node = dp.byName.get(r.node);
-  if (!node) throw new Error(`bulkRuleset: no node ${r.node}`);
-  return r.frontend ? dp.frontendRulesetFor(node, r.dst) : dp.rulesetFor(node, r.dst);
-}
-
-/** Netfilter answers from this thread's core: kernel mode on the ruleset, the node's address local. */
-export function localNetfilter(dp: Dataplane): BulkNetfilter {
-  return (r, name, flows) => {
-    const node = dp.byName.get(name);
-    if (!node) throw new Error(`localNetfilter: no node ${name}`);
-    const res = traceFlows(bulkRuleset(dp, r), flows, { mode: "kernel", engine: "auto", local: [node.address], nodeIp: node.address });
-    return (res.results as KernelResult[]).map((x) => x.alternatives[0]);
-  };
 }
 
 /**
@@ -518,7 +476,7 @@ type Slot = Verdict0 | typeof ASKED;
 
 /** Verdicts of one ruleset: by template key (shared by nodes and sources) or by the full packet. */
 interface RulesetVerdicts {
-  ref: BulkRulesetRef;
+  rs: Ruleset;
   /** ClusterIP templates, by Service: (dport * 2 + udp) * 2 + in cluster CIDR. */
   service: Map<DpService, Map<number, Slot>>;
   /** Frontend templates, by frontend address: ((dport * 2 + udp) * 2 + in cluster CIDR) * 4 + interface. */
@@ -581,8 +539,8 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
   const reasonIds = new Map<string, number>();
   const engine = opts.engine === "ts" ? "ts" : "wasm";
 
-  // Answers found so far (by the ruleset's name: Dataplane.rulesetKey), and the questions of this round.
-  const verdicts = new Map<string, RulesetVerdicts>();
+  // Answers found so far, and the questions of this round.
+  const verdicts = new Map<Ruleset, RulesetVerdicts>();
   const asked = new Set<RulesetVerdicts>();
   const routes = new Map<SubnetRoutes, Map<number, number>>();
   // The flows' destination addresses (filled as the ends are resolved, before any walk).
@@ -620,13 +578,11 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
     }
     return f;
   };
-  // A ruleset's verdicts, by its name; it is built where the questions are answered.
-  const verdictsOf = (key: string, node: DpNode, dst: number, frontend: boolean): RulesetVerdicts => {
-    let v = verdicts.get(key);
-    if (!v) verdicts.set(key, (v = { ref: { frontend, node: node.name, dst }, service: new Map(), frontend: new Map(), inert: new Map(), exact: new Map(), ask: new Map() }));
+  const verdictsOf = (rs: Ruleset): RulesetVerdicts => {
+    let v = verdicts.get(rs);
+    if (!v) verdicts.set(rs, (v = { rs, service: new Map(), frontend: new Map(), inert: new Map(), exact: new Map(), ask: new Map() }));
     return v;
   };
-  const ask = opts.netfilter ?? localNetfilter(dp);
   let sharedVerdicts: RulesetVerdicts | undefined;
   const ownVerdicts = new Map<DpNode, RulesetVerdicts>();
   const frontendVerdicts = new Map<DpNode, Map<number, RulesetVerdicts>>();
@@ -651,17 +607,17 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
       const dst = q.dst;
       const shared = dp.sharedFor(node, dst);
       let v: RulesetVerdicts | undefined;
-      if (shared) v = sharedVerdicts ??= verdictsOf("shared", node, dst, false);
+      if (shared) v = sharedVerdicts ??= verdictsOf(dp.rulesetFor(node, dst));
       else if (dst === node.ip) {
         // The node's own address (NodePorts): its ruleset of the external Services (rulesetFor depends on the node only).
         v = ownVerdicts.get(node);
-        if (!v) ownVerdicts.set(node, (v = verdictsOf(dp.rulesetKey(node, dst), node, dst, false)));
+        if (!v) ownVerdicts.set(node, (v = verdictsOf(dp.rulesetFor(node, dst))));
       } else {
         // An externalTrafficPolicy Local frontend: the node's rules for the Services on it.
         let m = frontendVerdicts.get(node);
         if (!m) frontendVerdicts.set(node, (m = new Map()));
         v = m.get(dst);
-        if (!v) m.set(dst, (v = verdictsOf(dp.frontendRulesetKey(node, dst), node, dst, true)));
+        if (!v) m.set(dst, (v = verdictsOf(dp.frontendRulesetFor(node, dst))));
       }
       let key: number | string = 0, map: Map<number, Slot> | Map<string, Slot> | undefined, inert = false;
       if (shared && q.sport === TRACE_SPORT) {
@@ -757,10 +713,10 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
     for (const v of asked) {
       for (const [node, qs] of v.ask) {
         const list = qs.map((x) => x.flow);
-        const r = ask(v.ref, node.name, list);
-        if (r.length !== list.length) throw new Error(`traceBulk: ${r.length} netfilter answers to ${list.length} questions`);
-        r.forEach((a, j) => {
+        const r = traceFlows(v.rs, list, { mode: "kernel", engine: "auto", local: [node.address], nodeIp: node.address });
+        (r.results as KernelResult[]).forEach((x, j) => {
           const { key, slots, template, inert, flow: f } = qs[j];
+          const a = x.alternatives[0];
           // Templates keep what belongs to the flow (its source, and for inert packets its
           // destination and port) and to the node (MASQUERADE's address) as markers.
           const v0: Verdict0 = {

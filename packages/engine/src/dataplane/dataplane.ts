@@ -304,11 +304,6 @@ export class Dataplane {
     return dst !== node.ip && !this.localFrontends.has(dst);
   }
 
-  /** The name of the ruleset rulesetFor(node, dst) gives: the same name, the same ruleset (it builds none). */
-  rulesetKey(node: DpNode, dst: number): string {
-    return this.sharedFor(node, dst) ? "shared" : "external" + this.localKey(node);
-  }
-
   rulesetFor(node: DpNode, dst: number): Ruleset {
     if (!this.sharedFor(node, dst)) {
       const key = "external" + this.localKey(node);
@@ -342,13 +337,8 @@ export class Dataplane {
    * that address only. No other rule can match such a packet: every other Service rule names its
    * own address, and a frontend is not one of the node's LOCAL addresses. Built once per node and frontend.
    */
-  /** The name of the ruleset frontendRulesetFor(node, dst) gives (it builds none). */
-  frontendRulesetKey(node: DpNode, dst: number): string {
-    return `frontend|${node.name}|${dst}`;
-  }
-
   frontendRulesetFor(node: DpNode, dst: number): Ruleset {
-    const key = this.frontendRulesetKey(node, dst);
+    const key = `frontend|${node.name}|${dst}`;
     let rs = this.rulesets.get(key);
     if (!rs) {
       const text = nodeRuleset({ node, services: this.servicesOn(dst), clusterCidr: this.clusterCidr, nonMasqueradeCidrs: this.nonMasq.map(text4) });

@@ -11,5 +11,5 @@ export { nodeRuleset, type RulesetInput } from "./iptables.ts";
 export { CompiledNsg, defaultRules } from "./nsg.ts";
 export { chainName, sha256 } from "./chain-names.ts";
 export * from "./constants.ts";
-export { traceBulk, parseTraceFlows, parseTraceFlowTable, flowTable, bulkJsonLine, BulkRun, localNetfilter, bulkRuleset, type BulkFlow, type BulkTrace, type FlowTable, type TraceBulkOptions, type BulkNetfilter, type BulkRulesetRef, type BulkNfAnswer } from "./bulk.ts";
+export { traceBulk, parseTraceFlows, parseTraceFlowTable, flowTable, bulkJsonLine, BulkRun, type BulkFlow, type BulkTrace, type FlowTable, type TraceBulkOptions } from "./bulk.ts";
 export { TS_PRIMITIVES, TS_BULK_PRIMITIVES, LeanTracer, type Primitives, type NodeNetfilter, type NodeAlternative, type NfPacket, type LeanTrace } from "./trace.ts";
