@@ -3,7 +3,7 @@
 // every subnet's routes on the cidr engine's wasm LPM table (NSGs are compiled tables in both
 // paths). Flows are columns (endpoint ids into one table of distinct endpoint texts, ports,
 // protocols), each distinct endpoint resolved once, each distinct flow walked once (a repeat takes
-// the first one's result). The flows run in chunks: a chunk walks every pending flow until it
+// the first one's result: from the flow memo below on the wasm path, else found up front). The flows run in chunks: a chunk walks every pending flow until it
 // needs a netfilter verdict or a route that is not known yet and records the question; then each
 // node's questions go to the core in one batch, each table's addresses in one LPM call, and the
 // flows that waited are walked again. Verdicts are kept as templates where the ruleset cannot
@@ -488,6 +488,13 @@ interface RulesetVerdicts {
   ask: Map<DpNode, { key: number | string; slots: Map<number, Slot> | Map<string, Slot>; template: boolean; inert: boolean; flow: Flow }[]>;
 }
 
+/** Every flow its own first (no repeats looked for). */
+function eachItsOwn(n: number): Int32Array {
+  const same = new Int32Array(n);
+  for (let i = 0; i < n; i++) same[i] = i;
+  return same;
+}
+
 /** The first flow with the same endpoints, port and protocol, for every flow (an open-addressing table over the columns). */
 function firstOfSame(t: FlowTable): Int32Array {
   const n = t.count, same = new Int32Array(n);
@@ -530,7 +537,6 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
     if (!eps[t.from[i]]) parse(i, t.from[i], "from");
     if (!eps[t.to[i]]) parse(i, t.to[i], "to");
   }
-  const same = firstOfSame(t);
   const verdict = new Uint8Array(n), seen = new Uint32Array(n), resolved = new Uint32Array(n);
   const resolvedPort = new Int32Array(n).fill(-1), proto = new Uint8Array(n), port = new Int32Array(n);
   const address = new Int32Array(n), reason = new Int32Array(n).fill(-1);
@@ -538,6 +544,10 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
   const addresses: string[] = [], reasons: string[] = [];
   const reasonIds = new Map<string, number>();
   const engine = opts.engine === "ts" ? "ts" : "wasm";
+  // With the flow memo a repeated flow is a hit on its first's class (a few typed-array reads):
+  // finding repeats up front (a hash over every flow, a cache miss each) cost more than it saved.
+  const memoOn = engine === "wasm" && dp.kubeProxy && opts.memo !== false;
+  const same = memoOn ? eachItsOwn(n) : firstOfSame(t);
 
   // Answers found so far, and the questions of this round.
   const verdicts = new Map<Ruleset, RulesetVerdicts>();
@@ -735,7 +745,7 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
   };
 
   const lt = new LeanTracer(dp, prims);
-  const memo = engine === "wasm" && dp.kubeProxy && opts.memo !== false ? new FlowMemo(dp, t.texts.length) : undefined;
+  const memo = memoOn ? new FlowMemo(dp, t.texts.length) : undefined;
   const memoCols: MemoColumns = { verdict, seen, resolved, resolvedPort, proto, port };
   // By endpoint id: an internet source (a Service target is then its frontend), a Service.
   const internet = new Uint8Array(t.texts.length), toService = new Uint8Array(t.texts.length);

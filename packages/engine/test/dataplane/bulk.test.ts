@@ -25,7 +25,7 @@ describe.each(MODELS)("%s (%s): bulk equals the TypeScript tracer", (model, dp) 
   it("on random flows", () => {
     fc.assert(fc.property(fc.array(flow, { minLength: 1, maxLength: 60 }), (fs) => {
       const d = dataplane(cluster(model, dp), { workload: workload(), nsgs });
-      // Repeated flows too (the bulk path answers a repeat from the first).
+      // Repeated flows too (the TypeScript engine answers a repeat from the first, the wasm path from its memo).
       const flows: BulkFlow[] = [...fs, ...fs.slice(0, 5)].map((f, i) => ({ ...f, line: i + 1 }));
       const ts = traceBulk(d, flows, { engine: "ts" });
       const wasm = traceBulk(dataplane(cluster(model, dp), { workload: workload(), nsgs }), flows);
