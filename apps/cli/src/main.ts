@@ -46,9 +46,9 @@ export function internalError(e: unknown): number {
   return EXIT_INTERNAL;
 }
 
-// The program: the launcher says so (dist/aksnet.mjs under any name), or the CLI runs from its
-// TypeScript sources (node src/main.ts).
-const isEntry = launch()?.entry ?? (!!process.argv[1] && /main\.ts$/.test(process.argv[1]));
+// The program: the launcher says so (dist/aksnet.mjs under any name); without the launcher (the
+// CLI from its TypeScript sources, or main.ts bundled on its own, as tests do) the file's name.
+const isEntry = launch()?.entry ?? (!!process.argv[1] && /aksnet(\.mjs)?$|main\.ts$/.test(process.argv[1]));
 // The bundle is also the sweep's worker entry (sweep/pool.ts starts it in worker_threads, where
 // process.argv is the parent's): there it serves chunks instead of running a command.
 if (isSweepWorker()) serveSweepWorker();
