@@ -1,18 +1,18 @@
-// Many flows at once. The same Walk as trace(), with its two lookups answered from compiled
-// tables: each node's ruleset compiled once for the netfilter engine's wasm kernel program, and
-// every subnet's routes on the cidr engine's wasm LPM table (NSGs are compiled tables in both
-// paths). Flows are columns (endpoint ids into one table of distinct endpoint texts, ports,
-// protocols), each distinct endpoint resolved once, each distinct flow walked once (a repeat takes
-// the first one's result: from the flow memo below on the wasm path, else found up front). The flows run in chunks: a chunk walks every pending flow until it
-// needs a netfilter verdict or a route that is not known yet and records the question; then each
-// node's questions go to the core in one batch, each table's addresses in one LPM call, and the
-// flows that waited are walked again. Verdicts are kept as templates where the ruleset cannot
-// tell two packets apart (see the netfilter primitive), so after the first chunks nearly every
-// flow is walked once. And most flows are not walked at all: a flow whose class (its target, port
-// and protocol, and what its source is to the walk: memo.ts) was walked before takes that walk's
-// result, with its own source or node address put back in. The answers are the compiled engines';
-// the logic is the tracer's, so the results equal the TypeScript tracer's (tests and the benchmark
-// compare them, and the memo with the walks it saves).
+// Many flows at once. The same Walk as trace(), with its two lookups answered from compiled tables:
+// each node's ruleset compiled once for the netfilter engine's wasm kernel program, and every
+// subnet's routes on the cidr engine's wasm LPM table (NSGs are compiled tables in both paths).
+// Flows are columns (endpoint ids into one table of distinct endpoint texts, ports, protocols),
+// each distinct endpoint resolved once, each distinct flow walked once (a repeat takes the first
+// one's result: from the flow memo below on the wasm path, else found up front). The flows run in
+// chunks: a chunk walks every pending flow until it needs a netfilter verdict or a route that is
+// not known yet and records the question; then each node's questions go to the core in one batch,
+// each table's addresses in one LPM call, and the flows that waited are walked again. Verdicts are
+// kept as templates where the ruleset cannot tell two packets apart (see the netfilter primitive),
+// so after the first chunks nearly every flow is walked once. And most flows are not walked at all:
+// a flow whose class (its target, port and protocol, and what its source is to the walk: memo.ts)
+// was walked before takes that walk's result, with its own source or node address put back in. The
+// answers are the compiled engines'; the logic is the tracer's, so the results equal the TypeScript
+// tracer's (tests and the benchmark compare them, and the memo with the walks it saves).
 import { InputError, UsageError } from "../errors.ts";
 import { traceFlows } from "../netfilter/bulk.ts";
 import type { Flow, KernelResult } from "../netfilter/types.ts";
