@@ -1,8 +1,8 @@
 // Builds dist/aksnet.mjs, the one file that ships: a small launcher (src/launch.ts) followed by,
 // in a comment it reads back (src/payload.ts), the CLI and the engine bundled together (wasm
 // bytes included), V8's code cache for that bundle, and the flow thread's own bundle
-// (src/flow-thread-entry.ts). The file is also the
-// sweep's worker entry (src/sweep/worker.ts): nothing else needs to ship next to it.
+// (src/flow-thread-entry.ts). The file is also the sweep's worker entry (src/sweep/worker.ts):
+// nothing else needs to ship next to it.
 import { build } from "esbuild";
 import { Script } from "node:vm";
 import { createRequire } from "node:module";

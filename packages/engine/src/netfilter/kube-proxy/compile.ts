@@ -427,13 +427,13 @@ export class KpProgram {
   /**
    * Flow records for runAt from columns resident in the heap (flow-scan.ts scanFlowsResident), in
    * a heap block of 16 bytes per row (the caller releases it), or undefined where encodeFlows
-   * would refuse (a row that is not IPv4, an unknown protocol). Only the first `rows` rows are
-   * encoded here; encodeRows fills in the rest (a run in chunks encodes each chunk before it runs).
+   * would refuse (a row that is not IPv4, an unknown protocol). A run in chunks encodes each
+   * chunk's rows just before it runs instead (encodeRowsAt).
    */
-  encodeResident(c: ResidentColumns, rows = c.n): number | undefined {
+  encodeResident(c: ResidentColumns): number | undefined {
     if (!this.takesColumns(c)) return undefined;
     const blk = this.core.heap.alloc(Math.max(16, c.n * 16));
-    this.encodeRows(c, blk, 0, rows);
+    this.encodeRowsAt(c, 0, c.n, blk);
     return blk;
   }
 
@@ -442,15 +442,10 @@ export class KpProgram {
     return c.other.size === 0 && this.protoMap(c.protos) !== undefined;
   }
 
-  /** Rows [from, to) of resident columns into their records in blk (from encodeResident). */
-  encodeRows(c: ResidentColumns, blk: number, from: number, to: number): void {
-    this.encodeRowsAt(c, from, to, blk + 16 * from);
-  }
-
   /** Rows [from, to) of resident columns into records at `out` (16 bytes each; the caller's block). */
   encodeRowsAt(c: ResidentColumns, from: number, to: number, out: number): void {
     const ids = this.protoMap(c.protos);
-    if (!ids) throw new Error("encodeRows: columns encodeResident refuses");
+    if (!ids) throw new Error("encodeRowsAt: columns takesColumns refuses");
     if (to <= from) return;
     const heap = this.core.heap;
     const idsAt = heap.alloc(ids.byteLength);
@@ -586,6 +581,9 @@ export function traceColumnsWasm(p: KpProgram | NotCompiled, cols: FlowColumns, 
   return { program: p, run: p.run(words) };
 }
 
+/** The result cache's alignment: its entries start on cache lines. */
+const CACHE_ALIGN = 128;
+
 /**
  * n flow records (at `flows` in the heap) evaluated chunk by chunk, in order: the results and the
  * output-id arena are the whole run's (a chunk's results point into the arena by position, and
@@ -594,9 +592,6 @@ export function traceColumnsWasm(p: KpProgram | NotCompiled, cols: FlowColumns, 
  * when a chunk needs more room: that chunk runs again on a cleared cache (the cache may hold
  * entries past the old capacity), and everything before it stays as it was.
  */
-/** The result cache's alignment: its entries start on cache lines. */
-const CACHE_ALIGN = 128;
-
 export class KpRunner {
   private readonly core: Core;
   /** The per-flow results: NF_RES_SIZE bytes per flow, for `window` flows. */
@@ -632,7 +627,6 @@ export class KpRunner {
     // Entries on whole cache lines (NF_CACHE_SIZE is two of them): a probe reads the first only.
     this.cacheBlk = heap.alloc(slots * A.NF_CACHE_SIZE + CACHE_ALIGN);
     this.cache = (this.cacheBlk + CACHE_ALIGN - 1) & ~(CACHE_ALIGN - 1);
-    this.results = 0;
     this.outIds = 0;
     try {
       this.results = heap.alloc(Math.max(16, window * A.NF_RES_SIZE));
