@@ -486,6 +486,8 @@ interface RulesetVerdicts {
   exact: Map<string, Slot>;
   /** This round's questions, by node: the key, the map it goes in, the packet. */
   ask: Map<DpNode, { key: number | string; slots: Map<number, Slot> | Map<string, Slot>; template: boolean; inert: boolean; flow: Flow }[]>;
+  /** The node this round's templates are asked on. */
+  templateNode?: DpNode;
 }
 
 /** Every flow its own first (no repeats looked for). */
@@ -689,8 +691,16 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
       }
       if (hit === undefined) {
         (map as Map<number | string, Slot>).set(key, ASKED);
-        let list = v.ask.get(node);
-        if (!list) v.ask.set(node, (list = []));
+        // A template's verdict is every node's (its key leaves the node out; MASQUERADE's address
+        // comes back as a marker), so a round's templates are asked on one node, in one batch: the
+        // first node that asked one, unless the packet names that node's address (LOCAL to it).
+        let asker = node;
+        if (template) {
+          const tn = (v.templateNode ??= node);
+          if (tn.ip !== q.src && tn.ip !== dst) asker = tn;
+        }
+        let list = v.ask.get(asker);
+        if (!list) v.ask.set(asker, (list = []));
         list.push({ key, slots: map, template, inert, flow: flowOf(q) });
         asked.add(v);
       }
@@ -723,7 +733,9 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
     for (const v of asked) {
       for (const [node, qs] of v.ask) {
         const list = qs.map((x) => x.flow);
-        const r = traceFlows(v.rs, list, { mode: "kernel", engine: "auto", local: [node.address], nodeIp: node.address });
+        // Bulk traces follow the first alternative only: the kernel stops there (a Service's
+        // other endpoints are not walked).
+        const r = traceFlows(v.rs, list, { mode: "kernel", engine: "auto", local: [node.address], nodeIp: node.address, maxAlternatives: 1 });
         (r.results as KernelResult[]).forEach((x, j) => {
           const { key, slots, template, inert, flow: f } = qs[j];
           const a = x.alternatives[0];
@@ -740,6 +752,7 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
         nfCount += list.length;
       }
       v.ask.clear();
+      v.templateNode = undefined;
     }
     asked.clear();
   };
