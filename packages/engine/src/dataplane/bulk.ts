@@ -818,26 +818,34 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
     }
   };
   // Every flow's ends resolved first, in order (the first that does not exist is reported).
+  // With the memo every flow is its own first: the loop runs over all of them, no list.
   const unique: number[] = [];
   for (let i = 0; i < n; i++) {
     if (same[i] !== i) continue;
-    unique.push(i);
+    if (!memo) unique.push(i);
     const f = t.from[i], d = t.to[i];
     if (resolvedSource[f] && resolvedTarget[d * 2 + (internet[f] & toService[d])]) continue;
     try { ends(i); } catch (err) { located(i, err); }
   }
+  const total = memo ? n : unique.length;
   let rounds = 0;
   if (engine === "ts") {
     for (const i of unique) { try { walkOne(i); } catch (err) { located(i, err); } }
     rounds = 1;
   } else {
-    for (let c0 = 0, size = FIRST_CHUNK; c0 < unique.length; c0 += size, size = Math.min(size * 2, MAX_CHUNK)) {
-      let pending = unique.slice(c0, c0 + size);
+    // Per chunk: the memo answers what it can in one pass (memo.answerRange); the rest, and every
+    // flow without the memo, are walked, in rounds until no flow waits for an answer.
+    const misses = memo ? new Int32Array(MAX_CHUNK) : undefined;
+    for (let c0 = 0, size = FIRST_CHUNK; c0 < total; c0 += size, size = Math.min(size * 2, MAX_CHUNK)) {
+      let pending: ArrayLike<number> = memo
+        ? misses!.subarray(0, memo.answerRange(t, c0, Math.min(c0 + size, n), internet, toService, addressOf, address, memoCols, misses!))
+        : unique.slice(c0, c0 + size);
       for (let round = 0; pending.length; round++) {
         if (round > 32) throw new Error("traceBulk: no progress after 32 rounds");
         rounds++;
         const next: number[] = [];
-        for (const i of pending) {
+        for (let k = 0; k < pending.length; k++) {
+          const i = pending[k];
           try { walkOne(i); } catch (err) {
             if (err !== PENDING) located(i, err);
             next.push(i);

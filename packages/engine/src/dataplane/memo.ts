@@ -234,6 +234,28 @@ export class FlowMemo {
   }
 
   /**
+   * answer() for flows [i0, i1) of a table, in one pass: a flow is answered when its class was
+   * walked before and its target's address is known (`addressOf`, by target id, filled by the
+   * walks: -1 not yet); the others' indexes go to `misses`, in order. Returns how many missed.
+   * `internet` and `toService` (by endpoint id) make the target id as the bulk path does.
+   */
+  answerRange(
+    t: { from: Int32Array; to: Int32Array; port: Int32Array; proto: Uint8Array }, i0: number, i1: number,
+    internet: Uint8Array, toService: Uint8Array, addressOf: Int32Array, address: Int32Array, c: MemoColumns, misses: Int32Array,
+  ): number {
+    const from = t.from, to = t.to, port = t.port, proto = t.proto;
+    let k = 0;
+    for (let i = i0; i < i1; i++) {
+      const f = from[i], d = to[i];
+      const tid = d * 2 + (internet[f] & toService[d]);
+      const a = addressOf[tid];
+      if (a >= 0 && this.answer(f, tid, port[i], proto[i], i, c)) address[i] = a;
+      else misses[k++] = i;
+    }
+    return k;
+  }
+
+  /**
    * After a walk: keeps its result for its class when it was delivered and answered as the class
    * requires (the first netfilter node and how it answered, the destination after it, the later
    * netfilter nodes, each an inert template on another node: see the bulk primitive).
