@@ -255,11 +255,19 @@ export class Dataplane {
     return { name: `aks-agentpool-${VMSS_ID}-nsg`, subnets: [], nics: this.cluster.pools.map((p) => p.name), rules, source: "(AKS-managed)" };
   }
 
-  private byPoolIndex?: Map<string, DpNode>;
+  private byPoolIndex?: Map<string, DpNode[]>;
   /** The node `index` of `pool` (the NODE of pod:POOL/NODE/INDEX). */
   nodeAt(pool: string, index: number): DpNode | undefined {
-    this.byPoolIndex ??= new Map(this.nodes.map((n) => [`${n.pool}/${n.index}`, n]));
-    return this.byPoolIndex.get(`${pool}/${index}`);
+    if (!this.byPoolIndex) {
+      this.byPoolIndex = new Map();
+      for (const n of this.nodes) {
+        let a = this.byPoolIndex.get(n.pool);
+        if (!a) this.byPoolIndex.set(n.pool, (a = []));
+        a[n.index] = n;
+      }
+    }
+    const a = this.byPoolIndex.get(pool);
+    return a && Number.isInteger(index) && index >= 0 ? a[index] : undefined;
   }
 
   podIp(node: DpNode, index: number): number | undefined {

@@ -66,7 +66,10 @@ export class FlowMemo {
   hits = 0;
   /** Where the prefixes a source is tested against start and end, sorted: addresses between two are in the same ones. */
   private readonly bounds: Float64Array;
-  private readonly classIds = new Map<string, number>();
+  private readonly classIds = new Map<string | number, number>();
+  /** By node index: its key id for podKey (-1: not made yet); the ids, by key. */
+  private readonly nodeKeys: Int32Array;
+  private readonly nodeKeyIds = new Map<string, number>();
   private readonly src: Int32Array;
   private readonly tgt: Int32Array;
   /** For the rare source or target with several Services: the endpoints at each target's address. */
@@ -108,6 +111,7 @@ export class FlowMemo {
     this.tgt = new Int32Array(endpoints * 2 * T_SIZE);
     dp.nodes.forEach((n, i) => this.nodeIndex.set(n, i));
     this.nodeIp = Uint32Array.from(dp.nodes, (n) => n.ip);
+    this.nodeKeys = new Int32Array(dp.nodes.length).fill(-1);
     dp.services.forEach((s, i) => {
       this.serviceIndex.set(s, i);
       for (const e of s.endpoints) {
@@ -129,14 +133,29 @@ export class FlowMemo {
     return lo;
   }
 
+  /**
+   * A pod source's class key: its node's (subnet, pool, the node address's prefix class: one id
+   * per distinct triple, kept by node) and the pod address's prefix class, as one number.
+   */
+  private podKey(node: number, n: DpNode, ip: number): number {
+    let nk = this.nodeKeys[node];
+    if (nk < 0) {
+      const k = `${n.subnet ?? ""}\0${n.pool}\0${this.prefixClass(n.ip)}`;
+      let id = this.nodeKeyIds.get(k);
+      if (id === undefined) this.nodeKeyIds.set(k, (id = this.nodeKeyIds.size));
+      this.nodeKeys[node] = nk = id;
+    }
+    return nk * this.bounds.length + this.prefixClass(ip);
+  }
+
   /** Records a source endpoint (once, on its first walk). */
   private learnSource(from: number, s: TraceSource): void {
     const dp = this.dp;
-    let k: string | undefined, node = -1;
+    let k: string | number | undefined, node = -1;
     if (s.end.kind === "pod") {
       const n = dp.byName.get(s.end.node!)!;
       node = this.nodeIndex.get(n)!;
-      k = `pod\0${n.subnet ?? ""}\0${n.pool}\0${this.prefixClass(s.ip)}\0${this.prefixClass(n.ip)}`;
+      k = this.podKey(node, n, s.ip);
     } else if (s.end.kind === "ip") {
       const c = dp.classify(s.ip);
       if (c.kind === "internet" || c.kind === "vnet" || c.kind === "peered" || c.kind === "on-premises")
@@ -144,6 +163,7 @@ export class FlowMemo {
     }
     let c = -1;
     if (k !== undefined && !in4(s.ip, LOOPBACK)) {
+      // One count of classes, pods' (numbers) and addresses' (strings) alike, in order of first sight.
       const hit = this.classIds.get(k);
       if (hit === undefined) this.classIds.set(k, (c = this.classIds.size));
       else c = hit;
