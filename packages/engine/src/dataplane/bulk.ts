@@ -872,9 +872,10 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
   return new BulkRun(t, engine, rounds, nfCount, routeCount, { same, proto, port, address, addresses, verdict, seen, resolved, resolvedPort, reason, reasons }, memo?.hits ?? 0);
 }
 
+/** Printable ASCII but `"` and `\`: a JSON string of it is the text in quotes. */
+export const JSON_PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 /** A string as a JSON string: most need no escaping (endpoints, addresses) and are quoted as they are. */
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-export const jsonString = (v: string): string => (PLAIN.test(v) ? `"${v}"` : JSON.stringify(v));
+export const jsonString = (v: string): string => (JSON_PLAIN.test(v) ? `"${v}"` : JSON.stringify(v));
 
 /** One JSON line per flow (the CLI's `trace --flows` output): JSON.stringify of the result. */
 export function bulkJsonLine(r: BulkTrace): string {

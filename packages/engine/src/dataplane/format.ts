@@ -4,9 +4,8 @@
 // into the core's heap, lines come out into a buffer flushed chunk by chunk. The readable twin is
 // bulkJsonLine (JSON.stringify of each result); a property test compares the bytes.
 import { core } from "../core/module.ts";
-import { layStrings } from "../core/strings.ts";
 import type { BulkColumns, FlowTable } from "./bulk.ts";
-import { jsonString } from "./bulk.ts";
+import { JSON_PLAIN, jsonString } from "./bulk.ts";
 
 /** Mirror of packages/wasm/assembly/abi/dataplane.ts (test/core/abi.test.ts compares them). */
 export const DP_ABI = {
@@ -25,21 +24,59 @@ const enc = new TextEncoder();
 // In DPF_LIT_* order.
 const LITS = [',"proto":"tcp","port":', ',"proto":"udp","port":', ',"toAddress":', ',"verdict":"delivered"', ',"verdict":"dropped"', ',"verdict":"unreachable"', ',"seenSource":"', ',"resolved":"', ',"reason":', "}\n"].map((x) => enc.encode(x));
 
+/** A list of byte strings back to back: string i is bytes[ends[i - 1], ends[i]) (from 0 for the first). */
+interface ByteList {
+  bytes: Uint8Array;
+  ends: Uint32Array;
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
 /**
- * Each string's UTF-8 bytes as views into one buffer: one encoding and one allocation for a list
- * of 100,000 endpoint texts, not one each (a buffer per string is garbage the collector tracks).
+ * `head + x + tail` for each string x, as one ByteList: one join and one encoding for a list of
+ * 100,000 endpoint texts, not a string and a buffer each (garbage the collector tracks).
  */
-function encodeAll(strs: readonly string[]): Uint8Array[] {
-  const joined = strs.join("");
-  // Not all ASCII (a string's bytes are not its length): one by one.
-  if (!/^[\x00-\x7f]*$/.test(joined)) return strs.map((x) => enc.encode(x));
-  const all = enc.encode(joined), out: Uint8Array[] = new Array(strs.length);
-  for (let i = 0, off = 0; i < strs.length; i++) {
-    const len = strs[i].length;
-    out[i] = all.subarray(off, off + len);
-    off += len;
+function byteList(strs: readonly string[], head = "", tail = ""): ByteList {
+  const n = strs.length, ends = new Uint32Array(n);
+  const joined = n ? head + strs.join(tail + head) + tail : "";
+  if (ASCII.test(joined)) {
+    const extra = head.length + tail.length;
+    for (let i = 0, at = 0; i < n; i++) ends[i] = at += strs[i].length + extra;
+    return { bytes: enc.encode(joined), ends };
   }
-  return out;
+  // Not all ASCII (a string's bytes are not its length): one by one.
+  const parts = strs.map((x) => enc.encode(head + x + tail));
+  const bytes = new Uint8Array(parts.reduce((k, x) => k + x.length, 0));
+  for (let i = 0, at = 0; i < n; i++) { bytes.set(parts[i], at); ends[i] = at += parts[i].length; }
+  return { bytes, ends };
+}
+
+/** Each string as a JSON string (jsonString), as a ByteList with head and tail around each. */
+function jsonList(strs: readonly string[], head = "", tail = ""): ByteList {
+  // Nearly always every text is plain: then its JSON is the text in quotes.
+  return JSON_PLAIN.test(strs.join("")) ? byteList(strs, head + '"', '"' + tail) : byteList(strs.map(jsonString), head, tail);
+}
+
+/** Literal byte strings as a ByteList. */
+function literals(xs: readonly Uint8Array[]): ByteList {
+  const ends = new Uint32Array(xs.length), bytes = new Uint8Array(xs.reduce((k, x) => k + x.length, 0));
+  for (let i = 0, at = 0; i < xs.length; i++) { bytes.set(xs[i], at); ends[i] = at += xs[i].length; }
+  return { bytes, ends };
+}
+
+/** Lays ByteLists out as layStrings does: their bytes back to back from strAt, and at each list's address an (offset, length) pair per string. */
+function layLists(strAt: number, lists: [number, ByteList][]): void {
+  const c = core();
+  const u8 = c.u8(), u32 = c.u32();
+  let so = 0;
+  for (const [at, l] of lists) {
+    u8.set(l.bytes, strAt + so);
+    for (let k = 0, prev = 0; k < l.ends.length; prev = l.ends[k++]) {
+      u32[at / 4 + k * 2] = so + prev;
+      u32[at / 4 + k * 2 + 1] = l.ends[k] - prev;
+    }
+    so += l.bytes.length;
+  }
 }
 
 /** The lines of every flow of `t`, in chunks of about `size` bytes (each valid until the next is asked for). */
@@ -48,15 +85,18 @@ export function* formatBulk(t: FlowTable, c: BulkColumns, size = 1 << 20): Gener
   if (n === 0) return;
   const K = DP_ABI;
   const co = core();
-  const lists: Uint8Array[][] = [
-    LITS,
-    encodeAll(t.texts.map((x) => `{"from":${jsonString(x)},"to":`)),
-    encodeAll(t.texts.map(jsonString)),
-    encodeAll(c.addresses.map(jsonString)),
-    encodeAll(c.reasons.map(jsonString)),
+  const lists: ByteList[] = [
+    literals(LITS),
+    jsonList(t.texts, '{"from":', ',"to":'),
+    jsonList(t.texts),
+    jsonList(c.addresses),
+    jsonList(c.reasons),
   ];
   let strBytes = 0, longest = 0;
-  for (const l of lists) for (const x of l) { strBytes += x.length; if (x.length > longest) longest = x.length; }
+  for (const l of lists) {
+    strBytes += l.bytes.length;
+    for (let k = 0, prev = 0; k < l.ends.length; prev = l.ends[k++]) if (l.ends[k] - prev > longest) longest = l.ends[k] - prev;
+  }
   const cap = Math.max(size, 10 * longest + 64) + 64;
   const al = (x: number) => (x + 15) & ~15;
   let off = 0;
@@ -66,7 +106,7 @@ export function* formatBulk(t: FlowTable, c: BulkColumns, size = 1 << 20): Gener
   const oVerdict = place(n), oSeen = place(4 * n), oRes = place(4 * n), oResPort = place(4 * n), oReason = place(4 * n);
   // The string table is followed by the lists, so reading up to 7 bytes past a string stays in the block.
   const oStr = place(strBytes + 16);
-  const oLists = lists.map((l) => place(Math.max(8, 8 * l.length)));
+  const oLists = lists.map((l) => place(Math.max(8, 8 * l.ends.length)));
   const oBuf = place(cap);
   const blk = co.heap.alloc(off);
   try {
@@ -77,7 +117,7 @@ export function* formatBulk(t: FlowTable, c: BulkColumns, size = 1 << 20): Gener
     u8.set(c.proto, blk + oProto); i32.set(c.port, (blk + oPort) / 4); i32.set(c.address, (blk + oAddr) / 4);
     u8.set(c.verdict, blk + oVerdict); u32.set(c.seen, (blk + oSeen) / 4); u32.set(c.resolved, (blk + oRes) / 4);
     i32.set(c.resolvedPort, (blk + oResPort) / 4); i32.set(c.reason, (blk + oReason) / 4);
-    layStrings(blk + oStr, lists.map((l, li) => [blk + oLists[li], l] as [number, Uint8Array[]]));
+    layLists(blk + oStr, lists.map((l, li) => [blk + oLists[li], l] as [number, ByteList]));
     const P = (blk + oParams) / 4;
     const put = (k: number, v: number) => (u32[P + k / 4] = v);
     put(K.DPF_FROM, blk + oFrom); put(K.DPF_TO, blk + oTo); put(K.DPF_SAME, blk + oSame); put(K.DPF_PROTO, blk + oProto);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { InputError } from "../../src/errors.ts";
-import { bulkJsonLine, dataplane, flowTable, loadNsgs, loadWorkload, parseTraceFlowTable, parseTraceFlows, trace, traceBulk, type BulkFlow } from "../../src/dataplane/index.ts";
+import { BulkRun, bulkJsonLine, dataplane, flowTable, loadNsgs, loadWorkload, parseTraceFlowTable, parseTraceFlows, trace, traceBulk, type BulkFlow } from "../../src/dataplane/index.ts";
 import { parseTraceFlowTableTs } from "../../src/dataplane/bulk.ts";
 import { readFileSync } from "node:fs";
 import { CLIENT, INTERNET, MODELS, ON_PREM, PEERED, VM, cluster, fixture, workload } from "./fixtures/cluster.ts";
@@ -160,6 +160,31 @@ describe("the JSON lines of a bulk run", () => {
       for (const b of run.bytes(chunk)) got += new TextDecoder().decode(b);
       expect(got).toBe(want);
     }), { numRuns: 10 });
+  });
+});
+
+describe("the core's formatter on texts that are not plain ASCII", () => {
+  // No cluster makes these (its names are plain): columns made by hand, every kind of string the
+  // formatter lays out (endpoint texts, an address, reasons) with escapes and non-ASCII letters.
+  it("writes bulkJsonLine of every result", () => {
+    const texts = ['pod:"q"/0/0', "svc:wéb", "ip:10.0.0.1", "pod:a\\b/1/2", "svc:plain"];
+    const t = flowTable([
+      { from: texts[0], to: texts[1], line: 1 }, { from: texts[2], to: texts[3], line: 2 },
+      { from: texts[3], to: texts[4], line: 3 }, { from: texts[2], to: texts[1], line: 4 },
+    ]);
+    const n = t.count, same = Int32Array.from({ length: n }, (_, i) => i);
+    const run = new BulkRun(t, "wasm", 1, 0, 0, {
+      same, proto: Uint8Array.of(1, 2, 1, 1), port: Int32Array.of(80, 53, 443, 8080), address: Int32Array.of(0, 1, 0, 1),
+      addresses: ["10.0.0.9", "fe80::ü"], verdict: Uint8Array.of(0, 1, 2, 0), seen: Uint32Array.of(0x0a000001, 0, 0, 0x0a000002),
+      resolved: new Uint32Array(n), resolvedPort: Int32Array.of(-1, -1, -1, -1), reason: Int32Array.of(-1, 0, 1, -1),
+      reasons: ['denied by "deny-all"', "no route — ü"],
+    });
+    const want = run.results.map((r) => bulkJsonLine(r) + "\n").join("");
+    for (const chunk of [1, 7, 1 << 20]) {
+      let got = "";
+      for (const b of run.bytes(chunk)) got += new TextDecoder().decode(b);
+      expect(got).toBe(want);
+    }
   });
 });
 
