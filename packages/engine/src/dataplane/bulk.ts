@@ -25,7 +25,7 @@ import type { Dataplane } from "./dataplane.ts";
 import { parseEndpoint, type Endpoint } from "./endpoint.ts";
 import type { SubnetRoutes } from "./routing.ts";
 import {
-  flowOf, LeanTracer, TRACE_SPORT, TS_BULK_PRIMITIVES,
+  flowOf, LeanTracer, sourcePlace, targetPlace, TRACE_SPORT, TS_BULK_PRIMITIVES, type SourcePlace,
   type NfPacket, type NodeAlternative, type NodeNetfilter, type Primitives, type TraceSource, type TraceTarget,
 } from "./trace.ts";
 import type { DpNode, DpRoute, DpService, Trace } from "./result.ts";
@@ -775,24 +775,49 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
   const memoCols: MemoColumns = { verdict, seen, resolved, resolvedPort, proto, port };
   // By endpoint id: an internet source (a Service target is then its frontend), a Service.
   const internet = new Uint8Array(t.texts.length), toService = new Uint8Array(t.texts.length);
-  // Which sources (by endpoint id) and targets (by target id) are resolved.
+  // Which sources (by endpoint id) and targets (by target id) are placed.
   const resolvedSource = new Uint8Array(t.texts.length), resolvedTarget = new Uint8Array(t.texts.length * 2);
-  // Each endpoint resolved once (a Service's frontend once more for internet clients).
+  // Every endpoint is placed up front, as a source once and as a target once (a Service's frontend
+  // once more for internet clients): sourcePlace and targetPlace check what resolveSource and
+  // resolveTarget check, without making the objects a walk needs; those are made (ends) for the
+  // flows that are walked, most of which share a few endpoints.
+  const srcPlaces = byId<SourcePlace>();
+  // Each target's address (Trace.to.address is its text), by target id (2 x endpoint id, + 1 for a Service's frontend).
+  const tgtDst = new Uint32Array(t.texts.length * 2);
+  const place = (i: number): void => {
+    const f = t.from[i], d = t.to[i], te = eps[d]!;
+    let sp = srcPlaces[f];
+    if (!sp) {
+      srcPlaces[f] = sp = sourcePlace(dp, eps[f]!);
+      if (sp.internet) internet[f] = 1;
+      memo?.learnSource(f, sp);
+    }
+    resolvedSource[f] = 1;
+    if (te.kind === "service") toService[d] = 1;
+    const tid = d * 2 + (internet[f] & toService[d]);
+    if (resolvedTarget[tid]) return;
+    const tp = targetPlace(dp, te, sp.internet);
+    tgtDst[tid] = tp.dst;
+    dsts.push(tp.dst);
+    resolvedTarget[tid] = 1;
+    memo?.learnTarget(tid, tp);
+  };
   const sources = byId<TraceSource>(), targets = byId<TraceTarget>(), targetsExternal = byId<TraceTarget>();
-  // Each target's address: an index into `addresses`, by target id (2 x endpoint id, + 1 for a Service's frontend).
+  // Each target's address: an index into `addresses`, by target id.
   const addressOf = new Int32Array(t.texts.length * 2).fill(-1);
+  const addressIndex = (tid: number): number => {
+    let a = addressOf[tid];
+    if (a < 0) addressOf[tid] = a = addresses.push(fmt4(tgtDst[tid])) - 1;
+    return a;
+  };
+  // The objects of a walked flow's ends (placed before).
   const ends = (i: number): [TraceSource, TraceTarget, boolean] => {
     const fe = eps[t.from[i]]!, te = eps[t.to[i]]!;
     const s = (sources[t.from[i]] ??= lt.source(fe));
     const ext = lt.externalTarget(te, s);
     const cache = ext ? targetsExternal : targets;
     let tg = cache[t.to[i]];
-    if (!tg) { cache[t.to[i]] = tg = lt.target(te, s); dsts.push(lt.targetDst(tg)); }
-    if (s.internet) internet[t.from[i]] = 1;
-    if (te.kind === "service") toService[t.to[i]] = 1;
-    resolvedSource[t.from[i]] = 1;
-    resolvedTarget[t.to[i] * 2 + (ext ? 1 : 0)] = 1;
-    memo?.learn(t.from[i], s, t.to[i] * 2 + (ext ? 1 : 0), tg);
+    if (!tg) cache[t.to[i]] = tg = lt.target(te, s);
     return [s, tg, ext];
   };
   const walkOne = (i: number): void => {
@@ -802,9 +827,7 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
       const tid = to * 2 + (internet[from] & toService[to]);
       if (memo.answer(from, tid, t.port[i], pr, i, memoCols)) {
         // Internet targets share a class's entry: the first flow to this one may be a hit.
-        let a = addressOf[tid];
-        if (a < 0) addressOf[tid] = a = addresses.push(lt.targetAddress((tid & 1 ? targetsExternal : targets)[to]!)) - 1;
-        address[i] = a;
+        address[i] = addressIndex(tid);
         return;
       }
       walkCalls = 0; walkKept = true; walkVisited.length = 0;
@@ -818,11 +841,9 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
     if (r.resolved >= 0) { resolved[i] = r.resolved; resolvedPort[i] = r.resolvedPort; }
     proto[i] = r.proto === "tcp" ? 1 : 2;
     port[i] = r.port;
-    let a = addressOf[tid];
-    if (a < 0) addressOf[tid] = a = addresses.push(lt.targetAddress(tg)) - 1;
-    address[i] = a;
+    address[i] = addressIndex(tid);
     if (memo) {
-      if (walkKept && walkCalls > 0) memo.keep(from, s, tid, tg, t.port[i], pr, r, walkFirst!, walkFirstKind, walkD, walkVisited);
+      if (walkKept && walkCalls > 0) memo.keep(from, s.ip, tid, tg.dst, t.port[i], pr, r, walkFirst!, walkFirstKind, walkD, walkVisited);
     }
     if (r.reason !== undefined) {
       let k = reasonIds.get(r.reason);
@@ -838,7 +859,7 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
     if (!memo) unique.push(i);
     const f = t.from[i], d = t.to[i];
     if (resolvedSource[f] && resolvedTarget[d * 2 + (internet[f] & toService[d])]) continue;
-    try { ends(i); } catch (err) { located(i, err); }
+    try { place(i); } catch (err) { located(i, err); }
   }
   const total = memo ? n : unique.length;
   let rounds = 0;

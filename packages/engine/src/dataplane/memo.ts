@@ -32,7 +32,7 @@
 import type { Dataplane } from "./dataplane.ts";
 import { in4, ip4, parseP4, type P4 } from "./net4.ts";
 import type { DpNode, DpService } from "./result.ts";
-import type { LeanTrace, TraceSource, TraceTarget } from "./trace.ts";
+import type { LeanTrace, SourcePlace, TargetPlace } from "./trace.ts";
 
 /** How the walk's first netfilter verdict was answered: the exact packet, a template every node shares, a template of that node's rules. */
 export const FIRST_EXACT = 0, FIRST_SHARED = 1, FIRST_NODE = 2;
@@ -148,18 +148,17 @@ export class FlowMemo {
     return nk * this.bounds.length + this.prefixClass(ip);
   }
 
-  /** Records a source endpoint (once, on its first walk). */
-  private learnSource(from: number, s: TraceSource): void {
-    const dp = this.dp;
+  /** Records a source endpoint (once): before keep() or answer() can use it. */
+  learnSource(from: number, s: SourcePlace): void {
+    if (this.src[from * S_SIZE + S_CLASS] !== -2) return;
     let k: string | number | undefined, node = -1;
-    if (s.end.kind === "pod") {
-      const n = dp.byName.get(s.end.node!)!;
+    if (s.kind === "pod") {
+      const n = s.node!;
       node = this.nodeIndex.get(n)!;
       k = this.podKey(node, n, s.ip);
-    } else if (s.end.kind === "ip") {
-      const c = dp.classify(s.ip);
-      if (c.kind === "internet" || c.kind === "vnet" || c.kind === "peered" || c.kind === "on-premises")
-        k = `ip\0${c.kind}\0${c.kind === "vnet" ? c.subnet ?? "" : c.kind === "internet" ? "" : c.name}\0${this.prefixClass(s.ip)}`;
+    } else if (s.kind === "ip") {
+      const c = s.cls!;
+      k = `ip\0${c.kind}\0${c.kind === "vnet" ? c.subnet ?? "" : c.kind === "internet" ? "" : c.name}\0${this.prefixClass(s.ip)}`;
     }
     let c = -1;
     if (k !== undefined && !in4(s.ip, LOOPBACK)) {
@@ -176,7 +175,9 @@ export class FlowMemo {
     this.src[r + S_IP] = s.ip;
   }
 
-  private learnTarget(tid: number, tg: TraceTarget): void {
+  /** Records a target (once): before keep() or answer() can use it. */
+  learnTarget(tid: number, tg: TargetPlace): void {
+    if (this.tgt[tid * T_SIZE + T_KNOWN] !== 0) return;
     const on = [...this.dp.servicesOn(tg.dst)];
     const c = this.dp.byClusterIp.get(tg.dst);
     if (c && !on.includes(c)) on.push(c);
@@ -187,11 +188,11 @@ export class FlowMemo {
     // An internet address (no node, pod, Service, frontend or egress address, no VNet, peering,
     // on-premises, pod CIDR or private range: what classify() says) meets the walk only through
     // the prefixes it lies in: one id per class of them, beyond the targets' ids.
-    const k = tg.end.kind === "ip" && tg.end.class === "internet" && !in4(tg.dst, LOOPBACK) ? this.prefixClass(tg.dst) : -1;
+    const k = tg.kind === "ip" && tg.ipClass === "internet" && !in4(tg.dst, LOOPBACK) ? this.prefixClass(tg.dst) : -1;
     this.tgt[r + T_MEMO] = k >= 0 ? this.targetIds + k : tid;
     // A pod (no Service at its address) likewise, per node: the walk reaches it through its node
     // (routes, NSGs, netfilter's inert templates, the bridge) and its prefixes only.
-    const pod = tg.end.kind === "pod" && on.length === 0 ? this.dp.podAt(tg.dst) : undefined;
+    const pod = tg.kind === "pod" && on.length === 0 ? this.dp.podAt(tg.dst) : undefined;
     if (pod) this.tgt[r + T_MEMO] = this.targetIds + this.bounds.length * (1 + this.nodeIndex.get(pod.node)!) + this.prefixClass(tg.dst);
     if (on.length > 1) this.targetEps.set(tid, new Set(on.flatMap((x) => x.endpoints.map((e) => ip4(e.address)!))));
   }
@@ -222,11 +223,6 @@ export class FlowMemo {
     }
   }
 
-  /** Records the flow's source and target (once each): before keep() or answer() can use them. */
-  learn(from: number, s: TraceSource, tid: number, tg: TraceTarget): void {
-    if (this.src[from * S_SIZE + S_CLASS] === -2) this.learnSource(from, s);
-    if (this.tgt[tid * T_SIZE + T_KNOWN] === 0) this.learnTarget(tid, tg);
-  }
 
   /**
    * A hit: fills flow i's results from the kept walk of its class and returns true. The source and
@@ -280,7 +276,7 @@ export class FlowMemo {
    * requires (the first netfilter node and how it answered, the destination after it, the later
    * netfilter nodes, each an inert template on another node: see the bulk primitive).
    */
-  keep(from: number, s: TraceSource, tid: number, tg: TraceTarget, port: number, proto: number, r: LeanTrace, first: DpNode, firstKind: number, d: number, later: readonly DpNode[]): void {
+  keep(from: number, srcIp: number, tid: number, dst: number, port: number, proto: number, r: LeanTrace, first: DpNode, firstKind: number, d: number, later: readonly DpNode[]): void {
     if (r.verdict !== "delivered" || later.length > 2) return;
     const key = this.key(from, tid, port, proto);
     if (key < 0) return;
@@ -289,14 +285,14 @@ export class FlowMemo {
     if (node >= 0) {
       const n = this.dp.nodes[node];
       // A pod: the template every node shares, on its node, and the packet leaves the node.
-      if (first !== n || firstKind !== FIRST_SHARED || d === n.ip || tg.dst === n.ip) return;
+      if (first !== n || firstKind !== FIRST_SHARED || d === n.ip || dst === n.ip) return;
       const p = this.dp.podAt(d);
       if (p) dNode = this.nodeIndex.get(p.node)!;
       if (dNode === node) return;
     } else if (firstKind === FIRST_EXACT) return;
     let mark = SEEN_FIXED;
     if (!r.srcRewritten) mark = SEEN_SOURCE;
-    else if (r.seen === s.ip) return; // rewritten to the source's own address: which one, the class cannot tell
+    else if (r.seen === srcIp) return; // rewritten to the source's own address: which one, the class cannot tell
     else if (node >= 0 && r.seen === this.nodeIp[node]) mark = SEEN_NODE;
     const mt = this.tgt[tid * T_SIZE + T_MEMO];
     const k = this.slotOf(mt, key);

@@ -8,7 +8,7 @@ import { traceKernel } from "../netfilter/kernel/trace.ts";
 import type { Alternative, Flow } from "../netfilter/types.ts";
 import type { SubnetRoutes } from "./routing.ts";
 import { NODE_IFACE, POD_IFACE, POD_IP_ROUTABLE_FROM_VNET } from "./constants.ts";
-import type { Dataplane } from "./dataplane.ts";
+import type { AddressClass, Dataplane } from "./dataplane.ts";
 import { parseEndpoint, type Endpoint } from "./endpoint.ts";
 import { fmt4, in4, ip4, parseP4 } from "./net4.ts";
 import type { CompiledNsg } from "./nsg.ts";
@@ -557,27 +557,54 @@ interface Source {
   start: (w: Walk) => Done;
 }
 
-function resolveSource(dp: Dataplane, from: Endpoint): Source {
+/**
+ * Where a flow starts, as resolveSource finds it, without the objects it reports: the kind it is
+ * reported as (an ip: address of a node or pod is that node or pod), its address, the node (and
+ * the pod's index), the class of any other address. Throws what resolveSource throws.
+ */
+export interface SourcePlace {
+  kind: "pod" | "node" | "ip";
+  ip: number;
+  node?: DpNode;
+  index?: number;
+  /** ip: the class classify() gives (vnet, peered, on-premises, internet). */
+  cls?: AddressClass & { kind: "vnet" | "peered" | "on-premises" | "internet" };
+  /** An internet client (a Service is reached at its frontend). */
+  internet: boolean;
+}
+
+export function sourcePlace(dp: Dataplane, from: Endpoint): SourcePlace {
   if (from.kind === "pod") {
     const n = nodeOf(dp, from.pool, from.node, from.text);
     const ip = dp.podIp(n, from.index);
     if (ip === undefined) throw new UsageError(`${from.text}: node ${n.name} has pod indexes 0-${n.maxPods - 1}`);
-    return { end: { endpoint: from.text, kind: "pod", address: fmt4(ip), nodeAddress: n.address, node: n.name }, internet: false, ip, inCluster: true, start: (w) => w.fromPod(n, from.index) };
+    return { kind: "pod", ip, node: n, index: from.index, internet: false };
   }
   if (from.kind === "node") {
     const n = nodeOf(dp, from.pool, from.node, from.text);
-    return { end: { endpoint: from.text, kind: "node", address: n.address, node: n.name }, internet: false, ip: n.ip, inCluster: true, start: (w) => w.fromNode(n) };
+    return { kind: "node", ip: n.ip, node: n, internet: false };
   }
   if (from.kind === "service") throw new UsageError(`--from ${from.text}: a Service is not a source; trace from one of its pods`);
   const ip = from.ip;
   const cls = dp.classify(ip);
-  const at = (end: TraceEnd, inCluster: boolean, start: (w: Walk) => Done): Source => ({ end, internet: !inCluster && end.class === "internet", ip, inCluster, start });
-  if (cls.kind === "node") return at({ endpoint: from.text, kind: "node", address: fmt4(ip), node: cls.node.name }, true, (w) => w.fromNode(cls.node));
-  if (cls.kind === "pod") return at({ endpoint: from.text, kind: "pod", address: fmt4(ip), nodeAddress: cls.node.address, node: cls.node.name }, true, (w) => w.fromPod(cls.node, cls.index));
-  if (cls.kind === "vnet") return at({ endpoint: from.text, kind: "ip", address: fmt4(ip), class: "vnet" }, false, (w) => w.fromVm(ip, cls.subnet));
-  if (cls.kind === "peered" || cls.kind === "on-premises") return at({ endpoint: from.text, kind: "ip", address: fmt4(ip), class: cls.kind }, false, (w) => w.fromOutside(cls.kind, cls.name));
-  if (cls.kind === "internet") return at({ endpoint: from.text, kind: "ip", address: fmt4(ip), class: "internet" }, false, (w) => w.fromInternet(ip));
+  if (cls.kind === "node") return { kind: "node", ip, node: cls.node, internet: false };
+  if (cls.kind === "pod") return { kind: "pod", ip, node: cls.node, index: cls.index, internet: false };
+  if (cls.kind === "vnet" || cls.kind === "peered" || cls.kind === "on-premises" || cls.kind === "internet") return { kind: "ip", ip, cls, internet: cls.kind === "internet" };
   throw new UsageError(`--from ${from.text}: ${fmt4(ip)} is neither in the cluster, the VNet, a peered VNet, on-premises nor public`, "add the network to the cluster spec (peeredNetworks, onPremises)");
+}
+
+function resolveSource(dp: Dataplane, from: Endpoint): Source {
+  const p = sourcePlace(dp, from), ip = p.ip, n = p.node;
+  if (p.kind === "pod") {
+    const index = p.index!;
+    return { end: { endpoint: from.text, kind: "pod", address: fmt4(ip), nodeAddress: n!.address, node: n!.name }, internet: false, ip, inCluster: true, start: (w) => w.fromPod(n!, index) };
+  }
+  if (p.kind === "node") return { end: { endpoint: from.text, kind: "node", address: n!.address, node: n!.name }, internet: false, ip, inCluster: true, start: (w) => w.fromNode(n!) };
+  const cls = p.cls!;
+  const at = (start: (w: Walk) => Done): Source => ({ end: { endpoint: from.text, kind: "ip", address: fmt4(ip), class: cls.kind }, internet: p.internet, ip, inCluster: false, start });
+  if (cls.kind === "vnet") return at((w) => w.fromVm(ip, cls.subnet));
+  if (cls.kind === "peered" || cls.kind === "on-premises") return at((w) => w.fromOutside(cls.kind, cls.name));
+  return at((w) => w.fromInternet(ip));
 }
 
 /** Where a flow goes: its end as reported (without `resolved`), its address, and for a Service the port it names. */
@@ -588,16 +615,31 @@ interface Target {
   port?: DpServicePort;
 }
 
-function resolveTarget(dp: Dataplane, to: Endpoint, src: Source): Target {
+/**
+ * Where a flow goes, as resolveTarget finds it, without the end it reports: the endpoint's kind,
+ * the address a packet is sent to (a Service's frontend for an internet client), the node (pod:
+ * and node: endpoints), an ip: endpoint's class, a Service's port. Throws what resolveTarget throws.
+ */
+export interface TargetPlace {
+  kind: "pod" | "node" | "service" | "ip";
+  dst: number;
+  node?: DpNode;
+  port?: DpServicePort;
+  /** ip: TraceEnd.class; and the node of a pod's address. */
+  ipClass?: string;
+  ipNode?: DpNode;
+}
+
+export function targetPlace(dp: Dataplane, to: Endpoint, internet: boolean): TargetPlace {
   if (to.kind === "pod") {
     const n = nodeOf(dp, to.pool, to.node, to.text);
     const ip = dp.podIp(n, to.index);
     if (ip === undefined) throw new UsageError(`${to.text}: node ${n.name} has pod indexes 0-${n.maxPods - 1}`);
-    return { dst: ip, end: { endpoint: to.text, kind: "pod", address: fmt4(ip), nodeAddress: n.address, node: n.name } };
+    return { kind: "pod", dst: ip, node: n };
   }
   if (to.kind === "node") {
     const n = nodeOf(dp, to.pool, to.node, to.text);
-    return { dst: n.ip, end: { endpoint: to.text, kind: "node", address: n.address, node: n.name } };
+    return { kind: "node", dst: n.ip, node: n };
   }
   if (to.kind === "service") {
     const s = serviceOf(dp, to.name, to.text);
@@ -605,14 +647,21 @@ function resolveTarget(dp: Dataplane, to: Endpoint, src: Source): Target {
     if (to.port !== undefined) {
       p = s.ports.find((x) => x.name === to.port || String(x.port) === to.port) ?? (() => { throw new UsageError(`${to.text}: Service ${s.namespace}/${s.name} has no port ${to.port} (ports: ${s.ports.map((x) => x.name || x.port).join(", ")})`); })();
     }
-    const external = src.internet && s.loadBalancerIP !== undefined;
-    const dst = ip4(external ? s.loadBalancerIP! : s.clusterIP)!;
-    return { dst, port: p, end: { endpoint: to.text, kind: "service", address: fmt4(dst) } };
+    const external = internet && s.loadBalancerIP !== undefined;
+    return { kind: "service", dst: ip4(external ? s.loadBalancerIP! : s.clusterIP)!, port: p };
   }
   const c = dp.classify(to.ip);
-  const end: TraceEnd = { endpoint: to.text, kind: "ip", address: fmt4(to.ip), class: c.kind === "pod" || c.kind === "node" ? c.kind : c.kind === "service" ? "service" : c.kind };
-  if (c.kind === "pod") { end.nodeAddress = c.node.address; end.node = c.node.name; }
-  return { dst: to.ip, end };
+  return { kind: "ip", dst: to.ip, ipClass: c.kind === "pod" || c.kind === "node" ? c.kind : c.kind === "service" ? "service" : c.kind, ipNode: c.kind === "pod" ? c.node : undefined };
+}
+
+function resolveTarget(dp: Dataplane, to: Endpoint, src: Source): Target {
+  const p = targetPlace(dp, to, src.internet), n = p.node;
+  if (p.kind === "pod") return { dst: p.dst, end: { endpoint: to.text, kind: "pod", address: fmt4(p.dst), nodeAddress: n!.address, node: n!.name } };
+  if (p.kind === "node") return { dst: p.dst, end: { endpoint: to.text, kind: "node", address: n!.address, node: n!.name } };
+  if (p.kind === "service") return { dst: p.dst, port: p.port, end: { endpoint: to.text, kind: "service", address: fmt4(p.dst) } };
+  const end: TraceEnd = { endpoint: to.text, kind: "ip", address: fmt4(p.dst), class: p.ipClass };
+  if (p.ipNode) { end.nodeAddress = p.ipNode.address; end.node = p.ipNode.name; }
+  return { dst: p.dst, end };
 }
 
 /** Walks one resolved flow; the Done that ended it. Anything else a primitive throws goes through. */
@@ -691,16 +740,6 @@ export class LeanTracer {
   /** Whether target(to, src) depends on the source: a Service's frontend for an internet client. */
   externalTarget(to: Endpoint, src: Source): boolean {
     return src.internet && to.kind === "service";
-  }
-
-  /** The address a flow to the target is sent to. */
-  targetDst(t: Target): number {
-    return t.dst;
-  }
-
-  /** The address a target reports (TraceEnd.address). */
-  targetAddress(t: Target): string {
-    return t.end.address;
   }
 
   run(s: Source, t: Target, toService: boolean, port?: number, proto?: "tcp" | "udp"): LeanTrace {
