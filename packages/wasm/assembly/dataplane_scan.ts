@@ -27,11 +27,15 @@ function hashOf(a: usize, e: usize): u32 {
   return h;
 }
 
-function place(h: u32, id: u32): void {
+/** A slot: id + 1 (0: empty), the hash, and the id's bytes in the arena (start, end): one read of a slot, not of the dictionary too. */
+function place(h: u32, id: u32, start: u32, end: u32): void {
   let k = h & gMask;
-  while (load<u32>(gHash + (<usize>k << 3)) != 0) k = (k + 1) & gMask;
-  store<u32>(gHash + (<usize>k << 3), id + 1);
-  store<u32>(gHash + (<usize>k << 3), h, 4);
+  while (load<u32>(gHash + (<usize>k << 4)) != 0) k = (k + 1) & gMask;
+  const s = gHash + (<usize>k << 4);
+  store<u32>(s, id + 1);
+  store<u32>(s, h, 4);
+  store<u32>(s, start, 8);
+  store<u32>(s, end, 12);
 }
 
 /** The id of the bytes [a, e): the one they had, or the next one. */
@@ -39,12 +43,12 @@ function idOf(a: usize, e: usize): u32 {
   const h = hashOf(a, e);
   const n = e - a;
   for (let k = h & gMask; ; k = (k + 1) & gMask) {
-    const s = gHash + (<usize>k << 3);
+    const s = gHash + (<usize>k << 4);
     const v = load<u32>(s);
     if (v == 0) break;
     if (load<u32>(s, 4) != h) continue;
-    const x = gArena + <usize>load<u32>(gDict + (<usize>(v - 1) << 3));
-    const y = gArena + <usize>load<u32>(gDict + (<usize>(v - 1) << 3), 4);
+    const x = gArena + <usize>load<u32>(s, 8);
+    const y = gArena + <usize>load<u32>(s, 12);
     if (y - x != n) continue;
     let q: usize = 0;
     while (q < n && load<u8>(x + q) == load<u8>(a + q)) q++;
@@ -54,8 +58,8 @@ function idOf(a: usize, e: usize): u32 {
   memory.copy(gArena + gUsed, a, n);
   store<u32>(gDict + (<usize>id << 3), <u32>gUsed);
   store<u32>(gDict + (<usize>id << 3), <u32>(gUsed + n), 4);
+  place(h, id, <u32>gUsed, <u32>(gUsed + n));
   gUsed += n;
-  place(h, id);
   return id;
 }
 
@@ -172,9 +176,9 @@ export function dpRehash(params: usize): void {
   gMask = load<u32>(params + DS_HASH_MASK);
   gArena = <usize>load<u32>(params + DS_ARENA);
   const n = load<u32>(params + DS_NIDS);
-  memory.fill(gHash, 0, (<usize>gMask + 1) << 3);
+  memory.fill(gHash, 0, (<usize>gMask + 1) << 4);
   for (let id: u32 = 0; id < n; id++) {
-    const a = gArena + <usize>load<u32>(gDict + (<usize>id << 3)), e = gArena + <usize>load<u32>(gDict + (<usize>id << 3), 4);
-    place(hashOf(a, e), id);
+    const start = load<u32>(gDict + (<usize>id << 3)), end = load<u32>(gDict + (<usize>id << 3), 4);
+    place(hashOf(gArena + <usize>start, gArena + <usize>end), id, start, end);
   }
 }

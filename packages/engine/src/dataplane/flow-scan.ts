@@ -31,7 +31,7 @@ export function scanTraceFlowRows(b: Uint8Array, h: TraceFlowHeader): FlowTable 
     const oFrom = alloc(4 * rows), oTo = alloc(4 * rows), oPort = alloc(4 * rows), oLine = alloc(4 * rows), oProto = alloc(rows);
     const p = alloc(D.DS_PARAMS_SIZE);
     dict = heap.alloc(8 * ids);
-    hash = heap.alloc(16 * ids);
+    hash = heap.alloc(32 * ids);
     arena = heap.alloc(arenaCap + 16);
     let u32 = c.u32();
     const P = p >>> 2;
@@ -44,7 +44,7 @@ export function scanTraceFlowRows(b: Uint8Array, h: TraceFlowHeader): FlowTable 
     put(D.DS_COUNT, 0); put(D.DS_CAP, rows); put(D.DS_DICT, dict); put(D.DS_DICT_CAP, ids); put(D.DS_NIDS, 0);
     put(D.DS_HASH, hash); put(D.DS_HASH_MASK, 2 * ids - 1);
     put(D.DS_ARENA, arena); put(D.DS_ARENA_CAP, arenaCap); put(D.DS_ARENA_USED, 0);
-    c.u8().fill(0, hash, hash + 16 * ids);
+    c.u8().fill(0, hash, hash + 32 * ids);
     for (;;) {
       const st = c.exports.dpScanFlows(p);
       u32 = c.u32();
@@ -60,11 +60,11 @@ export function scanTraceFlowRows(b: Uint8Array, h: TraceFlowHeader): FlowTable 
         continue;
       }
       // Twice the room: the dictionary's entries kept, the hash table rebuilt from them.
-      heap.release(hash, 16 * ids);
+      heap.release(hash, 32 * ids);
       hash = 0;
       dict = heap.enlarge(dict, 8 * ids, 8 * n, 16 * ids);
       ids *= 2;
-      hash = heap.alloc(16 * ids);
+      hash = heap.alloc(32 * ids);
       u32 = c.u32();
       put(D.DS_DICT, dict); put(D.DS_DICT_CAP, ids); put(D.DS_HASH, hash); put(D.DS_HASH_MASK, 2 * ids - 1);
       c.exports.dpRehash(p);
@@ -82,7 +82,7 @@ export function scanTraceFlowRows(b: Uint8Array, h: TraceFlowHeader): FlowTable 
   } finally {
     for (const [at, size] of blocks) heap.release(at, size);
     if (dict) heap.release(dict, 8 * ids);
-    if (hash) heap.release(hash, 16 * ids);
+    if (hash) heap.release(hash, 32 * ids);
     if (arena) heap.release(arena, arenaCap + 16);
   }
 }

@@ -48,8 +48,8 @@ export const DPF_LIT_COUNT: i32 = 10;
 // (DS_NONE: absent); the output columns (from and to endpoint ids i32, port i32 (-1 none), proto
 // u8 (0 none, 1 tcp, 2 udp), line i32), the rows written (in/out) and the room for them; the
 // endpoint dictionary ((start, end) u32 offsets into the arena per id, ids in order of first
-// sight), its room and the ids so far (in/out); the hash table (8-byte slots: id + 1 (0 empty),
-// the hash) and its mask (slots - 1); the arena of the ids' bytes. The engine's twin is parseTraceFlowTable's JS reader
+// sight), its room and the ids so far (in/out); the hash table (16-byte slots: id + 1 (0 empty),
+// the hash, the id's start and end in the arena) and its mask (slots - 1); the arena of the ids' bytes. The engine's twin is parseTraceFlowTable's JS reader
 // (packages/engine/src/dataplane/bulk.ts); a property test compares them.
 export const DS_BYTES: i32 = 0;
 export const DS_LEN: i32 = 4;
