@@ -2,17 +2,19 @@
 // each node's ruleset compiled once for the netfilter engine's wasm kernel program, and every
 // subnet's routes on the cidr engine's wasm LPM table (NSGs are compiled tables in both paths).
 // Flows are columns (endpoint ids into one table of distinct endpoint texts, ports, protocols),
-// each distinct endpoint resolved once, each distinct flow walked once (a repeat takes the first
-// one's result: from the flow memo below on the wasm path, else found up front). The flows run in
-// chunks: a chunk walks every pending flow until it needs a netfilter verdict or a route that is
-// not known yet and records the question; then each node's questions go to the core in one batch,
-// each table's addresses in one LPM call, and the flows that waited are walked again. Verdicts are
-// kept as templates where the ruleset cannot tell two packets apart (see the netfilter primitive),
-// so after the first chunks nearly every flow is walked once. And most flows are not walked at all:
-// a flow whose class (its target, port and protocol, and what its source is to the walk: memo.ts)
-// was walked before takes that walk's result, with its own source or node address put back in. The
-// answers are the compiled engines'; the logic is the tracer's, so the results equal the TypeScript
-// tracer's (tests and the benchmark compare them, and the memo with the walks it saves).
+// each distinct endpoint placed once (its address and node: the walk's objects are made only for
+// flows that are walked), each distinct flow walked once (a repeat takes the first one's result:
+// from the flow memo below on the wasm path, else found up front). The flows run in chunks: the
+// memo answers what it can in one pass, then the chunk walks every pending flow until it needs a
+// netfilter verdict or a route that is not known yet and records the question; then each node's
+// questions go to the core in one batch, each table's addresses in one LPM call, and the flows
+// that waited are walked again. Verdicts are kept as templates where the ruleset cannot tell two
+// packets apart (see the netfilter primitive), so after the first chunks nearly every flow is
+// walked once. And most flows are not walked at all: a flow whose class (its target, port and
+// protocol, and what its source is to the walk: memo.ts) was walked before takes that walk's
+// result, with its own source or node address put back in. The answers are the compiled engines';
+// the logic is the tracer's, so the results equal the TypeScript tracer's (tests and the benchmark
+// compare them, and the memo with the walks it saves).
 import { InputError, UsageError } from "../errors.ts";
 import { traceFlows } from "../netfilter/bulk.ts";
 import type { Flow, KernelResult } from "../netfilter/types.ts";
@@ -556,7 +558,7 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
   const asked = new Set<RulesetVerdicts>();
   // By table: the route of each flow destination (dstBatch's order), and of other addresses asked.
   const routes = new Map<SubnetRoutes, { batch: Uint32Array; more: Map<number, number> }>();
-  // The flows' destination addresses (filled as the ends are resolved, before any walk).
+  // The flows' destination addresses (filled as the ends are placed, before any walk).
   const dsts: number[] = [];
   let dstBatch: Uint32Array | undefined;
   // A pod's packet to a ClusterIP on the shared ruleset depends on its source only through
@@ -851,7 +853,7 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
       reason[i] = k;
     }
   };
-  // Every flow's ends resolved first, in order (the first that does not exist is reported).
+  // Every flow's ends placed first, in order (the first that does not exist is reported).
   // With the memo every flow is its own first: the loop runs over all of them, no list.
   const unique: number[] = [];
   for (let i = 0; i < n; i++) {
