@@ -223,7 +223,6 @@ export class FlowMemo {
     }
   }
 
-
   /**
    * A hit: fills flow i's results from the kept walk of its class and returns true. The source and
    * target ids are the flow's endpoint id and target id.
