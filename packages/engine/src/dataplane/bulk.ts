@@ -537,9 +537,31 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
   const parse = (i: number, id: number, what: string) => {
     try { eps[id] = parseEndpoint(t.texts[id], what); } catch (err) { located(i, err); }
   };
-  for (let i = 0; i < n; i++) {
-    if (!eps[t.from[i]]) parse(i, t.from[i], "from");
-    if (!eps[t.to[i]]) parse(i, t.to[i], "to");
+  // The readers number ids in order of first sight (a flow's from, then its to): then the ids are
+  // parsed in order, and a bad one is reported at the first flow that names it, as the flows' order
+  // would report it. A table numbered otherwise is read flow by flow. (One pass over the columns
+  // in order, not a lookup by id for every flow's two ends.)
+  let unseen = 0, inOrder = true;
+  for (let i = 0; i < n && inOrder; i++) {
+    const f = t.from[i], d = t.to[i];
+    if (f === unseen) unseen++;
+    else if (f > unseen) inOrder = false;
+    if (d === unseen) unseen++;
+    else if (d > unseen) inOrder = false;
+  }
+  if (inOrder && unseen === t.texts.length) {
+    for (let id = 0; id < unseen; id++) {
+      try { eps[id] = parseEndpoint(t.texts[id], "from"); } catch {
+        let i = 0;
+        while (t.from[i] !== id && t.to[i] !== id) i++;
+        parse(i, id, t.from[i] === id ? "from" : "to");
+      }
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      if (!eps[t.from[i]]) parse(i, t.from[i], "from");
+      if (!eps[t.to[i]]) parse(i, t.to[i], "to");
+    }
   }
   const verdict = new Uint8Array(n), seen = new Uint32Array(n), resolved = new Uint32Array(n);
   const resolvedPort = new Int32Array(n).fill(-1), proto = new Uint8Array(n), port = new Int32Array(n);

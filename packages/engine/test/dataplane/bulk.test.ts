@@ -56,6 +56,22 @@ describe("flow files", () => {
     const d = dataplane(cluster("kubenet"), { workload: workload() });
     expect(() => traceBulk(d, parseTraceFlows("from,to\npod:apps/0/1,svc:web\nbogus,svc:web\n", "f.csv"), { source: "f.csv" })).toThrow(/^f\.csv:3: from "bogus"/);
   });
+  it("the first bad endpoint in the flows' order is the one reported, whatever the table's ids", () => {
+    const d = dataplane(cluster("kubenet"), { workload: workload() });
+    // A bad to-endpoint first seen on line 4, a bad from-endpoint on line 5 (the readers' ids: in order of first sight).
+    const text = "from,to\npod:apps/0/1,svc:web\npod:apps/0/2,svc:web\npod:apps/0/1,bad-to\nbad-from,svc:web\n";
+    for (const t of [parseTraceFlowTable(text), parseTraceFlowTableTs(text), flowTable(parseTraceFlows(text))]) {
+      expect(() => traceBulk(d, t, { source: "f.csv" })).toThrow(/^f\.csv:4: to "bad-to"/);
+    }
+    // The same flows with ids numbered otherwise (the last text first): read flow by flow, the same error.
+    const t = parseTraceFlowTable(text), m = t.texts.length, flip = (x: Int32Array) => x.map((id) => m - 1 - id);
+    const flipped = { ...t, from: flip(t.from), to: flip(t.to), texts: [...t.texts].reverse() };
+    expect(() => traceBulk(d, flipped, { source: "f.csv" })).toThrow(/^f\.csv:4: to "bad-to"/);
+    // And a good table numbered otherwise traces as the same flows do.
+    const good = parseTraceFlowTable("from,to\npod:apps/0/1,svc:web\npod:apps/0/2,ip:8.8.8.8\n");
+    const k = good.texts.length, flipGood = { ...good, from: good.from.map((id) => k - 1 - id), to: good.to.map((id) => k - 1 - id), texts: [...good.texts].reverse() };
+    expect(traceBulk(d, flipGood).results).toEqual(traceBulk(d, good).results);
+  });
 });
 
 describe("a netfilter drop in bulk", () => {
