@@ -88,6 +88,24 @@ describe("broken inputs exit 2 with a located message", () => {
   });
 });
 
+describe("an az document without its VNet", () => {
+  // examples/clusters/az/aks-show.json names its subnet in a VNet it does not hold: the planner
+  // plans without the ranges, the dataplane cannot, and says what to pass (it crashed with a
+  // TypeError when only --subnet gave the node subnet's range).
+  it.each([[[]], [["--subnet", "snet-aks-nodes=10.20.0.0/21"]]])("%j: exit 2, the VNet's address space named, --vnet the fix", (extra) => {
+    const r = aksnet(["trace", "examples/clusters/az/aks-show.json", ...extra, "--from", "pod:system/0/0", "--to", "ip:8.8.8.8"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: VNet vnet-spoke-weu: its address space is not in the input, and the dataplane needs it/);
+    expect(r.stderr).toMatch(/hint: pass the VNet \(--vnet vnet\.json, from az network vnet show -o json\)/);
+    expect(r.stderr).not.toMatch(/internal error/);
+  });
+  it("with the VNet document it traces", () => {
+    const r = aksnet(["trace", "examples/clusters/az/aks-show.json", "--vnet", "examples/clusters/az/vnet-show.json", "--from", "pod:system/0/0", "--to", "ip:8.8.8.8", "--format", "json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).verdict).toBe("delivered");
+  });
+});
+
 describe("aksnet trace --policies", () => {
   it("decides each pod's side with the manifests: a workload the policies do not allow is dropped with the default deny named", () => {
     const args = ["trace", "examples/clusters/overlay-cilium.yaml", "--from", "pod:apps/0/0", "--to", "pod:apps/1/0", "--port", "8080", "--policies", "examples/policy/", "--to-workload", "shop/web"];

@@ -15,6 +15,9 @@ import { lbDefaultPortsPerNode, podRangeIpsPerNode, smallestPodRangeLen, smalles
 import type { Cluster, NamedPrefix } from "./model.ts";
 import type { Finding, PodRangePlan, PoolPlan, Severity, SnatPlan, SubnetPlan } from "./result.ts";
 
+/** How to give a subnet's range that the input names but does not hold (the planner's fix; the dataplane's hint). */
+export const subnetRangeFix = (name: string): string => `pass the VNet (--vnet vnet.json, from az network vnet show -o json) or the subnet's range (--subnet ${name}=CIDR)`;
+
 export type { Finding, Severity } from "./result.ts";
 
 /** Addresses a VNet can never use. [VNET-FAQ] */
@@ -102,7 +105,7 @@ export function checkCluster(c: Cluster, plan: Partial): Finding[] {
       const isPods = c.pools.every((p) => p.nodeSubnet !== s.name);
       const len = need > 0 ? (isPods ? smallestPodRangeLen(c.pools.filter((p) => p.podSubnet === s.name).every((p) => p.podIpAllocation === "StaticBlock") ? "azure-cni-static-block" : "azure-cni-pod-subnet", need) : smallestSubnetLen(need)) : -1;
       add("warning", "SubnetRangeUnknown", s.path, `Subnet ${s.name} (pools ${users.join(", ")}) is named but its range is not in the input, so its size, its overlaps and the nodes it holds are not checked${need > 0 ? `; the pools need ${plural(need, "address", "addresses")} there at full scale with surge${len > 0 ? ` (a /${len} or larger)` : ""}` : ""}.`,
-        `pass the VNet (--vnet vnet.json, from az network vnet show -o json) or the subnet's range (--subnet ${s.name}=CIDR)`);
+        subnetRangeFix(s.name));
     });
     c.vnet.subnets.forEach((s) => s.prefixes.forEach((p) => hostBits({ prefix: p, path: s.path }, `subnet ${s.name}`, true, s.prefixes.filter((q) => q.family === p.family).length === 1 ? `subnet:${s.name}` : undefined)));
   }

@@ -2,14 +2,20 @@
 // hands them out, pod IPs per the model's IPAM (per-node /24, the maxPods block reserved with the
 // node, batches of 16, /28 blocks), Service IPs from the service CIDR. Pure arithmetic on numbers.
 import { UnsupportedError, InputError } from "../errors.ts";
+import { subnetRangeFix } from "../aks/findings.ts";
 import type { Prefix } from "../ip/prefix.ts";
 import { DYNAMIC_BATCH_SIZE, NODE_POD_BLOCK_LEN, STATIC_BLOCK_SIZE, staticBlocksPerNode, type Cluster, type ModelId } from "./cluster.ts";
 import { FIRST_HOST_OFFSET, POD_HOST_OFFSET, STATIC_BLOCK_RESERVED_INDEX, STATIC_FIRST_BLOCK, VMSS_ID } from "./constants.ts";
 import { fmt4, in4, p4, text4, type P4 } from "./net4.ts";
 import type { DpNode } from "./result.ts";
 
-/** The first IPv4 prefix of a list, as numbers; IPv6-only ranges are not modelled. */
-export function firstV4(prefixes: readonly Prefix[], what: string): P4 {
+/**
+ * The first IPv4 prefix of a list, as numbers; IPv6-only ranges are not modelled. An empty list is
+ * a range the input does not hold (a subnet named by an az document without its VNet): `missing`
+ * says how to give it.
+ */
+export function firstV4(prefixes: readonly Prefix[], what: string, missing?: string): P4 {
+  if (!prefixes.length) throw new InputError(`${what}: its address range is not in the input, and the dataplane needs it`, missing);
   const p = prefixes.find((x) => x.family === 4);
   if (!p) throw new UnsupportedError(`${what} has no IPv4 range: the dataplane models IPv4 only`);
   return p4(p);
@@ -35,7 +41,7 @@ export function allocateNodes(c: Cluster): DpNode[] {
   for (const pool of c.pools) {
     const subnet = c.vnet.subnets.find((s) => s.name === pool.nodeSubnet);
     if (!subnet) throw new InputError(`node subnet ${pool.nodeSubnet} of pool ${pool.name} is not in the VNet`);
-    const sp = firstV4(subnet.prefixes, `subnet ${subnet.name}`);
+    const sp = firstV4(subnet.prefixes, `subnet ${subnet.name}`, subnetRangeFix(subnet.name));
     const size = 2 ** (32 - sp.bits);
     const per = c.model === "azure-cni" ? 1 + pool.maxPods : 1;
     for (let i = 0; i < pool.count; i++) {
@@ -79,7 +85,7 @@ export function podIpam(c: Cluster, nodes: DpNode[]): PodIpam {
   const rank = new Map<string, { base: P4; i: number; of: number; static: boolean }>();
   for (const [name, list] of bySubnet) {
     const s = c.vnet.subnets.find((x) => x.name === name)!;
-    const base = firstV4(s.prefixes, `pod subnet ${name}`);
+    const base = firstV4(s.prefixes, `pod subnet ${name}`, subnetRangeFix(name));
     list.forEach((n, i) => rank.set(n.name, { base, i, of: list.length, static: poolOf.get(n.pool)!.podIpAllocation === "StaticBlock" }));
   }
   return {

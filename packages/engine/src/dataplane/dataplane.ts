@@ -72,6 +72,13 @@ export class Dataplane {
 
   constructor(readonly cluster: Cluster, inputs: DataplaneInputs = {}) {
     const c = cluster;
+    // An az document that names its subnets but not the VNet (a subnet's range from --subnet or an
+    // `az network vnet subnet show` does not say it): the planner checks what it can, but every
+    // walk needs the VNet's range (its system route, which addresses are VMs, kube-proxy's cluster
+    // CIDR and ip-masq-agent's list under Azure CNI).
+    if (!c.vnet.addressSpace.length) {
+      throw new InputError(`VNet ${c.vnet.name}: its address space is not in the input, and the dataplane needs it (the VNet's system route, which addresses are VNet VMs, the non-masquerade ranges)`, "pass the VNet (--vnet vnet.json, from az network vnet show -o json)");
+    }
     this.kubeProxy = c.dataplane !== "cilium";
     this.nodes = allocateNodes(c);
     for (const n of this.nodes) { this.byName.set(n.name, n); this.byIp.set(n.ip, n); }

@@ -1,7 +1,9 @@
 // Addresses in the order AKS hands them out, per model IPAM, and the inputs' located errors.
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { InputError } from "../../src/errors.ts";
+import { InputError, UnsupportedError } from "../../src/errors.ts";
+import { firstV4 } from "../../src/dataplane/addresses.ts";
+import { Prefix } from "../../src/ip/prefix.ts";
 import { dataplane, loadNsgs, loadRouteTables, loadWorkload } from "../../src/dataplane/index.ts";
 import { cluster, fixture, workload } from "./fixtures/cluster.ts";
 
@@ -92,5 +94,16 @@ describe("userDefinedRouting", () => {
     c.outbound = { type: "userDefinedRouting" };
     const u = dataplane(c, { routeTables });
     expect(u.egress).toMatchObject({ via: "appliance", appliance: "10.10.2.4" });
+  });
+});
+
+describe("a range the dataplane needs", () => {
+  it("missing from the input: an input error that says so, with the fix; IPv6 only: not modelled", () => {
+    const missing = () => firstV4([], "subnet snet-a", "pass the VNet");
+    expect(missing).toThrow(InputError);
+    expect(missing).toThrow(/^subnet snet-a: its address range is not in the input, and the dataplane needs it$/);
+    try { missing(); } catch (e) { expect((e as InputError).hint).toBe("pass the VNet"); }
+    expect(() => firstV4([Prefix.parse("fd00::/64")], "subnet snet-a")).toThrow(UnsupportedError);
+    expect(firstV4([Prefix.parse("fd00::/64"), Prefix.parse("10.1.0.0/24")], "subnet snet-a")).toMatchObject({ bits: 24 });
   });
 });
