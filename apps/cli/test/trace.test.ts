@@ -80,6 +80,10 @@ describe("broken inputs exit 2 with a located message", () => {
     ["routes", ["--routes", bad("r.json", '{"name":"rt","routes":[{"name":"x","addressPrefix":"0.0.0.0/0","nextHopType":"Firewall"}]}')], /r\.json:1:\d+: routes\[0\]\.nextHopType: unknown nextHopType "Firewall"/],
     ["flows", ["--flows", bad("f.csv", "from,to\npod:system/0/1\n")], /f\.csv:2:\d+: expected 2 cells/],
     ["endpoint", ["--from", "pod:nope/0/0", "--to", "ip:8.8.8.8"], /pod:nope\/0\/0: no pool nope/],
+    // An empty file: the hint says what that input is (it named the cluster's formats).
+    ["empty nsg", ["--nsg", bad("e1.json", "")], /e1\.json: the input is empty\nhint: pass az network nsg show -o json/],
+    ["empty routes", ["--routes", bad("e2.json", "\n")], /e2\.json: the input is empty\nhint: pass az network route-table show -o json/],
+    ["empty workload", ["--workload", bad("e3.yaml", "  ")], /e3\.yaml: the input is empty\nhint: a workload is an aksnet spec/],
   ])("%s", (_, args, re) => {
     const r = aksnet(["trace", K, ...(args.includes("--from") || args.includes("--flows") ? [] : ["--from", "pod:system/0/1", "--to", "ip:8.8.8.8"]), ...args]);
     expect(r.code).toBe(2);

@@ -43,7 +43,7 @@ function items(root: Node, kind: string): Node[] {
 export function readLive(inputs: InputText[]): LiveUsage {
   const out: LiveUsage = { nodes: [], nncs: [], files: inputs.map((t) => t.name) };
   for (const t of inputs) {
-    const src = parseSource(t.name, t.text);
+    const src = parseSource(t.name, t.text, "pass kubectl get nodes -o json, or kubectl get nodenetworkconfigs -n kube-system -o json");
     const root = new Node(src, src.value, []);
     const first = root.list("items")?.[0];
     const kind = root.str("kind") === "List" || root.has("items") ? first?.str("kind") ?? "" : root.str("kind") ?? "";

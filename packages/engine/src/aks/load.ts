@@ -343,7 +343,7 @@ export function loadCluster(inputs: InputText[], opts: LoadOptions = {}): Cluste
     d.external.push({ name: "on-prem (--on-prem)", kind: "on-premises", prefixes });
   }
   for (const t of opts.onPremFiles ?? []) {
-    const src = parseSource(t.name, t.text);
+    const src = parseSource(t.name, t.text, "an --on-prem file is a list of CIDRs, or of { name, cidrs }, or onPremises: [...]");
     const r = new Node(src, src.value, []);
     const list = Array.isArray(r.value) ? r.value.map((v, i) => new Node(src, v, [i])) : r.list("onPremises", "onPrem", "ranges");
     if (!list) r.fail([], "expected a list of CIDRs, or of { name, cidrs }, or onPremises: [...]");

@@ -77,12 +77,18 @@ export function depthExceeds(value: unknown, limit: number): boolean {
   return false;
 }
 
-/** Parses JSON or YAML text; a syntax error names the file, line and column. */
-export function parseSource(name: string, text: string): SourceDoc {
+/** What an empty cluster document should have been (parseSource's default). */
+export const CLUSTER_INPUT_HINT = "pass a cluster spec (YAML or JSON), az aks show JSON or an ARM template";
+
+/**
+ * Parses JSON or YAML text; a syntax error names the file, line and column. `expected`: what the
+ * input should be, for the message when it is empty (a cluster document unless said).
+ */
+export function parseSource(name: string, text: string, expected = CLUSTER_INPUT_HINT): SourceDoc {
   // A UTF-8 BOM (Windows editors, PowerShell's Out-File) is not part of the document.
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (text.trim() === "") throw inputError(`${name}: the input is empty`, "pass a cluster spec (YAML or JSON), az aks show JSON or an ARM template");
-  if (text.length > DOC_LIMITS.maxChars) throw inputError(`${name}: the document has ${text.length} characters, more than the ${DOC_LIMITS.maxChars} a cluster document or sweep spec may have`, "docs/limits.md lists the bounds per input kind");
+  if (text.trim() === "") throw inputError(`${name}: the input is empty`, expected);
+  if (text.length > DOC_LIMITS.maxChars) throw inputError(`${name}: the document has ${text.length} characters, more than the ${DOC_LIMITS.maxChars} an input document may have`, "docs/limits.md lists the bounds per input kind");
   const trimmed = text.trimStart();
   if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
     let value: unknown;

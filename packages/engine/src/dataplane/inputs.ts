@@ -32,8 +32,8 @@ const SUBNET_ID = /\/subnets\/([^/]+)\/?$/i;
 /** A VMSS NIC id names the pool: .../virtualMachineScaleSets/aks-<pool>-<id>-vmss/... */
 const VMSS_POOL = /\/virtualMachineScaleSets\/aks-([a-z0-9]+)-\d+-vmss\//i;
 
-function docsOf(input: { name: string; text: string }, listKey: string, isOne: (n: Node) => boolean): Node[] {
-  const src = parseSource(input.name, input.text);
+function docsOf(input: { name: string; text: string }, listKey: string, isOne: (n: Node) => boolean, expected: string): Node[] {
+  const src = parseSource(input.name, input.text, expected);
   const root = new Node(src, src.value, []);
   if (Array.isArray(root.value)) return (root.value as unknown[]).map((v, i) => new Node(src, v, [i]));
   if (!root.isObject()) throw new InputError(`${input.name}: expected a JSON/YAML object or list`);
@@ -60,7 +60,7 @@ function cidrOrAddr(n: Node, v: string, segs: (string | number)[]): string {
 }
 
 export function loadRouteTables(input: { name: string; text: string }): RouteTableInput[] {
-  return docsOf(input, "routeTables", (n) => n.has("routes") || !!n.obj("properties")?.has("routes")).map((t) => {
+  return docsOf(input, "routeTables", (n) => n.has("routes") || !!n.obj("properties")?.has("routes"), "pass az network route-table show -o json (one, or a list) or an aksnet spec {routeTables: [...]}").map((t) => {
     const props = t.obj("properties") ?? t;
     const name = t.str("name") ?? t.fail([...t.segs, "name"], "missing route table name");
     const routes = (props.list("routes") ?? []).map((r): RouteInput => {
@@ -129,7 +129,7 @@ function nsgRule(r: Node): NsgRule {
 }
 
 export function loadNsgs(input: { name: string; text: string }): Nsg[] {
-  return docsOf(input, "nsgs", (n) => n.has("securityRules", "rules") || !!n.obj("properties")?.has("securityRules")).map((g) => {
+  return docsOf(input, "nsgs", (n) => n.has("securityRules", "rules") || !!n.obj("properties")?.has("securityRules"), "pass az network nsg show -o json (one, or a list) or an aksnet spec {nsgs: [...]}").map((g) => {
     const props = g.obj("properties") ?? g;
     const name = g.str("name") ?? g.fail([...g.segs, "name"], "missing NSG name");
     const list = props.list("securityRules", "rules") ?? [];

@@ -311,18 +311,20 @@ export function plainSpec(name: string, text: string): SourceDoc | undefined {
   return src;
 }
 
+const WORKLOAD_HINT = "a workload is an aksnet spec (services: [{ name: web, port: 80, endpoints: 3 }]) or Kubernetes Service/Deployment manifests";
+
 /** Reads a workload: our spec ({ services: [...] }) or Kubernetes manifests. `plain: false` always builds the YAML tree (tests compare). */
 export function loadWorkload(input: { name: string; text: string }, opts: { plain?: boolean } = {}): Workload {
   const t = input.text.trimStart();
   const isK8s = /^(---\s*\n)?(#.*\n)*\s*(apiVersion|kind)\s*:/m.test(t) && /(^|\n)\s*kind\s*:\s*(Service|Deployment|StatefulSet|ReplicaSet|Pod|List)\b/.test(t) && !/(^|\n)services\s*:/.test(t);
   if (isK8s || (t.startsWith("{") && /"kind"\s*:/.test(t) && !/"services"\s*:/.test(t))) {
-    const docs = t.startsWith("{") ? (() => { const s = parseSource(input.name, input.text); const r = new Node(s, s.value, []); return (r.str("kind") ?? "").toLowerCase() === "list" ? r.list("items") ?? [] : [r]; })() : k8sDocs(input.name, input.text);
+    const docs = t.startsWith("{") ? (() => { const s = parseSource(input.name, input.text, WORKLOAD_HINT); const r = new Node(s, s.value, []); return (r.str("kind") ?? "").toLowerCase() === "list" ? r.list("items") ?? [] : [r]; })() : k8sDocs(input.name, input.text);
     const workloads = docs.filter((d) => POD_OWNERS.has((d.str("kind") ?? "").toLowerCase())).map(k8sWorkload);
     const services = docs.filter((d) => (d.str("kind") ?? "").toLowerCase() === "service").map((d) => k8sService(d, workloads));
     if (!services.length) throw new InputError(`${input.name}: no kind: Service in the manifests`, "a workload needs at least one Service");
     return { services, source: input.name };
   }
-  const src = (opts.plain !== false ? plainSpec(input.name, input.text) : undefined) ?? parseSource(input.name, input.text);
+  const src = (opts.plain !== false ? plainSpec(input.name, input.text) : undefined) ?? parseSource(input.name, input.text, WORKLOAD_HINT);
   const root = new Node(src, src.value, []);
   if (!root.isObject()) throw new InputError(`${input.name}: a workload is an object with services: [...] or Kubernetes manifests`);
   const list = root.list("services") ?? root.fail(["services"], "missing: the workload has no services list", "services: [{ name: web, port: 80, endpoints: 3 }]");
