@@ -443,6 +443,12 @@ class Walk {
         if (cls.kind === "pod-cidr" && node) throw new Done("unreachable", `no node holds ${fmt4(d)}: its /24 of the pod CIDR is not assigned to any node (next hop None, ${r.prefix})`);
         if (cls.kind === "pod-cidr" || (cls.kind === "pod" && !POD_IP_ROUTABLE_FROM_VNET[dp.cluster.model]))
           throw new Done("dropped", `pod IP ${fmt4(d)} is not routable outside the cluster: the ${dp.cluster.model} pod CIDR is not a VNet range${dp.cluster.model === "kubenet" ? " and only the node subnet's route table has the per-node /24s" : ""} (next hop None, ${r.prefix})`);
+        if (cls.kind === "service" && cls.via === "cluster-ip" && node) {
+          // Sent from a node or pod and still addressed to the ClusterIP: no rule translated it,
+          // so the port or protocol is not one the Service serves.
+          const s = cls.service, p = this.pkt, by = dp.kubeProxy ? "kube-proxy" : "Cilium's eBPF service translation";
+          throw new Done("dropped", `${fmt4(d)} is the ClusterIP of ${s.namespace}/${s.name}, which serves ${s.ports.map((x) => `${x.port}/${x.proto}`).join(", ")}, not ${p.dport}/${p.proto}: ${by} translates only those, so the packet left ${node.name} as it was, and a ClusterIP is not routable (next hop None, ${r.prefix})`);
+        }
         if (cls.kind === "service" || cls.kind === "service-cidr") throw new Done("dropped", `${fmt4(d)} is a ClusterIP: only reachable from the cluster's nodes and pods (next hop None, ${r.prefix})`);
         throw new Done("dropped", `no route to ${fmt4(d)}: ${r.name} has next hop None (no VNet, peering or gateway route covers it: an on-premises range not advertised?)`);
       }

@@ -157,6 +157,16 @@ describe("other reasons", () => {
     expect(t.verdict).toBe("dropped");
     expect(t.reason).toMatch(/ClusterIP/);
   });
+  it.each(MODELS)("%s (%s): a ClusterIP on a port its Service does not serve: the reason names the Service and its ports", (model, dpKind) => {
+    const d = dataplane(cluster(model, dpKind), { workload: workload() });
+    const web = d.services.find((s) => s.name === "web")!;
+    const served = web.ports.map((p) => `${p.port}/${p.proto}`).join(", ");
+    const t = trace(d, { from: SRC, to: "svc:web", port: 81 });
+    expect(t.verdict).toBe("dropped");
+    expect(t.reason).toContain(`is the ClusterIP of shop/web, which serves ${served}, not 81/tcp: ${dpKind === "cilium" ? "Cilium's eBPF service translation" : "kube-proxy"} translates only those`);
+    // Its own port is translated as before.
+    expect(trace(d, { from: SRC, to: "svc:web" }).verdict).toBe("delivered");
+  });
   it("a private range nobody advertises has next hop None", () => {
     const d = dataplane(cluster("azure-cni"), { workload: workload() });
     const t = trace(d, { from: SRC, to: "ip:192.168.7.7" });
