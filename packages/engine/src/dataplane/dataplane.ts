@@ -171,6 +171,7 @@ export class Dataplane {
       });
     }
     let lbNext = 0, npNext = 30000;
+    const workloadPods = new Map<string, DpEndpoint[]>();
     const nodePorts = new Set<number>();
     for (const ws of w?.services ?? []) for (const p of ws.ports) if (p.nodePort !== undefined) {
       if (nodePorts.has(p.nodePort)) throw new InputError(`${w!.source}: ${ws.path}: nodePort ${p.nodePort} is already used by another Service`);
@@ -183,7 +184,13 @@ export class Dataplane {
         among = this.nodes.filter((n) => n.pool === ws.pool);
         if (!among.length) throw new InputError(`${what}: pool ${ws.pool} is not in the cluster`);
       }
-      const endpoints = typeof ws.endpoints === "number" ? place(ws.endpoints, among, what) : ws.endpoints.map((ref) => {
+      // A workload's pods are placed once (by the first Service that selects it): every Service
+      // that selects the same workload has the same endpoints, as in the cluster.
+      const endpoints = ws.selects ? ws.selects.flatMap((g) => {
+        let pods = workloadPods.get(g.workload);
+        if (!pods) workloadPods.set(g.workload, (pods = place(g.replicas, among, what)));
+        return pods;
+      }) : typeof ws.endpoints === "number" ? place(ws.endpoints, among, what) : ws.endpoints.map((ref) => {
         const [pool, ni, pi] = ref.split("/");
         const node = this.nodes.find((n) => n.pool === pool && n.index === Number(ni));
         if (!node) throw new InputError(`${what}: endpoint pod ${ref}: no node ${ni} in pool ${pool}`);

@@ -22,6 +22,12 @@ export interface WorkloadService {
   ports: WorkloadPort[];
   /** A count (placed by the dataplane's scheduler) or explicit pods "POOL/NODE/INDEX". */
   endpoints: number | string[];
+  /**
+   * From Kubernetes manifests: the workloads the selector matches (their replicas add up to
+   * `endpoints`). The dataplane places each workload's pods once, so Services that select the
+   * same pods get the same endpoints.
+   */
+  selects?: { workload: string; replicas: number }[];
   /** Restrict placement to one pool. */
   pool?: string;
   externalTrafficPolicy: "Cluster" | "Local";
@@ -121,7 +127,8 @@ function specService(s: Node): WorkloadService {
 
 // ---- Kubernetes YAML ------------------------------------------------------------------------------
 
-interface K8sWorkload { namespace: string; labels: Record<string, string>; replicas: number; ports: Map<string, number> }
+/** A pod owner in the manifests: `key` is its kind, namespace and name (one set of pods each). */
+interface K8sWorkload { key: string; namespace: string; labels: Record<string, string>; replicas: number; ports: Map<string, number> }
 
 function labelsOf(n: Node | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -158,6 +165,7 @@ function k8sService(doc: Node, workloads: K8sWorkload[]): WorkloadService {
     type: spec.oneOf(["type"], TYPES) ?? "ClusterIP",
     ports,
     endpoints: matching.reduce((s, w) => s + w.replicas, 0),
+    selects: matching.map((w) => ({ workload: w.key, replicas: w.replicas })),
     externalTrafficPolicy: spec.oneOf(["externalTrafficPolicy"], ["Cluster", "Local"] as const) ?? "Cluster",
     sessionAffinity: (spec.oneOf(["sessionAffinity"], ["None", "ClientIP"] as const) ?? "None") === "ClientIP",
     loadBalancerSourceRanges: prefixList(spec, "loadBalancerSourceRanges"),
@@ -169,20 +177,22 @@ function k8sService(doc: Node, workloads: K8sWorkload[]): WorkloadService {
 
 const POD_OWNERS = new Set(["deployment", "statefulset", "replicaset", "replicationcontroller", "pod"]);
 
-function k8sWorkload(doc: Node): K8sWorkload {
+function k8sWorkload(doc: Node, i: number): K8sWorkload {
   const kind = (doc.str("kind") ?? "").toLowerCase();
   const meta = doc.obj("metadata");
   const namespace = meta?.str("namespace") ?? "default";
+  // Unnamed owners (a manifest may leave the name to a generator) are told apart by their place.
+  const key = `${kind}/${namespace}/${meta?.str("name") ?? `#${i}`}`;
   if (kind === "pod") {
     const ports = new Map<string, number>();
     for (const c of doc.obj("spec")?.list("containers") ?? []) for (const p of c.list("ports") ?? []) { const n = p.str("name"); const v = p.int(["containerPort"], 1, 65535); if (n && v) ports.set(n, v); }
-    return { namespace, labels: labelsOf(meta?.obj("labels")), replicas: 1, ports };
+    return { key, namespace, labels: labelsOf(meta?.obj("labels")), replicas: 1, ports };
   }
   const spec = doc.obj("spec") ?? doc.fail([...doc.segs, "spec"], `a ${doc.str("kind")} needs a spec`);
   const tmpl = spec.obj("template");
   const ports = new Map<string, number>();
   for (const c of tmpl?.obj("spec")?.list("containers") ?? []) for (const p of c.list("ports") ?? []) { const n = p.str("name"); const v = p.int(["containerPort"], 1, 65535); if (n && v) ports.set(n, v); }
-  return { namespace, labels: labelsOf(tmpl?.obj("metadata")?.obj("labels")), replicas: spec.int(["replicas"], 0, 100000) ?? 1, ports };
+  return { key, namespace, labels: labelsOf(tmpl?.obj("metadata")?.obj("labels")), replicas: spec.int(["replicas"], 0, 100000) ?? 1, ports };
 }
 
 function k8sDocs(name: string, text: string): Node[] {
@@ -319,7 +329,7 @@ export function loadWorkload(input: { name: string; text: string }, opts: { plai
   const isK8s = /^(---\s*\n)?(#.*\n)*\s*(apiVersion|kind)\s*:/m.test(t) && /(^|\n)\s*kind\s*:\s*(Service|Deployment|StatefulSet|ReplicaSet|Pod|List)\b/.test(t) && !/(^|\n)services\s*:/.test(t);
   if (isK8s || (t.startsWith("{") && /"kind"\s*:/.test(t) && !/"services"\s*:/.test(t))) {
     const docs = t.startsWith("{") ? (() => { const s = parseSource(input.name, input.text, WORKLOAD_HINT); const r = new Node(s, s.value, []); return (r.str("kind") ?? "").toLowerCase() === "list" ? r.list("items") ?? [] : [r]; })() : k8sDocs(input.name, input.text);
-    const workloads = docs.filter((d) => POD_OWNERS.has((d.str("kind") ?? "").toLowerCase())).map(k8sWorkload);
+    const workloads = docs.filter((d) => POD_OWNERS.has((d.str("kind") ?? "").toLowerCase())).map((d, i) => k8sWorkload(d, i));
     const services = docs.filter((d) => (d.str("kind") ?? "").toLowerCase() === "service").map((d) => k8sService(d, workloads));
     if (!services.length) throw new InputError(`${input.name}: no kind: Service in the manifests`, "a workload needs at least one Service");
     return { services, source: input.name };

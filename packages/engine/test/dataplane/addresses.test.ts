@@ -52,6 +52,22 @@ describe("Kubernetes manifests", () => {
     expect(w.services[0]).toMatchObject({ namespace: "shop", name: "web", type: "LoadBalancer", externalTrafficPolicy: "Local", endpoints: 3 });
     expect(w.services[0].ports[0]).toMatchObject({ port: 80, targetPort: 8080 });
   });
+  it("Services that select the same pods have the same endpoints; one that selects two workloads, both's", () => {
+    const deploy = (name: string, app: string, replicas: number) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: ${name}, namespace: shop }\nspec:\n  replicas: ${replicas}\n  template: { metadata: { labels: { app: ${app}, tier: t } } }\n`;
+    const service = (name: string, selector: string) => `apiVersion: v1\nkind: Service\nmetadata: { name: ${name}, namespace: shop }\nspec:\n  selector: ${selector}\n  ports: [{ port: 80 }]\n`;
+    const text = [deploy("web", "web", 3), service("web", "{ app: web }"), deploy("api", "api", 2), service("web-metrics", "{ app: web }"), service("all", "{ tier: t }")].join("---\n");
+    const w = loadWorkload({ name: "m.yaml", text });
+    expect(w.services.map((x) => [x.name, x.endpoints])).toEqual([["web", 3], ["web-metrics", 3], ["all", 5]]);
+    const d = dataplane(cluster("kubenet"), { workload: w });
+    const eps = (name: string) => d.services.find((x) => x.name === name)!.endpoints.map((e) => e.address);
+    expect(eps("web")).toHaveLength(3);
+    expect(eps("web-metrics")).toEqual(eps("web"));
+    const all = eps("all");
+    expect(all.slice(0, 3)).toEqual(eps("web"));
+    expect(all).toHaveLength(5);
+    // The api pods are placed once, after web's: five distinct pods in all.
+    expect(new Set(all).size).toBe(5);
+  });
 });
 
 describe("broken inputs: located errors", () => {
