@@ -733,6 +733,7 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
       throw PENDING;
     },
     explain: TS_BULK_PRIMITIVES.explain,
+    nodeLines: false,
     route(tb, ip) {
       let m = routes.get(tb);
       if (!m) {

@@ -71,6 +71,12 @@ export interface Primitives {
   /** The rule path of a flow the netfilter verdict dropped (for the reason). */
   explain(dp: Dataplane, node: DpNode, pkt: NfPacket): NodeNetfilter;
   route(table: SubnetRoutes, ip: number): DpRoute | undefined;
+  /**
+   * Rule numbers and lines are those of the node's ruleset as `dataplane --iptables` prints it.
+   * False on the bulk path, whose smaller rulesets number their rules otherwise: a drop's reason
+   * then names the rule by its chain and text alone.
+   */
+  nodeLines: boolean;
 }
 
 const kernelOn = (dp: Dataplane, node: DpNode, pkt: NfPacket) => traceKernel(dp.ruleset(node), flowOf(pkt), { local: [node.address], nodeIp: node.address });
@@ -80,6 +86,7 @@ export const TS_PRIMITIVES: Primitives = {
   netfilter: kernelOn,
   explain: kernelOn,
   route: (t, ip) => t.lookup(fmt4(ip)),
+  nodeLines: true,
 };
 
 const kernelFor = (dp: Dataplane, node: DpNode, pkt: NfPacket) => traceKernel(dp.rulesetFor(node, pkt.dst), flowOf(pkt), { local: [node.address], nodeIp: node.address });
@@ -89,6 +96,7 @@ export const TS_BULK_PRIMITIVES: Primitives = {
   netfilter: kernelFor,
   explain: kernelFor,
   route: (t, ip) => t.lookup(fmt4(ip)),
+  nodeLines: false,
 };
 
 export interface TraceOptions {
@@ -252,7 +260,8 @@ class Walk {
       // The rule that ended it: from the readable tracer (the compiled one gives no rule path).
       const steps = a.steps ?? this.prims.explain(this.dp, node, q).alternatives[k].steps!;
       const last = steps[steps.length - 1];
-      throw new Done("dropped", `netfilter on ${node.name} ${a.verdict === "REJECT" ? "rejects" : "drops"} it${last ? `: ${last.table} ${last.chain} rule ${last.rule} (line ${last.line}): ${last.text}` : ""}`);
+      const where = last && (this.prims.nodeLines ? `${last.table} ${last.chain} rule ${last.rule} (line ${last.line})` : `${last.table} ${last.chain}`);
+      throw new Done("dropped", `netfilter on ${node.name} ${a.verdict === "REJECT" ? "rejects" : "drops"} it${last ? `: ${where}: ${last.text}` : ""}`);
     }
     if (a.rewrites) {
       for (const r of a.rewrites) {

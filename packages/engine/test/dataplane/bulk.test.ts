@@ -32,8 +32,9 @@ describe.each(MODELS)("%s (%s): bulk equals the TypeScript tracer", (model, dp) 
       expect(wasm.engine).toBe("wasm");
       expect(wasm.results).toEqual(ts.results);
       // The bulk rulesets (shared, or the node's external Services only) decide as the node's full
-      // ruleset does: trace() on it gives the same results (rule line numbers aside).
-      const noLine = (r?: string) => r?.replace(/\(line \d+\)/, "(line)");
+      // ruleset does: trace() on it gives the same results (the rule named by chain and text in
+      // bulk, by number and line in the node's ruleset too in a single trace).
+      const noLine = (r?: string) => r?.replace(/ rule \d+ \(line \d+\):/, ":");
       flows.forEach((f, i) => {
         const t = trace(d, f);
         const b = ts.results[i];
@@ -86,6 +87,25 @@ describe("a netfilter drop in bulk", () => {
     expect(ts.results.map((r) => r.verdict)).toEqual(["delivered", "dropped", "dropped"]);
     expect(ts.results[2].reason).toMatch(/has no local endpoints/);
     expect(traceBulk(d, flows).results).toEqual(ts.results);
+  });
+  it("names the rule by chain and text: the bulk path's rulesets number rules otherwise than the node's", () => {
+    const d = dataplane(cluster("kubenet"), { workload: workload() });
+    const flows = [{ from: `ip:${VM}`, to: "node:system/0", port: 30081, line: 1 }, { from: "pod:apps/0/3", to: "ip:127.0.0.1", line: 2 }];
+    const bulk = traceBulk(d, flows).results;
+    for (const r of bulk) {
+      expect(r.verdict).toBe("dropped");
+      expect(r.reason).toMatch(/^netfilter on \S+ drops it: filter KUBE-[A-Z-]+: -A KUBE-/);
+      expect(r.reason).not.toMatch(/\(line \d+\)/);
+    }
+    // A single trace names the rule's number and its line in the node's ruleset as --iptables prints it.
+    flows.forEach((f, k) => {
+      const t = trace(d, { from: f.from, to: f.to, port: f.port });
+      const m = /^netfilter on (\S+) drops it: (\S+) (\S+) rule \d+ \(line (\d+)\): (.*)$/.exec(t.reason!)!;
+      expect(m).not.toBeNull();
+      expect(d.iptables(d.byName.get(m[1])!).split("\n")[Number(m[4]) - 1]).toBe(m[5]);
+      // The same rule as the bulk reason names.
+      expect(bulk[k].reason).toBe(`netfilter on ${m[1]} drops it: ${m[2]} ${m[3]}: ${m[5]}`);
+    });
   });
 });
 
