@@ -540,9 +540,10 @@ function backendsOf(dp: Dataplane, s: DpService): DpNode[] {
 function nodeOf(dp: Dataplane, pool: string, index: number, text: string): DpNode {
   const n = dp.nodeAt(pool, index);
   if (!n) {
-    const pools = [...new Set(dp.nodes.map((x) => x.pool))];
+    // Every pool of the cluster, those at count 0 (no node to trace) included.
+    const pools = dp.cluster.pools.map((x) => x.name);
     const count = dp.nodes.filter((x) => x.pool === pool).length;
-    throw new UsageError(`${text}: ${pools.includes(pool) ? `pool ${pool} has ${count} node(s) (0-${count - 1})` : `no pool ${pool} (pools: ${pools.join(", ")})`}`);
+    throw new UsageError(`${text}: ${!pools.includes(pool) ? `no pool ${pool} (pools: ${pools.join(", ")})` : count ? `pool ${pool} has ${count} node(s) (0-${count - 1})` : `pool ${pool} has no nodes (its count is 0)`}`);
   }
   return n;
 }

@@ -167,6 +167,13 @@ describe("other reasons", () => {
     // Its own port is translated as before.
     expect(trace(d, { from: SRC, to: "svc:web" }).verdict).toBe("delivered");
   });
+  it("an endpoint on a pool at count 0: the pool is named as having no nodes, not as missing", () => {
+    const c = cluster("azure-cni");
+    c.pools = [...c.pools, { ...c.pools[c.pools.length - 1], name: "spot", count: 0 }];
+    const d = dataplane(c, { workload: workload() });
+    expect(() => trace(d, { from: "pod:spot/0/0", to: "ip:8.8.8.8" })).toThrow(/^pod:spot\/0\/0: pool spot has no nodes \(its count is 0\)$/);
+    expect(() => trace(d, { from: "pod:nope/0/0", to: "ip:8.8.8.8" })).toThrow(/no pool nope \(pools: .*, spot\)$/);
+  });
   it("a private range nobody advertises has next hop None", () => {
     const d = dataplane(cluster("azure-cni"), { workload: workload() });
     const t = trace(d, { from: SRC, to: "ip:192.168.7.7" });
