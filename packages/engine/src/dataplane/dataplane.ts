@@ -62,6 +62,8 @@ export class Dataplane {
   readonly kubeProxy: boolean;
   readonly clusterCidr: string;
   readonly notes: string[] = [];
+  /** Pools of Windows nodes (their HNS is not modelled: traces say so). */
+  readonly windowsPools: ReadonlySet<string>;
   private readonly ipam: ReturnType<typeof podIpam>;
   private readonly routing: RoutingInput;
   private readonly tables = new Map<string, SubnetRoutes>();
@@ -94,6 +96,8 @@ export class Dataplane {
     this.nonMasq = scope === "pod-cidr" ? [this.podCidr!] : scope === "vnet" ? [...this.vnetSpace] : [...this.vnetSpace, ...this.peered.flatMap((e) => e.prefixes), ...this.onPrem.flatMap((e) => e.prefixes)];
     this.clusterCidr = text4(this.podCidr ?? this.vnetSpace[0]);
     if (c.podCidrs.some((p) => p.prefix.family === 6) || c.serviceCidrs.some((p) => p.prefix.family === 6)) this.notes.push("dual-stack: only the IPv4 family is modelled");
+    this.windowsPools = new Set(c.pools.filter((p) => p.osType === "Windows").map((p) => p.name));
+    if (this.windowsPools.size) this.notes.push(`Windows pools (${[...this.windowsPools].join(", ")}): their nodes' kube-proxy programs HNS, which is not modelled; they are given the Linux nodes' iptables rules`);
 
     this.services = this.buildServices(inputs.workload);
     for (const s of this.services) {

@@ -249,6 +249,7 @@ class Walk {
     const k = Math.min(this.opts.pick ?? 0, t.alternatives.length - 1);
     const a = t.alternatives[k];
     if (!this.lean) {
+      if (this.dp.windowsPools.has(node.pool)) this.note(h, `${node.name} runs Windows: its kube-proxy programs HNS, which is not modelled; traced with the Linux nodes' iptables rules`);
       const alts = new Set(t.alternatives.map((x) => `${x.dst}:${x.dport ?? ""}`));
       h.steps.push({
         kind: "netfilter", node: node.name, verdict: a.verdict, path: t.path,

@@ -174,6 +174,15 @@ describe("other reasons", () => {
     expect(() => trace(d, { from: "pod:spot/0/0", to: "ip:8.8.8.8" })).toThrow(/^pod:spot\/0\/0: pool spot has no nodes \(its count is 0\)$/);
     expect(() => trace(d, { from: "pod:nope/0/0", to: "ip:8.8.8.8" })).toThrow(/no pool nope \(pools: .*, spot\)$/);
   });
+  it("a Windows node's netfilter step says HNS is not modelled (the dataplane too)", () => {
+    const c = cluster("azure-cni-overlay");
+    c.pools = c.pools.map((p) => (p.name === "apps" ? { ...p, osType: "Windows" as const } : p));
+    const d = dataplane(c, { workload: workload() });
+    expect(d.notes.some((n) => /Windows pools \(apps\).*HNS.*not modelled/.test(n))).toBe(true);
+    const notes = (t: Trace) => t.hops.flatMap((h) => h.steps).filter((s) => s.kind === "note").map((s) => (s as { text: string }).text);
+    expect(notes(trace(d, { from: "pod:system/0/5", to: "pod:apps/0/1" })).some((n) => /^aks-apps-\S+ runs Windows: .*HNS, which is not modelled/.test(n))).toBe(true);
+    expect(notes(trace(d, { from: "pod:system/0/5", to: "ip:8.8.8.8" })).some((n) => /runs Windows/.test(n))).toBe(false);
+  });
   it("a private range nobody advertises has next hop None", () => {
     const d = dataplane(cluster("azure-cni"), { workload: workload() });
     const t = trace(d, { from: SRC, to: "ip:192.168.7.7" });
