@@ -607,7 +607,7 @@ export function sourcePlace(dp: Dataplane, from: Endpoint): SourcePlace {
   if (cls.kind === "node") return { kind: "node", ip, node: cls.node, internet: false };
   if (cls.kind === "pod") return { kind: "pod", ip, node: cls.node, index: cls.index, internet: false };
   if (cls.kind === "vnet" || cls.kind === "peered" || cls.kind === "on-premises" || cls.kind === "internet") return { kind: "ip", ip, cls, internet: cls.kind === "internet" };
-  throw new UsageError(`--from ${from.text}: ${fmt4(ip)} is neither in the cluster, the VNet, a peered VNet, on-premises nor public`, "add the network to the cluster spec (peeredNetworks, onPremises)");
+  throw new UsageError(`--from ${from.text}: ${fmt4(ip)} is neither in the cluster, the VNet, a peered VNet, on-premises nor public`, "say where it is: --on-prem CIDR, or onPremises / peeredNetworks in a cluster spec (a VNet document's peerings count as peered VNets)");
 }
 
 function resolveSource(dp: Dataplane, from: Endpoint): Source {

@@ -183,6 +183,14 @@ describe("other reasons", () => {
     expect(notes(trace(d, { from: "pod:system/0/5", to: "pod:apps/0/1" })).some((n) => /^aks-apps-\S+ runs Windows: .*HNS, which is not modelled/.test(n))).toBe(true);
     expect(notes(trace(d, { from: "pod:system/0/5", to: "ip:8.8.8.8" })).some((n) => /runs Windows/.test(n))).toBe(false);
   });
+  it("a source in no network the inputs know: the error says how to give it, --on-prem included", () => {
+    const d = dataplane(cluster("azure-cni"), {});
+    let err: UsageError | undefined;
+    try { trace(d, { from: "ip:192.168.77.7", to: "ip:8.8.8.8" }); } catch (e) { err = e as UsageError; }
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err!.message).toMatch(/192\.168\.77\.7 is neither in the cluster, the VNet, a peered VNet, on-premises nor public$/);
+    expect(err!.hint).toMatch(/--on-prem CIDR, or onPremises \/ peeredNetworks in a cluster spec/);
+  });
   it("a private range nobody advertises has next hop None", () => {
     const d = dataplane(cluster("azure-cni"), { workload: workload() });
     const t = trace(d, { from: SRC, to: "ip:192.168.7.7" });
