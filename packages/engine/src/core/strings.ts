@@ -3,22 +3,40 @@
 // list a (offset, length) u32 pair per string; and texts gathered back out of byte ranges of the heap.
 import { core } from "./module.ts";
 
+/** A list of byte strings back to back: string i is bytes[ends[i - 1], ends[i]) (from 0 for the first). */
+export interface ByteList {
+  bytes: Uint8Array;
+  ends: Uint32Array;
+}
+
+/** Byte strings as one ByteList (one copy of each). */
+export function byteListOf(parts: readonly Uint8Array[]): ByteList {
+  const ends = new Uint32Array(parts.length), bytes = new Uint8Array(parts.reduce((k, x) => k + x.length, 0));
+  for (let i = 0, at = 0; i < parts.length; i++) { bytes.set(parts[i], at); ends[i] = at += parts[i].length; }
+  return { bytes, ends };
+}
+
 /**
  * Lays the lists out from strAt: the bytes of every list back to back (starting `from` bytes in),
  * and for each list, at its address, a (offset from strAt, length) u32 pair per string.
  */
-export function layStrings(strAt: number, lists: [number, Uint8Array[]][], from = 0): void {
+export function layLists(strAt: number, lists: [number, ByteList][], from = 0): void {
   const c = core();
   const u8 = c.u8(), u32 = c.u32();
   let so = from;
-  for (const [at, xs] of lists) {
-    xs.forEach((x, k) => {
-      u8.set(x, strAt + so);
-      u32[at / 4 + k * 2] = so;
-      u32[at / 4 + k * 2 + 1] = x.length;
-      so += x.length;
-    });
+  for (const [at, l] of lists) {
+    u8.set(l.bytes, strAt + so);
+    for (let k = 0, prev = 0; k < l.ends.length; prev = l.ends[k++]) {
+      u32[at / 4 + k * 2] = so + prev;
+      u32[at / 4 + k * 2 + 1] = l.ends[k] - prev;
+    }
+    so += l.bytes.length;
   }
+}
+
+/** layLists for lists of separate byte strings. */
+export function layStrings(strAt: number, lists: [number, Uint8Array[]][], from = 0): void {
+  layLists(strAt, lists.map(([at, xs]) => [at, byteListOf(xs)]), from);
 }
 
 /**

@@ -4,6 +4,7 @@
 // into the core's heap, lines come out into a buffer flushed chunk by chunk. The readable twin is
 // bulkJsonLine (JSON.stringify of each result); a property test compares the bytes.
 import { core } from "../core/module.ts";
+import { byteListOf, layLists, type ByteList } from "../core/strings.ts";
 import type { BulkColumns, FlowTable } from "./bulk.ts";
 import { JSON_PLAIN, jsonString } from "./bulk.ts";
 
@@ -22,13 +23,7 @@ export const DP_ABI = {
 
 const enc = new TextEncoder();
 // In DPF_LIT_* order.
-const LITS = [',"proto":"tcp","port":', ',"proto":"udp","port":', ',"toAddress":', ',"verdict":"delivered"', ',"verdict":"dropped"', ',"verdict":"unreachable"', ',"seenSource":"', ',"resolved":"', ',"reason":', "}\n"].map((x) => enc.encode(x));
-
-/** A list of byte strings back to back: string i is bytes[ends[i - 1], ends[i]) (from 0 for the first). */
-interface ByteList {
-  bytes: Uint8Array;
-  ends: Uint32Array;
-}
+const LITS = byteListOf([',"proto":"tcp","port":', ',"proto":"udp","port":', ',"toAddress":', ',"verdict":"delivered"', ',"verdict":"dropped"', ',"verdict":"unreachable"', ',"seenSource":"', ',"resolved":"', ',"reason":', "}\n"].map((x) => enc.encode(x)));
 
 const ASCII = /^[\x00-\x7f]*$/;
 
@@ -45,38 +40,13 @@ function byteList(strs: readonly string[], head = "", tail = ""): ByteList {
     return { bytes: enc.encode(joined), ends };
   }
   // Not all ASCII (a string's bytes are not its length): one by one.
-  const parts = strs.map((x) => enc.encode(head + x + tail));
-  const bytes = new Uint8Array(parts.reduce((k, x) => k + x.length, 0));
-  for (let i = 0, at = 0; i < n; i++) { bytes.set(parts[i], at); ends[i] = at += parts[i].length; }
-  return { bytes, ends };
+  return byteListOf(strs.map((x) => enc.encode(head + x + tail)));
 }
 
 /** Each string as a JSON string (jsonString), as a ByteList with head and tail around each. */
 function jsonList(strs: readonly string[], head = "", tail = ""): ByteList {
   // Nearly always every text is plain: then its JSON is the text in quotes.
   return JSON_PLAIN.test(strs.join("")) ? byteList(strs, head + '"', '"' + tail) : byteList(strs.map(jsonString), head, tail);
-}
-
-/** Literal byte strings as a ByteList. */
-function literals(xs: readonly Uint8Array[]): ByteList {
-  const ends = new Uint32Array(xs.length), bytes = new Uint8Array(xs.reduce((k, x) => k + x.length, 0));
-  for (let i = 0, at = 0; i < xs.length; i++) { bytes.set(xs[i], at); ends[i] = at += xs[i].length; }
-  return { bytes, ends };
-}
-
-/** Lays ByteLists out as layStrings does: their bytes back to back from strAt, and at each list's address an (offset, length) pair per string. */
-function layLists(strAt: number, lists: [number, ByteList][]): void {
-  const c = core();
-  const u8 = c.u8(), u32 = c.u32();
-  let so = 0;
-  for (const [at, l] of lists) {
-    u8.set(l.bytes, strAt + so);
-    for (let k = 0, prev = 0; k < l.ends.length; prev = l.ends[k++]) {
-      u32[at / 4 + k * 2] = so + prev;
-      u32[at / 4 + k * 2 + 1] = l.ends[k] - prev;
-    }
-    so += l.bytes.length;
-  }
 }
 
 /** The lines of every flow of `t`, in chunks of about `size` bytes (each valid until the next is asked for). */
@@ -86,7 +56,7 @@ export function* formatBulk(t: FlowTable, c: BulkColumns, size = 1 << 20): Gener
   const K = DP_ABI;
   const co = core();
   const lists: ByteList[] = [
-    literals(LITS),
+    LITS,
     jsonList(t.texts, '{"from":', ',"to":'),
     jsonList(t.texts),
     jsonList(c.addresses),
