@@ -800,6 +800,8 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
   const memoCols: MemoColumns = { verdict, seen, resolved, resolvedPort, proto, port };
   // By endpoint id: an internet source (a Service target is then its frontend), a Service.
   const internet = new Uint8Array(t.texts.length), toService = new Uint8Array(t.texts.length);
+  // A flow's target id: 2 x its to-endpoint's id, + 1 for a Service reached at its frontend (an internet client).
+  const targetId = (f: number, d: number) => d * 2 + (internet[f] & toService[d]);
   // Which sources (by endpoint id) and targets (by target id) are placed.
   const resolvedSource = new Uint8Array(t.texts.length), resolvedTarget = new Uint8Array(t.texts.length * 2);
   // Every endpoint is placed up front, as a source once and as a target once (a Service's frontend
@@ -819,7 +821,7 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
     }
     resolvedSource[f] = 1;
     if (te.kind === "service") toService[d] = 1;
-    const tid = d * 2 + (internet[f] & toService[d]);
+    const tid = targetId(f, d);
     if (resolvedTarget[tid]) return;
     const tp = targetPlace(dp, te, sp.internet);
     tgtDst[tid] = tp.dst;
@@ -849,7 +851,7 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
     const from = t.from[i], to = t.to[i], pr = t.proto[i];
     if (memo) {
       // A flow of a class walked before: its results from the memo, no object touched.
-      const tid = to * 2 + (internet[from] & toService[to]);
+      const tid = targetId(from, to);
       if (memo.answer(from, tid, t.port[i], pr, i, memoCols)) {
         // Internet targets share a class's entry: the first flow to this one may be a hit.
         address[i] = addressIndex(tid);
@@ -883,7 +885,7 @@ export function traceBulk(dp: Dataplane, flows: readonly BulkFlow[] | FlowTable,
     if (same[i] !== i) continue;
     if (!memo) unique.push(i);
     const f = t.from[i], d = t.to[i];
-    if (resolvedSource[f] && resolvedTarget[d * 2 + (internet[f] & toService[d])]) continue;
+    if (resolvedSource[f] && resolvedTarget[targetId(f, d)]) continue;
     try { place(i); } catch (err) { located(i, err); }
   }
   const total = memo ? n : unique.length;
