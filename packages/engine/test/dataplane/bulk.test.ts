@@ -5,6 +5,8 @@ import fc from "fast-check";
 import { InputError } from "../../src/errors.ts";
 import { BulkRun, bulkJsonLine, dataplane, flowTable, loadNsgs, loadWorkload, parseTraceFlowTable, parseTraceFlows, trace, traceBulk, type BulkFlow } from "../../src/dataplane/index.ts";
 import { parseTraceFlowTableTs } from "../../src/dataplane/bulk.ts";
+import { firstAlternativeServices } from "../../src/dataplane/dataplane.ts";
+import { ip4 } from "../../src/dataplane/net4.ts";
 import { readFileSync } from "node:fs";
 import { CLIENT, INTERNET, MODELS, ON_PREM, PEERED, VM, cluster, fixture, workload } from "./fixtures/cluster.ts";
 
@@ -269,5 +271,71 @@ describe("the rules a template relies on", () => {
         expect(d.iptables(n)).not.toMatch(/--src-range|-m set .*src/);
       }
     }
+  });
+});
+
+describe("the bulk rulesets hold the endpoints the first alternative reaches", () => {
+  // Endpoints spread over nodes, the first one elsewhere than most nodes' local ones; session
+  // affinity (its --rcheck rules before the statistic ones); a pod that is an endpoint (hairpin).
+  const extra = `  - name: spread-local
+    namespace: shop
+    type: LoadBalancer
+    externalTrafficPolicy: Local
+    ports: [{ name: http, port: 80, targetPort: 8080, nodePort: 30090 }]
+    endpoints: ["apps/0/1", "apps/1/2", "apps/1/3", "system/0/4"]
+  - name: sticky
+    namespace: shop
+    type: ClusterIP
+    sessionAffinity: ClientIP
+    port: 8443
+    targetPort: 8443
+    endpoints: ["apps/1/7", "apps/0/7", "apps/0/8"]
+`;
+  const wl = () => loadWorkload({ name: "w.yaml", text: readFileSync(fixture("workload.yaml"), "utf8") + extra });
+  it("firstAlternativeServices keeps the first endpoint, and the node's first local one under Local", () => {
+    const d = dataplane(cluster("kubenet"), { workload: wl() });
+    const spread = d.services.find((s) => s.name === "spread-local")!;
+    const sticky = d.services.find((s) => s.name === "sticky")!;
+    const node = (n: string) => d.nodeAt(n.split("/")[0], Number(n.split("/")[1]))!.name;
+    const eps = (s: typeof spread, n: string | undefined) => firstAlternativeServices([s], n)[0].endpoints.map((e) => e.pod);
+    expect(eps(spread, undefined)).toEqual(["apps/0/1"]);
+    expect(eps(spread, node("apps/0"))).toEqual(["apps/0/1"]);
+    expect(eps(spread, node("apps/1"))).toEqual(["apps/0/1", "apps/1/2"]);
+    expect(eps(spread, node("system/0"))).toEqual(["apps/0/1", "system/0/4"]);
+    // Not Local: the first endpoint on every node.
+    expect(eps(sticky, node("apps/0"))).toEqual(["apps/1/7"]);
+  });
+  it.each(MODELS)("%s (%s): the first alternative equals trace() on the node's full ruleset", (model, dp) => {
+    const d = dataplane(cluster(model, dp), { workload: wl() });
+    const lb = d.services.find((s) => s.name === "spread-local")!.loadBalancerIP!;
+    const sources = ["ip:203.0.113.7", `ip:${VM}`, `ip:${ON_PREM}`, "pod:apps/0/1", "pod:apps/1/2", "pod:apps/1/7", "pod:apps/0/9", "node:apps/1", "node:system/0"];
+    const targets = ["svc:spread-local", "svc:sticky", "svc:web", `ip:${lb}`, "node:apps/0", "node:apps/1", "node:system/0"];
+    const flows: BulkFlow[] = [];
+    for (const from of sources) for (const to of targets) for (const port of [undefined, 30090, 80]) flows.push({ from, to, port, line: flows.length + 1 });
+    const wasm = traceBulk(d, flows);
+    expect(wasm.results).toEqual(traceBulk(dataplane(cluster(model, dp), { workload: wl() }), flows, { engine: "ts" }).results);
+    const noLine = (r?: string) => r?.replace(/ rule \d+ \(line \d+\):/, ":");
+    flows.forEach((f, i) => {
+      const t = trace(d, f);
+      const b = wasm.results[i];
+      expect([b.verdict, b.seenSource, b.resolved, b.toAddress, noLine(b.reason)], `${f.from} -> ${f.to}:${f.port}`).toEqual([t.verdict, t.seenSource, t.to.resolved, t.to.address, noLine(t.reason)]);
+    });
+    // The case is there: from the internet, a node's own local endpoint, not the first endpoint.
+    const later = new Set(d.services.find((s) => s.name === "spread-local")!.endpoints.slice(1).map((e) => `${e.address}:8080`));
+    const fromInternet = wasm.results.filter((r) => r.from === "ip:203.0.113.7" && r.to === "svc:spread-local" && r.resolved);
+    expect(fromInternet.length).toBeGreaterThan(0);
+    expect(fromInternet.every((r) => later.has(r.resolved!))).toBe(true);
+  });
+  it("the shared ruleset is the full one less the other endpoints' rules", () => {
+    const d = dataplane(cluster("azure-cni-overlay"), { workload: wl() });
+    const n = d.nodes[0];
+    const full = d.iptables({ ...n, name: "(a node without local endpoints)" });
+    const shared = d.rulesetFor(n, ip4(d.services.find((s) => s.name === "web")!.clusterIP)!);
+    const sepFull = full.split("\n").filter((l) => l.startsWith(":KUBE-SEP-")).length;
+    const sepShared = [...shared.tables.get("nat")!.chains.keys()].filter((c) => c.startsWith("KUBE-SEP-")).length;
+    // One SEP chain per Service port with endpoints, of one per endpoint.
+    const withEndpoints = d.services.reduce((k, s) => k + (s.endpoints.length ? s.ports.length : 0), 0);
+    expect(sepShared).toBe(withEndpoints);
+    expect(sepFull).toBeGreaterThan(sepShared);
   });
 });
