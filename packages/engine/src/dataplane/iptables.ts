@@ -110,8 +110,10 @@ class BytesOut implements TextOut {
     if (this.outStart >= 0) return;
     this.b.flush();
     this.outStart = this.b.n;
-    // Room for the rules' copy and the rest, so the buffer grows at most once more.
-    this.b.room(this.b.n + (1 << 20));
+    // Room for the rules' copy and the rest (declarations and the rules written in order: under
+    // half the chains' rules on kube-proxy's layout), so the buffer grows at most once more. (A
+    // fixed 1 MiB here cost each of a bulk run's hundred small rulesets a fresh megabyte.)
+    this.b.room(this.b.n + (this.b.n >> 1) + OUT_FIXED);
   }
   put(t: string): void {
     this.start();
@@ -161,6 +163,9 @@ class StringsOut implements TextOut {
   }
 }
 
+/** The output's part that does not grow with the Services (headers, built-in chains, ip-masq-agent's rules), with room to spare. */
+const OUT_FIXED = 32 << 10;
+
 /**
  * Room for the text twice (the chains' rules, then the output that copies them), estimated from
  * the Services with some to spare: growing by doubling copied ~2x the final size and touched fresh
@@ -168,7 +173,7 @@ class StringsOut implements TextOut {
  * (Measured on generated rulesets: ~480 bytes a Service endpoint, ~900 a Service port, ~8 KB fixed.)
  */
 function textRoom(inp: RulesetInput): number {
-  let bytes = 16 << 10;
+  let bytes = OUT_FIXED;
   for (const s of inp.services) bytes += s.ports.length * (1200 + 600 * s.endpoints.length) + 200 * s.loadBalancerSourceRanges.length;
   return 2 * bytes;
 }
